@@ -1,0 +1,116 @@
+# xvip build. `make` builds build/xvipd, build/xvipctl and the BPF objects;
+# `make test` installs missing packages, builds with ASan/UBSan into
+# build/san and runs every test; `make demo` runs the failover lab.
+BUILD ?= build
+SAN ?= 0
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PREFIX ?= /usr/local
+DESTDIR ?=
+SYSTEMD_DIR ?= /etc/systemd/system
+
+PKGS := libbpf libnl-3.0 libnl-route-3.0 libmariadb
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O2 \
+	-Iinclude -Iuser -I$(BUILD) $(PKG_CFLAGS)
+LDLIBS := $(PKG_LIBS) -lelf -lz
+ifeq ($(SAN),1)
+CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I. -Iinclude -Ibpf
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+BPF_HDRS := $(wildcard bpf/lib/*.h) include/xvip.h
+
+# Every user/*.c but the daemon's main is a module linked into xvipd,
+# xvipctl and the unit tests.
+MAIN_SRCS := user/xvipd.c
+LIB_SRCS := $(filter-out $(MAIN_SRCS),$(wildcard user/*.c))
+LIB_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+HDRS := $(wildcard user/*.h) include/xvip.h $(BUILD)/xvip.skel.h
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+BPF_TEST_SRCS := $(wildcard tests/bpf/test_*.c)
+BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPF_TEST_SRCS))
+
+PROGS := $(BUILD)/xvipctl $(if $(wildcard user/xvipd.c),$(BUILD)/xvipd)
+
+.PHONY: all test test-build bench demo deps install uninstall clean vmlinux
+all: $(BPF_OBJS) $(PROGS)
+
+$(BUILD) $(BUILD)/obj $(BUILD)/tests:
+	mkdir -p $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
+	$(BPFTOOL) gen object $@ $@.tmp.o
+	rm -f $@.tmp.o
+
+$(BUILD)/xvip.skel.h: $(BUILD)/xvip.bpf.o
+	$(BPFTOOL) gen skeleton $< name xvip_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/%.o: user/%.c $(HDRS) | $(BUILD)/obj
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/xvipd: user/xvipd.c $(LIB_OBJS) $(HDRS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
+
+$(BUILD)/xvipctl: tools/xvipctl.c $(LIB_OBJS) $(HDRS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HDRS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/%: tests/bpf/%.c $(LIB_OBJS) $(HDRS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+
+test-build: all $(UNIT_BINS) $(BPF_TEST_BINS)
+
+# Tests run the sanitizer build. deps first, in its own make, so that the
+# pkg-config flags above are read again once the packages are there.
+test:
+	tools/deps.sh
+	$(MAKE) SAN=1 BUILD=build/san test-build
+	tests/run.sh build/san
+
+bench:
+	tools/deps.sh
+	$(MAKE) all
+	tools/bench.sh $(BUILD)
+
+demo:
+	tools/deps.sh
+	$(MAKE) all
+	tools/demo.sh $(BUILD)
+
+deps:
+	tools/deps.sh
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/xvip \
+		$(DESTDIR)$(SYSTEMD_DIR)
+	install -m 0755 $(BUILD)/xvipd $(DESTDIR)$(PREFIX)/sbin/xvipd
+	install -m 0755 $(BUILD)/xvipctl $(DESTDIR)$(PREFIX)/bin/xvipctl
+	[ -e $(DESTDIR)/etc/xvip/xvipd.conf ] || install -m 0600 tools/xvipd.conf $(DESTDIR)/etc/xvip/xvipd.conf
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' tools/xvipd.service > $(DESTDIR)$(SYSTEMD_DIR)/xvipd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_DIR)/xvipd.service
+	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		systemctl daemon-reload && systemctl enable xvipd.service; fi
+
+uninstall:
+	-[ -d /run/systemd/system ] && systemctl disable --now xvipd.service
+	rm -f $(DESTDIR)$(PREFIX)/sbin/xvipd $(DESTDIR)$(PREFIX)/bin/xvipctl \
+		$(DESTDIR)$(SYSTEMD_DIR)/xvipd.service
+
+clean:
+	rm -rf build

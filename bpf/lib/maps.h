@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Every map of the data plane, BTF-typed and pinned by name (the loader sets
+ * the pin root). Layouts live in include/xvip.h; docs/maps.md documents them. */
+#ifndef XVIP_BPF_MAPS_H
+#define XVIP_BPF_MAPS_H
+
+/* VIP -> ownership and lease: decides who answers ARP */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVIP_MAX_VIPS);
+	__type(key, struct vip_key);
+	__type(value, struct vip_entry);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vips SEC(".maps");
+
+/* VIP -> per-CPU ARP counters */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, XVIP_MAX_VIPS);
+	__type(key, struct vip_key);
+	__type(value, struct vip_counters);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vip_stats SEC(".maps");
+
+/* VRID -> advert counters, last advert seen, rejections by reason */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct vrrp_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrrp_stats SEC(".maps");
+
+/* (VIP, port, proto) -> service id, persistence, scheduler */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVIP_MAX_SERVICES);
+	__type(key, struct svc_key);
+	__type(value, struct svc_entry);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} services SEC(".maps");
+
+/* svc id * XVIP_MAX_BACKENDS + i -> backend MAC, address, health */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XVIP_MAX_SERVICES * XVIP_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct backend);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} backends SEC(".maps");
+
+/* svc id * XVIP_SLOTS + slot -> backend index (weighted, from user space) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XVIP_MAX_SERVICES * XVIP_SLOTS);
+	__type(key, __u32);
+	__type(value, struct slot);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} slots SEC(".maps");
+
+/* 5-tuple -> backend: keeps established flows where they are */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XVIP_MAX_CONNS);
+	__type(key, struct flow_key);
+	__type(value, struct flow_entry);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} conns SEC(".maps");
+
+/* (client, VIP, port, proto) -> backend, for persistence_timeout */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XVIP_MAX_PERSIST);
+	__type(key, struct persist_key);
+	__type(value, struct persist_entry);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} persist SEC(".maps");
+
+/* svc id -> per-CPU traffic counters */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XVIP_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct svc_counters);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} svc_stats SEC(".maps");
+
+/* enum xvip_reason -> per-CPU packet count: every verdict has a reason */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XVIP_R_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} counters SEC(".maps");
+
+/* adverts and conflicts for the daemon (struct xvip_event) */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XVIP_RINGBUF_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} events SEC(".maps");
+
+static __always_inline int verdict(__u32 reason, int action)
+{
+	__u64 *n = bpf_map_lookup_elem(&counters, &reason);
+
+	if (n)
+		*n += 1;
+	return action;
+}
+
+#endif

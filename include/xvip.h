@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Map keys, values and constants shared by the XDP program (bpf/) and user
+ * space (user/, tools/). Everything here is plain fixed-width data so the two
+ * sides agree byte for byte, and BTF carries the field names so that
+ * `bpftool map dump pinned <root>/vips` prints them.
+ *
+ * Addresses and ports are kept in network byte order (as on the wire), times
+ * in CLOCK_MONOTONIC nanoseconds (what bpf_ktime_get_ns() returns).
+ *
+ * When a value layout changes, bump XVIP_MAP_VERSION: the loader refuses to
+ * reuse pinned maps whose BTF layout differs from the one compiled in.
+ */
+#ifndef XVIP_H
+#define XVIP_H
+
+#ifdef __bpf__
+/* vmlinux.h provides __u8.. __u64, __be16, __be32 */
+#else
+#include <linux/types.h>
+#endif
+
+#define XVIP_MAP_VERSION 1
+
+#define XVIP_MAX_VIPS 256
+#define XVIP_MAX_SERVICES 64
+#define XVIP_MAX_BACKENDS 16 /* per service */
+#define XVIP_SLOTS 256       /* weighted slot table size per service */
+#define XVIP_MAX_CONNS 65536
+#define XVIP_MAX_PERSIST 65536
+#define XVIP_RINGBUF_BYTES (256 * 1024)
+#define XVIP_NO_BACKEND 0xffffffffu
+
+#define XVIP_VRRP_PROTO 112
+#define XVIP_VRRP_MAX_LEN (8 + 4 * 255 + 8) /* v2 with 255 addresses + auth */
+
+/* vips: one entry per virtual IPv4 address this node may answer ARP for. */
+struct vip_key {
+	__be32 addr;
+};
+
+struct vip_entry {
+	__u64 lease_expires_ns; /* answer ARP only while now < this (monotonic ns) */
+	__u8 mac[6];            /* MAC to answer with (the service interface's) */
+	__u8 vrid;              /* VRRP instance that owns this VIP */
+	__u8 owner;             /* 1: this node holds the VIP */
+	__u32 ifindex;          /* service interface; 0 = any */
+	__u32 pad;
+};
+
+/* vip_stats: per-CPU counters per VIP (kept apart from vip_entry so that
+ * user space can rewrite ownership without racing the data plane's counts). */
+struct vip_counters {
+	__u64 arp_replies;        /* requests answered with XDP_TX */
+	__u64 arp_drop_not_owner; /* requests for a VIP we do not own */
+	__u64 arp_drop_expired;   /* owner flag set but the lease ran out */
+	__u64 conflicts;          /* another MAC claimed the VIP while we own it */
+};
+
+/* vrrp_stats: one entry per VRID (index = VRID), updated with atomics. */
+struct vrrp_stats {
+	__u64 adverts;        /* valid adverts seen */
+	__u64 last_seen_ns;   /* time of the last valid advert */
+	__be32 last_sender;   /* source address of the last valid advert */
+	__u16 last_adver_int; /* v2: seconds, v3: centiseconds */
+	__u8 last_priority;
+	__u8 last_version;
+	__u64 prio_zero;      /* adverts with priority 0 (master stepping down) */
+	__u64 bad_version;
+	__u64 bad_type;
+	__u64 bad_length;
+	__u64 bad_ttl;
+	__u64 bad_checksum;
+};
+
+/* services: (VIP, port, protocol) -> scheduling; backends/slots by id. */
+enum xvip_sched {
+	XVIP_SCHED_WRR = 0, /* weighted round robin (slots by weight) */
+	XVIP_SCHED_RR = 1,  /* round robin (equal slots) */
+	XVIP_SCHED_FO = 2,  /* weighted failover: highest-weight healthy backend */
+};
+
+struct svc_key {
+	__be32 vip;
+	__be16 port;
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+
+struct svc_entry {
+	__u32 id;            /* index into backends/slots, < XVIP_MAX_SERVICES */
+	__u32 persistence_s; /* 0: no client persistence */
+	__u8 sched;          /* enum xvip_sched (informational; slots decide) */
+	__u8 nbackends;
+	__u16 pad;
+	__u32 generation;    /* bumped by user space at every slot rebuild */
+};
+
+/* backends: index = svc id * XVIP_MAX_BACKENDS + backend index */
+struct backend {
+	__be32 addr;
+	__u8 mac[6];
+	__u8 healthy;
+	__u8 local; /* 1: this host (XDP_PASS to the local stack) */
+	__u32 weight;
+};
+
+/* slots: index = svc id * XVIP_SLOTS + slot; value = backend index or
+ * XVIP_NO_BACKEND. Filled by user space from the weights (slots.c). */
+struct slot {
+	__u32 backend;
+};
+
+/* conns: LRU table keeping an established flow on its backend. */
+struct flow_key {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+struct flow_entry {
+	__u32 backend;
+	__u32 generation; /* fo services: flow valid only in this generation */
+	__u64 last_seen_ns;
+};
+
+/* persist: client address -> backend for persistence_timeout seconds. */
+struct persist_key {
+	__be32 client;
+	__be32 vip;
+	__be16 port;
+	__u8 proto;
+	__u8 pad;
+};
+
+struct persist_entry {
+	__u32 backend;
+	__u32 pad;
+	__u64 last_seen_ns;
+};
+
+/* svc_stats: per-CPU counters per service id */
+struct svc_counters {
+	__u64 packets;
+	__u64 bytes;
+	__u64 new_flows;
+	__u64 to_local;       /* XDP_PASS to the local backend */
+	__u64 to_remote;      /* rewritten and XDP_TX */
+	__u64 no_backend;     /* no healthy backend: passed to the stack */
+};
+
+/* counters: per-CPU, index = enum xvip_reason. Every verdict has a reason. */
+enum xvip_reason {
+	XVIP_R_PASS_OTHER = 0,     /* not ours: neither ARP, VRRP nor a service */
+	XVIP_R_PASS_VLAN,          /* 802.1Q/802.1ad tagged: passed on purpose */
+	XVIP_R_ETH_TRUNC,          /* shorter than an Ethernet header: passed */
+	XVIP_R_ARP_REPLY,          /* ARP request answered (XDP_TX) */
+	XVIP_R_ARP_DROP_NOT_OWNER, /* ARP request for a VIP not owned here */
+	XVIP_R_ARP_DROP_EXPIRED,   /* ARP request for a VIP whose lease ran out */
+	XVIP_R_ARP_CONFLICT,       /* someone else claims a VIP we own (passed) */
+	XVIP_R_ARP_MALFORMED,      /* truncated or wrong hw/proto type/lengths */
+	XVIP_R_ARP_PASS,           /* ARP not about our VIPs */
+	XVIP_R_IP_MALFORMED,       /* truncated IPv4 header, bad ihl/total length */
+	XVIP_R_IP_FRAGMENT,        /* fragment: no L4 to look at, passed */
+	XVIP_R_VRRP_VALID,         /* valid advert: counted, event sent, passed */
+	XVIP_R_VRRP_INVALID,       /* invalid advert: counted by reason, passed */
+	XVIP_R_VRRP_TRUNC,         /* shorter than a VRRP header */
+	XVIP_R_CARP,               /* a CARP packet (also IP proto 112): passed */
+	XVIP_R_RINGBUF_FULL,       /* event lost: ring buffer full */
+	XVIP_R_SVC_LOCAL,          /* steered to the local backend (XDP_PASS) */
+	XVIP_R_SVC_REMOTE,         /* steered to a remote backend (XDP_TX) */
+	XVIP_R_SVC_NO_BACKEND,     /* service without a healthy backend: passed */
+	XVIP_R_L4_TRUNC,           /* truncated TCP/UDP header to a service: passed */
+	XVIP_R_MAX,
+};
+
+/* events: ring buffer records for the daemon */
+enum xvip_event_type {
+	XVIP_EV_ADVERT = 1,   /* a valid VRRP advert */
+	XVIP_EV_CONFLICT = 2, /* another MAC claims a VIP we own */
+};
+
+struct xvip_event {
+	__u64 ts_ns;
+	__u32 type;
+	__u32 ifindex;
+	__be32 saddr; /* ADVERT: IP source; CONFLICT: ARP sender IP (the VIP) */
+	__be32 daddr; /* ADVERT: IP destination; CONFLICT: ARP target IP */
+	__u8 mac[6];  /* Ethernet source (advert sender / claimer) */
+	__u8 vrid;
+	__u8 priority;
+	__u8 version;
+	__u8 count_ip;
+	__u8 auth_type;   /* v2 only */
+	__u8 ttl;
+	__u16 adver_int;  /* v2: seconds, v3: centiseconds */
+	__u16 vrrp_len;   /* bytes of VRRP payload copied into pkt[] */
+	__u8 pkt[64];     /* start of the VRRP payload, for user-space checks */
+};
+
+#define XVIP_PIN_ROOT_DEFAULT "/sys/fs/bpf/xvip"
+
+/* Names under the pin root, one per map. */
+#define XVIP_MAP_NAMES                                                        \
+	"vips", "vip_stats", "vrrp_stats", "services", "backends", "slots",   \
+	"conns", "persist", "svc_stats", "counters", "events"
+
+#endif /* XVIP_H */

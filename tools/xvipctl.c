@@ -1,0 +1,503 @@
+/* xvipctl: look at and drive the xvip data plane from its pinned maps.
+ *
+ *   xvipctl [--pin-root DIR] status [--json]
+ *   xvipctl [--pin-root DIR] attach IFACE [--generic]   load, pin, attach
+ *   xvipctl [--pin-root DIR] detach IFACE
+ *   xvipctl [--pin-root DIR] vip set VIP mac MAC [vrid N] [owner 0|1] [lease-ms N]
+ *   xvipctl [--pin-root DIR] vip del VIP
+ *   xvipctl [--pin-root DIR] service set VIP:PORT [tcp|udp] [sched wrr|rr|fo]
+ *                            [persistence SEC] backend IP,MAC,WEIGHT[,local][,down] ...
+ *   xvipctl [--pin-root DIR] service del VIP:PORT [tcp|udp]
+ *   xvipctl [--pin-root DIR] unpin
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "dataplane.h"
+
+static const char *pin_root = XVIP_PIN_ROOT_DEFAULT;
+static char err[512];
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: xvipctl [--pin-root DIR] COMMAND\n"
+		"  status [--json]                 VIPs, VRRP adverts, services, counters\n"
+		"  attach IFACE [--generic]        load the data plane, pin its maps, attach\n"
+		"  detach IFACE                    detach xvip's XDP program\n"
+		"  vip set VIP mac MAC [vrid N] [owner 0|1] [lease-ms N]\n"
+		"  vip del VIP\n"
+		"  service set VIP:PORT [tcp|udp] [sched wrr|rr|fo] [persistence SEC]\n"
+		"              backend IP,MAC,WEIGHT[,local][,down] ...\n"
+		"  service del VIP:PORT [tcp|udp]\n"
+		"  unpin                           remove the pinned maps\n");
+}
+
+static int die(const char *what)
+{
+	fprintf(stderr, "xvipctl: %s\n", what);
+	return 1;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		if (v[i] > 255)
+			return -1;
+		mac[i] = (uint8_t)v[i];
+	}
+	return 0;
+}
+
+static int parse_u32(const char *s, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v > max)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_ip(const char *s, uint32_t *addr_be)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*addr_be = a.s_addr;
+	return 0;
+}
+
+static const char *ip_str(uint32_t addr_be, char *buf)
+{
+	struct in_addr a = { .s_addr = addr_be };
+
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static const char *mac_str(const uint8_t m[6], char *buf)
+{
+	sprintf(buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return buf;
+}
+
+static const char *sched_name(uint8_t s)
+{
+	return s == XVIP_SCHED_FO ? "fo" : s == XVIP_SCHED_RR ? "rr" : "wrr";
+}
+
+static int cmd_attach(int argc, char **argv)
+{
+	struct xvip_dp dp;
+	const char *mode;
+	bool generic = argc > 2 && strcmp(argv[2], "--generic") == 0;
+
+	if (argc < 2)
+		return usage(stderr), 2;
+	if (dp_open(&dp, pin_root, err, sizeof(err)) < 0)
+		return die(err);
+	if (dp_attach(&dp, argv[1], generic, &mode, err, sizeof(err)) < 0) {
+		dp_close(&dp);
+		return die(err);
+	}
+	printf("attached to %s in %s mode, maps pinned under %s\n", argv[1], mode, pin_root);
+	dp_close(&dp);
+	return 0;
+}
+
+static int cmd_detach(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage(stderr), 2;
+	if (dp_detach_ifname(argv[1], err, sizeof(err)) < 0)
+		return die(err);
+	return 0;
+}
+
+static int cmd_vip(struct xvip_maps *m, int argc, char **argv)
+{
+	struct vip_entry v = {};
+	uint32_t addr, n;
+
+	if (argc < 3)
+		return usage(stderr), 2;
+	if (parse_ip(argv[2], &addr) < 0)
+		return fprintf(stderr, "xvipctl: bad VIP '%s'\n", argv[2]), 2;
+	if (strcmp(argv[1], "del") == 0)
+		return dp_vip_del(m, addr) < 0 ? die(strerror(errno)) : 0;
+	if (strcmp(argv[1], "set") != 0)
+		return usage(stderr), 2;
+	dp_vip_get(m, addr, &v); /* keep what is not given */
+	for (int i = 3; i + 1 < argc; i += 2) {
+		const char *k = argv[i], *val = argv[i + 1];
+
+		if (strcmp(k, "mac") == 0 && parse_mac(val, v.mac) == 0)
+			continue;
+		if (strcmp(k, "vrid") == 0 && parse_u32(val, 255, &n) == 0) {
+			v.vrid = (uint8_t)n;
+			continue;
+		}
+		if (strcmp(k, "owner") == 0 && parse_u32(val, 1, &n) == 0) {
+			v.owner = (uint8_t)n;
+			continue;
+		}
+		if (strcmp(k, "lease-ms") == 0 && parse_u32(val, UINT32_MAX, &n) == 0) {
+			v.lease_expires_ns = mono_ns() + (uint64_t)n * 1000000ull;
+			continue;
+		}
+		fprintf(stderr, "xvipctl: bad 'vip set' argument: %s %s\n", k, val);
+		return 2;
+	}
+	if ((argc - 3) % 2)
+		return fprintf(stderr, "xvipctl: '%s' needs a value\n", argv[argc - 1]), 2;
+	if (dp_vip_put(m, addr, &v) < 0)
+		return die(strerror(errno));
+	return 0;
+}
+
+static int parse_svc(int argc, char **argv, int *i, struct svc_key *k)
+{
+	char buf[64], *colon;
+	uint32_t port;
+
+	memset(k, 0, sizeof(*k));
+	snprintf(buf, sizeof(buf), "%s", argv[*i]);
+	colon = strrchr(buf, ':');
+	if (!colon)
+		return -1;
+	*colon = 0;
+	if (parse_ip(buf, &k->vip) < 0 || parse_u32(colon + 1, 65535, &port) < 0 || !port)
+		return -1;
+	k->port = htons((uint16_t)port);
+	k->proto = IPPROTO_TCP;
+	(*i)++;
+	if (*i < argc && (strcmp(argv[*i], "tcp") == 0 || strcmp(argv[*i], "udp") == 0)) {
+		k->proto = argv[*i][0] == 'u' ? IPPROTO_UDP : IPPROTO_TCP;
+		(*i)++;
+	}
+	return 0;
+}
+
+static int parse_backend(const char *s, struct backend *b)
+{
+	char buf[128], *save = NULL, *tok;
+	uint32_t w;
+	int field = 0;
+
+	memset(b, 0, sizeof(*b));
+	b->healthy = 1;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), field++) {
+		if (field == 0 && parse_ip(tok, &b->addr) == 0)
+			continue;
+		if (field == 1 && parse_mac(tok, b->mac) == 0)
+			continue;
+		if (field == 2 && parse_u32(tok, 65535, &w) == 0) {
+			b->weight = w;
+			continue;
+		}
+		if (field > 2 && strcmp(tok, "local") == 0) {
+			b->local = 1;
+			continue;
+		}
+		if (field > 2 && strcmp(tok, "down") == 0) {
+			b->healthy = 0;
+			continue;
+		}
+		return -1;
+	}
+	return field >= 3 ? 0 : -1;
+}
+
+static int cmd_service(struct xvip_maps *m, int argc, char **argv)
+{
+	struct backend b[XVIP_MAX_BACKENDS];
+	struct svc_key k;
+	uint32_t persistence = 0, id;
+	uint8_t sched = XVIP_SCHED_WRR;
+	int i = 2, n = 0;
+
+	if (argc < 3 || parse_svc(argc, argv, &i, &k) < 0)
+		return fprintf(stderr, "xvipctl: expected VIP:PORT\n"), 2;
+	if (strcmp(argv[1], "del") == 0)
+		return dp_service_del(m, &k) < 0 ? die(strerror(errno)) : 0;
+	if (strcmp(argv[1], "set") != 0)
+		return usage(stderr), 2;
+	for (; i < argc; i++) {
+		if (strcmp(argv[i], "sched") == 0 && i + 1 < argc) {
+			const char *s = argv[++i];
+
+			if (strcmp(s, "wrr") == 0)
+				sched = XVIP_SCHED_WRR;
+			else if (strcmp(s, "rr") == 0)
+				sched = XVIP_SCHED_RR;
+			else if (strcmp(s, "fo") == 0)
+				sched = XVIP_SCHED_FO;
+			else
+				return fprintf(stderr, "xvipctl: unknown scheduler '%s'\n", s), 2;
+		} else if (strcmp(argv[i], "persistence") == 0 && i + 1 < argc) {
+			if (parse_u32(argv[++i], 86400 * 365, &persistence) < 0)
+				return fprintf(stderr, "xvipctl: bad persistence '%s'\n", argv[i]), 2;
+		} else if (strcmp(argv[i], "backend") == 0 && i + 1 < argc) {
+			if (n == XVIP_MAX_BACKENDS)
+				return fprintf(stderr, "xvipctl: too many backends\n"), 2;
+			if (parse_backend(argv[++i], &b[n]) < 0)
+				return fprintf(stderr,
+					       "xvipctl: bad backend '%s' (IP,MAC,WEIGHT[,local][,down])\n",
+					       argv[i]),
+				       2;
+			n++;
+		} else {
+			return fprintf(stderr, "xvipctl: unexpected '%s'\n", argv[i]), 2;
+		}
+	}
+	if (dp_service_put(m, &k, sched, persistence, b, n, &id, err, sizeof(err)) < 0)
+		return die(err);
+	return 0;
+}
+
+static void print_status_text(struct xvip_maps *m)
+{
+	__u64 now = mono_ns();
+	uint64_t reasons[XVIP_R_MAX];
+	char a[INET_ADDRSTRLEN], mac[18];
+	struct vip_key vk, vnext;
+	struct svc_key sk, snext;
+	int have = 0;
+
+	printf("pin root: %s\nVIPs:\n", pin_root);
+	while (bpf_map_get_next_key(m->vips, have ? &vk : NULL, &vnext) == 0) {
+		struct vip_entry v;
+		struct vip_counters c;
+
+		vk = vnext;
+		have = 1;
+		if (dp_vip_get(m, vk.addr, &v) < 0)
+			continue;
+		dp_vip_counters(m, vk.addr, &c);
+		long long left_ms = v.lease_expires_ns > now
+					    ? (long long)((v.lease_expires_ns - now) / 1000000) : 0;
+		printf("  %-15s vrid %-3u %s lease %lld" " ms mac %s  arp replies %llu"
+		       " not-owner drops %llu" " expired drops %llu" " conflicts %llu"
+		       "\n",
+		       ip_str(vk.addr, a), v.vrid,
+		       v.owner && left_ms > 0 ? "OWNER  " : v.owner ? "EXPIRED" : "standby",
+		       left_ms, mac_str(v.mac, mac), c.arp_replies, c.arp_drop_not_owner,
+		       c.arp_drop_expired, c.conflicts);
+	}
+	printf("VRRP adverts seen (per VRID):\n");
+	for (int vrid = 0; vrid < 256; vrid++) {
+		struct vrrp_stats s;
+
+		if (dp_vrrp_stats(m, (uint8_t)vrid, &s) < 0)
+			continue;
+		if (!s.adverts && !s.bad_version && !s.bad_type && !s.bad_length && !s.bad_ttl &&
+		    !s.bad_checksum)
+			continue;
+		printf("  vrid %-3d adverts %llu" " last from %s prio %u v%u int %u, %llu"
+		       " ms ago; prio0 %llu" "; rejected: version %llu" " type %llu"
+		       " length %llu" " ttl %llu" " checksum %llu" "\n",
+		       vrid, s.adverts, ip_str(s.last_sender, a), s.last_priority, s.last_version,
+		       s.last_adver_int,
+		       s.last_seen_ns && now > s.last_seen_ns ? (now - s.last_seen_ns) / 1000000 : 0,
+		       s.prio_zero, s.bad_version, s.bad_type, s.bad_length, s.bad_ttl,
+		       s.bad_checksum);
+	}
+	printf("Services:\n");
+	have = 0;
+	while (bpf_map_get_next_key(m->services, have ? &sk : NULL, &snext) == 0) {
+		struct svc_entry e;
+		struct svc_counters c;
+
+		sk = snext;
+		have = 1;
+		if (bpf_map_lookup_elem(m->services, &sk, &e) < 0)
+			continue;
+		dp_svc_counters(m, e.id, &c);
+		printf("  %s:%u/%s id %u sched %s persistence %us gen %u  packets %llu"
+		       " new flows %llu" " local %llu" " remote %llu"
+		       " no-backend %llu" "\n",
+		       ip_str(sk.vip, a), ntohs(sk.port), sk.proto == IPPROTO_UDP ? "udp" : "tcp",
+		       e.id, sched_name(e.sched), e.persistence_s, e.generation, c.packets,
+		       c.new_flows, c.to_local, c.to_remote, c.no_backend);
+		for (uint32_t i = 0; i < e.nbackends && i < XVIP_MAX_BACKENDS; i++) {
+			struct backend b;
+			uint32_t key = e.id * XVIP_MAX_BACKENDS + i;
+
+			if (bpf_map_lookup_elem(m->backends, &key, &b) < 0)
+				continue;
+			printf("    backend %u %-15s mac %s weight %u %s%s\n", i, ip_str(b.addr, a),
+			       mac_str(b.mac, mac), b.weight, b.healthy ? "up" : "DOWN",
+			       b.local ? " local" : "");
+		}
+	}
+	printf("Data plane verdicts:\n");
+	dp_reason_counters(m, reasons);
+	for (unsigned r = 0; r < XVIP_R_MAX; r++)
+		if (reasons[r])
+			printf("  %-24s %llu" "\n", dp_reason_name(r), (unsigned long long)reasons[r]);
+}
+
+static void print_status_json(struct xvip_maps *m)
+{
+	__u64 now = mono_ns();
+	uint64_t reasons[XVIP_R_MAX];
+	char a[INET_ADDRSTRLEN], mac[18];
+	struct vip_key vk, vnext;
+	struct svc_key sk, snext;
+	int have = 0, first = 1;
+
+	printf("{\"pin_root\":\"%s\",\"vips\":[", pin_root);
+	while (bpf_map_get_next_key(m->vips, have ? &vk : NULL, &vnext) == 0) {
+		struct vip_entry v;
+		struct vip_counters c;
+
+		vk = vnext;
+		have = 1;
+		if (dp_vip_get(m, vk.addr, &v) < 0)
+			continue;
+		dp_vip_counters(m, vk.addr, &c);
+		__u64 left_ms = v.lease_expires_ns > now ? (v.lease_expires_ns - now) / 1000000 : 0;
+		printf("%s{\"vip\":\"%s\",\"vrid\":%u,\"owner\":%s,\"lease_left_ms\":%llu"
+		       ",\"answering\":%s,\"mac\":\"%s\",\"arp_replies\":%llu"
+		       ",\"arp_drop_not_owner\":%llu" ",\"arp_drop_expired\":%llu"
+		       ",\"conflicts\":%llu" "}",
+		       first ? "" : ",", ip_str(vk.addr, a), v.vrid, v.owner ? "true" : "false",
+		       left_ms, v.owner && left_ms ? "true" : "false", mac_str(v.mac, mac),
+		       c.arp_replies, c.arp_drop_not_owner, c.arp_drop_expired, c.conflicts);
+		first = 0;
+	}
+	printf("],\"vrrp\":[");
+	first = 1;
+	for (int vrid = 0; vrid < 256; vrid++) {
+		struct vrrp_stats s;
+
+		if (dp_vrrp_stats(m, (uint8_t)vrid, &s) < 0)
+			continue;
+		if (!s.adverts && !s.bad_version && !s.bad_type && !s.bad_length && !s.bad_ttl &&
+		    !s.bad_checksum)
+			continue;
+		printf("%s{\"vrid\":%d,\"adverts\":%llu" ",\"last_sender\":\"%s\","
+		       "\"last_priority\":%u,\"last_version\":%u,\"last_adver_int\":%u,"
+		       "\"last_seen_ms_ago\":%llu" ",\"prio_zero\":%llu"
+		       ",\"bad_version\":%llu" ",\"bad_type\":%llu" ",\"bad_length\":%llu"
+		       ",\"bad_ttl\":%llu" ",\"bad_checksum\":%llu" "}",
+		       first ? "" : ",", vrid, s.adverts, ip_str(s.last_sender, a), s.last_priority,
+		       s.last_version, s.last_adver_int,
+		       s.last_seen_ns && now > s.last_seen_ns ? (now - s.last_seen_ns) / 1000000 : 0,
+		       s.prio_zero, s.bad_version, s.bad_type, s.bad_length, s.bad_ttl,
+		       s.bad_checksum);
+		first = 0;
+	}
+	printf("],\"services\":[");
+	first = 1;
+	have = 0;
+	while (bpf_map_get_next_key(m->services, have ? &sk : NULL, &snext) == 0) {
+		struct svc_entry e;
+		struct svc_counters c;
+
+		sk = snext;
+		have = 1;
+		if (bpf_map_lookup_elem(m->services, &sk, &e) < 0)
+			continue;
+		dp_svc_counters(m, e.id, &c);
+		printf("%s{\"vip\":\"%s\",\"port\":%u,\"proto\":\"%s\",\"id\":%u,\"sched\":\"%s\","
+		       "\"persistence_s\":%u,\"generation\":%u,\"packets\":%llu"
+		       ",\"new_flows\":%llu" ",\"to_local\":%llu" ",\"to_remote\":%llu"
+		       ",\"no_backend\":%llu" ",\"backends\":[",
+		       first ? "" : ",", ip_str(sk.vip, a), ntohs(sk.port),
+		       sk.proto == IPPROTO_UDP ? "udp" : "tcp", e.id, sched_name(e.sched),
+		       e.persistence_s, e.generation, c.packets, c.new_flows, c.to_local,
+		       c.to_remote, c.no_backend);
+		for (uint32_t i = 0; i < e.nbackends && i < XVIP_MAX_BACKENDS; i++) {
+			struct backend b;
+			uint32_t key = e.id * XVIP_MAX_BACKENDS + i;
+
+			if (bpf_map_lookup_elem(m->backends, &key, &b) < 0)
+				continue;
+			printf("%s{\"addr\":\"%s\",\"mac\":\"%s\",\"weight\":%u,\"healthy\":%s,"
+			       "\"local\":%s}",
+			       i ? "," : "", ip_str(b.addr, a), mac_str(b.mac, mac), b.weight,
+			       b.healthy ? "true" : "false", b.local ? "true" : "false");
+		}
+		printf("]}");
+		first = 0;
+	}
+	printf("],\"counters\":{");
+	dp_reason_counters(m, reasons);
+	for (unsigned r = 0; r < XVIP_R_MAX; r++)
+		printf("%s\"%s\":%llu", r ? "," : "", dp_reason_name(r),
+		       (unsigned long long)reasons[r]);
+	printf("}}\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "pin-root", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct xvip_maps m;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "+p:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			pin_root = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		return usage(stderr), 2;
+	if (strcmp(argv[0], "attach") == 0)
+		return cmd_attach(argc, argv);
+	if (strcmp(argv[0], "detach") == 0)
+		return cmd_detach(argc, argv);
+	if (strcmp(argv[0], "unpin") == 0)
+		return maps_unpin(pin_root, err, sizeof(err)) < 0 ? die(err) : 0;
+	if (strcmp(argv[0], "status") != 0 && strcmp(argv[0], "vip") != 0 &&
+	    strcmp(argv[0], "service") != 0) {
+		fprintf(stderr, "xvipctl: unknown command '%s'\n", argv[0]);
+		usage(stderr);
+		return 2;
+	}
+	if (maps_open_pinned(&m, pin_root, err, sizeof(err)) < 0)
+		return die(err);
+	if (strcmp(argv[0], "status") == 0) {
+		if (argc > 1 && strcmp(argv[1], "--json") == 0)
+			print_status_json(&m);
+		else
+			print_status_text(&m);
+		rc = 0;
+	} else if (strcmp(argv[0], "vip") == 0) {
+		rc = cmd_vip(&m, argc, argv);
+	} else {
+		rc = cmd_service(&m, argc, argv);
+	}
+	maps_close(&m);
+	return rc;
+}

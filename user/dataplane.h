@@ -1,0 +1,88 @@
+/* Loading, pinning, attaching the XDP data plane, and reading/writing its
+ * maps. Used by xvipd (which loads and attaches) and xvipctl (which only
+ * opens the pinned maps). */
+#ifndef XVIP_DATAPLANE_H
+#define XVIP_DATAPLANE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "xvip.h"
+
+struct xvip_bpf; /* the generated skeleton */
+
+/* File descriptors of every map, whether created by a load or opened from
+ * the pins. -1 where not open. */
+struct xvip_maps {
+	int vips, vip_stats, vrrp_stats, services, backends, slots;
+	int conns, persist, svc_stats, counters, events;
+};
+
+struct xvip_dp {
+	struct xvip_bpf *skel;
+	struct xvip_maps maps;
+	char pin_root[256];
+	int ifindex;         /* where the program is attached, 0 if not */
+	uint32_t xdp_flags;  /* mode it was attached in */
+};
+
+/* Errors are written to err (a full sentence naming what failed) and the
+ * function returns a negative errno. */
+
+/* Mount bpffs at pin_root's mount point if nothing is mounted there (only for
+ * the default /sys/fs/bpf), create pin_root, open and load the program,
+ * reusing pinned maps whose layout matches and refusing ones that differ. */
+int dp_open(struct xvip_dp *dp, const char *pin_root, char *err, size_t errlen);
+
+/* Attach to ifname: native mode first, generic as a logged fallback (or
+ * generic only when force_generic). An xvip program already attached there
+ * is replaced atomically; anyone else's program is left alone (error).
+ * *mode_out (optional) gets "native" or "generic". */
+int dp_attach(struct xvip_dp *dp, const char *ifname, bool force_generic, const char **mode_out,
+	      char *err, size_t errlen);
+
+/* Detach our program from the interface it is attached to (only if it is
+ * still ours). */
+int dp_detach(struct xvip_dp *dp, char *err, size_t errlen);
+
+/* Close fds and free the skeleton; leaves pins and any attachment in place. */
+void dp_close(struct xvip_dp *dp);
+
+/* Detach whatever xvip program is attached to ifname (no loaded skeleton
+ * needed): for `xvipctl detach`. */
+int dp_detach_ifname(const char *ifname, char *err, size_t errlen);
+
+/* Open the pinned maps under pin_root (xvipctl, or a daemon not loading). */
+int maps_open_pinned(struct xvip_maps *m, const char *pin_root, char *err, size_t errlen);
+void maps_close(struct xvip_maps *m);
+
+/* Remove every pin under pin_root that xvip created. */
+int maps_unpin(const char *pin_root, char *err, size_t errlen);
+
+/* CLOCK_MONOTONIC in ns: the clock bpf_ktime_get_ns() reads. */
+uint64_t mono_ns(void);
+
+/* Map helpers (thin, so the daemon's hot path is one syscall). */
+int dp_vip_put(const struct xvip_maps *m, uint32_t addr_be, const struct vip_entry *v);
+int dp_vip_get(const struct xvip_maps *m, uint32_t addr_be, struct vip_entry *v);
+int dp_vip_del(const struct xvip_maps *m, uint32_t addr_be);
+/* Sum a VIP's per-CPU counters. */
+int dp_vip_counters(const struct xvip_maps *m, uint32_t addr_be, struct vip_counters *out);
+/* Sum the per-CPU verdict counters into out[XVIP_R_MAX]. */
+int dp_reason_counters(const struct xvip_maps *m, uint64_t out[XVIP_R_MAX]);
+int dp_vrrp_stats(const struct xvip_maps *m, uint8_t vrid, struct vrrp_stats *out);
+int dp_svc_counters(const struct xvip_maps *m, uint32_t svc_id, struct svc_counters *out);
+const char *dp_reason_name(unsigned reason);
+
+#endif
+
+/* Program a DR service: backends, the slot table built from their weights
+ * (slots.c), then the service entry with a new generation, in that order so
+ * that a packet never sees a slot pointing at a backend not yet written.
+ * The service id is kept if the service exists, else the lowest free one.
+ * b[i].weight/healthy/local/mac/addr as in struct backend. */
+int dp_service_put(const struct xvip_maps *m, const struct svc_key *k, uint8_t sched,
+		   uint32_t persistence_s, const struct backend *b, int n, uint32_t *id_out,
+		   char *err, size_t errlen);
+int dp_service_del(const struct xvip_maps *m, const struct svc_key *k);
