@@ -1,0 +1,873 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for user/config.c, the keepalived.conf dialect parser.
+ *
+ * Fixtures live in tests/unit/config/ and are found through XVIP_TEST_DIR
+ * (default "tests/unit", i.e. run from the repository root). Malformed
+ * snippets are written to a temporary directory by the table-driven test.
+ */
+#include <setjmp.h> /* cmocka needs these before cmocka.h */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static char *fixture(const char *name)
+{
+	const char *dir = getenv("XVIP_TEST_DIR");
+	char *path;
+
+	if (asprintf(&path, "%s/config/%s", dir && *dir ? dir : "tests/unit", name) < 0)
+		abort();
+	return path;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && !strcmp(s + ls - lx, suffix);
+}
+
+/* The diagnostic at file (suffix) / line with `needle` in its message. */
+static const struct config_diag_entry *find_diag(const struct config_diag *d,
+						 enum config_severity sev, const char *file_suffix,
+						 unsigned line, const char *needle)
+{
+	for (size_t i = 0; i < d->count; i++) {
+		const struct config_diag_entry *e = &d->entries[i];
+
+		if (e->severity == sev && e->line == line && ends_with(e->file, file_suffix) &&
+		    strstr(e->message, needle))
+			return e;
+	}
+	return NULL;
+}
+
+static void expect_diag(const struct config_diag *d, enum config_severity sev,
+			const char *file_suffix, unsigned line, const char *needle)
+{
+	if (!find_diag(d, sev, file_suffix, line, needle)) {
+		print_error("expected %s at %s:%u containing \"%s\"; got:\n",
+			    sev == CONFIG_ERROR ? "error" : "warning", file_suffix, line, needle);
+		config_diag_print(d, stderr);
+		fail();
+	}
+}
+
+static char *ip(struct in_addr a)
+{
+	static char buf[4][INET_ADDRSTRLEN];
+	static int next;
+	char *b = buf[next++ % 4];
+
+	return (char *)inet_ntop(AF_INET, &a, b, INET_ADDRSTRLEN);
+}
+
+static char *dump_to_string(const struct xvip_config *cfg)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	config_dump(cfg, f);
+	fclose(f);
+	return text;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* ---- the users' real files ------------------------------------------- */
+
+static void test_seed_master1(void **state)
+{
+	struct config_diag d = CONFIG_DIAG_INIT;
+	char *path = fixture("seed-master1.conf");
+	struct xvip_config *cfg = config_load(path, &d);
+	const struct config_vrrp_instance *vi;
+	const struct config_virtual_server *vs;
+	const struct config_real_server *rs;
+	const struct config_tcp_check *tcp;
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_int_equal(d.errors, 0);
+	assert_int_equal(d.warnings, 3);
+	expect_diag(&d, CONFIG_WARNING, "seed-master1.conf", 18, "honours nopreempt");
+	expect_diag(&d, CONFIG_WARNING, "seed-master1.conf", 18, "starts as BACKUP");
+	expect_diag(&d, CONFIG_WARNING, "seed-master1.conf", 39,
+		    "'nb_get_retry' is deprecated, treated as 'retry'");
+	expect_diag(&d, CONFIG_WARNING, "seed-master1.conf", 28,
+		    "'virtual_server' block opened here is not closed");
+
+	assert_string_equal(cfg->global.router_id, "MySQL-ha");
+	assert_int_equal(cfg->global.n_notification_email, 1);
+	assert_string_equal(cfg->global.notification_email[0], "xxx@mail.com");
+	assert_string_equal(cfg->global.notification_email_from, "xxx@mail.com");
+	assert_string_equal(cfg->global.smtp_server, "127.0.0.1");
+	assert_int_equal(cfg->global.smtp_connect_timeout_ms, 30000);
+	assert_int_equal(cfg->global.vrrp_version, 2);
+
+	assert_int_equal(cfg->n_instances, 1);
+	vi = config_find_instance(cfg, "VI_1");
+	assert_non_null(vi);
+	assert_int_equal(vi->where.line, 12);
+	assert_int_equal(vi->configured_state, CONFIG_STATE_MASTER);
+	assert_int_equal(vi->initial_state, CONFIG_STATE_BACKUP);
+	assert_true(vi->nopreempt);
+	assert_string_equal(vi->interface, "eth0");
+	assert_int_equal(vi->virtual_router_id, 51);
+	assert_int_equal(vi->priority, 100);
+	assert_int_equal(vi->version, 2);
+	assert_int_equal(vi->advert_int_ms, 1000);
+	assert_int_equal(vi->auth_type, CONFIG_AUTH_PASS);
+	assert_string_equal(vi->auth_pass, "1111");
+	assert_int_equal(vi->n_vips, 1);
+	assert_string_equal(ip(vi->vips[0].addr), "192.168.1.200");
+	assert_int_equal(vi->vips[0].prefix_len, 32);
+	assert_string_equal(vi->vips[0].dev, "eth0");
+	assert_int_equal(vi->vip_mode, CONFIG_VIP_MODE_LO);
+	assert_int_equal(vi->garp_master_delay_ms, 5000);
+	assert_int_equal(vi->garp_master_repeat, 5);
+	assert_int_equal(vi->garp_master_refresh_ms, 0);
+	assert_int_equal(vi->garp_master_refresh_repeat, 1);
+	assert_false(vi->unicast_src_set);
+
+	assert_int_equal(cfg->n_virtual_servers, 1);
+	vs = &cfg->virtual_servers[0];
+	assert_string_equal(ip(vs->addr), "192.168.1.200");
+	assert_int_equal(vs->port, 3306);
+	assert_int_equal(vs->delay_loop_ms, 2000);
+	assert_int_equal(vs->lb_algo, CONFIG_LB_WRR);
+	assert_int_equal(vs->persistence_timeout_s, 60);
+	assert_int_equal(vs->protocol, CONFIG_PROTO_TCP);
+	assert_int_equal(vs->n_real_servers, 1);
+	rs = &vs->real_servers[0];
+	assert_string_equal(ip(rs->addr), "192.168.1.201");
+	assert_int_equal(rs->port, 3306);
+	assert_int_equal(rs->weight, 3);
+	assert_non_null(rs->notify_down);
+	assert_string_equal(rs->notify_down->argv[0], "/etc/keepalived/check_mysql.sh");
+	assert_int_equal(rs->notify_down->argc, 1);
+	assert_null(rs->notify_down->argv[1]);
+	assert_null(rs->notify_up);
+	assert_int_equal(rs->n_checkers, 1);
+	assert_int_equal(rs->checkers[0].type, CONFIG_CHECK_TCP);
+	tcp = &rs->checkers[0].u.tcp;
+	assert_int_equal(tcp->connect_timeout_ms, 10000);
+	assert_int_equal(tcp->retry, 3);
+	assert_int_equal(tcp->delay_before_retry_ms, 3000);
+	assert_int_equal(tcp->connect_port, 3306);
+	assert_string_equal(ip(tcp->connect_ip), "192.168.1.201");
+	assert_int_equal(tcp->delay_loop_ms, 2000); /* inherited */
+
+	config_free(cfg);
+	config_diag_free(&d);
+	free(path);
+}
+
+static void test_seed_master2(void **state)
+{
+	struct config_diag d = CONFIG_DIAG_INIT;
+	char *path = fixture("seed-master2.conf");
+	struct xvip_config *cfg = config_load(path, &d);
+	const struct config_vrrp_instance *vi;
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_int_equal(d.errors, 0);
+	assert_int_equal(d.warnings, 2); /* no nopreempt warning: state BACKUP */
+	expect_diag(&d, CONFIG_WARNING, "seed-master2.conf", 39, "nb_get_retry");
+	expect_diag(&d, CONFIG_WARNING, "seed-master2.conf", 28, "not closed");
+
+	vi = &cfg->instances[0];
+	assert_int_equal(vi->configured_state, CONFIG_STATE_BACKUP);
+	assert_int_equal(vi->initial_state, CONFIG_STATE_BACKUP);
+	assert_int_equal(vi->priority, 90);
+	assert_true(vi->nopreempt);
+	assert_string_equal(ip(cfg->virtual_servers[0].real_servers[0].addr), "192.168.1.202");
+
+	config_free(cfg);
+	config_diag_free(&d);
+	free(path);
+}
+
+/* The normalized dump loads back to the same configuration. */
+static void test_dump_round_trip(void **state)
+{
+	static const char *const names[] = { "seed-master1.conf", "seed-master2.conf",
+					     "full.conf" };
+	char dir[] = "/tmp/xvip-config-test-XXXXXX";
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct config_diag d = CONFIG_DIAG_INIT;
+		char *path = fixture(names[i]), *copy, *first, *second;
+		struct xvip_config *cfg = config_load(path, &d), *again;
+
+		assert_non_null(cfg);
+		first = dump_to_string(cfg);
+		if (asprintf(&copy, "%s/dump.conf", dir) < 0)
+			abort();
+		write_file(copy, first);
+		config_diag_free(&d);
+
+		again = config_load(copy, &d);
+		if (!again)
+			config_diag_print(&d, stderr);
+		assert_non_null(again);
+		/* the only warning a dump may cause is sync groups' */
+		assert_int_equal(d.errors, 0);
+		assert_int_equal(d.warnings, again->n_sync_groups);
+		second = dump_to_string(again);
+		if (i == 0) {
+			/* seed 1's MASTER+nopreempt comment is the one difference */
+			assert_non_null(strstr(first, "! configured as MASTER; starts as BACKUP"));
+			assert_null(strstr(second, "! configured as MASTER"));
+			assert_non_null(strstr(second, "    state BACKUP\n    interface eth0\n"));
+		} else {
+			assert_string_equal(first, second);
+		}
+		unlink(copy);
+		free(copy);
+		free(first);
+		free(second);
+		free(path);
+		config_free(cfg);
+		config_free(again);
+		config_diag_free(&d);
+	}
+	rmdir(dir);
+}
+
+static void test_dump_format(void **state)
+{
+	struct config_diag d = CONFIG_DIAG_INIT;
+	char *path = fixture("seed-master2.conf");
+	struct xvip_config *cfg = config_load(path, &d);
+	char *text;
+
+	(void)state;
+	assert_non_null(cfg);
+	text = dump_to_string(cfg);
+	/* defaults are explicit, durations in seconds, one keyword per line */
+	assert_non_null(strstr(text, "\n    advert_int 1\n"));
+	assert_non_null(strstr(text, "\n    version 2\n"));
+	assert_non_null(strstr(text, "\n    garp_master_delay 5\n"));
+	assert_non_null(strstr(text, "\n    vip_mode lo\n"));
+	assert_non_null(strstr(text, "\n        192.168.1.200/32 dev eth0\n"));
+	assert_non_null(strstr(text, "\n            retry 3\n"));
+	assert_null(strstr(text, "nb_get_retry"));
+	assert_non_null(strstr(text, "\n            connect_timeout 10\n"));
+	assert_non_null(strstr(text, "\n    lb_kind DR\n"));
+	free(text);
+	config_free(cfg);
+	config_diag_free(&d);
+	free(path);
+}
+
+/* ---- every keyword ---------------------------------------------------- */
+
+static void test_full(void **state)
+{
+	struct config_diag d = CONFIG_DIAG_INIT;
+	char *path = fixture("full.conf");
+	struct xvip_config *cfg = config_load(path, &d);
+	const struct config_vrrp_script *s;
+	const struct config_vrrp_instance *vi, *v2;
+	const struct config_virtual_server *vs;
+	const struct config_mysql_check *m, *m2;
+	const struct config_misc_check *misc;
+	const struct config_tcp_check *tcp;
+
+	(void)state;
+	if (!cfg)
+		config_diag_print(&d, stderr);
+	assert_non_null(cfg);
+	assert_int_equal(d.errors, 0);
+	assert_int_equal(d.warnings, 1);
+	expect_diag(&d, CONFIG_WARNING, "full.conf", 75, "vrrp_sync_group 'G1' is accepted");
+
+	assert_string_equal(cfg->global.router_id, "db-pair-1");
+	assert_int_equal(cfg->global.n_notification_email, 2);
+	assert_string_equal(cfg->global.notification_email[1], "oncall@example.com");
+	assert_int_equal(cfg->global.smtp_port, 2525);
+	assert_int_equal(cfg->global.smtp_connect_timeout_ms, 2500);
+	assert_int_equal(cfg->global.vrrp_version, 3);
+	assert_string_equal(cfg->global.script_user, "mysql");
+	assert_string_equal(cfg->global.script_group, "mysql");
+	assert_true(cfg->global.enable_script_security);
+
+	s = config_find_script(cfg, "chk_mysql");
+	assert_non_null(s);
+	assert_int_equal(s->script.argc, 3);
+	assert_string_equal(s->script.argv[0], "/usr/local/bin/check_mysql");
+	assert_string_equal(s->script.argv[2], "/run/mysqld/mysqld.sock");
+	assert_int_equal(s->interval_ms, 500);
+	assert_int_equal(s->timeout_ms, 200);
+	assert_int_equal(s->weight, -20);
+	assert_int_equal(s->rise, 2);
+	assert_int_equal(s->fall, 3);
+	assert_string_equal(s->user, "mysql");
+	assert_null(s->group);
+
+	vi = config_find_instance(cfg, "VI_DB");
+	assert_non_null(vi);
+	assert_int_equal(vi->version, 3);
+	assert_int_equal(vi->advert_int_ms, 10);
+	assert_int_equal(vi->priority, 150);
+	assert_int_equal(vi->preempt_delay_ms, 1500);
+	assert_int_equal(vi->auth_type, CONFIG_AUTH_NONE);
+	assert_int_equal(vi->n_vips, 2);
+	assert_string_equal(ip(vi->vips[0].addr), "10.0.0.100");
+	assert_int_equal(vi->vips[0].prefix_len, 24);
+	assert_string_equal(vi->vips[0].dev, "eth1");
+	assert_string_equal(vi->vips[0].label, "eth1:vip");
+	assert_int_equal(vi->vips[1].prefix_len, 32);
+	assert_null(vi->vips[1].label);
+	assert_int_equal(vi->vip_mode, CONFIG_VIP_MODE_INTERFACE);
+	assert_true(vi->unicast_src_set);
+	assert_string_equal(ip(vi->unicast_src_ip), "10.0.0.11");
+	assert_int_equal(vi->n_unicast_peers, 1);
+	assert_string_equal(ip(vi->unicast_peers[0]), "10.0.0.12");
+	assert_int_equal(vi->n_track_interfaces, 2);
+	assert_int_equal(vi->track_interfaces[0].weight, 0);
+	assert_string_equal(vi->track_interfaces[1].name, "eth2");
+	assert_int_equal(vi->track_interfaces[1].weight, -10);
+	assert_int_equal(vi->n_track_scripts, 2);
+	assert_ptr_equal(vi->track_scripts[0].script, s);
+	assert_int_equal(vi->track_scripts[0].weight, -20); /* the script's */
+	assert_int_equal(vi->track_scripts[1].weight, -50); /* overridden */
+	assert_non_null(vi->notify_master);
+	assert_int_equal(vi->notify_master->argc, 3);
+	assert_string_equal(vi->notify_master->argv[1], "master");
+	assert_string_equal(vi->notify_master->argv[2], "VI DB");
+	assert_int_equal(vi->notify_backup->argc, 2);
+	assert_string_equal(vi->notify_backup->argv[1], "backup");
+	assert_non_null(vi->notify_fault);
+	assert_non_null(vi->notify_stop);
+	assert_string_equal(vi->notify->text, "/etc/xvip/notify-all.sh");
+	assert_int_equal(vi->garp_master_delay_ms, 200);
+	assert_int_equal(vi->garp_master_repeat, 3);
+	assert_int_equal(vi->garp_master_refresh_ms, 60000);
+	assert_int_equal(vi->garp_master_refresh_repeat, 2);
+
+	v2 = config_find_instance(cfg, "VI_V2");
+	assert_non_null(v2);
+	assert_int_equal(v2->version, 2); /* instance override of vrrp_version 3 */
+	assert_int_equal(v2->advert_int_ms, 2000);
+	assert_false(v2->nopreempt);
+	assert_int_equal(v2->auth_type, CONFIG_AUTH_PASS);
+	assert_string_equal(v2->auth_pass, "secret");
+	assert_int_equal(v2->n_vips, 1); /* `virtual_ipaddress { 10.0.0.102 }` */
+
+	assert_int_equal(cfg->n_sync_groups, 1);
+	assert_int_equal(cfg->sync_groups[0].n_members, 2);
+
+	vs = &cfg->virtual_servers[0];
+	assert_int_equal(vs->where.line, 82); /* `{` on the next line */
+	assert_int_equal(vs->delay_loop_ms, 500);
+	assert_int_equal(vs->lb_algo, CONFIG_LB_FO);
+	assert_true(vs->manage_read_only);
+	assert_int_equal(vs->n_real_servers, 2);
+	assert_true(vs->real_servers[0].inhibit_on_failure);
+	assert_int_equal(vs->real_servers[0].weight, 100);
+	assert_string_equal(vs->real_servers[0].notify_up->argv[1], "up");
+	assert_int_equal(vs->real_servers[0].n_checkers, 2);
+
+	m = &vs->real_servers[0].checkers[0].u.mysql;
+	assert_int_equal(vs->real_servers[0].checkers[0].type, CONFIG_CHECK_MYSQL);
+	assert_string_equal(m->user, "xvip_monitor");
+	assert_null(m->password);
+	assert_string_equal(m->password_file, "/etc/xvip/monitor.pw");
+	assert_int_equal(m->connect_timeout_ms, 100);
+	assert_int_equal(m->read_timeout_ms, 250);
+	assert_int_equal(m->interval_ms, 200);
+	assert_int_equal(m->rise, 2);
+	assert_int_equal(m->fall, 4);
+	assert_string_equal(m->query, "SELECT @@read_only");
+	assert_true(m->check_read_only);
+	assert_true(m->check_replication);
+	assert_int_equal(m->max_lag_ms, 1000);
+	assert_true(m->manage_read_only); /* inherited from the virtual server */
+
+	tcp = &vs->real_servers[0].checkers[1].u.tcp;
+	assert_int_equal(tcp->connect_timeout_ms, 3000);
+	assert_int_equal(tcp->connect_port, 3307);
+	assert_string_equal(ip(tcp->connect_ip), "10.0.0.21");
+	assert_int_equal(tcp->retry, 2);
+	assert_int_equal(tcp->delay_before_retry_ms, 100);
+	assert_int_equal(tcp->delay_loop_ms, 1000);
+
+	misc = &vs->real_servers[1].checkers[0].u.misc;
+	assert_int_equal(vs->real_servers[1].checkers[0].type, CONFIG_CHECK_MISC);
+	assert_int_equal(misc->misc_path.argc, 2);
+	assert_string_equal(misc->misc_path.argv[1], "10.0.0.12");
+	assert_int_equal(misc->misc_timeout_ms, 4000);
+	assert_true(misc->misc_dynamic);
+	assert_string_equal(misc->user, "nobody");
+	assert_string_equal(misc->group, "nogroup");
+	assert_int_equal(misc->delay_loop_ms, 500);
+
+	m2 = &vs->real_servers[1].checkers[1].u.mysql;
+	assert_string_equal(m2->password, "s3cret pass");
+	assert_int_equal(m2->connect_timeout_ms, 100); /* defaults */
+	assert_int_equal(m2->read_timeout_ms, 100);
+	assert_int_equal(m2->interval_ms, 100);
+	assert_int_equal(m2->rise, 3);
+	assert_int_equal(m2->fall, 3);
+	assert_string_equal(m2->query, "SELECT 1");
+	assert_false(m2->check_read_only);
+	assert_false(m2->manage_read_only); /* explicitly off beats the vs' on */
+
+	config_free(cfg);
+	config_diag_free(&d);
+	free(path);
+}
+
+/* ---- includes --------------------------------------------------------- */
+
+static void test_include(void **state)
+{
+	struct config_diag d = CONFIG_DIAG_INIT;
+	char *path = fixture("include-main.conf");
+	struct xvip_config *cfg = config_load(path, &d);
+
+	(void)state;
+	if (!cfg)
+		config_diag_print(&d, stderr);
+	assert_non_null(cfg);
+	assert_int_equal(d.errors, 0);
+	assert_int_equal(d.warnings, 2);
+	/* diagnostics name the included file and its own line numbers */
+	expect_diag(&d, CONFIG_WARNING, "config/inc/10-instance.conf", 4,
+		    "unknown keyword 'bogus_keyword' in vrrp_instance, ignored");
+	expect_diag(&d, CONFIG_WARNING, "config/inc/20-unclosed.conf", 2,
+		    "'vrrp_instance' block opened here is not closed");
+	assert_int_equal(cfg->n_instances, 2);
+	assert_int_equal(cfg->n_files, 3);
+	assert_true(ends_with(cfg->instances[0].where.file, "inc/10-instance.conf"));
+	assert_int_equal(cfg->instances[0].where.line, 1);
+	/* the track_script in the included file refers to a script defined
+	 * after the include in the main file */
+	assert_non_null(cfg->instances[0].track_scripts[0].script);
+	/* the unclosed block in 20-unclosed.conf did not swallow the main
+	 * file's vrrp_script that follows the include */
+	assert_int_equal(cfg->n_scripts, 1);
+	assert_int_equal(cfg->instances[1].n_vips, 1);
+	config_free(cfg);
+	config_diag_free(&d);
+	free(path);
+}
+
+static void test_include_loop(void **state)
+{
+	struct config_diag d = CONFIG_DIAG_INIT;
+	char *path = fixture("loop/a.conf");
+	struct xvip_config *cfg = config_load(path, &d);
+
+	(void)state;
+	assert_null(cfg);
+	assert_int_equal(d.errors, 1);
+	expect_diag(&d, CONFIG_ERROR, "loop/b.conf", 4, "include loop");
+	config_diag_free(&d);
+	free(path);
+}
+
+static void test_include_missing(void **state)
+{
+	struct config_diag d = CONFIG_DIAG_INIT;
+	char *path = fixture("include-missing.conf");
+	struct xvip_config *cfg = config_load(path, &d);
+
+	(void)state;
+	assert_null(cfg);
+	assert_int_equal(d.errors, 1);
+	expect_diag(&d, CONFIG_ERROR, "include-missing.conf", 4,
+		    "does-not-exist.conf' not found");
+	/* an empty conf.d glob is only a warning */
+	expect_diag(&d, CONFIG_WARNING, "include-missing.conf", 5, "matched no files");
+	config_diag_free(&d);
+	free(path);
+}
+
+static void test_main_file_missing(void **state)
+{
+	struct config_diag d = CONFIG_DIAG_INIT;
+
+	(void)state;
+	assert_null(config_load("/nonexistent/xvipd.conf", &d));
+	assert_int_equal(d.errors, 1);
+	assert_string_equal(d.entries[0].file, "/nonexistent/xvipd.conf");
+	assert_int_equal(d.entries[0].line, 0);
+	assert_non_null(strstr(d.entries[0].message, "No such file"));
+	config_diag_free(&d);
+
+	/* a NULL diag is allowed: the result alone says it failed */
+	assert_null(config_load("/nonexistent/xvipd.conf", NULL));
+	assert_null(config_load(NULL, NULL));
+}
+
+/* ---- error reporting -------------------------------------------------- */
+
+static void test_many_errors_one_run(void **state)
+{
+	struct config_diag d = CONFIG_DIAG_INIT;
+	char *path = fixture("many-errors.conf");
+	struct xvip_config *cfg = config_load(path, &d);
+
+	(void)state;
+	assert_null(cfg);
+	expect_diag(&d, CONFIG_ERROR, "many-errors.conf", 4, "virtual_router_id 300 is out of range");
+	expect_diag(&d, CONFIG_ERROR, "many-errors.conf", 5, "priority: 'abc' is not a number");
+	expect_diag(&d, CONFIG_ERROR, "many-errors.conf", 7, "'192.168.1.300' is not an IPv4 address");
+	expect_diag(&d, CONFIG_ERROR, "many-errors.conf", 10, "no vrrp_script of that name");
+	expect_diag(&d, CONFIG_ERROR, "many-errors.conf", 13, "duplicate vrrp_instance 'VI_1'");
+	expect_diag(&d, CONFIG_ERROR, "many-errors.conf", 22,
+		    "virtual_router_id 51 on eth0 is already used");
+	expect_diag(&d, CONFIG_ERROR, "many-errors.conf", 27, "'}' without an open block");
+	/* exactly these: a rejected value is not also reported as missing */
+	assert_int_equal(d.errors, 7);
+	assert_int_equal(d.warnings, 0);
+	/* sorted by line */
+	for (size_t i = 1; i < d.count; i++)
+		assert_true(d.entries[i - 1].line <= d.entries[i].line);
+	config_diag_free(&d);
+	free(path);
+}
+
+static void test_diag_print_format(void **state)
+{
+	struct config_diag d = CONFIG_DIAG_INIT;
+	char *path = fixture("seed-master1.conf"), *text = NULL, *expect;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	config_free(config_load(path, &d));
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	config_diag_print(&d, f);
+	fclose(f);
+	if (asprintf(&expect, "%s:39: warning: 'nb_get_retry' is deprecated", path) < 0)
+		abort();
+	assert_non_null(strstr(text, expect));
+	free(expect);
+	if (asprintf(&expect, "%s:18: warning: vrrp_instance 'VI_1' has 'state MASTER'", path) < 0)
+		abort();
+	assert_non_null(strstr(text, expect));
+	free(expect);
+	free(text);
+	config_diag_free(&d);
+
+	/* errors print as "error:", and without a line as "file: error:" */
+	assert_null(config_load("/nonexistent/x.conf", &d));
+	text = NULL;
+	f = open_memstream(&text, &len);
+	config_diag_print(&d, f);
+	fclose(f);
+	assert_non_null(strstr(text, "/nonexistent/x.conf: error: cannot open configuration file"));
+	free(text);
+	config_diag_free(&d);
+	free(path);
+}
+
+/* ---- table of malformed snippets ------------------------------------- */
+
+/* A valid instance around the line under test: the head is lines 1-3, so
+ * the first line of a snippet's own text is line 4. */
+#define HEAD "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n"
+#define VIPS "    virtual_ipaddress {\n        10.0.0.1\n    }\n"
+#define TAIL VIPS "}\n"
+#define VS_HEAD "virtual_server 10.0.0.1 3306 {\n    real_server 10.0.0.2 3306 {\n"
+
+enum expect_kind { EXPECT_ERROR, EXPECT_WARNING, EXPECT_CLEAN };
+
+struct snippet {
+	const char *name;
+	const char *text;
+	enum expect_kind kind;
+	unsigned line;
+	const char *needle;
+};
+
+static const struct snippet snippets[] = {
+	{ "stray close brace", "}\n" HEAD TAIL, EXPECT_ERROR, 1, "'}' without an open block" },
+	{ "priority without value", HEAD "    priority\n" TAIL, EXPECT_ERROR, 4,
+	  "missing argument for 'priority'" },
+	{ "priority not a number", HEAD "    priority abc\n" TAIL, EXPECT_ERROR, 4,
+	  "priority: 'abc' is not a number" },
+	{ "priority too high", HEAD "    priority 300\n" TAIL, EXPECT_ERROR, 4,
+	  "priority 300 is out of range (1..255)" },
+	{ "priority 255 is the address owner", HEAD "    priority 255\n" TAIL, EXPECT_CLEAN, 0,
+	  NULL },
+	{ "virtual_router_id zero",
+	  "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 0\n" TAIL, EXPECT_ERROR,
+	  3, "virtual_router_id 0 is out of range (1..255)" },
+	{ "bad VIP", HEAD "    virtual_ipaddress {\n        10.0.0.256\n    }\n}\n", EXPECT_ERROR,
+	  5, "'10.0.0.256' is not an IPv4 address" },
+	{ "bad VIP prefix", HEAD "    virtual_ipaddress {\n        10.0.0.1/33\n    }\n}\n",
+	  EXPECT_ERROR, 5, "prefix length 33 is out of range" },
+	{ "bad unicast_src_ip", HEAD "    unicast_src_ip 10.0.0\n" TAIL, EXPECT_ERROR, 4,
+	  "unicast_src_ip: '10.0.0' is not an IPv4 address" },
+	{ "bad unicast_peer", HEAD "    unicast_peer {\n        peer-b\n    }\n" TAIL,
+	  EXPECT_ERROR, 5, "unicast_peer: 'peer-b' is not an IPv4 address" },
+	{ "unicast_peer without unicast_src_ip is fine",
+	  HEAD "    unicast_peer {\n        10.0.0.9\n    }\n" TAIL, EXPECT_CLEAN, 0, NULL },
+	{ "duplicate instance name", HEAD TAIL "vrrp_instance VI_1 {\n    interface eth1\n"
+	  "    virtual_router_id 52\n    virtual_ipaddress {\n        10.0.0.2\n    }\n}\n",
+	  EXPECT_ERROR, 8, "duplicate vrrp_instance 'VI_1' (first defined at" },
+	{ "same VRID on one interface", HEAD TAIL "vrrp_instance VI_2 {\n    interface eth0\n"
+	  "    virtual_router_id 51\n    virtual_ipaddress {\n        10.0.0.2\n    }\n}\n",
+	  EXPECT_ERROR, 10, "virtual_router_id 51 on eth0 is already used by vrrp_instance 'VI_1'" },
+	{ "same VRID on two interfaces is fine", HEAD TAIL "vrrp_instance VI_2 {\n"
+	  "    interface eth1\n    virtual_router_id 51\n    virtual_ipaddress {\n"
+	  "        10.0.0.2\n    }\n}\n", EXPECT_CLEAN, 0, NULL },
+	{ "undefined track_script", HEAD "    track_script {\n        chk_nope weight 10\n    }\n" TAIL,
+	  EXPECT_ERROR, 5, "track_script 'chk_nope' in vrrp_instance 'VI_1': no vrrp_script" },
+	{ "missing interface", "vrrp_instance VI_1 {\n    virtual_router_id 51\n" TAIL,
+	  EXPECT_ERROR, 1, "vrrp_instance 'VI_1' has no interface" },
+	{ "missing virtual_router_id", "vrrp_instance VI_1 {\n    interface eth0\n" TAIL,
+	  EXPECT_ERROR, 1, "vrrp_instance 'VI_1' has no virtual_router_id" },
+	{ "include not found", "include nowhere/xvip.conf\n", EXPECT_ERROR, 1,
+	  "nowhere/xvip.conf' not found" },
+	{ "empty virtual_ipaddress", HEAD "    virtual_ipaddress {\n    }\n}\n", EXPECT_ERROR, 4,
+	  "virtual_ipaddress block of vrrp_instance 'VI_1' is empty" },
+	{ "AH authentication", HEAD "    authentication {\n        auth_type AH\n"
+	  "        auth_pass 1111\n    }\n" TAIL, EXPECT_ERROR, 5, "auth_type AH is not supported" },
+	{ "auth_pass truncated", HEAD "    authentication {\n        auth_type PASS\n"
+	  "        auth_pass 123456789\n    }\n" TAIL, EXPECT_WARNING, 6,
+	  "only '12345678' is used" },
+	{ "fractional advert_int with VRRPv2", HEAD "    advert_int 0.5\n" TAIL, EXPECT_ERROR, 4,
+	  "fractional intervals need VRRP version 3" },
+	{ "advert_int too long for VRRPv3", HEAD "    version 3\n    advert_int 41\n" TAIL,
+	  EXPECT_ERROR, 5, "out of range for VRRPv3" },
+	{ "advert_int rounded to centiseconds", HEAD "    version 3\n    advert_int 0.015\n" TAIL,
+	  EXPECT_WARNING, 5, "rounded to 0.02" },
+	{ "advert_int finer than 1 ms", HEAD "    advert_int 0.0001\n" TAIL, EXPECT_ERROR, 4,
+	  "advert_int: '0.0001' is not a duration" },
+	{ "unknown keyword", HEAD "    foo 1\n" TAIL, EXPECT_WARNING, 4,
+	  "unknown keyword 'foo' in vrrp_instance, ignored" },
+	{ "unknown block is skipped", HEAD "    foo {\n        priority abc\n    }\n" TAIL,
+	  EXPECT_WARNING, 4, "unknown keyword 'foo' in vrrp_instance, ignored" },
+	{ "unknown top-level keyword", "bar baz\n" HEAD TAIL, EXPECT_WARNING, 1,
+	  "unknown keyword 'bar' at top level, ignored" },
+	{ "unsupported keepalived keyword", HEAD "    mcast_src_ip 10.0.0.3\n" TAIL,
+	  EXPECT_WARNING, 4, "'mcast_src_ip' in vrrp_instance is not supported by xvipd" },
+	{ "bad state", HEAD "    state PRIMARY\n" TAIL, EXPECT_ERROR, 4,
+	  "state: 'PRIMARY' is neither MASTER nor BACKUP" },
+	{ "MASTER with nopreempt at the state line", HEAD "    nopreempt\n    state MASTER\n" TAIL,
+	  EXPECT_WARNING, 4, "honours nopreempt" },
+	{ "preempt_delay too long", HEAD "    preempt_delay 1001\n" TAIL, EXPECT_ERROR, 4,
+	  "preempt_delay 1001 is out of range (0..1000 s)" },
+	{ "plain keyword given a block", HEAD "    priority 100 {\n    }\n" TAIL, EXPECT_ERROR, 4,
+	  "'priority' does not take a { ... } block" },
+	{ "block keyword without a block", HEAD "    virtual_ipaddress 10.0.0.1\n}\n",
+	  EXPECT_ERROR, 4, "'virtual_ipaddress' needs a { ... } block" },
+	{ "unterminated quote", HEAD "    notify_master \"/bin/notify master\n" TAIL, EXPECT_ERROR,
+	  4, "unterminated quoted string" },
+	{ "interface name too long", "vrrp_instance VI_1 {\n    interface eth0.1234567890123\n"
+	  "    virtual_router_id 51\n" TAIL, EXPECT_ERROR, 2, "is longer than 15 characters" },
+	{ "vrrp_script weight out of range", "vrrp_script chk {\n    script /bin/true\n"
+	  "    weight 254\n}\n", EXPECT_ERROR, 3, "weight 254 is out of range (-253..253)" },
+	{ "vrrp_script without script", "vrrp_script chk {\n    interval 1\n}\n", EXPECT_ERROR, 1,
+	  "vrrp_script 'chk' has no script" },
+	{ "unclosed block", HEAD VIPS, EXPECT_WARNING, 1,
+	  "'vrrp_instance' block opened here is not closed before the end of the file" },
+	{ "lb_kind NAT", "virtual_server 10.0.0.1 3306 {\n    lb_kind NAT\n}\n", EXPECT_ERROR, 2,
+	  "lb_kind NAT is not supported: xvipd forwards in DR mode only" },
+	{ "lb_kind TUN", "virtual_server 10.0.0.1 3306 {\n    lb_kind TUN\n}\n", EXPECT_ERROR, 2,
+	  "lb_kind TUN is not supported" },
+	{ "lb_algo wlc", "virtual_server 10.0.0.1 3306 {\n    lb_algo wlc\n" "    real_server 10.0.0.2 3306 {\n    }\n}\n",
+	  EXPECT_WARNING, 2, "lb_algo wlc is not implemented by xvipd; treated as wrr" },
+	{ "lb_algo unknown", "virtual_server 10.0.0.1 3306 {\n    lb_algo best\n}\n",
+	  EXPECT_ERROR, 2, "lb_algo: unknown scheduler 'best'" },
+	{ "virtual_server bad port", "virtual_server 10.0.0.1 70000 {\n}\n", EXPECT_ERROR, 1,
+	  "port 70000 is out of range (1..65535)" },
+	{ "virtual_server bad address", "virtual_server db.example 3306 {\n}\n", EXPECT_ERROR, 1,
+	  "virtual_server: 'db.example' is not an IPv4 address" },
+	{ "nb_get_retry", VS_HEAD "        TCP_CHECK {\n            nb_get_retry 2\n        }\n"
+	  "    }\n}\n", EXPECT_WARNING, 4, "'nb_get_retry' is deprecated, treated as 'retry'" },
+	{ "connect_timeout with 4 decimals", VS_HEAD "        TCP_CHECK {\n"
+	  "            connect_timeout 1.2345\n        }\n    }\n}\n", EXPECT_ERROR, 4,
+	  "connect_timeout: '1.2345' is not a duration" },
+	{ "MYSQL_CHECK without user", VS_HEAD "        MYSQL_CHECK {\n"
+	  "            password x\n        }\n    }\n}\n", EXPECT_ERROR, 3, "MYSQL_CHECK has no user" },
+	{ "MYSQL_CHECK password and password_file", VS_HEAD "        MYSQL_CHECK {\n"
+	  "            user u\n            password x\n            password_file /f\n"
+	  "        }\n    }\n}\n", EXPECT_ERROR, 3, "both password and password_file" },
+	{ "MYSQL_CHECK bad on/off", VS_HEAD "        MYSQL_CHECK {\n            user u\n"
+	  "            check_read_only maybe\n        }\n    }\n}\n", EXPECT_ERROR, 5,
+	  "check_read_only: 'maybe' is not on or off" },
+	{ "MYSQL_CHECK timeout in ms", VS_HEAD "        MYSQL_CHECK {\n            user u\n"
+	  "            read_timeout 1.5ms\n        }\n    }\n}\n", EXPECT_ERROR, 5,
+	  "read_timeout: '1.5ms' is not a duration" },
+	{ "MISC_CHECK without misc_path", VS_HEAD "        MISC_CHECK {\n        }\n    }\n}\n",
+	  EXPECT_ERROR, 3, "MISC_CHECK has no misc_path" },
+	{ "duplicate real_server", "virtual_server 10.0.0.1 3306 {\n"
+	  "    real_server 10.0.0.2 3306 {\n    }\n    real_server 10.0.0.2 3306 {\n    }\n}\n",
+	  EXPECT_ERROR, 4, "duplicate real_server 10.0.0.2 3306" },
+	{ "vrrp_sync_group", HEAD TAIL "vrrp_sync_group G {\n    group {\n        VI_1\n    }\n}\n",
+	  EXPECT_WARNING, 8, "accepted but its instances run independently" },
+	{ "same VIP in two instances", HEAD TAIL "vrrp_instance VI_2 {\n    interface eth0\n"
+	  "    virtual_router_id 52\n    virtual_ipaddress {\n        10.0.0.1\n    }\n}\n",
+	  EXPECT_ERROR, 12, "virtual_ipaddress 10.0.0.1 is already held by vrrp_instance 'VI_1'" },
+	{ "lone open brace", "{\n}\n" HEAD TAIL, EXPECT_ERROR, 1, "'{' without a keyword" },
+	{ "vrrp_instance without a name", "vrrp_instance {\n}\n", EXPECT_ERROR, 1,
+	  "missing argument for 'vrrp_instance': it needs a name" },
+	{ "vrrp_version 4", "global_defs {\n    vrrp_version 4\n}\n", EXPECT_ERROR, 2,
+	  "vrrp_version 4 is out of range (2..3)" },
+	{ "VRRPv3 ignores authentication", "global_defs {\n    vrrp_version 3\n}\n" HEAD
+	  "    authentication {\n        auth_type PASS\n        auth_pass x\n    }\n" TAIL,
+	  EXPECT_WARNING, 7, "VRRPv3 has no authentication" },
+	{ "quoted braces and comment characters are words",
+	  HEAD "    notify_master \"/bin/echo {x} #1 !2\"   # a comment { }\n" TAIL, EXPECT_CLEAN, 0,
+	  NULL },
+};
+
+static bool run_snippet(const char *dir, const struct snippet *sn)
+{
+	struct config_diag d = CONFIG_DIAG_INIT;
+	struct xvip_config *cfg;
+	char *path;
+	bool ok = true;
+
+	if (asprintf(&path, "%s/snippet.conf", dir) < 0)
+		abort();
+	write_file(path, sn->text);
+	cfg = config_load(path, &d);
+
+	switch (sn->kind) {
+	case EXPECT_CLEAN:
+		ok = cfg && d.count == 0;
+		break;
+	case EXPECT_WARNING:
+		ok = cfg && d.errors == 0 &&
+		     find_diag(&d, CONFIG_WARNING, "snippet.conf", sn->line, sn->needle);
+		break;
+	case EXPECT_ERROR:
+		ok = !cfg && find_diag(&d, CONFIG_ERROR, "snippet.conf", sn->line, sn->needle);
+		break;
+	}
+	if (!ok) {
+		print_error("snippet '%s': expected %s at line %u containing \"%s\"; config %s; got:\n",
+			    sn->name,
+			    sn->kind == EXPECT_CLEAN ? "no diagnostics" :
+			    sn->kind == EXPECT_ERROR ? "an error" : "a warning",
+			    sn->line, sn->needle ? sn->needle : "", cfg ? "loaded" : "rejected");
+		config_diag_print(&d, stderr);
+	}
+	config_free(cfg);
+	config_diag_free(&d);
+	unlink(path);
+	free(path);
+	return ok;
+}
+
+static void test_malformed_snippets(void **state)
+{
+	char dir[] = "/tmp/xvip-config-test-XXXXXX";
+	size_t failed = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < sizeof(snippets) / sizeof(snippets[0]); i++)
+		if (!run_snippet(dir, &snippets[i]))
+			failed++;
+	rmdir(dir);
+	assert_int_equal(failed, 0);
+}
+
+/* ---- tokenizer details ------------------------------------------------ */
+
+static void test_tokenizer(void **state)
+{
+	char dir[] = "/tmp/xvip-config-test-XXXXXX", *path;
+	struct config_diag d = CONFIG_DIAG_INIT;
+	struct xvip_config *cfg;
+	const struct config_vrrp_instance *vi;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	if (asprintf(&path, "%s/t.conf", dir) < 0)
+		abort();
+	/* braces glued to words, a `{` on its own line, CRLF line ends, a
+	 * UTF-8 BOM and comments in both styles, inline and full-line */
+	write_file(path, "\xef\xbb\xbf! comment\r\n"
+			 "# comment\r\n"
+			 "vrrp_instance VI_9{state MASTER # 状态\r\n"
+			 "    interface eth0 ! trailing\r\n"
+			 "    virtual_router_id 9\r\n"
+			 "    virtual_ipaddress\r\n"
+			 "    {\r\n"
+			 "        10.9.9.9/24\r\n"
+			 "    }}\r\n"
+			 "vrrp_instance VI_10 { interface eth0\n"
+			 "    virtual_router_id 10\n"
+			 "    notify_master \"/bin/notify \\\"quoted\\\" a\\\\b\"\n"
+			 "    virtual_ipaddress { 10.9.9.10 } }\n");
+	cfg = config_load(path, &d);
+	if (!cfg || d.count)
+		config_diag_print(&d, stderr);
+	assert_non_null(cfg);
+	assert_int_equal(d.count, 0);
+	assert_int_equal(cfg->n_instances, 2);
+	vi = &cfg->instances[0];
+	assert_string_equal(vi->name, "VI_9");
+	assert_int_equal(vi->where.line, 3);
+	assert_int_equal(vi->initial_state, CONFIG_STATE_MASTER);
+	assert_string_equal(vi->interface, "eth0");
+	assert_int_equal(vi->vips[0].prefix_len, 24);
+	vi = &cfg->instances[1];
+	assert_int_equal(vi->virtual_router_id, 10);
+	assert_string_equal(vi->notify_master->text, "/bin/notify \"quoted\" a\\b");
+	assert_int_equal(vi->notify_master->argc, 3);
+	assert_string_equal(vi->notify_master->argv[1], "quoted");
+	assert_int_equal(vi->n_vips, 1);
+	config_free(cfg);
+	config_diag_free(&d);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seed_master1),
+		cmocka_unit_test(test_seed_master2),
+		cmocka_unit_test(test_dump_round_trip),
+		cmocka_unit_test(test_dump_format),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_include),
+		cmocka_unit_test(test_include_loop),
+		cmocka_unit_test(test_include_missing),
+		cmocka_unit_test(test_main_file_missing),
+		cmocka_unit_test(test_many_errors_one_run),
+		cmocka_unit_test(test_diag_print_format),
+		cmocka_unit_test(test_malformed_snippets),
+		cmocka_unit_test(test_tokenizer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
