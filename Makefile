@@ -40,7 +40,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BPF_TEST_SRCS := $(wildcard tests/bpf/test_*.c)
 BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPF_TEST_SRCS))
 
-PROGS := $(BUILD)/xvipctl $(if $(wildcard user/xvipd.c),$(BUILD)/xvipd)
+PROGS := $(BUILD)/xvipctl $(BUILD)/xvipd $(BUILD)/xvip-probe
 
 .PHONY: all test test-build bench demo deps install uninstall clean vmlinux
 all: $(BPF_OBJS) $(PROGS)
@@ -64,6 +64,9 @@ $(BUILD)/xvipd: user/xvipd.c $(LIB_OBJS) $(HDRS)
 
 $(BUILD)/xvipctl: tools/xvipctl.c $(LIB_OBJS) $(HDRS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
+
+$(BUILD)/xvip-probe: tools/xvip-probe.c | $(BUILD)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HDRS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka

@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 
 #include "dataplane.h"
+#include "xvipd.h"
 
 static const char *pin_root = XVIP_PIN_ROOT_DEFAULT;
 static char err[512];
@@ -443,7 +444,7 @@ static void print_status_json(struct xvip_maps *m)
 	for (unsigned r = 0; r < XVIP_R_MAX; r++)
 		printf("%s\"%s\":%llu", r ? "," : "", dp_reason_name(r),
 		       (unsigned long long)reasons[r]);
-	printf("}}\n");
+	printf("}}");
 }
 
 int main(int argc, char **argv)
@@ -488,10 +489,24 @@ int main(int argc, char **argv)
 	if (maps_open_pinned(&m, pin_root, err, sizeof(err)) < 0)
 		return die(err);
 	if (strcmp(argv[0], "status") == 0) {
-		if (argc > 1 && strcmp(argv[1], "--json") == 0)
+		bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
+		char *daemon = control_request(pin_root, json ? "status-json" : "status", 1000);
+
+		/* The daemon's view first (elections, transitions), then the maps,
+		 * which answer even when the daemon is not running. */
+		if (json) {
+			printf("{\"daemon\":%s,\"dataplane\":", daemon ? strtok(daemon, "\n") : "null");
 			print_status_json(&m);
-		else
+			printf("}\n");
+		} else {
+			if (daemon)
+				fputs(daemon, stdout);
+			else
+				printf("xvipd: not running (no answer on its control socket); "
+				       "data plane state from the pinned maps:\n");
 			print_status_text(&m);
+		}
+		free(daemon);
 		rc = 0;
 	} else if (strcmp(argv[0], "vip") == 0) {
 		rc = cmd_vip(&m, argc, argv);

@@ -336,8 +336,11 @@ unsigned fsm_timer(struct vrrp_instance_fsm *fsm, uint64_t now,
 {
 	begin(fsm, out);
 	if (fsm->state == VRRP_STATE_BACKUP && now >= fsm->master_down_at) {
+		/* read before become_master() makes us the master */
+		bool after_stop = fsm->master_priority == VRRP_PRIO_STOP && fsm->master_addr;
+
 		become_master(fsm, now, out);
-		if (fsm->master_priority == VRRP_PRIO_STOP && fsm->master_addr)
+		if (after_stop)
 			say(out, "master down timer fired (skew after priority 0)");
 		else
 			say(out, "master down timer fired");

@@ -657,6 +657,8 @@ static void test_backup_priority_zero_sets_skew(void **state)
 	assert_int_equal(fsm_next_deadline(&f), 2 * SEC + 648437);
 	assert_int_equal(fsm_timer(&f, 2 * SEC + 648437, &r), 2);
 	assert_int_equal(f.state, VRRP_STATE_MASTER);
+	/* operators read why: this takeover came from the priority-0 advert */
+	assert_string_equal(r.reason, "master down timer fired (skew after priority 0)");
 }
 
 static void test_master_adverts_on_timer(void **state)

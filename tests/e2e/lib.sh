@@ -1,0 +1,263 @@
+# shellcheck shell=bash
+# tests/e2e/lib.sh: the small library every end-to-end test sources.
+#
+# A test builds a throw-away lab of network namespaces joined by one bridge,
+# runs its checks inside it, and ends with the line "N passed, N failed"
+# (tests/run.sh reads the last such line). Nothing touches the default
+# namespace's interfaces: every address, XDP program, route and packet lives
+# in namespaces the test creates, all named with a per-run prefix, and an
+# EXIT/INT/TERM trap removes them all.
+#
+#   #!/usr/bin/env bash
+#   . "$(dirname "$0")/lib.sh"
+#   e2e_init dataplane "$1"          # $1: build dir (default build)
+#   lab_bridge
+#   lab_host client 10.77.0.10/24
+#   lab_host node1 10.77.0.1/24
+#   check "node1 answers ping" ns client ping -c1 -W1 10.77.0.1
+#   summary
+#
+# Setup
+#   e2e_init NAME [BUILD]  P=xv<first 3 chars of NAME><PID> (names stay short),
+#                          BUILD (absolute; from the argument, $XVIP_BUILD or
+#                          "build"), WORK=/tmp/$P.XXXX, a private bpffs mounted
+#                          on $WORK/bpf, and the cleanup trap. Not root: prints
+#                          a reason and "0 passed, 0 failed", exits 0.
+#   lab_bridge             namespace ${P}br with bridge br0 (up, STP off,
+#                          forward_delay 0).
+#   lab_host NAME IP/PFX [MAC]
+#                          namespace ${P}NAME: lo up, eth0 (a veth whose peer
+#                          NAMEp sits on br0 in ${P}br with build/xdp_pass.bpf.o
+#                          attached, so XDP_TX out of eth0 is not dropped),
+#                          address, up, arp_ignore=1 and arp_announce=2 on eth0
+#                          (DR real-server convention: a VIP on lo stays
+#                          silent in ARP), and tx checksum offload off on eth0
+#                          (ethtool): a veth leaves TCP/UDP checksums to be
+#                          filled in later (CHECKSUM_PARTIAL); a frame that an
+#                          XDP program sends on with XDP_TX loses that state
+#                          and its receiver drops it as a bad checksum. Real
+#                          NICs fill the checksum on the wire, so this only
+#                          makes the lab behave like one.
+# Helpers
+#   ns NAME CMD...         run CMD in namespace ${P}NAME
+#   mac_of NAME            eth0's MAC in ${P}NAME
+#   pin_of NAME            $WORK/bpf/NAME: that host's xvip pin root
+#   xctl NAME ARGS...      xvipctl --pin-root $(pin_of NAME) ARGS, run in NAME
+#   json_get KEY           first value of "KEY": in the JSON on stdin (number,
+#                          true/false or a string without quotes); enough for
+#                          xvipctl status --json without needing jq
+#   bg_start NAME LOG CMD...  start CMD in the background inside ${P}NAME,
+#                          output to LOG, stdin /dev/null; sets BG_PID and
+#                          records it for cleanup (call it in the test's own
+#                          shell, not in $(...), or the record is lost)
+#   bg_stop PID            TERM, then KILL after 2 s; forgets PID
+#   need CMD...            count a FAIL for each missing command (returns 1)
+# Checks
+#   check DESC CMD...      runs CMD: "ok - DESC" or "FAIL - DESC" and CMD's
+#                          output; returns CMD's status
+#   check_eq DESC EXPECTED ACTUAL
+#   wait_until SECS CMD... polls CMD every 20 ms until it succeeds (0) or
+#                          SECS (may be fractional: 0.5) run out (1); CMD's
+#                          output is discarded; CMD may be a shell function
+#   note TEXT              "# TEXT" (for logs, not counted)
+#   summary                "N passed, N failed" as the last line; exits 1 if
+#                          anything failed, else 0
+#
+# Variables left for the test: P, WORK, BUILD, E2E_PASSED, E2E_FAILED.
+
+E2E_PASSED=0
+E2E_FAILED=0
+E2E_PIDS=()
+E2E_MOUNTED=0
+
+note() { echo "# $*"; }
+
+e2e_cleanup() {
+	local pid n i
+	trap - EXIT INT TERM
+	set +e
+	for pid in "${E2E_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${E2E_PIDS[@]}"; do
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.02
+		done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	# Whatever still runs inside our namespaces was started by this test
+	# (children of the processes above): end it by its id.
+	for n in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		case $n in "$P"*) ;; *) continue ;; esac
+		for pid in $(ip netns pids "$n" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+	done
+	for n in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		case $n in "$P"*) ip netns del "$n" 2>/dev/null ;; esac
+	done
+	if [ "$E2E_MOUNTED" = 1 ]; then
+		umount "$WORK/bpf" 2>/dev/null || umount -l "$WORK/bpf" 2>/dev/null
+	fi
+	if [ -n "${WORK:-}" ] && [ -d "$WORK" ] && ! mountpoint -q "$WORK/bpf"; then
+		rm -rf "$WORK"
+	fi
+}
+
+e2e_init() {
+	local name=$1
+	if [ "$(id -u)" != 0 ]; then
+		echo "# skipped: $name needs root (network namespaces, XDP, bpffs)"
+		echo "0 passed, 0 failed"
+		exit 0
+	fi
+	P=xv${name:0:3}$$
+	BUILD=${2:-${XVIP_BUILD:-build}}
+	BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || {
+		echo "# build dir ${2:-${XVIP_BUILD:-build}} not found"
+		echo "0 passed, 1 failed"
+		exit 1
+	}
+	WORK=$(mktemp -d "/tmp/$P.XXXX")
+	trap e2e_cleanup EXIT
+	trap 'e2e_cleanup; exit 130' INT
+	trap 'e2e_cleanup; exit 143' TERM
+	mkdir -p "$WORK/bpf"
+	if ! mount -t bpf bpf "$WORK/bpf"; then
+		echo "FAIL - mount a bpffs on $WORK/bpf"
+		E2E_FAILED=$((E2E_FAILED + 1))
+		summary
+	fi
+	E2E_MOUNTED=1
+	note "lab prefix $P, work dir $WORK, build $BUILD"
+}
+
+ns() {
+	local n=$1
+	shift
+	ip netns exec "$P$n" "$@"
+}
+
+mac_of() { ip netns exec "$P$1" cat /sys/class/net/eth0/address; }
+pin_of() { echo "$WORK/bpf/$1"; }
+xctl() {
+	local n=$1
+	shift
+	ip netns exec "$P$n" "$BUILD/xvipctl" --pin-root "$WORK/bpf/$n" "$@"
+}
+
+json_get() {
+	grep -o "\"$1\":\(\"[^\"]*\"\|[^,}]*\)" | head -1 | cut -d: -f2- | tr -d '"'
+}
+
+lab_bridge() {
+	ip netns add "${P}br" || return 1
+	ip -n "${P}br" link set lo up
+	ip -n "${P}br" link add br0 type bridge stp_state 0 forward_delay 0 || return 1
+	ip -n "${P}br" link set br0 up
+}
+
+lab_host() {
+	local name=$1 addr=$2 mac=${3:-} peer
+	peer=${name:0:14}p
+	ip netns add "$P$name" || return 1
+	ip -n "$P$name" link set lo up
+	ip -n "${P}br" link add "$peer" type veth peer name eth0 netns "$P$name" || return 1
+	[ -z "$mac" ] || ip -n "$P$name" link set eth0 address "$mac"
+	ip -n "${P}br" link set "$peer" master br0
+	ip -n "${P}br" link set dev "$peer" xdp obj "$BUILD/xdp_pass.bpf.o" sec xdp || return 1
+	ip -n "${P}br" link set "$peer" up
+	ip netns exec "$P$name" sysctl -qw net.ipv4.conf.eth0.arp_ignore=1 \
+		net.ipv4.conf.eth0.arp_announce=2
+	if command -v ethtool >/dev/null 2>&1; then
+		ip netns exec "$P$name" ethtool -K eth0 tx off >/dev/null 2>&1
+	else
+		note "ethtool missing: TCP/UDP via XDP_TX will fail checksums in $name"
+	fi
+	ip -n "$P$name" addr add "$addr" dev eth0
+	ip -n "$P$name" link set eth0 up
+}
+
+bg_start() {
+	local n=$1 log=$2
+	shift 2
+	ip netns exec "$P$n" "$@" >"$log" 2>&1 </dev/null &
+	BG_PID=$!
+	E2E_PIDS+=("$BG_PID")
+}
+
+bg_stop() {
+	local pid=$1 i keep=()
+	kill "$pid" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	for i in "${E2E_PIDS[@]}"; do
+		[ "$i" = "$pid" ] || keep+=("$i")
+	done
+	E2E_PIDS=("${keep[@]}")
+}
+
+check() {
+	local desc=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "ok - $desc"
+		E2E_PASSED=$((E2E_PASSED + 1))
+	else
+		echo "FAIL - $desc"
+		[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/#   /'
+		E2E_FAILED=$((E2E_FAILED + 1))
+	fi
+	return $rc
+}
+
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		echo "ok - $1"
+		E2E_PASSED=$((E2E_PASSED + 1))
+		return 0
+	fi
+	echo "FAIL - $1"
+	echo "#   expected: $2"
+	echo "#   actual:   $3"
+	E2E_FAILED=$((E2E_FAILED + 1))
+	return 1
+}
+
+wait_until() {
+	local s=${1%%.*} f end
+	f=${1#"$s"}
+	f=${f#.}000000000
+	shift
+	end=$(($(date +%s%N) + ${s:-0} * 1000000000 + 10#${f:0:9}))
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.02
+	done
+}
+
+need() {
+	local c rc=0
+	for c in "$@"; do
+		if ! command -v "$c" >/dev/null 2>&1; then
+			echo "FAIL - needed command '$c' is not installed (tools/deps.sh)"
+			E2E_FAILED=$((E2E_FAILED + 1))
+			rc=1
+		fi
+	done
+	return $rc
+}
+
+summary() {
+	echo "$E2E_PASSED passed, $E2E_FAILED failed"
+	[ "$E2E_FAILED" -eq 0 ] && exit 0
+	exit 1
+}

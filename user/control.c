@@ -1,0 +1,347 @@
+/* The control socket: a Unix stream socket per daemon, one request line in,
+ * one reply out, then close. Its path is derived from the pin root, so that
+ * `xvipctl --pin-root DIR` finds the daemon that owns DIR. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "xvipd.h"
+
+#define CONTROL_DIR "/run/xvip"
+
+void control_path(const char *pin_root, char *buf, size_t len)
+{
+	char name[200];
+	size_t j = 0;
+
+	for (size_t i = 0; pin_root[i] && j + 1 < sizeof(name); i++)
+		name[j++] = pin_root[i] == '/' ? '_' : pin_root[i];
+	name[j] = 0;
+	snprintf(buf, len, "%s/%s.sock", CONTROL_DIR, name);
+}
+
+/* A growing string for replies. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		size_t room = b->cap - b->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? room : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (b->s && (size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
+		char *s = realloc(b->s, cap);
+
+		if (!s)
+			return;
+		b->s = s;
+		b->cap = cap;
+	}
+}
+
+static const char *ip(uint32_t be, char buf[INET_ADDRSTRLEN])
+{
+	struct in_addr a = { .s_addr = be };
+
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+/* A string from the config, escaped for JSON. */
+static void sb_json_str(struct sbuf *b, const char *s)
+{
+	sb_printf(b, "\"");
+	for (; s && *s; s++) {
+		if (*s == '"' || *s == '\\')
+			sb_printf(b, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			sb_printf(b, "\\u%04x", *s);
+		else
+			sb_printf(b, "%c", *s);
+	}
+	sb_printf(b, "\"");
+}
+
+char *status_json(struct xvipd *d)
+{
+	struct sbuf b = { 0 };
+	uint64_t now = now_us(), ns = mono_ns();
+	char a[INET_ADDRSTRLEN];
+
+	sb_printf(&b, "{\"pid\":%d,\"config\":", (int)getpid());
+	sb_json_str(&b, d->cfg_path);
+	sb_printf(&b, ",\"router_id\":");
+	sb_json_str(&b, d->cfg->global.router_id);
+	sb_printf(&b, ",\"uptime_ms\":%llu,\"reloads\":%llu,\"reload_failures\":%llu,\"instances\":[",
+		  (unsigned long long)((now - d->started_us) / 1000),
+		  (unsigned long long)d->reloads, (unsigned long long)d->reload_failures);
+	for (size_t i = 0; i < d->n_inst; i++) {
+		struct vrrp_rt *in = &d->inst[i];
+		const struct config_vrrp_instance *c = in->cfg;
+
+		sb_printf(&b, "%s{\"name\":", i ? "," : "");
+		sb_json_str(&b, c->name);
+		sb_printf(&b,
+			  ",\"state\":\"%s\",\"interface\":\"%s\",\"vrid\":%u,\"version\":%u,"
+			  "\"priority\":%u,\"base_priority\":%u,\"advert_int_ms\":%u,"
+			  "\"preempt\":%s,\"vip_mode\":\"%s\",",
+			  vrrp_state_name(in->fsm.state), c->interface, c->virtual_router_id,
+			  c->version, in->fsm.effective_priority, c->priority, c->advert_int_ms,
+			  c->nopreempt ? "false" : "true",
+			  c->vip_mode == CONFIG_VIP_MODE_LO ? "lo" : "interface");
+		if (in->fsm.state == VRRP_STATE_MASTER)
+			sb_printf(&b, "\"master\":\"%s\",\"master_priority\":%u,", ip(in->src_addr, a),
+				  in->fsm.effective_priority);
+		else if (in->fsm.master_addr)
+			sb_printf(&b, "\"master\":\"%s\",\"master_priority\":%u,",
+				  ip(in->fsm.master_addr, a), in->fsm.master_priority);
+		else
+			sb_printf(&b, "\"master\":null,\"master_priority\":null,");
+		sb_printf(&b, "\"vips\":[");
+		for (size_t k = 0; k < c->n_vips; k++) {
+			struct vip_entry v = { 0 };
+			uint32_t addr = c->vips[k].addr.s_addr;
+			long long left = 0;
+
+			if (dp_vip_get(&d->dp.maps, addr, &v) == 0 && v.lease_expires_ns > ns)
+				left = (long long)((v.lease_expires_ns - ns) / 1000000);
+			sb_printf(&b, "%s{\"vip\":\"%s\",\"owner\":%s,\"lease_left_ms\":%lld}",
+				  k ? "," : "", ip(addr, a), v.owner ? "true" : "false", left);
+		}
+		sb_printf(&b,
+			  "],\"adverts_sent\":%llu,\"adverts_received\":%llu,\"conflicts\":%llu,"
+			  "\"garp_sent\":%llu,\"became_master\":%llu,\"rejected\":{",
+			  (unsigned long long)in->tx_adverts, (unsigned long long)in->rx_adverts,
+			  (unsigned long long)in->conflicts, (unsigned long long)in->garp_sent,
+			  (unsigned long long)in->became_master);
+		/* rx_reject[0] counts adverts from outside the unicast peer list */
+		for (int r = 0, first = 1; r < VRRP_REJ_NR; r++) {
+			if (!in->rx_reject[r])
+				continue;
+			sb_printf(&b, "%s\"%s\":%llu", first ? "" : ",",
+				  r ? vrrp_reject_str(-r) : "not_a_unicast_peer",
+				  (unsigned long long)in->rx_reject[r]);
+			first = 0;
+		}
+		sb_printf(&b, "},\"transitions\":[");
+		unsigned n = in->nhist < XVIPD_HISTORY ? in->nhist : XVIPD_HISTORY;
+		for (unsigned k = 0; k < n; k++) {
+			const struct transition *t = &in->hist[(in->nhist - 1 - k) % XVIPD_HISTORY];
+
+			sb_printf(&b, "%s{\"at_ms_ago\":%llu,\"wall_ms\":%lld,\"from\":\"%s\",\"to\":\"%s\","
+				  "\"reason\":",
+				  k ? "," : "", (unsigned long long)((now - t->at_us) / 1000),
+				  (long long)t->wall_ms, vrrp_state_name(t->from), vrrp_state_name(t->to));
+			sb_json_str(&b, t->reason);
+			sb_printf(&b, ",\"decision_to_map_us\":%u,\"decision_to_garp_us\":%u}",
+				  t->decision_to_map_us, t->decision_to_garp_us);
+		}
+		sb_printf(&b, "]}");
+	}
+	sb_printf(&b, "]}\n");
+	return b.s;
+}
+
+char *status_text(struct xvipd *d)
+{
+	struct sbuf b = { 0 };
+	uint64_t now = now_us(), ns = mono_ns();
+	char a[INET_ADDRSTRLEN];
+
+	sb_printf(&b, "xvipd pid %d, config %s, router_id %s, up %llu s, reloads %llu (%llu failed)\n",
+		  (int)getpid(), d->cfg_path, d->cfg->global.router_id ? d->cfg->global.router_id : "-",
+		  (unsigned long long)((now - d->started_us) / 1000000),
+		  (unsigned long long)d->reloads, (unsigned long long)d->reload_failures);
+	for (size_t i = 0; i < d->n_inst; i++) {
+		struct vrrp_rt *in = &d->inst[i];
+		const struct config_vrrp_instance *c = in->cfg;
+
+		sb_printf(&b, "instance %s: %s on %s, vrid %u, VRRPv%u, priority %u (base %u), "
+			  "advert_int %u ms, %s\n",
+			  c->name, vrrp_state_name(in->fsm.state), c->interface, c->virtual_router_id,
+			  c->version, in->fsm.effective_priority, c->priority, c->advert_int_ms,
+			  c->nopreempt ? "nopreempt" : "preempt");
+		if (in->fsm.state == VRRP_STATE_MASTER)
+			sb_printf(&b, "  master: this node (%s)\n", ip(in->src_addr, a));
+		else if (in->fsm.master_addr)
+			sb_printf(&b, "  master: %s, priority %u\n", ip(in->fsm.master_addr, a),
+				  in->fsm.master_priority);
+		else
+			sb_printf(&b, "  master: none heard\n");
+		for (size_t k = 0; k < c->n_vips; k++) {
+			struct vip_entry v = { 0 };
+			uint32_t addr = c->vips[k].addr.s_addr;
+			long long left = 0;
+
+			if (dp_vip_get(&d->dp.maps, addr, &v) == 0 && v.lease_expires_ns > ns)
+				left = (long long)((v.lease_expires_ns - ns) / 1000000);
+			sb_printf(&b, "  VIP %s: %s, lease left %lld ms\n", ip(addr, a),
+				  v.owner ? "owned" : "not owned", left);
+		}
+		sb_printf(&b, "  adverts sent %llu, received %llu, conflicts %llu, GARPs %llu\n",
+			  (unsigned long long)in->tx_adverts, (unsigned long long)in->rx_adverts,
+			  (unsigned long long)in->conflicts, (unsigned long long)in->garp_sent);
+		for (int r = 1; r < VRRP_REJ_NR; r++)
+			if (in->rx_reject[r])
+				sb_printf(&b, "  rejected %s: %llu\n", vrrp_reject_str(-r),
+					  (unsigned long long)in->rx_reject[r]);
+		unsigned n = in->nhist < XVIPD_HISTORY ? in->nhist : XVIPD_HISTORY;
+		if (n)
+			sb_printf(&b, "  last transitions (newest first):\n");
+		for (unsigned k = 0; k < n; k++) {
+			const struct transition *t = &in->hist[(in->nhist - 1 - k) % XVIPD_HISTORY];
+
+			sb_printf(&b, "    %8.3f s ago  %s -> %s  %s", (double)(now - t->at_us) / 1e6,
+				  vrrp_state_name(t->from), vrrp_state_name(t->to), t->reason);
+			if (t->decision_to_map_us)
+				sb_printf(&b, "  [decision->map %u us, ->GARP %u us]",
+					  t->decision_to_map_us, t->decision_to_garp_us);
+			sb_printf(&b, "\n");
+		}
+	}
+	return b.s;
+}
+
+static void client_readable(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct xvipd *d = arg;
+	char req[256];
+	ssize_t n = recv(fd, req, sizeof(req) - 1, 0);
+	char *reply = NULL;
+
+	(void)events;
+	if (n < 0 && errno == EAGAIN)
+		return;
+	loop_del_fd(l, fd);
+	if (n <= 0) {
+		close(fd);
+		return;
+	}
+	req[n] = 0;
+	req[strcspn(req, "\r\n")] = 0;
+	if (strcmp(req, "status") == 0)
+		reply = status_text(d);
+	else if (strcmp(req, "status-json") == 0)
+		reply = status_json(d);
+	else if (asprintf(&reply, "error: unknown request '%s'\n", req) < 0)
+		reply = NULL;
+	if (reply) {
+		/* Small replies, fresh socket: the send buffer takes them whole. */
+		if (send(fd, reply, strlen(reply), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			xlog(LOG_DEBUG, "control reply: %s", strerror(errno));
+		free(reply);
+	}
+	close(fd);
+}
+
+static void ctl_accept(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	(void)events;
+	for (;;) {
+		int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (c < 0)
+			return;
+		if (loop_add_fd(l, c, EPOLLIN, client_readable, arg) < 0)
+			close(c);
+	}
+}
+
+int control_open(struct xvipd *d, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	control_path(d->pin_root, d->ctl_path, sizeof(d->ctl_path));
+	mkdir(CONTROL_DIR, 0755);
+	if (strlen(d->ctl_path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "control socket path too long: %s", d->ctl_path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, d->ctl_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	unlink(d->ctl_path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+		close(fd);
+		goto fail;
+	}
+	chmod(d->ctl_path, 0600);
+	d->ctl_fd = fd;
+	return loop_add_fd(d->loop, fd, EPOLLIN, ctl_accept, d);
+fail:
+	snprintf(err, errlen, "cannot open control socket %s: %s", d->ctl_path, strerror(errno));
+	return -errno;
+}
+
+void control_close(struct xvipd *d)
+{
+	if (d->ctl_fd < 0)
+		return;
+	loop_del_fd(d->loop, d->ctl_fd);
+	close(d->ctl_fd);
+	unlink(d->ctl_path);
+	d->ctl_fd = -1;
+}
+
+char *control_request(const char *pin_root, const char *request, int timeout_ms)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sbuf b = { 0 };
+	char path[256], buf[4096], line[256];
+	int fd;
+
+	control_path(pin_root, path, sizeof(path));
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return NULL;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	/* One write: the daemon answers the first read and closes, so a
+	 * second write could meet a closed socket and lose the reply. */
+	snprintf(line, sizeof(line), "%s\n", request);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    send(fd, line, strlen(line), MSG_NOSIGNAL) < 0) {
+		close(fd);
+		return NULL;
+	}
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, timeout_ms) <= 0)
+			break;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			break;
+		sb_printf(&b, "%.*s", (int)n, buf);
+	}
+	close(fd);
+	return b.s;
+}

@@ -1,0 +1,1052 @@
+/* VRRP instances on the wire and in the data plane: sockets, the state
+ * machine's timers and inputs (vrrp_fsm.c decides, this file acts), VIP
+ * ownership and leases in the `vips` map, gratuitous ARP, tracking and
+ * notify scripts. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "arp_pkt.h"
+#include "log.h"
+#include "netlink.h"
+#include "scripts.h"
+#include "xvipd.h"
+
+#define VRRP_GROUP_BE htonl(VRRP_MCAST_GROUP)
+
+struct script_rt {
+	const struct config_vrrp_script *cfg;
+	struct xvipd *d;
+	bool ok;          /* current result after rise/fall */
+	bool known;       /* at least one result */
+	unsigned streak;  /* consecutive results against the current state */
+	bool running;
+	bool retired;     /* replaced by a reload; freed with the daemon */
+	uint64_t timer_id;
+	uint64_t runs, failures, timeouts;
+};
+
+const char *vrrp_state_name(enum vrrp_state s)
+{
+	switch (s) {
+	case VRRP_STATE_MASTER: return "MASTER";
+	case VRRP_STATE_BACKUP: return "BACKUP";
+	case VRRP_STATE_FAULT: return "FAULT";
+	case VRRP_STATE_STOP: return "STOP";
+	default: return "INIT";
+	}
+}
+
+static const char *ipstr(uint32_t be, char buf[INET_ADDRSTRLEN])
+{
+	struct in_addr a = { .s_addr = be };
+
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static int64_t wall_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* ---- interfaces and sockets ------------------------------------------ */
+
+static struct iface_rt *iface_get(struct xvipd *d, const char *name, char *err, size_t errlen)
+{
+	struct iface_info info;
+	struct iface_rt *ifc;
+
+	for (size_t i = 0; i < d->n_ifaces; i++)
+		if (strcmp(d->ifaces[i].name, name) == 0)
+			return &d->ifaces[i];
+	if (d->n_ifaces == XVIPD_MAX_IFACES) {
+		snprintf(err, errlen, "too many interfaces (at most %d)", XVIPD_MAX_IFACES);
+		return NULL;
+	}
+	if (nl_iface_info(name, &info, err, errlen) < 0)
+		return NULL;
+	ifc = &d->ifaces[d->n_ifaces];
+	memset(ifc, 0, sizeof(*ifc));
+	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
+	ifc->ifindex = info.ifindex;
+	memcpy(ifc->mac, info.mac, 6);
+	ifc->addr = info.addr_be;
+	ifc->up = info.up && info.running;
+	ifc->vrrp_fd = ifc->garp_fd = -1;
+	d->n_ifaces++;
+	return ifc;
+}
+
+static void vrrp_readable(struct loop *l, int fd, uint32_t events, void *arg);
+
+static int iface_open_sockets(struct xvipd *d, struct iface_rt *ifc, char *err, size_t errlen)
+{
+	struct ip_mreqn mreq = { .imr_ifindex = ifc->ifindex };
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_ifindex = ifc->ifindex };
+	int zero = 0, ttl = 255, tos = 0xc0; /* IPTOS_PREC_INTERNETCONTROL */
+	int fd;
+
+	fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_IPPROTO);
+	if (fd < 0)
+		goto fail;
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifc->name, (socklen_t)strlen(ifc->name)) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl)) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero)) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof(mreq)) < 0)
+		goto fail_fd;
+	mreq.imr_multiaddr.s_addr = VRRP_GROUP_BE;
+	if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0)
+		goto fail_fd;
+	ifc->vrrp_fd = fd;
+	if (loop_add_fd(d->loop, fd, EPOLLIN, vrrp_readable, d) < 0)
+		goto fail_fd;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&ll, sizeof(ll)) < 0)
+		goto fail_fd;
+	ifc->garp_fd = fd;
+	return 0;
+fail_fd:
+	close(fd);
+fail:
+	snprintf(err, errlen, "cannot set up VRRP/ARP sockets on %s: %s", ifc->name,
+		 strerror(errno));
+	return -errno;
+}
+
+static void iface_close(struct xvipd *d, struct iface_rt *ifc)
+{
+	if (ifc->vrrp_fd >= 0) {
+		loop_del_fd(d->loop, ifc->vrrp_fd);
+		close(ifc->vrrp_fd);
+	}
+	if (ifc->garp_fd >= 0)
+		close(ifc->garp_fd);
+	ifc->vrrp_fd = ifc->garp_fd = -1;
+}
+
+/* ---- the data plane: VIP ownership and lease -------------------------- */
+
+static uint64_t lease_ns(const struct vrrp_rt *in)
+{
+	return (uint64_t)in->cfg->advert_int_ms * 1000000ull * XVIPD_LEASE_NUM / XVIPD_LEASE_DEN;
+}
+
+/* Write every VIP of the instance: owner with a fresh lease, or not owner.
+ * One map update per VIP, the whole of a switchover in the data plane. */
+static void vips_write(struct xvipd *d, struct vrrp_rt *in, bool owner)
+{
+	uint64_t expires = owner ? mono_ns() + lease_ns(in) : 0;
+
+	for (size_t i = 0; i < in->cfg->n_vips; i++) {
+		struct vip_entry v = {
+			.lease_expires_ns = expires,
+			.vrid = in->cfg->virtual_router_id,
+			.owner = owner,
+			.ifindex = (uint32_t)in->ifc->ifindex,
+		};
+		char a[INET_ADDRSTRLEN];
+		int rc;
+
+		memcpy(v.mac, in->ifc->mac, 6);
+		rc = dp_vip_put(&d->dp.maps, in->cfg->vips[i].addr.s_addr, &v);
+		if (rc < 0)
+			xlog(LOG_ERR, "(%s) cannot write VIP %s to the vips map: %s", in->cfg->name,
+			     ipstr(in->cfg->vips[i].addr.s_addr, a), strerror(-rc));
+	}
+}
+
+/* keepalived-compatible mode: the address itself moves. */
+static void vips_interface_mode(struct vrrp_rt *in, bool add)
+{
+	char err[256], a[INET_ADDRSTRLEN];
+
+	if (in->cfg->vip_mode != CONFIG_VIP_MODE_INTERFACE)
+		return;
+	for (size_t i = 0; i < in->cfg->n_vips; i++) {
+		const struct config_vip *v = &in->cfg->vips[i];
+		int rc = add ? nl_addr_ensure(v->dev, v->addr.s_addr, v->prefix_len, v->label, err,
+					      sizeof(err))
+			     : nl_addr_remove(v->dev, v->addr.s_addr, err, sizeof(err));
+		if (rc < 0)
+			xlog(LOG_ERR, "(%s) VIP %s on %s: %s", in->cfg->name,
+			     ipstr(v->addr.s_addr, a), v->dev, err);
+	}
+}
+
+static unsigned garp_burst(struct vrrp_rt *in, unsigned repeat)
+{
+	uint8_t frame[ARP_FRAME_MIN_LEN];
+	unsigned sent = 0;
+
+	for (unsigned r = 0; r < repeat; r++) {
+		for (size_t i = 0; i < in->cfg->n_vips; i++) {
+			int len = arp_build_garp(frame, sizeof(frame), in->ifc->mac,
+						 in->cfg->vips[i].addr.s_addr);
+
+			if (len > 0 && send(in->ifc->garp_fd, frame, (size_t)len, 0) == len)
+				sent++;
+		}
+	}
+	in->garp_sent += sent;
+	return sent;
+}
+
+/* ---- adverts ----------------------------------------------------------- */
+
+static void send_advert(struct xvipd *d, struct vrrp_rt *in, uint8_t prio)
+{
+	static struct vrrp_advert a; /* large (255 addresses): not on the stack */
+	uint8_t buf[VRRP_MAX_LEN];
+	char s[INET_ADDRSTRLEN];
+	const struct config_vrrp_instance *c = in->cfg;
+	size_t ndst = c->n_unicast_peers ? c->n_unicast_peers : 1;
+
+	memset(&a, 0, sizeof(a));
+	a.version = (uint8_t)c->version;
+	a.vrid = c->virtual_router_id;
+	a.priority = prio;
+	a.auth_type = c->auth_type == CONFIG_AUTH_PASS ? VRRP_AUTH_PASS : VRRP_AUTH_NONE;
+	memcpy(a.auth_data, in->auth, VRRP_AUTH_LEN);
+	a.adver_int_us = (uint64_t)c->advert_int_ms * 1000;
+	a.src = in->src_addr;
+	a.naddr = (uint16_t)(c->n_vips > VRRP_MAX_ADDRS ? VRRP_MAX_ADDRS : c->n_vips);
+	for (size_t i = 0; i < a.naddr; i++)
+		a.addrs[i] = c->vips[i].addr.s_addr;
+
+	for (size_t p = 0; p < ndst; p++) {
+		struct sockaddr_in to = { .sin_family = AF_INET };
+		int len;
+
+		to.sin_addr.s_addr = c->n_unicast_peers ? c->unicast_peers[p].s_addr : VRRP_GROUP_BE;
+		a.dst = to.sin_addr.s_addr;
+		len = vrrp_build_advert(buf, sizeof(buf), &a);
+		if (len < 0) {
+			xlog(LOG_ERR, "(%s) cannot build an advert", c->name);
+			return;
+		}
+		if (sendto(in->ifc->vrrp_fd, buf, (size_t)len, 0, (struct sockaddr *)&to,
+			   sizeof(to)) < 0)
+			xlog(LOG_WARNING, "(%s) sending advert to %s failed: %s", c->name,
+			     ipstr(to.sin_addr.s_addr, s), strerror(errno));
+		else
+			in->tx_adverts++;
+	}
+	/* Every advert a master sends renews its lease in the data plane. */
+	if (prio && in->fsm.state == VRRP_STATE_MASTER)
+		vips_write(d, in, true);
+}
+
+/* ---- transitions ------------------------------------------------------- */
+
+static void notify(struct xvipd *d, struct vrrp_rt *in, enum vrrp_state st)
+{
+	const struct config_vrrp_instance *c = in->cfg;
+	const struct config_command *cmd = NULL;
+	char err[256], prio[8];
+
+	switch (st) {
+	case VRRP_STATE_MASTER: cmd = c->notify_master; break;
+	case VRRP_STATE_BACKUP: cmd = c->notify_backup; break;
+	case VRRP_STATE_FAULT: cmd = c->notify_fault; break;
+	case VRRP_STATE_STOP: cmd = c->notify_stop; break;
+	default: break;
+	}
+	if (cmd && script_notify(d->loop, cmd->text, NULL, err, sizeof(err)) < 0)
+		xlog(LOG_ERR, "(%s) notify script '%s': %s", c->name, cmd->text, err);
+	if (c->notify) {
+		const char *args[] = { "INSTANCE", c->name, vrrp_state_name(st), prio, NULL };
+
+		snprintf(prio, sizeof(prio), "%u", in->fsm.effective_priority);
+		if (script_notify(d->loop, c->notify->text, args, err, sizeof(err)) < 0)
+			xlog(LOG_ERR, "(%s) notify script '%s': %s", c->name, c->notify->text, err);
+	}
+}
+
+static void garp_delay_fire(struct loop *l, uint64_t id, void *arg);
+static void garp_refresh_fire(struct loop *l, uint64_t id, void *arg);
+
+static void cancel_garp_timers(struct xvipd *d, struct vrrp_rt *in)
+{
+	if (in->garp_delay_timer)
+		loop_cancel_timer(d->loop, in->garp_delay_timer);
+	if (in->garp_refresh_timer)
+		loop_cancel_timer(d->loop, in->garp_refresh_timer);
+	in->garp_delay_timer = in->garp_refresh_timer = 0;
+}
+
+static struct transition *record(struct vrrp_rt *in, const struct fsm_result *r, uint64_t t0)
+{
+	struct transition *t = &in->hist[in->nhist++ % XVIPD_HISTORY];
+
+	memset(t, 0, sizeof(*t));
+	t->at_us = t0;
+	t->wall_ms = wall_ms();
+	t->from = r->old_state;
+	t->to = r->new_state;
+	snprintf(t->reason, sizeof(t->reason), "%s", r->reason);
+	return t;
+}
+
+static void arm_timer(struct xvipd *d, struct vrrp_rt *in);
+
+/* Carry out what the state machine decided, in its order. t0 is when the
+ * input arrived: the switchover time is measured from there. */
+static void apply(struct xvipd *d, struct vrrp_rt *in, const struct fsm_result *r, uint64_t t0)
+{
+	struct transition *t = NULL;
+	char a[INET_ADDRSTRLEN];
+
+	if (r->old_state != r->new_state)
+		t = record(in, r, t0);
+	for (unsigned i = 0; i < r->n; i++) {
+		const struct fsm_action *act = &r->act[i];
+
+		switch (act->type) {
+		case FSM_ACT_SEND_ADVERT:
+			send_advert(d, in, act->priority);
+			break;
+		case FSM_ACT_BECOME_MASTER:
+			vips_write(d, in, true);
+			if (t)
+				t->decision_to_map_us = (uint32_t)(now_us() - t0);
+			garp_burst(in, in->cfg->garp_master_repeat);
+			if (t)
+				t->decision_to_garp_us = (uint32_t)(now_us() - t0);
+			vips_interface_mode(in, true);
+			in->became_master++;
+			cancel_garp_timers(d, in);
+			if (in->cfg->garp_master_delay_ms)
+				in->garp_delay_timer = loop_add_timer(
+					d->loop, now_us() + in->cfg->garp_master_delay_ms * 1000ull,
+					garp_delay_fire, in);
+			if (in->cfg->garp_master_refresh_ms)
+				in->garp_refresh_timer = loop_add_timer(
+					d->loop, now_us() + in->cfg->garp_master_refresh_ms * 1000ull,
+					garp_refresh_fire, in);
+			break;
+		case FSM_ACT_BECOME_BACKUP:
+		case FSM_ACT_BECOME_FAULT:
+		case FSM_ACT_BECOME_STOP:
+			cancel_garp_timers(d, in);
+			vips_write(d, in, false);
+			if (t && r->old_state == VRRP_STATE_MASTER)
+				t->decision_to_map_us = (uint32_t)(now_us() - t0);
+			vips_interface_mode(in, false);
+			break;
+		}
+	}
+	if (t) {
+		xlog(LOG_NOTICE,
+		     "(%s) %s -> %s: %s (priority %u, master %s)%s", in->cfg->name,
+		     vrrp_state_name(r->old_state), vrrp_state_name(r->new_state), r->reason,
+		     in->fsm.effective_priority,
+		     in->fsm.state == VRRP_STATE_MASTER ? "self" : ipstr(in->fsm.master_addr, a),
+		     "");
+		if (t->decision_to_map_us)
+			xlog(LOG_NOTICE, "(%s) switchover: decision -> map written %u us, -> GARP sent %u us",
+			     in->cfg->name, t->decision_to_map_us, t->decision_to_garp_us);
+		notify(d, in, r->new_state);
+	} else if (r->reason[0]) {
+		xlog(LOG_DEBUG, "(%s) %s", in->cfg->name, r->reason);
+	}
+	arm_timer(d, in);
+}
+
+/* keepalived's second burst, garp_master_delay after becoming master */
+static void garp_delay_fire(struct loop *l, uint64_t id, void *arg)
+{
+	struct vrrp_rt *in = arg;
+
+	(void)l;
+	(void)id;
+	in->garp_delay_timer = 0;
+	if (in->fsm.state == VRRP_STATE_MASTER)
+		garp_burst(in, in->cfg->garp_master_repeat);
+}
+
+static void garp_refresh_fire(struct loop *l, uint64_t id, void *arg)
+{
+	struct vrrp_rt *in = arg;
+
+	(void)id;
+	in->garp_refresh_timer = 0;
+	if (in->fsm.state != VRRP_STATE_MASTER)
+		return;
+	garp_burst(in, in->cfg->garp_master_refresh_repeat);
+	in->garp_refresh_timer = loop_add_timer(
+		l, now_us() + in->cfg->garp_master_refresh_ms * 1000ull, garp_refresh_fire, in);
+}
+
+/* ---- timers ------------------------------------------------------------ */
+
+/* Timers carry the instance; the instance's daemon is the one of this
+ * process. */
+static struct xvipd *g_daemon;
+
+static void instance_timer(struct loop *l, uint64_t id, void *arg)
+{
+	struct vrrp_rt *in = arg;
+	struct fsm_result r;
+	uint64_t t0 = now_us();
+
+	(void)l;
+	if (id != in->timer_id)
+		return;
+	in->timer_id = 0;
+	fsm_timer(&in->fsm, t0, &r);
+	apply(g_daemon, in, &r, t0);
+}
+
+static void arm_timer(struct xvipd *d, struct vrrp_rt *in)
+{
+	uint64_t when = fsm_next_deadline(&in->fsm);
+
+	if (in->timer_id)
+		loop_cancel_timer(d->loop, in->timer_id);
+	in->timer_id = 0;
+	if (when != FSM_NO_DEADLINE)
+		in->timer_id = loop_add_timer(d->loop, when, instance_timer, in);
+}
+
+/* ---- receiving --------------------------------------------------------- */
+
+static struct vrrp_rt *instance_for(struct xvipd *d, struct iface_rt *ifc, uint8_t vrid)
+{
+	for (size_t i = 0; i < d->n_inst; i++)
+		if (d->inst[i].ifc == ifc && d->inst[i].cfg->virtual_router_id == vrid)
+			return &d->inst[i];
+	return NULL;
+}
+
+static bool from_unicast_peer(const struct config_vrrp_instance *c, uint32_t src)
+{
+	for (size_t i = 0; i < c->n_unicast_peers; i++)
+		if (c->unicast_peers[i].s_addr == src)
+			return true;
+	return false;
+}
+
+static void handle_packet(struct xvipd *d, struct iface_rt *ifc, const uint8_t *pkt, size_t len,
+			  uint64_t t0)
+{
+	static struct vrrp_advert adv;
+	struct vrrp_parse_opts o = { 0 };
+	const struct iphdr *iph = (const void *)pkt;
+	struct vrrp_rt *in;
+	struct fsm_result r;
+	uint32_t vips[VRRP_MAX_ADDRS];
+	char a[INET_ADDRSTRLEN];
+	size_t hl;
+	int rc;
+
+	if (len < sizeof(*iph))
+		return;
+	hl = (size_t)iph->ihl * 4;
+	if (len < hl + 8)
+		return;
+	if (iph->saddr == ifc->addr) {
+		ifc->rx_own++;
+		return;
+	}
+	in = instance_for(d, ifc, pkt[hl + 1]);
+	if (!in) {
+		ifc->rx_unknown_vrid++;
+		return;
+	}
+	if (in->fsm.state == VRRP_STATE_STOP || in->fsm.state == VRRP_STATE_INIT)
+		return;
+	if (iph->saddr == in->src_addr)
+		return;
+	o.version = (uint8_t)in->cfg->version;
+	o.vrid = in->cfg->virtual_router_id;
+	o.auth_type = in->cfg->auth_type == CONFIG_AUTH_PASS ? VRRP_AUTH_PASS : VRRP_AUTH_NONE;
+	memcpy(o.auth_data, in->auth, VRRP_AUTH_LEN);
+	o.adver_int_us = (uint64_t)in->cfg->advert_int_ms * 1000;
+	o.unicast = in->cfg->n_unicast_peers > 0;
+	o.naddr = (uint16_t)in->cfg->n_vips;
+	for (size_t i = 0; i < in->cfg->n_vips && i < VRRP_MAX_ADDRS; i++)
+		vips[i] = in->cfg->vips[i].addr.s_addr;
+	o.addrs = vips;
+	rc = vrrp_parse_advert(pkt, len, &o, &adv);
+	if (rc < 0) {
+		in->rx_reject[-rc < VRRP_REJ_NR ? -rc : 0]++;
+		xlog(LOG_DEBUG, "(%s) advert from %s rejected: %s", in->cfg->name,
+		     ipstr(iph->saddr, a), vrrp_reject_str(rc));
+		return;
+	}
+	if (o.unicast && !from_unicast_peer(in->cfg, iph->saddr)) {
+		in->rx_reject[0]++;
+		xlog(LOG_DEBUG, "(%s) advert from %s, not a unicast peer: ignored", in->cfg->name,
+		     ipstr(iph->saddr, a));
+		return;
+	}
+	in->rx_adverts++;
+	{
+		enum vrrp_state before = in->fsm.state;
+
+		fsm_advert_received(&in->fsm, t0, adv.priority, iph->saddr, adv.adver_int_us, &r);
+		/* A master that hears a lower priority (a healed partition: the
+		 * other side was master too) re-announces, so that every
+		 * neighbour cache points at the winner again. */
+		if (before == VRRP_STATE_MASTER && in->fsm.state == VRRP_STATE_MASTER &&
+		    adv.priority && adv.priority < in->fsm.effective_priority &&
+		    t0 - in->last_reannounce_us > 1000000) {
+			in->last_reannounce_us = t0;
+			garp_burst(in, in->cfg->garp_master_repeat);
+			xlog(LOG_NOTICE, "(%s) lower-priority advert from %s (%u) while master: "
+			     "re-announcing the VIPs", in->cfg->name, ipstr(iph->saddr, a), adv.priority);
+		}
+	}
+	apply(d, in, &r, t0);
+}
+
+static void vrrp_readable(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct xvipd *d = arg;
+	uint8_t buf[2048];
+
+	(void)l;
+	(void)events;
+	for (int n = 0; n < 64; n++) {
+		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		uint64_t t0 = now_us();
+
+		if (len < 0)
+			return;
+		for (size_t i = 0; i < d->n_ifaces; i++)
+			if (d->ifaces[i].vrrp_fd == fd)
+				handle_packet(d, &d->ifaces[i], buf, (size_t)len, t0);
+	}
+}
+
+/* ---- tracking ---------------------------------------------------------- */
+
+static void recompute(struct xvipd *d, struct vrrp_rt *in)
+{
+	const struct config_vrrp_instance *c = in->cfg;
+	bool fault = !in->ifc->up;
+	int weight = 0;
+	struct fsm_result r;
+	uint64_t t0 = now_us();
+
+	for (size_t i = 0; i < c->n_track_interfaces; i++) {
+		const struct config_track_interface *ti = &c->track_interfaces[i];
+		struct iface_info info;
+		char err[128];
+		bool up = nl_iface_info(ti->name, &info, err, sizeof(err)) == 0 && info.up &&
+			  info.running;
+
+		if (ti->weight == 0 && !up)
+			fault = true;
+		else if (ti->weight > 0 && up)
+			weight += ti->weight;
+		else if (ti->weight < 0 && !up)
+			weight += ti->weight;
+	}
+	for (size_t i = 0; i < c->n_track_scripts; i++) {
+		const struct config_track_script *ts = &c->track_scripts[i];
+		int w = ts->weight_set ? ts->weight : ts->script->weight;
+		struct script_rt *s = NULL;
+
+		for (size_t k = 0; k < d->n_scripts; k++)
+			if (d->scripts[k].cfg == ts->script)
+				s = &d->scripts[k];
+		if (!s || !s->known)
+			continue;
+		if (w == 0 && !s->ok)
+			fault = true;
+		else if (w > 0 && s->ok)
+			weight += w;
+		else if (w < 0 && !s->ok)
+			weight += w;
+	}
+	in->track_weight = weight;
+	xlog(LOG_DEBUG, "(%s) tracking: fault %d, weight %d", c->name, fault, weight);
+	if (fault != in->fsm.fault) {
+		fsm_set_fault(&in->fsm, t0, fault, &r);
+		apply(d, in, &r, t0);
+	}
+	uint8_t prio = vrrp_effective_priority(c->priority, weight);
+
+	if (prio != in->fsm.effective_priority) {
+		fsm_set_priority(&in->fsm, t0, prio, &r);
+		apply(d, in, &r, t0);
+	}
+}
+
+void vrrp_link_changed(void *arg, int ifindex, const char *ifname, bool up)
+{
+	struct xvipd *d = arg;
+
+	xlog(LOG_DEBUG, "link %s (%d) is %s", ifname, ifindex, up ? "up" : "down");
+	for (size_t i = 0; i < d->n_ifaces; i++) {
+		if (d->ifaces[i].ifindex == ifindex && d->ifaces[i].up != up) {
+			d->ifaces[i].up = up;
+			xlog(LOG_NOTICE, "interface %s is %s", ifname, up ? "up" : "down");
+		}
+	}
+	for (size_t i = 0; i < d->n_inst; i++)
+		recompute(d, &d->inst[i]);
+}
+
+static void script_schedule(struct script_rt *s, uint64_t delay_us);
+
+static void script_done(void *arg, int status, bool timed_out)
+{
+	struct script_rt *s = arg;
+	bool ok = status == 0 && !timed_out;
+	bool before = s->ok, known_before = s->known;
+
+	s->running = false;
+	if (s->retired)
+		return;
+	s->runs++;
+	if (!ok)
+		s->failures++;
+	if (timed_out) {
+		s->timeouts++;
+		xlog(LOG_WARNING, "vrrp_script %s timed out after %u ms: killed, counts as failed",
+		     s->cfg->name, s->cfg->timeout_ms);
+	}
+	if (!s->known) {
+		/* keepalived starts a script as failed until it has risen,
+		 * unless weight says otherwise; we take the first result. */
+		s->known = true;
+		s->ok = ok;
+		s->streak = 0;
+	} else if (ok != s->ok) {
+		s->streak++;
+		if (s->streak >= (ok ? s->cfg->rise : s->cfg->fall)) {
+			s->ok = ok;
+			s->streak = 0;
+		}
+	} else {
+		s->streak = 0;
+	}
+	if (!known_before || before != s->ok) {
+		xlog(LOG_NOTICE, "vrrp_script %s is now %s (exit %d%s)", s->cfg->name,
+		     s->ok ? "OK" : "FAILED", status, timed_out ? ", timed out" : "");
+		for (size_t i = 0; i < s->d->n_inst; i++)
+			recompute(s->d, &s->d->inst[i]);
+	}
+	if (!s->d->stopping)
+		script_schedule(s, s->cfg->interval_ms * 1000ull);
+}
+
+static void script_fire(struct loop *l, uint64_t id, void *arg)
+{
+	struct script_rt *s = arg;
+	char err[256];
+	pid_t pid;
+
+	(void)id;
+	s->timer_id = 0;
+	if (s->running)
+		return;
+	if (script_run(l, s->cfg->script.text, NULL, s->cfg->timeout_ms * 1000ull, script_done, s,
+		       &pid, err, sizeof(err)) < 0) {
+		xlog(LOG_ERR, "vrrp_script %s: %s", s->cfg->name, err);
+		script_done(s, 127, false);
+		return;
+	}
+	s->running = true;
+}
+
+static void script_schedule(struct script_rt *s, uint64_t delay_us)
+{
+	if (s->timer_id)
+		loop_cancel_timer(s->d->loop, s->timer_id);
+	s->timer_id = loop_add_timer(s->d->loop, now_us() + delay_us, script_fire, s);
+}
+
+/* ---- conflicts from the data plane ------------------------------------ */
+
+void vrrp_conflict(struct xvipd *d, uint32_t vip, const uint8_t mac[6])
+{
+	char a[INET_ADDRSTRLEN];
+	uint64_t t0 = now_us();
+
+	for (size_t i = 0; i < d->n_inst; i++) {
+		struct vrrp_rt *in = &d->inst[i];
+
+		for (size_t k = 0; k < in->cfg->n_vips; k++) {
+			if (in->cfg->vips[k].addr.s_addr != vip)
+				continue;
+			in->conflicts++;
+			xlog(LOG_WARNING,
+			     "(%s) VIP %s claimed by %02x:%02x:%02x:%02x:%02x:%02x while we are %s: "
+			     "split brain",
+			     in->cfg->name, ipstr(vip, a), mac[0], mac[1], mac[2], mac[3], mac[4],
+			     mac[5], vrrp_state_name(in->fsm.state));
+			/* VRRP settles it: our advert makes the lower priority step
+			 * down; the winner re-announces. At most once a second, or two
+			 * masters would answer each other's GARPs forever. */
+			if (in->fsm.state == VRRP_STATE_MASTER &&
+			    t0 - in->last_reannounce_us > 1000000) {
+				in->last_reannounce_us = t0;
+				send_advert(d, in, in->fsm.effective_priority);
+				garp_burst(in, 1);
+			}
+		}
+	}
+}
+
+/* ---- setup and lifecycle ----------------------------------------------- */
+
+static int instance_init(struct xvipd *d, struct vrrp_rt *in, const struct config_vrrp_instance *c,
+			 char *err, size_t errlen)
+{
+	struct vrrp_fsm_config fc = { 0 };
+
+	memset(in, 0, sizeof(*in));
+	in->cfg = c;
+	in->ifc = iface_get(d, c->interface, err, errlen);
+	if (!in->ifc)
+		return -ENODEV;
+	in->src_addr = c->unicast_src_set ? c->unicast_src_ip.s_addr : in->ifc->addr;
+	if (!in->src_addr) {
+		snprintf(err, errlen, "(%s) interface %s has no IPv4 address to send adverts from",
+			 c->name, c->interface);
+		return -EADDRNOTAVAIL;
+	}
+	vrrp_set_password(in->auth, c->auth_type == CONFIG_AUTH_PASS ? c->auth_pass : "");
+	fc.vrid = c->virtual_router_id;
+	fc.version = (uint8_t)c->version;
+	fc.base_priority = c->priority;
+	fc.advert_int_us = (uint64_t)c->advert_int_ms * 1000;
+	fc.preempt = !c->nopreempt;
+	fc.preempt_delay_us = (uint64_t)c->preempt_delay_ms * 1000;
+	fc.primary_addr = in->src_addr;
+	if (fsm_init(&in->fsm, &fc) < 0) {
+		snprintf(err, errlen, "(%s) unusable VRRP settings (vrid %u, version %u, advert_int %u ms)",
+			 c->name, c->virtual_router_id, c->version, c->advert_int_ms);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Attach the data plane and open the sockets on an interface, once. */
+static int iface_setup(struct xvipd *d, struct iface_rt *ifc, char *err, size_t errlen)
+{
+	const char *mode;
+	char e2[256];
+	int rc;
+
+	if (ifc->vrrp_fd >= 0)
+		return 0;
+	rc = dp_attach(&d->dp, ifc->name, d->force_generic, &mode, err, errlen);
+	if (rc < 0)
+		return rc;
+	xlog(LOG_INFO, "XDP attached to %s (%s mode)", ifc->name, mode);
+	rc = iface_open_sockets(d, ifc, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (sysctl_arp_dr(ifc->name, e2, sizeof(e2)) < 0)
+		xlog(LOG_WARNING, "%s", e2);
+	return 0;
+}
+
+/* A VIP starts known to the data plane and not owned: ARP for it is dropped
+ * until an election says otherwise. In lo mode it also lives on lo, so the
+ * kernel accepts traffic for it whoever owns it (DR). */
+static void vip_install(struct xvipd *d, struct vrrp_rt *in, const struct config_vip *v)
+{
+	struct vip_entry e = { .vrid = in->cfg->virtual_router_id,
+			       .ifindex = (uint32_t)in->ifc->ifindex };
+	char err[256], a[INET_ADDRSTRLEN];
+	int rc;
+
+	memcpy(e.mac, in->ifc->mac, 6);
+	if (dp_vip_put(&d->dp.maps, v->addr.s_addr, &e) < 0)
+		xlog(LOG_ERR, "(%s) cannot write VIP %s to the vips map", in->cfg->name,
+		     ipstr(v->addr.s_addr, a));
+	if (in->cfg->vip_mode == CONFIG_VIP_MODE_LO)
+		rc = nl_addr_ensure("lo", v->addr.s_addr, 32, NULL, err, sizeof(err));
+	else
+		rc = nl_addr_remove(v->dev, v->addr.s_addr, err, sizeof(err));
+	if (rc < 0)
+		xlog(LOG_WARNING, "(%s) VIP %s: %s", in->cfg->name, ipstr(v->addr.s_addr, a), err);
+}
+
+static void vip_uninstall(struct xvipd *d, struct vrrp_rt *in, const struct config_vip *v)
+{
+	char err[256];
+
+	dp_vip_del(&d->dp.maps, v->addr.s_addr);
+	if (in->cfg->vip_mode == CONFIG_VIP_MODE_LO)
+		nl_addr_remove("lo", v->addr.s_addr, err, sizeof(err));
+	else
+		nl_addr_remove(v->dev, v->addr.s_addr, err, sizeof(err));
+}
+
+static bool has_vip(const struct config_vrrp_instance *c, uint32_t addr)
+{
+	for (size_t k = 0; k < c->n_vips; k++)
+		if (c->vips[k].addr.s_addr == addr)
+			return true;
+	return false;
+}
+
+int vrrp_setup(struct xvipd *d, char *err, size_t errlen)
+{
+	const struct xvip_config *cfg = d->cfg;
+	int rc;
+
+	g_daemon = d;
+	d->inst = calloc(cfg->n_instances ? cfg->n_instances : 1, sizeof(*d->inst));
+	d->scripts = calloc(cfg->n_scripts ? cfg->n_scripts : 1, sizeof(*d->scripts));
+	if (!d->inst || !d->scripts)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->n_instances; i++) {
+		rc = instance_init(d, &d->inst[i], &cfg->instances[i], err, errlen);
+		if (rc < 0)
+			return rc;
+		d->n_inst++;
+	}
+	for (size_t i = 0; i < d->n_ifaces; i++) {
+		rc = iface_setup(d, &d->ifaces[i], err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < d->n_inst; i++)
+		for (size_t k = 0; k < d->inst[i].cfg->n_vips; k++)
+			vip_install(d, &d->inst[i], &d->inst[i].cfg->vips[k]);
+	for (size_t i = 0; i < cfg->n_scripts; i++) {
+		d->scripts[i].cfg = &cfg->scripts[i];
+		d->scripts[i].d = d;
+		d->n_scripts++;
+	}
+	return 0;
+}
+
+void vrrp_start_all(struct xvipd *d)
+{
+	uint64_t t0 = now_us();
+
+	for (size_t i = 0; i < d->n_scripts; i++)
+		script_schedule(&d->scripts[i], 0);
+	for (size_t i = 0; i < d->n_inst; i++) {
+		struct vrrp_rt *in = &d->inst[i];
+		struct fsm_result r;
+
+		fsm_start(&in->fsm, t0, &r);
+		apply(d, in, &r, t0);
+		recompute(d, in);
+	}
+}
+
+void vrrp_shutdown_all(struct xvipd *d)
+{
+	uint64_t t0 = now_us();
+
+	for (size_t i = 0; i < d->n_inst; i++) {
+		struct vrrp_rt *in = &d->inst[i];
+		struct fsm_result r;
+
+		/* Release first, then tell the peer: it takes over after skew
+		 * time and must find us already silent. */
+		if (in->fsm.state == VRRP_STATE_MASTER)
+			vips_write(d, in, false);
+		fsm_shutdown(&in->fsm, t0, &r);
+		apply(d, in, &r, t0);
+	}
+}
+
+void vrrp_teardown(struct xvipd *d)
+{
+	for (size_t i = 0; i < d->n_inst; i++) {
+		struct vrrp_rt *in = &d->inst[i];
+
+		if (in->timer_id)
+			loop_cancel_timer(d->loop, in->timer_id);
+		cancel_garp_timers(d, in);
+		for (size_t k = 0; k < in->cfg->n_vips; k++)
+			vip_uninstall(d, in, &in->cfg->vips[k]);
+	}
+	for (size_t i = 0; i < d->n_scripts; i++)
+		if (d->scripts[i].timer_id)
+			loop_cancel_timer(d->loop, d->scripts[i].timer_id);
+	for (size_t i = 0; i < d->n_ifaces; i++)
+		iface_close(d, &d->ifaces[i]);
+	free(d->inst);
+	free(d->scripts);
+	for (size_t i = 0; i < d->n_retired; i++)
+		free(d->retired[i]);
+	free(d->retired);
+	d->retired = NULL;
+	d->n_retired = 0;
+	d->inst = NULL;
+	d->scripts = NULL;
+	d->n_inst = d->n_scripts = d->n_ifaces = 0;
+}
+
+
+/* ---- reload ------------------------------------------------------------ */
+
+static struct vrrp_rt *find_old(struct xvipd *d, const struct config_vrrp_instance *c)
+{
+	for (size_t i = 0; i < d->n_inst; i++) {
+		const struct config_vrrp_instance *o = d->inst[i].cfg;
+
+		if (strcmp(o->name, c->name) == 0 && strcmp(o->interface, c->interface) == 0 &&
+		    o->virtual_router_id == c->virtual_router_id && o->version == c->version)
+			return &d->inst[i];
+	}
+	return NULL;
+}
+
+static void retire_scripts(struct xvipd *d)
+{
+	bool busy = false;
+
+	for (size_t i = 0; i < d->n_scripts; i++) {
+		struct script_rt *s = &d->scripts[i];
+
+		if (s->timer_id)
+			loop_cancel_timer(d->loop, s->timer_id);
+		s->timer_id = 0;
+		s->retired = true;
+		busy |= s->running;
+	}
+	/* A running script's completion still points into this array. */
+	if (busy) {
+		struct script_rt **r = realloc(d->retired, (d->n_retired + 1) * sizeof(*r));
+
+		if (r) {
+			d->retired = r;
+			d->retired[d->n_retired++] = d->scripts;
+			d->scripts = NULL;
+		}
+	}
+	free(d->scripts);
+	d->scripts = NULL;
+	d->n_scripts = 0;
+}
+
+int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_t errlen)
+{
+	struct vrrp_rt *fresh = calloc(next->n_instances ? next->n_instances : 1, sizeof(*fresh));
+	struct script_rt *scripts = calloc(next->n_scripts ? next->n_scripts : 1, sizeof(*scripts));
+	bool *kept = calloc(d->n_inst ? d->n_inst : 1, sizeof(*kept));
+	bool *is_new = calloc(next->n_instances ? next->n_instances : 1, sizeof(*is_new));
+	uint64_t t0 = now_us();
+	int rc = -ENOMEM;
+
+	if (!fresh || !scripts || !kept || !is_new)
+		goto fail;
+	/* Everything that can fail, before anything changes. */
+	for (size_t i = 0; i < next->n_instances; i++) {
+		const struct config_vrrp_instance *c = &next->instances[i];
+		struct vrrp_rt *old = find_old(d, c);
+
+		if (old) {
+			fresh[i] = *old;
+			fresh[i].cfg = c;
+			fresh[i].timer_id = fresh[i].garp_delay_timer = fresh[i].garp_refresh_timer = 0;
+			kept[old - d->inst] = true;
+			continue;
+		}
+		rc = instance_init(d, &fresh[i], c, err, errlen);
+		if (rc < 0)
+			goto fail;
+		rc = iface_setup(d, fresh[i].ifc, err, errlen);
+		if (rc < 0)
+			goto fail;
+		is_new[i] = true;
+	}
+	/* Instances that are gone: step down as on a stop, take their VIPs away. */
+	for (size_t i = 0; i < d->n_inst; i++) {
+		struct vrrp_rt *in = &d->inst[i];
+		struct fsm_result r;
+
+		if (in->timer_id)
+			loop_cancel_timer(d->loop, in->timer_id);
+		cancel_garp_timers(d, in);
+		in->timer_id = 0;
+		if (kept[i])
+			continue;
+		xlog(LOG_NOTICE, "(%s) removed by the reload", in->cfg->name);
+		if (in->fsm.state == VRRP_STATE_MASTER)
+			vips_write(d, in, false);
+		fsm_shutdown(&in->fsm, t0, &r);
+		apply(d, in, &r, t0);
+		if (in->timer_id)
+			loop_cancel_timer(d->loop, in->timer_id);
+		for (size_t k = 0; k < in->cfg->n_vips; k++)
+			vip_uninstall(d, in, &in->cfg->vips[k]);
+	}
+	/* Kept instances: VIPs that left or arrived, new timing and priority. */
+	for (size_t i = 0; i < next->n_instances; i++) {
+		struct vrrp_rt *in = &fresh[i];
+		struct vrrp_rt *old = is_new[i] ? NULL : find_old(d, in->cfg);
+		const struct config_vrrp_instance *c = in->cfg;
+
+		if (old) {
+			for (size_t k = 0; k < old->cfg->n_vips; k++)
+				if (!has_vip(c, old->cfg->vips[k].addr.s_addr))
+					vip_uninstall(d, old, &old->cfg->vips[k]);
+			in->fsm.cfg.base_priority = c->priority;
+			in->fsm.cfg.advert_int_us = (uint64_t)c->advert_int_ms * 1000;
+			in->fsm.cfg.preempt = !c->nopreempt;
+			in->fsm.cfg.preempt_delay_us = (uint64_t)c->preempt_delay_ms * 1000;
+			vrrp_set_password(in->auth, c->auth_type == CONFIG_AUTH_PASS ? c->auth_pass : "");
+		}
+		for (size_t k = 0; k < c->n_vips; k++)
+			if (!old || !has_vip(old->cfg, c->vips[k].addr.s_addr))
+				vip_install(d, in, &c->vips[k]);
+	}
+	retire_scripts(d);
+	free(d->inst);
+	d->inst = fresh;
+	d->n_inst = next->n_instances;
+	config_free(d->cfg);
+	d->cfg = next;
+	d->scripts = scripts;
+	for (size_t i = 0; i < next->n_scripts; i++) {
+		scripts[i].cfg = &next->scripts[i];
+		scripts[i].d = d;
+		script_schedule(&scripts[i], 0);
+	}
+	d->n_scripts = next->n_scripts;
+	for (size_t i = 0; i < d->n_inst; i++) {
+		struct vrrp_rt *in = &d->inst[i];
+		struct fsm_result r;
+
+		if (is_new[i]) {
+			fsm_start(&in->fsm, t0, &r);
+			apply(d, in, &r, t0);
+		} else if (in->fsm.state == VRRP_STATE_MASTER) {
+			vips_write(d, in, true); /* new VIPs owned at once */
+		}
+		recompute(d, in);
+		arm_timer(d, in);
+	}
+	free(kept);
+	free(is_new);
+	return 0;
+fail:
+	free(fresh);
+	free(scripts);
+	free(kept);
+	free(is_new);
+	return rc;
+}

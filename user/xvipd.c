@@ -1,0 +1,302 @@
+/* xvipd: VRRP election for virtual IPs, driving the XDP data plane.
+ *
+ *   xvipd [-f FILE] [-t] [-n] [-l] [-D] [-p PIDFILE] [--pin-root DIR] [--generic]
+ *
+ * Start: parse the config (refuse to start on any error), load and attach
+ * the data plane, open sockets, start the instances, then run one epoll
+ * loop. SIGTERM/SIGINT: a master announces priority 0 and releases its VIPs.
+ * SIGHUP: reload; a config with errors is reported and the running one kept.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "netlink.h"
+#include "scripts.h"
+#include "xvipd.h"
+
+#define DEFAULT_CONFIG "/etc/xvip/xvipd.conf"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: xvipd [options]\n"
+		"  -f, --use-file FILE   configuration (default " DEFAULT_CONFIG ")\n"
+		"  -t, --config-test     check the configuration, print it normalized, exit\n"
+		"                        (0: usable, 1: errors)\n"
+		"  -n, --dont-fork       stay in the foreground\n"
+		"  -l, --log-console     log to stderr (default: syslog once detached)\n"
+		"  -D, --log-detail      debug logging\n"
+		"  -p, --pid FILE        pid file (default /run/xvipd.pid; per pin root otherwise)\n"
+		"      --pin-root DIR    bpffs directory for the maps (default " XVIP_PIN_ROOT_DEFAULT ")\n"
+		"      --generic         attach XDP in generic (skb) mode\n"
+		"  -h, --help\n");
+}
+
+static int load_config(const char *path, struct xvip_config **out, bool quiet_ok)
+{
+	struct config_diag diag = CONFIG_DIAG_INIT;
+	struct xvip_config *cfg = config_load(path, &diag);
+
+	if (diag.count && (!quiet_ok || !cfg || diag.warnings)) {
+		/* file:line: messages, on stderr and in the log */
+		for (size_t i = 0; i < diag.count; i++) {
+			const struct config_diag_entry *e = &diag.entries[i];
+			int prio = e->severity == CONFIG_ERROR ? LOG_ERR : LOG_WARNING;
+			const char *sev = e->severity == CONFIG_ERROR ? "error" : "warning";
+
+			if (e->line)
+				xlog(prio, "%s:%u: %s: %s", e->file, e->line, sev, e->message);
+			else
+				xlog(prio, "%s: %s: %s", e->file, sev, e->message);
+		}
+	}
+	if (!cfg)
+		xlog(LOG_ERR, "%s: %zu error(s), configuration not used", path, diag.errors);
+	config_diag_free(&diag);
+	*out = cfg;
+	return cfg ? 0 : -EINVAL;
+}
+
+static void on_event(struct xvipd *d, const struct xvip_event *ev)
+{
+	if (ev->type == XVIP_EV_CONFLICT)
+		vrrp_conflict(d, ev->saddr, ev->mac);
+}
+
+static int ringbuf_cb(void *ctx, void *data, size_t len)
+{
+	if (len >= sizeof(struct xvip_event))
+		on_event(ctx, data);
+	return 0;
+}
+
+static void events_readable(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct xvipd *d = arg;
+
+	(void)l;
+	(void)fd;
+	(void)events;
+	ring_buffer__consume(d->events);
+}
+
+static void reload(struct xvipd *d)
+{
+	struct xvip_config *next;
+	char err[512];
+
+	xlog(LOG_NOTICE, "SIGHUP: reloading %s", d->cfg_path);
+	if (load_config(d->cfg_path, &next, false) < 0) {
+		d->reload_failures++;
+		xlog(LOG_ERR, "reload failed: keeping the running configuration");
+		return;
+	}
+	if (vrrp_reconfigure(d, next, err, sizeof(err)) < 0) {
+		d->reload_failures++;
+		xlog(LOG_ERR, "reload failed: %s; keeping the running configuration", err);
+		config_free(next);
+		return;
+	}
+	d->reloads++;
+	xlog(LOG_NOTICE, "reload done: %zu instance(s)", d->n_inst);
+}
+
+static void signal_readable(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct xvipd *d = arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			xlog(LOG_NOTICE, "%s: stopping", strsignal((int)si.ssi_signo));
+			d->stopping = true;
+			loop_stop(l);
+			return;
+		case SIGHUP:
+			reload(d);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+	return 0;
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = 0;
+	xlog(level == LIBBPF_WARN ? LOG_WARNING : LOG_INFO, "libbpf: %s", msg);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "use-file", required_argument, NULL, 'f' },
+		{ "config-test", no_argument, NULL, 't' },
+		{ "dont-fork", no_argument, NULL, 'n' },
+		{ "log-console", no_argument, NULL, 'l' },
+		{ "log-detail", no_argument, NULL, 'D' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "pin-root", required_argument, NULL, 'P' },
+		{ "generic", no_argument, NULL, 'G' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct xvipd d = { .cfg_path = DEFAULT_CONFIG, .ctl_fd = -1 };
+	const char *pidfile = NULL, *pin_root = XVIP_PIN_ROOT_DEFAULT;
+	bool test = false, foreground = false, to_stderr = false, debug = false;
+	char err[512], pidbuf[300];
+	sigset_t mask;
+	int c, rc = 1, sfd = -1;
+
+	while ((c = getopt_long(argc, argv, "f:tnlDp:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': d.cfg_path = optarg; break;
+		case 't': test = true; break;
+		case 'n': foreground = true; break;
+		case 'l': to_stderr = true; break;
+		case 'D': debug = true; break;
+		case 'p': pidfile = optarg; break;
+		case 'P': pin_root = optarg; break;
+		case 'G': d.force_generic = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "xvipd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 1;
+	}
+	log_init("xvipd", true, debug);
+	if (test) {
+		struct xvip_config *cfg;
+
+		if (load_config(d.cfg_path, &cfg, false) < 0)
+			return 1;
+		config_dump(cfg, stdout);
+		config_free(cfg);
+		return 0;
+	}
+	snprintf(d.pin_root, sizeof(d.pin_root), "%s", pin_root);
+	if (load_config(d.cfg_path, &d.cfg, false) < 0)
+		return 1;
+	if (!foreground) {
+		if (daemon(0, 0) < 0) {
+			xlog(LOG_ERR, "cannot detach: %s", strerror(errno));
+			return 1;
+		}
+	}
+	log_init("xvipd", to_stderr || foreground, debug);
+	libbpf_set_print(libbpf_log);
+	if (!pidfile) {
+		if (strcmp(pin_root, XVIP_PIN_ROOT_DEFAULT) == 0) {
+			pidfile = "/run/xvipd.pid";
+		} else {
+			control_path(pin_root, pidbuf, sizeof(pidbuf));
+			strcpy(pidbuf + strlen(pidbuf) - 5, ".pid");
+			pidfile = pidbuf;
+		}
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	d.loop = loop_new();
+	if (!d.loop) {
+		xlog(LOG_ERR, "cannot create the event loop: %s", strerror(errno));
+		return 1;
+	}
+	d.started_us = now_us();
+	if (dp_open(&d.dp, d.pin_root, err, sizeof(err)) < 0) {
+		xlog(LOG_ERR, "%s", err);
+		goto out;
+	}
+	xlog(LOG_INFO, "data plane loaded, maps pinned under %s", d.pin_root);
+	if (vrrp_setup(&d, err, sizeof(err)) < 0) {
+		xlog(LOG_ERR, "%s", err);
+		goto out;
+	}
+	d.events = ring_buffer__new(d.dp.maps.events, ringbuf_cb, &d, NULL);
+	if (!d.events || loop_add_fd(d.loop, ring_buffer__epoll_fd(d.events), EPOLLIN,
+				     events_readable, &d) < 0) {
+		xlog(LOG_ERR, "cannot read the events ring buffer: %s", strerror(errno));
+		goto out;
+	}
+	d.linkmon = nl_monitor_open(d.loop, vrrp_link_changed, &d, err, sizeof(err));
+	if (!d.linkmon)
+		xlog(LOG_WARNING, "link monitor: %s (track_interface will not react)", err);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0 || loop_add_fd(d.loop, sfd, EPOLLIN, signal_readable, &d) < 0) {
+		xlog(LOG_ERR, "signalfd: %s", strerror(errno));
+		goto out;
+	}
+	if (control_open(&d, err, sizeof(err)) < 0)
+		xlog(LOG_WARNING, "%s (xvipctl will show the maps only)", err);
+	if (write_pidfile(pidfile) < 0)
+		xlog(LOG_WARNING, "cannot write pid file %s: %s", pidfile, strerror(errno));
+	xlog(LOG_NOTICE, "started: %zu instance(s), config %s", d.n_inst, d.cfg_path);
+
+	vrrp_start_all(&d);
+	rc = loop_run(d.loop) < 0 ? 1 : 0;
+
+	vrrp_shutdown_all(&d);
+	unlink(pidfile);
+out:
+	control_close(&d);
+	scripts_kill_all();
+	if (d.linkmon)
+		nl_monitor_close(d.linkmon);
+	if (d.events)
+		ring_buffer__free(d.events);
+	if (d.n_ifaces)
+		for (size_t i = 0; i < d.n_ifaces; i++) {
+			/* detach from every interface we attached to */
+			d.dp.ifindex = d.ifaces[i].ifindex;
+			if (dp_detach(&d.dp, err, sizeof(err)) < 0)
+				xlog(LOG_WARNING, "%s", err);
+		}
+	vrrp_teardown(&d);
+	dp_close(&d.dp);
+	if (sfd >= 0)
+		close(sfd);
+	loop_free(d.loop);
+	config_free(d.cfg);
+	xlog(LOG_NOTICE, "stopped");
+	return rc;
+}
