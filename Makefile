@@ -9,6 +9,9 @@ BPFTOOL ?= bpftool
 PREFIX ?= /usr/local
 DESTDIR ?=
 SYSTEMD_DIR ?= /etc/systemd/system
+SYSCONFDIR ?= /etc
+# 0: install the unit without enabling it (tests install into a scratch tree)
+ENABLE ?= 1
 
 PKGS := libbpf libnl-3.0 libnl-route-3.0 libmariadb
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -100,14 +103,17 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/xvip \
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/xvip \
 		$(DESTDIR)$(SYSTEMD_DIR)
 	install -m 0755 $(BUILD)/xvipd $(DESTDIR)$(PREFIX)/sbin/xvipd
 	install -m 0755 $(BUILD)/xvipctl $(DESTDIR)$(PREFIX)/bin/xvipctl
-	[ -e $(DESTDIR)/etc/xvip/xvipd.conf ] || install -m 0600 tools/xvipd.conf $(DESTDIR)/etc/xvip/xvipd.conf
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' tools/xvipd.service > $(DESTDIR)$(SYSTEMD_DIR)/xvipd.service
+	@# an existing configuration is the operator's: never overwritten
+	[ -e $(DESTDIR)$(SYSCONFDIR)/xvip/xvipd.conf ] || \
+		install -m 0600 tools/xvipd.conf $(DESTDIR)$(SYSCONFDIR)/xvip/xvipd.conf
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		tools/xvipd.service > $(DESTDIR)$(SYSTEMD_DIR)/xvipd.service
 	chmod 0644 $(DESTDIR)$(SYSTEMD_DIR)/xvipd.service
-	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+	if [ "$(ENABLE)" = 1 ] && [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
 		systemctl daemon-reload && systemctl enable xvipd.service; fi
 
 uninstall:

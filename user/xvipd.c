@@ -44,13 +44,16 @@ static void usage(FILE *f)
 		"  -h, --help\n");
 }
 
-static int load_config(const char *path, struct xvip_config **out, bool quiet_ok)
+/* Parse path; every diagnostic goes out as "file:line: severity: message":
+ * plain on stderr for -t (like a compiler), through the log otherwise. */
+static int load_config(const char *path, struct xvip_config **out, bool plain)
 {
 	struct config_diag diag = CONFIG_DIAG_INIT;
 	struct xvip_config *cfg = config_load(path, &diag);
 
-	if (diag.count && (!quiet_ok || !cfg || diag.warnings)) {
-		/* file:line: messages, on stderr and in the log */
+	if (plain) {
+		config_diag_print(&diag, stderr);
+	} else {
 		for (size_t i = 0; i < diag.count; i++) {
 			const struct config_diag_entry *e = &diag.entries[i];
 			int prio = e->severity == CONFIG_ERROR ? LOG_ERR : LOG_WARNING;
@@ -62,8 +65,12 @@ static int load_config(const char *path, struct xvip_config **out, bool quiet_ok
 				xlog(prio, "%s: %s: %s", e->file, sev, e->message);
 		}
 	}
-	if (!cfg)
-		xlog(LOG_ERR, "%s: %zu error(s), configuration not used", path, diag.errors);
+	if (!cfg) {
+		if (plain)
+			fprintf(stderr, "%s: %zu error(s): configuration refused\n", path, diag.errors);
+		else
+			xlog(LOG_ERR, "%s: %zu error(s), configuration not used", path, diag.errors);
+	}
 	config_diag_free(&diag);
 	*out = cfg;
 	return cfg ? 0 : -EINVAL;
@@ -203,7 +210,7 @@ int main(int argc, char **argv)
 	if (test) {
 		struct xvip_config *cfg;
 
-		if (load_config(d.cfg_path, &cfg, false) < 0)
+		if (load_config(d.cfg_path, &cfg, true) < 0)
 			return 1;
 		config_dump(cfg, stdout);
 		config_free(cfg);
