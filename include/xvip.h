@@ -173,7 +173,9 @@ enum xvip_reason {
 	XVIP_R_SVC_LOCAL,          /* steered to the local backend (XDP_PASS) */
 	XVIP_R_SVC_REMOTE,         /* steered to a remote backend (XDP_TX) */
 	XVIP_R_SVC_NO_BACKEND,     /* service without a healthy backend: passed */
-	XVIP_R_L4_TRUNC,           /* truncated TCP/UDP header to a service: passed */
+	XVIP_R_L4_TRUNC,           /* truncated TCP/UDP header: passed */
+	XVIP_R_SVC_NOT_OWNER,      /* service traffic while we do not own the VIP:
+				    * delivered here (DR from the owner), never re-sent */
 	XVIP_R_MAX,
 };
 

@@ -50,6 +50,7 @@ static const char *const reason_names[XVIP_R_MAX] = {
 	[XVIP_R_SVC_REMOTE] = "svc_remote",
 	[XVIP_R_SVC_NO_BACKEND] = "svc_no_backend",
 	[XVIP_R_L4_TRUNC] = "l4_truncated",
+	[XVIP_R_SVC_NOT_OWNER] = "svc_not_owner",
 };
 
 const char *dp_reason_name(unsigned reason)

@@ -105,6 +105,15 @@ static __always_inline int handle_service(struct xdp_md *ctx, struct ethhdr *eth
 		return verdict(XVIP_R_PASS_OTHER, XDP_PASS);
 
 	now = bpf_ktime_get_ns();
+	/* Only the VIP's owner steers. Elsewhere the frame was already steered
+	 * here by the owner (LVS-DR): deliver it, never send it on again, so
+	 * two nodes can never bounce a frame between them. */
+	struct vip_key vk = { .addr = iph->daddr };
+	struct vip_entry *vip = bpf_map_lookup_elem(&vips, &vk);
+
+	if (!vip || !vip_lease_fresh(vip, now))
+		return verdict(XVIP_R_SVC_NOT_OWNER, XDP_PASS);
+
 	struct flow_key fk = {
 		.saddr = iph->saddr, .daddr = iph->daddr,
 		.sport = ports[0], .dport = ports[1], .proto = iph->protocol,

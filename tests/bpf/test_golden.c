@@ -1174,6 +1174,8 @@ static uint32_t put_service(uint8_t proto, uint8_t sched, uint32_t persistence_s
 	uint32_t id = 12345;
 	int rc = dp_service_put(&maps, &k, sched, persistence_s, b, n, &id, err, sizeof(err));
 
+	/* only the VIP's owner steers: these cases run on the owner */
+	put_vip(VIP, 1, fresh());
 	if (rc < 0)
 		print_error("dp_service_put: %s\n", err);
 	assert_int_equal(rc, 0);
@@ -1554,6 +1556,38 @@ static void test_svc_udp_to_tcp_only_service_passes(void **state)
 	expect_svc(id, 0, 0, 0, 0, 0, 0);
 }
 
+/* A node that does not own the VIP delivers service traffic locally (it was
+ * steered here by the owner) and never sends it on. */
+static void test_svc_not_owner_passes(void **state)
+{
+	struct backend b = mk_backend(BACKEND1_IP, BACKEND1_MAC, 1, 1, 0);
+	uint8_t f[128];
+	size_t len;
+	uint32_t id;
+
+	(void)state;
+	id = put_service(IPPROTO_TCP, XVIP_SCHED_WRR, 0, &b, 1);
+	put_vip(VIP, 0, fresh());
+	len = tcp_frame(f, 40000, MYSQL_PORT, 0);
+	check(f, len, XDP_PASS, XVIP_R_SVC_NOT_OWNER, NULL, 0);
+	expect_svc(id, 0, 0, 0, 0, 0, 0);
+}
+
+static void test_svc_owner_lease_expired_passes(void **state)
+{
+	struct backend b = mk_backend(BACKEND1_IP, BACKEND1_MAC, 1, 1, 0);
+	uint8_t f[128];
+	size_t len;
+	uint32_t id;
+
+	(void)state;
+	id = put_service(IPPROTO_TCP, XVIP_SCHED_WRR, 0, &b, 1);
+	put_vip(VIP, 1, mono_ns() - 1);
+	len = tcp_frame(f, 40000, MYSQL_PORT, 0);
+	check(f, len, XDP_PASS, XVIP_R_SVC_NOT_OWNER, NULL, 0);
+	expect_svc(id, 0, 0, 0, 0, 0, 0);
+}
+
 static void test_svc_tcp_other_port_pass_other(void **state)
 {
 	uint8_t f[128];
@@ -1790,6 +1824,8 @@ int main(void)
 		T(test_svc_wrr_persistence_expired_uses_slots),
 		T(test_svc_udp_service_tx),
 		T(test_svc_udp_to_tcp_only_service_passes),
+		T(test_svc_not_owner_passes),
+		T(test_svc_owner_lease_expired_passes),
 		T(test_svc_tcp_other_port_pass_other),
 		T(test_svc_tcp_truncated_l4),
 		T(test_svc_tcp_truncated_l4_padded),
