@@ -1,0 +1,1203 @@
+/*
+ * MYSQL_CHECK: MariaDB Connector/C's non-blocking API driven by the loop.
+ *
+ * A "mconn" is one MYSQL handle and the step it is in (connect, query,
+ * store_result, next_result). The library's wait status becomes epoll
+ * events on its socket (MYSQL_WAIT_TIMEOUT a loop timer); the fd and timer
+ * callbacks call the matching _cont(). Every step runs under a deadline
+ * (a loop timer): when it fires, the suspended call is resumed with
+ * MYSQL_WAIT_TIMEOUT, which makes the library fail the operation and drop
+ * its socket cleanly (its own timeout path), and the connection is closed.
+ *
+ * Each check has two mconns: "probe" (kept open between probes and, while
+ * idle, watched for EOF/RST: the instant death detection) and "admin"
+ * (mysql_set_read_only, mysql_wait_applied).
+ */
+#define XVIP_CHECK_INTERNAL
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errmsg.h>
+#include <mysql.h>
+
+#include "check.h"
+#include "log.h"
+
+#define MC_ERR_TIMEOUT 9999u /* ours: the deadline fired */
+#define ER_SERVER_SHUTDOWN_ 1053u
+
+struct mconn;
+/* err 0: success, res the result set (NULL for statements without one);
+ * the callback owns res. err != 0: msg says what failed; when the error
+ * broke the connection (client error, timeout) it is closed already. */
+typedef void (*mc_cb)(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg);
+
+enum mstep { MS_NONE, MS_CONNECT, MS_QUERY, MS_STORE, MS_NEXT, MS_STORE_MORE };
+
+struct mconn {
+	struct check *c;
+	const char *role;
+	MYSQL *m;
+	bool connected;
+	int fd;               /* registered in the loop, -1 none */
+	int wait;             /* the library's last wait status */
+	uint64_t io_timer;    /* the library's MYSQL_WAIT_TIMEOUT */
+	uint64_t deadline;    /* our deadline timer */
+	uint32_t deadline_ms;
+	char deadline_what[96];
+	enum mstep step;
+	MYSQL *ret_mysql;
+	int ret_int;
+	MYSQL_RES *res;       /* first result set of the running query */
+	MYSQL_RES *more;
+	mc_cb cb;
+	/* password_file's content: the library reads it during the whole
+	 * connect, not only in _start() */
+	char pw[1024];
+	void (*on_idle_eof)(struct mconn *mc, uint32_t events);
+};
+
+enum admin_kind { ADMIN_NONE, ADMIN_SET_RO, ADMIN_WAIT_APPLIED };
+
+struct mysql_state {
+	struct mconn probe, admin;
+	struct mysql_facts facts;
+	struct mysql_facts tmp; /* being gathered by the running probe */
+
+	enum admin_kind admin_kind;
+	bool admin_ro;
+	bool super_ro_exists;
+	uint32_t admin_timeout_ms;
+	uint64_t admin_start_timer;
+	check_mysql_done_cb admin_done;
+	void *admin_arg;
+	char *gtid_io_pos;
+};
+
+static const char VARS_SQL[] =
+	"SHOW GLOBAL VARIABLES WHERE Variable_name IN ('read_only','super_read_only',"
+	"'server_id','gtid_domain_id','gtid_current_pos','gtid_slave_pos',"
+	"'auto_increment_increment','auto_increment_offset','log_bin',"
+	"'rpl_semi_sync_master_enabled','rpl_semi_sync_slave_enabled','version')";
+static const char STATUS_SQL[] = "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'";
+static const char SLAVE_SQL[] = "SHOW SLAVE STATUS";
+
+static struct mysql_state *ms_of(const struct check *c)
+{
+	return c->priv;
+}
+
+static bool is_client_error(unsigned err)
+{
+	return err == MC_ERR_TIMEOUT || (err >= 2000 && err < 3000);
+}
+
+/* ---- the mconn engine ---- */
+
+static void mc_progress(struct mconn *mc, int status);
+
+static void mc_unwatch(struct mconn *mc)
+{
+	struct loop *l = mc->c->l;
+
+	if (mc->fd >= 0) {
+		loop_del_fd(l, mc->fd);
+		mc->fd = -1;
+	}
+	if (mc->io_timer) {
+		loop_cancel_timer(l, mc->io_timer);
+		mc->io_timer = 0;
+	}
+}
+
+static void mc_clear_deadline(struct mconn *mc)
+{
+	if (mc->deadline) {
+		loop_cancel_timer(mc->c->l, mc->deadline);
+		mc->deadline = 0;
+	}
+}
+
+static void mc_close(struct mconn *mc)
+{
+	mc_unwatch(mc);
+	mc_clear_deadline(mc);
+	if (mc->res) {
+		mysql_free_result(mc->res);
+		mc->res = NULL;
+	}
+	if (mc->more) {
+		mysql_free_result(mc->more);
+		mc->more = NULL;
+	}
+	if (mc->m) {
+		/* Mid-operation: let the library fail the call through its
+		 * own timeout path, which releases its socket and buffers. */
+		for (int i = 0; i < 4 && mc->step != MS_NONE; i++) {
+			int st = 0;
+			MYSQL_RES *r = NULL;
+
+			switch (mc->step) {
+			case MS_CONNECT:
+				st = mysql_real_connect_cont(&mc->ret_mysql, mc->m, MYSQL_WAIT_TIMEOUT);
+				break;
+			case MS_QUERY:
+				st = mysql_real_query_cont(&mc->ret_int, mc->m, MYSQL_WAIT_TIMEOUT);
+				break;
+			case MS_STORE:
+			case MS_STORE_MORE:
+				st = mysql_store_result_cont(&r, mc->m, MYSQL_WAIT_TIMEOUT);
+				break;
+			case MS_NEXT:
+				st = mysql_next_result_cont(&mc->ret_int, mc->m, MYSQL_WAIT_TIMEOUT);
+				break;
+			case MS_NONE:
+				break;
+			}
+			if (r)
+				mysql_free_result(r);
+			if (st == 0)
+				mc->step = MS_NONE;
+		}
+		mysql_close(mc->m);
+		mc->m = NULL;
+	}
+	mc->step = MS_NONE;
+	mc->connected = false;
+	explicit_bzero(mc->pw, sizeof(mc->pw));
+}
+
+/* The step finished: hand the outcome to the callback. */
+static void mc_finish(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	mc_cb cb = mc->cb;
+
+	mc->step = MS_NONE;
+	if (err && is_client_error(err))
+		mc_close(mc);
+	cb(mc, res, err, msg);
+}
+
+static void mc_fail_from_lib(struct mconn *mc, const char *what)
+{
+	char msg[700];
+	unsigned err = mysql_errno(mc->m);
+
+	snprintf(msg, sizeof(msg), "%s: %s (error %u)", what, mysql_error(mc->m), err);
+	if (!err)
+		err = CR_UNKNOWN_ERROR;
+	mc_finish(mc, NULL, err, msg);
+}
+
+static void on_io_timer(struct loop *l, uint64_t id, void *arg);
+static void on_io(struct loop *l, int fd, uint32_t events, void *arg);
+
+static void mc_wait(struct mconn *mc, int status)
+{
+	struct loop *l = mc->c->l;
+	int fd = (int)mysql_get_socket(mc->m);
+	uint32_t ev = 0;
+	int rc = 0;
+
+	mc->wait = status;
+	if (status & MYSQL_WAIT_READ)
+		ev |= EPOLLIN | EPOLLRDHUP;
+	if (status & MYSQL_WAIT_WRITE)
+		ev |= EPOLLOUT;
+	if (status & MYSQL_WAIT_EXCEPT)
+		ev |= EPOLLPRI;
+	if (fd != mc->fd && mc->fd >= 0) {
+		loop_del_fd(l, mc->fd);
+		mc->fd = -1;
+	}
+	if (fd >= 0 && mc->fd == fd) {
+		rc = loop_mod_fd(l, fd, ev);
+		if (rc == -ENOENT) { /* the library reopened a socket on that number */
+			loop_del_fd(l, fd);
+			mc->fd = -1;
+		}
+	}
+	if (fd >= 0 && mc->fd != fd) {
+		rc = loop_add_fd(l, fd, ev, on_io, mc);
+		if (rc == 0)
+			mc->fd = fd;
+	}
+	if (rc < 0) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "cannot watch the mysql socket %d: %s", fd,
+			 strerror(-rc));
+		mc_close(mc);
+		mc_finish(mc, NULL, CR_UNKNOWN_ERROR, msg);
+		return;
+	}
+	if (mc->io_timer) {
+		loop_cancel_timer(l, mc->io_timer);
+		mc->io_timer = 0;
+	}
+	if (status & MYSQL_WAIT_TIMEOUT)
+		mc->io_timer = loop_add_timer(l, now_us() +
+					     (uint64_t)mysql_get_timeout_value_ms(mc->m) * 1000,
+					     on_io_timer, mc);
+}
+
+static int mc_cont(struct mconn *mc, int ev)
+{
+	switch (mc->step) {
+	case MS_CONNECT:
+		return mysql_real_connect_cont(&mc->ret_mysql, mc->m, ev);
+	case MS_QUERY:
+		return mysql_real_query_cont(&mc->ret_int, mc->m, ev);
+	case MS_STORE:
+		return mysql_store_result_cont(&mc->res, mc->m, ev);
+	case MS_STORE_MORE:
+		return mysql_store_result_cont(&mc->more, mc->m, ev);
+	case MS_NEXT:
+		return mysql_next_result_cont(&mc->ret_int, mc->m, ev);
+	case MS_NONE:
+		break;
+	}
+	return 0;
+}
+
+static void mc_resume(struct mconn *mc, int ev)
+{
+	struct check *c = mc->c;
+
+	check_hold(c);
+	if (mc->io_timer && !(ev & MYSQL_WAIT_TIMEOUT)) {
+		loop_cancel_timer(c->l, mc->io_timer);
+		mc->io_timer = 0;
+	}
+	mc_progress(mc, mc_cont(mc, ev));
+	check_release(c);
+}
+
+static void on_io_timer(struct loop *l, uint64_t id, void *arg)
+{
+	struct mconn *mc = arg;
+
+	(void)l;
+	(void)id;
+	mc->io_timer = 0;
+	if (mc->step != MS_NONE)
+		mc_resume(mc, MYSQL_WAIT_TIMEOUT);
+}
+
+static void on_io(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct mconn *mc = arg;
+	int ev = 0;
+
+	(void)l;
+	(void)fd;
+	if (mc->step == MS_NONE) {
+		struct check *c = mc->c;
+
+		check_hold(c);
+		mc->on_idle_eof(mc, events);
+		check_release(c);
+		return;
+	}
+	if ((mc->wait & MYSQL_WAIT_READ) && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		ev |= MYSQL_WAIT_READ;
+	if ((mc->wait & MYSQL_WAIT_WRITE) && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
+		ev |= MYSQL_WAIT_WRITE;
+	if ((mc->wait & MYSQL_WAIT_EXCEPT) && (events & EPOLLPRI))
+		ev |= MYSQL_WAIT_EXCEPT;
+	if (!ev && (events & (EPOLLHUP | EPOLLERR)))
+		ev = mc->wait; /* waiting for a timeout only: let the library see it */
+	if (!ev)
+		return;
+	mc_resume(mc, ev);
+}
+
+static void on_deadline(struct loop *l, uint64_t id, void *arg)
+{
+	struct mconn *mc = arg;
+	struct check *c = mc->c;
+	char msg[300];
+
+	(void)l;
+	(void)id;
+	mc->deadline = 0;
+	if (mc->step == MS_NONE)
+		return;
+	snprintf(msg, sizeof(msg), "timeout after %u ms (%s)", mc->deadline_ms, mc->deadline_what);
+	check_hold(c);
+	mc_close(mc);
+	mc_finish(mc, NULL, MC_ERR_TIMEOUT, msg);
+	check_release(c);
+}
+
+static void mc_set_deadline(struct mconn *mc, uint32_t ms, const char *what)
+{
+	mc_clear_deadline(mc);
+	mc->deadline_ms = ms;
+	snprintf(mc->deadline_what, sizeof(mc->deadline_what), "%s", what);
+	mc->deadline = loop_add_timer(mc->c->l, now_us() + (uint64_t)ms * 1000, on_deadline, mc);
+	if (!mc->deadline)
+		xlog(LOG_ERR, "%s: cannot arm the %s deadline (out of memory)", mc->c->name, what);
+}
+
+/* Drives the steps until the library has to wait or the operation ends. */
+static void mc_progress(struct mconn *mc, int status)
+{
+	for (;;) {
+		if (status) {
+			mc_wait(mc, status);
+			return;
+		}
+		switch (mc->step) {
+		case MS_NONE:
+			return;
+		case MS_CONNECT:
+			explicit_bzero(mc->pw, sizeof(mc->pw));
+			if (!mc->ret_mysql) {
+				mc_fail_from_lib(mc, "connect");
+				return;
+			}
+			mc->connected = true;
+			mc_finish(mc, NULL, 0, NULL);
+			return;
+		case MS_QUERY:
+			if (mc->ret_int) {
+				mc_fail_from_lib(mc, "query");
+				return;
+			}
+			if (mysql_field_count(mc->m) == 0)
+				break; /* no result set */
+			mc->step = MS_STORE;
+			status = mysql_store_result_start(&mc->res, mc->m);
+			continue;
+		case MS_STORE:
+			if (!mc->res) {
+				mc_fail_from_lib(mc, "store result");
+				return;
+			}
+			break;
+		case MS_STORE_MORE:
+			if (mc->more) {
+				mysql_free_result(mc->more);
+				mc->more = NULL;
+			} else if (mysql_errno(mc->m)) {
+				mc_fail_from_lib(mc, "store result");
+				return;
+			}
+			break;
+		case MS_NEXT:
+			if (mc->ret_int > 0) {
+				mc_fail_from_lib(mc, "next result");
+				return;
+			}
+			if (mc->ret_int == 0 && mysql_field_count(mc->m) > 0) {
+				mc->step = MS_STORE_MORE;
+				status = mysql_store_result_start(&mc->more, mc->m);
+				continue;
+			}
+			break;
+		}
+		/* A result (or none) is complete: drain further ones. */
+		if (mysql_more_results(mc->m)) {
+			mc->step = MS_NEXT;
+			status = mysql_next_result_start(&mc->ret_int, mc->m);
+			continue;
+		}
+		{
+			MYSQL_RES *res = mc->res;
+
+			mc->res = NULL;
+			mc_finish(mc, res, 0, NULL);
+		}
+		return;
+	}
+}
+
+static int read_password(struct check *c, char *buf, size_t len, char *why, size_t whylen)
+{
+	const char *path = c->cfg.mysql.password_file;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(why, whylen, "cannot open password_file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "password_file %s: %s", path,
+			 errno ? strerror(errno) : "not a regular file");
+		close(fd);
+		return -1;
+	}
+	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		snprintf(why, whylen,
+			 "password_file %s is accessible by others (mode %04o): refusing it, "
+			 "chmod o-rw it",
+			 path, (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return -1;
+	}
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		snprintf(why, whylen, "cannot read password_file %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return 0;
+}
+
+/* Starts a connect; cb gets the outcome (possibly before this returns). */
+static void mc_connect(struct mconn *mc, mc_cb cb)
+{
+	struct check *c = mc->c;
+	char why[600];
+	const char *pass = c->cfg.mysql.password;
+	unsigned proto = MYSQL_PROTOCOL_TCP, secs;
+	my_bool off = 0;
+	int st;
+
+	mc->cb = cb;
+	if (c->cfg.mysql.password_file) {
+		if (read_password(c, mc->pw, sizeof(mc->pw), why, sizeof(why)) < 0) {
+			mc_finish(mc, NULL, CR_UNKNOWN_ERROR, why);
+			return;
+		}
+		pass = mc->pw;
+	}
+	if (mc->m) { /* a half-dead handle: drop it, keep the deadline */
+		mc_unwatch(mc);
+		mysql_close(mc->m);
+		mc->m = NULL;
+		mc->connected = false;
+	}
+	mc->m = mysql_init(NULL);
+	if (!mc->m) {
+		mc_finish(mc, NULL, CR_OUT_OF_MEMORY, "mysql_init: out of memory");
+		return;
+	}
+	secs = (c->cfg.mysql.connect_timeout_ms + 999) / 1000 + 1; /* ours is the real one */
+	if (mysql_options(mc->m, MYSQL_OPT_NONBLOCK, 0) ||
+	    mysql_options(mc->m, MYSQL_OPT_PROTOCOL, &proto) ||
+	    mysql_options(mc->m, MYSQL_OPT_RECONNECT, &off) ||
+	    mysql_options(mc->m, MYSQL_OPT_CONNECT_TIMEOUT, &secs) ||
+	    mysql_options(mc->m, MYSQL_OPT_WRITE_TIMEOUT, &secs)) {
+		snprintf(why, sizeof(why), "mysql_options: %s", mysql_error(mc->m));
+		mysql_close(mc->m);
+		mc->m = NULL;
+		mc_finish(mc, NULL, CR_UNKNOWN_ERROR, why);
+		return;
+	}
+	c->st.attempts++;
+	mc->step = MS_CONNECT;
+	mc->ret_mysql = NULL;
+	st = mysql_real_connect_start(&mc->ret_mysql, mc->m, c->addr_str, c->cfg.mysql.user, pass,
+				      NULL, c->port, NULL, 0);
+	mc_progress(mc, st);
+}
+
+static void mc_query(struct mconn *mc, const char *sql, mc_cb cb)
+{
+	mc->cb = cb;
+	mc->step = MS_QUERY;
+	mc->ret_int = 0;
+	mc_progress(mc, mysql_real_query_start(&mc->ret_int, mc->m, sql, strlen(sql)));
+}
+
+/* Watch an idle connection for the server going away. */
+static void mc_idle(struct mconn *mc)
+{
+	mc_clear_deadline(mc);
+	if (mc->io_timer) {
+		loop_cancel_timer(mc->c->l, mc->io_timer);
+		mc->io_timer = 0;
+	}
+	if (!mc->connected || mc->fd < 0)
+		return;
+	if (loop_mod_fd(mc->c->l, mc->fd, EPOLLIN | EPOLLRDHUP) < 0)
+		xlog(LOG_WARNING, "%s: cannot watch the idle %s connection", mc->c->name, mc->role);
+}
+
+/* What the server said while we were idle: an error packet, EOF or RST.
+ * Returns true when the server is gone (EOF/RST/shutdown). */
+static bool idle_verdict(struct mconn *mc, char *why, size_t whylen)
+{
+	unsigned char buf[512];
+	ssize_t n, got = 0;
+	int e = 0;
+
+	for (;;) {
+		n = recv(mc->fd, buf + got, sizeof(buf) - (size_t)got, MSG_DONTWAIT);
+		if (n > 0) {
+			got += n;
+			if ((size_t)got == sizeof(buf))
+				break;
+			continue;
+		}
+		if (n < 0)
+			e = errno;
+		break;
+	}
+	if (got >= 7 && buf[4] == 0xff) {
+		unsigned err = buf[5] | (unsigned)buf[6] << 8;
+		size_t off = 7;
+
+		if (got > 13 && buf[7] == '#')
+			off = 13;
+		snprintf(why, whylen, "mysqld closed the idle connection: %.*s (error %u)",
+			 (int)(got - (ssize_t)off), (const char *)buf + off, err);
+		return err == ER_SERVER_SHUTDOWN_;
+	}
+	if (n == 0) {
+		snprintf(why, whylen, "connection to mysqld lost (EOF)");
+		return true;
+	}
+	if (e == EAGAIN || e == EWOULDBLOCK) {
+		if (got) {
+			snprintf(why, whylen, "unexpected %zd bytes on the idle connection", got);
+			return false;
+		}
+		return false;
+	}
+	snprintf(why, whylen, "connection to mysqld lost (%s)", strerror(e));
+	return true;
+}
+
+static void probe_idle_eof(struct mconn *mc, uint32_t events)
+{
+	struct check *c = mc->c;
+	char why[700], msg[760];
+	bool dead;
+
+	why[0] = '\0';
+	dead = idle_verdict(mc, why, sizeof(why));
+	if (!why[0] && !(events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
+		return; /* spurious wakeup */
+	if (!why[0])
+		snprintf(why, sizeof(why), "connection to mysqld lost (EOF)");
+	mc_close(mc);
+	if (dead) {
+		snprintf(msg, sizeof(msg), "mysql %s:%u: %s", c->addr_str, c->port, why);
+		xlog(LOG_WARNING, "%s: %s", c->name, msg);
+		check_force_down(c, why);
+	} else {
+		xlog(LOG_NOTICE, "%s: %s; reconnecting", c->name, why);
+		check_probe_now(c);
+	}
+}
+
+static void admin_idle_eof(struct mconn *mc, uint32_t events)
+{
+	char why[700];
+
+	why[0] = '\0';
+	idle_verdict(mc, why, sizeof(why));
+	if (!why[0] && !(events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
+		return;
+	mc_close(mc);
+}
+
+/* ---- the probe ---- */
+
+static void probe_end(struct check *c, bool ok, const char *what, unsigned err, const char *msg)
+{
+	struct mysql_state *s = ms_of(c);
+	char why[900];
+
+	if (ok) {
+		s->facts = s->tmp;
+		mc_idle(&s->probe);
+		snprintf(why, sizeof(why), "mysql %s:%u: %s ok%s%s", c->addr_str, c->port,
+			 c->cfg.mysql.query, s->facts.repl_ok ? "" : ", replication: ",
+			 s->facts.repl_ok ? "" : s->facts.repl_reason);
+	} else {
+		if (s->probe.connected)
+			mc_idle(&s->probe);
+		else
+			mc_clear_deadline(&s->probe);
+		if (err == MC_ERR_TIMEOUT)
+			snprintf(why, sizeof(why), "mysql %s:%u: %s", c->addr_str, c->port, msg);
+		else
+			snprintf(why, sizeof(why), "mysql %s:%u: %s%s%s", c->addr_str, c->port,
+				 what, what[0] ? ": " : "", msg);
+		/* The server hung up under a query on an established
+		 * connection: the same event as EOF while idle. */
+		if (what[0] && (err == CR_SERVER_LOST || err == CR_SERVER_GONE_ERROR)) {
+			char dead[1000];
+
+			snprintf(dead, sizeof(dead), "connection to mysqld lost (EOF) [%s]", why);
+			check_probe_fatal(c, dead);
+			return;
+		}
+	}
+	check_probe_done(c, ok, why);
+}
+
+static int onoff(const char *v)
+{
+	if (!v)
+		return -1;
+	if (!strcasecmp(v, "ON") || !strcmp(v, "1") || !strcasecmp(v, "YES"))
+		return 1;
+	if (!strcasecmp(v, "OFF") || !strcmp(v, "0") || !strcasecmp(v, "NO"))
+		return 0;
+	return -1;
+}
+
+static long long num(const char *v)
+{
+	char *end;
+	long long x;
+
+	if (!v || !*v)
+		return -1;
+	errno = 0;
+	x = strtoll(v, &end, 10);
+	return (errno || *end) ? -1 : x;
+}
+
+static void copy(char *dst, size_t n, const char *v)
+{
+	snprintf(dst, n, "%s", v ? v : "");
+}
+
+static void parse_vars(struct mysql_facts *f, MYSQL_RES *res)
+{
+	MYSQL_ROW row;
+
+	while ((row = mysql_fetch_row(res))) {
+		const char *k = row[0], *v = row[1];
+
+		if (!k)
+			continue;
+		if (!strcmp(k, "read_only"))
+			f->read_only = onoff(v);
+		else if (!strcmp(k, "super_read_only"))
+			f->super_read_only = onoff(v);
+		else if (!strcmp(k, "server_id"))
+			f->server_id = num(v);
+		else if (!strcmp(k, "gtid_domain_id"))
+			f->gtid_domain_id = num(v);
+		else if (!strcmp(k, "gtid_current_pos"))
+			copy(f->gtid_current_pos, sizeof(f->gtid_current_pos), v);
+		else if (!strcmp(k, "gtid_slave_pos"))
+			copy(f->gtid_slave_pos, sizeof(f->gtid_slave_pos), v);
+		else if (!strcmp(k, "auto_increment_increment"))
+			f->auto_increment_increment = num(v);
+		else if (!strcmp(k, "auto_increment_offset"))
+			f->auto_increment_offset = num(v);
+		else if (!strcmp(k, "log_bin"))
+			f->log_bin = onoff(v);
+		else if (!strcmp(k, "rpl_semi_sync_master_enabled"))
+			f->semi_sync_master_enabled = onoff(v);
+		else if (!strcmp(k, "rpl_semi_sync_slave_enabled"))
+			f->semi_sync_slave_enabled = onoff(v);
+		else if (!strcmp(k, "version"))
+			copy(f->version, sizeof(f->version), v);
+	}
+}
+
+/* Column index by name, -1 if absent. */
+static int col(MYSQL_RES *res, const char *name)
+{
+	unsigned n = mysql_num_fields(res);
+	MYSQL_FIELD *fs = mysql_fetch_fields(res);
+
+	for (unsigned i = 0; i < n; i++)
+		if (fs[i].name && !strcasecmp(fs[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static const char *cell(MYSQL_ROW row, int i)
+{
+	return i >= 0 ? row[i] : NULL;
+}
+
+static void parse_slave(struct mysql_facts *f, MYSQL_RES *res)
+{
+	MYSQL_ROW row = mysql_fetch_row(res);
+	const char *v;
+
+	f->is_replica = row != NULL;
+	if (!row)
+		return;
+	copy(f->io_state, sizeof(f->io_state), cell(row, col(res, "Slave_IO_Running")));
+	f->io_running = !strcasecmp(f->io_state, "Yes");
+	v = cell(row, col(res, "Slave_SQL_Running"));
+	f->sql_running = v && !strcasecmp(v, "Yes");
+	f->seconds_behind = num(cell(row, col(res, "Seconds_Behind_Master")));
+	v = cell(row, col(res, "Last_SQL_Errno"));
+	f->last_sql_errno = v ? (unsigned)strtoul(v, NULL, 10) : 0;
+	copy(f->last_sql_error, sizeof(f->last_sql_error), cell(row, col(res, "Last_SQL_Error")));
+	v = cell(row, col(res, "Last_IO_Errno"));
+	f->last_io_errno = v ? (unsigned)strtoul(v, NULL, 10) : 0;
+	copy(f->last_io_error, sizeof(f->last_io_error), cell(row, col(res, "Last_IO_Error")));
+	copy(f->gtid_io_pos, sizeof(f->gtid_io_pos), cell(row, col(res, "Gtid_IO_Pos")));
+}
+
+static void eval_repl(struct check *c, struct mysql_facts *f)
+{
+	const struct config_mysql_check *m = &c->cfg.mysql;
+
+	f->repl_ok = true;
+	if (!m->check_replication) {
+		copy(f->repl_reason, sizeof(f->repl_reason), "replication not checked");
+		return;
+	}
+	if (!f->is_replica) {
+		copy(f->repl_reason, sizeof(f->repl_reason),
+		     f->facts_error[0] ? f->facts_error : "not a replica");
+		f->repl_ok = !f->facts_error[0];
+		return;
+	}
+	f->repl_ok = false;
+	if (!f->sql_running && f->last_sql_errno)
+		snprintf(f->repl_reason, sizeof(f->repl_reason),
+			 "SQL thread stopped with error %u: %.200s", f->last_sql_errno,
+			 f->last_sql_error);
+	else if (!f->sql_running)
+		snprintf(f->repl_reason, sizeof(f->repl_reason), "SQL thread not running");
+	else if (!f->io_running)
+		snprintf(f->repl_reason, sizeof(f->repl_reason),
+			 "IO thread not running (%s)%s%.200s", f->io_state[0] ? f->io_state : "?",
+			 f->last_io_error[0] ? ": " : "", f->last_io_error);
+	else if (f->seconds_behind < 0)
+		snprintf(f->repl_reason, sizeof(f->repl_reason), "lag unknown");
+	else if ((unsigned long long)f->seconds_behind * 1000 > m->max_lag_ms)
+		snprintf(f->repl_reason, sizeof(f->repl_reason), "lag %lld s > max_lag %u ms",
+			 f->seconds_behind, m->max_lag_ms);
+	else {
+		f->repl_ok = true;
+		snprintf(f->repl_reason, sizeof(f->repl_reason), "replicating, lag %lld s",
+			 f->seconds_behind);
+	}
+}
+
+static void fact_error(struct mysql_facts *f, const char *msg)
+{
+	if (!f->facts_error[0])
+		copy(f->facts_error, sizeof(f->facts_error), msg);
+}
+
+static void on_slave(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+	struct mysql_facts *f = &ms_of(c)->tmp;
+
+	if (err && is_client_error(err)) {
+		probe_end(c, false, SLAVE_SQL, err, msg);
+		return;
+	}
+	if (err)
+		fact_error(f, msg);
+	else if (res)
+		parse_slave(f, res);
+	mysql_free_result(res);
+	eval_repl(c, f);
+	f->valid = true;
+	f->at_us = now_us();
+	probe_end(c, true, "", 0, NULL);
+}
+
+static void on_status(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+	struct mysql_facts *f = &ms_of(c)->tmp;
+	MYSQL_ROW row;
+
+	if (err && is_client_error(err)) {
+		probe_end(c, false, STATUS_SQL, err, msg);
+		return;
+	}
+	if (err)
+		fact_error(f, msg);
+	while (res && (row = mysql_fetch_row(res)))
+		if (row[0] && !strcasecmp(row[0], "Rpl_semi_sync_master_status"))
+			f->semi_sync_master_status = onoff(row[1]);
+	mysql_free_result(res);
+	mc_set_deadline(mc, c->cfg.mysql.read_timeout_ms, SLAVE_SQL);
+	mc_query(mc, SLAVE_SQL, on_slave);
+}
+
+static void on_vars(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+	struct mysql_facts *f = &ms_of(c)->tmp;
+
+	if (err && is_client_error(err)) {
+		probe_end(c, false, "SHOW GLOBAL VARIABLES", err, msg);
+		return;
+	}
+	if (err)
+		fact_error(f, msg);
+	else if (res)
+		parse_vars(f, res);
+	mysql_free_result(res);
+	mc_set_deadline(mc, c->cfg.mysql.read_timeout_ms, STATUS_SQL);
+	mc_query(mc, STATUS_SQL, on_status);
+}
+
+static void on_user_query(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+	struct mysql_facts *f = &ms_of(c)->tmp;
+
+	mysql_free_result(res);
+	if (err) {
+		probe_end(c, false, c->cfg.mysql.query, err, msg);
+		return;
+	}
+	memset(f, 0, sizeof(*f));
+	f->server_id = f->gtid_domain_id = -1;
+	f->auto_increment_increment = f->auto_increment_offset = -1;
+	f->read_only = f->super_read_only = f->log_bin = -1;
+	f->semi_sync_master_enabled = f->semi_sync_slave_enabled = -1;
+	f->semi_sync_master_status = -1;
+	f->seconds_behind = -1;
+	mc_set_deadline(mc, c->cfg.mysql.read_timeout_ms, "SHOW GLOBAL VARIABLES");
+	mc_query(mc, VARS_SQL, on_vars);
+}
+
+static void start_user_query(struct mconn *mc)
+{
+	struct check *c = mc->c;
+	char what[96];
+
+	snprintf(what, sizeof(what), "query '%.80s'", c->cfg.mysql.query);
+	mc_set_deadline(mc, c->cfg.mysql.read_timeout_ms, what);
+	mc_query(mc, c->cfg.mysql.query, on_user_query);
+}
+
+static void on_probe_connected(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	(void)res;
+	if (err) {
+		probe_end(mc->c, false, "", err, msg);
+		return;
+	}
+	start_user_query(mc);
+}
+
+void check_mysql_probe(struct check *c)
+{
+	struct mysql_state *s = ms_of(c);
+	struct mconn *mc = &s->probe;
+
+	if (mc->connected) {
+		start_user_query(mc);
+		return;
+	}
+	mc_set_deadline(mc, c->cfg.mysql.connect_timeout_ms, "connect");
+	mc_connect(mc, on_probe_connected);
+}
+
+/* ---- admin operations ---- */
+
+static void admin_end(struct check *c, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void admin_end(struct check *c, int rc, const char *fmt, ...)
+{
+	struct mysql_state *s = ms_of(c);
+	check_mysql_done_cb done = s->admin_done;
+	void *arg = s->admin_arg;
+	char msg[900];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->admin_kind = ADMIN_NONE;
+	s->admin_done = NULL;
+	free(s->gtid_io_pos);
+	s->gtid_io_pos = NULL;
+	mc_idle(&s->admin);
+	if (rc < 0)
+		xlog(LOG_WARNING, "%s: %s", c->name, msg);
+	if (done && !c->zombie)
+		done(arg, rc, msg);
+}
+
+static void admin_fail(struct check *c, const char *what, const char *msg)
+{
+	admin_end(c, -EIO, "mysql %s:%u: %s: %s", c->addr_str, c->port, what, msg);
+}
+
+static void on_ro_super_set(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+
+	mysql_free_result(res);
+	if (err) {
+		admin_fail(c, "SET GLOBAL super_read_only", msg);
+		return;
+	}
+	admin_end(c, 0, "read_only and super_read_only set to %s", ms_of(c)->admin_ro ? "ON" : "OFF");
+}
+
+static void on_ro_set(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+	struct mysql_state *s = ms_of(c);
+
+	mysql_free_result(res);
+	if (err) {
+		admin_fail(c, s->admin_ro ? "SET GLOBAL read_only = ON" : "SET GLOBAL read_only = OFF",
+			   msg);
+		return;
+	}
+	/* On MySQL read_only = OFF also clears super_read_only; ON needs both. */
+	if (s->super_ro_exists && s->admin_ro) {
+		mc_query(mc, "SET GLOBAL super_read_only = ON", on_ro_super_set);
+		return;
+	}
+	admin_end(c, 0, "read_only set to %s", s->admin_ro ? "ON" : "OFF");
+}
+
+static void on_ro_probe_var(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+	struct mysql_state *s = ms_of(c);
+
+	if (err) {
+		mysql_free_result(res);
+		admin_fail(c, "SHOW GLOBAL VARIABLES LIKE 'super_read_only'", msg);
+		return;
+	}
+	s->super_ro_exists = res && mysql_num_rows(res) > 0;
+	mysql_free_result(res);
+	mc_query(mc, s->admin_ro ? "SET GLOBAL read_only = ON" : "SET GLOBAL read_only = OFF",
+		 on_ro_set);
+}
+
+static void on_gtid_wait(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+	struct mysql_state *s = ms_of(c);
+	MYSQL_ROW row;
+	char v[32], slave_pos[MYSQL_FACT_STR];
+
+	if (err) {
+		mysql_free_result(res);
+		admin_fail(c, "MASTER_GTID_WAIT", msg);
+		return;
+	}
+	row = res ? mysql_fetch_row(res) : NULL;
+	copy(v, sizeof(v), row ? row[0] : NULL);
+	copy(slave_pos, sizeof(slave_pos), row && mysql_num_fields(res) > 1 ? row[1] : NULL);
+	mysql_free_result(res);
+	if (!strcmp(v, "0"))
+		admin_end(c, 0, "applied up to Gtid_IO_Pos %s", s->gtid_io_pos);
+	else if (!strcmp(v, "-1"))
+		admin_end(c, 1, "not applied within %u ms: gtid_slave_pos %s, Gtid_IO_Pos %s",
+			  s->admin_timeout_ms, slave_pos, s->gtid_io_pos);
+	else
+		admin_end(c, -EIO, "mysql %s:%u: MASTER_GTID_WAIT returned %s", c->addr_str, c->port,
+			  v[0] ? v : "NULL");
+}
+
+static void on_wait_slave_status(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+	struct mysql_state *s = ms_of(c);
+	MYSQL_ROW row;
+	const char *pos;
+	char *sql;
+	size_t n;
+
+	if (err) {
+		mysql_free_result(res);
+		admin_fail(c, SLAVE_SQL, msg);
+		return;
+	}
+	row = res ? mysql_fetch_row(res) : NULL;
+	if (!row) {
+		mysql_free_result(res);
+		admin_end(c, 0, "not a replica: nothing to apply");
+		return;
+	}
+	pos = cell(row, col(res, "Gtid_IO_Pos"));
+	if (!pos || !*pos) {
+		mysql_free_result(res);
+		admin_end(c, 0, "no GTID received (Gtid_IO_Pos empty): nothing to apply");
+		return;
+	}
+	if (strspn(pos, "0123456789-, ") != strlen(pos)) {
+		admin_end(c, -EINVAL, "mysql %s:%u: unexpected Gtid_IO_Pos '%.200s'", c->addr_str,
+			  c->port, pos);
+		mysql_free_result(res);
+		return;
+	}
+	s->gtid_io_pos = strdup(pos);
+	mysql_free_result(res);
+	n = s->gtid_io_pos ? strlen(s->gtid_io_pos) + 128 : 0;
+	sql = n ? malloc(n) : NULL;
+	if (!sql) {
+		admin_end(c, -ENOMEM, "mysql %s:%u: out of memory", c->addr_str, c->port);
+		return;
+	}
+	snprintf(sql, n, "SELECT MASTER_GTID_WAIT('%s', %u.%03u), @@GLOBAL.gtid_slave_pos",
+		 s->gtid_io_pos, s->admin_timeout_ms / 1000, s->admin_timeout_ms % 1000);
+	mc_query(mc, sql, on_gtid_wait);
+	free(sql);
+}
+
+static void admin_run(struct mconn *mc)
+{
+	struct mysql_state *s = ms_of(mc->c);
+
+	if (s->admin_kind == ADMIN_SET_RO)
+		mc_query(mc, "SHOW GLOBAL VARIABLES LIKE 'super_read_only'", on_ro_probe_var);
+	else
+		mc_query(mc, SLAVE_SQL, on_wait_slave_status);
+}
+
+static void on_admin_connected(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	(void)res;
+	if (err) {
+		admin_fail(mc->c, "connect", msg);
+		return;
+	}
+	admin_run(mc);
+}
+
+static void on_admin_start(struct loop *l, uint64_t id, void *arg)
+{
+	struct check *c = arg;
+	struct mysql_state *s = ms_of(c);
+	struct mconn *mc = &s->admin;
+	uint32_t deadline = s->admin_timeout_ms;
+
+	(void)l;
+	(void)id;
+	s->admin_start_timer = 0;
+	check_hold(c);
+	if (s->admin_kind == ADMIN_WAIT_APPLIED)
+		deadline += c->cfg.mysql.connect_timeout_ms + c->cfg.mysql.read_timeout_ms;
+	mc_set_deadline(mc, deadline,
+			s->admin_kind == ADMIN_SET_RO ? "set read_only" : "wait applied");
+	if (mc->connected)
+		admin_run(mc);
+	else
+		mc_connect(mc, on_admin_connected);
+	check_release(c);
+}
+
+static int admin_begin(struct check *c, enum admin_kind kind, uint32_t timeout_ms,
+		       check_mysql_done_cb done, void *arg)
+{
+	struct mysql_state *s;
+
+	if (!c || c->type != CONFIG_CHECK_MYSQL || c->zombie)
+		return -EINVAL;
+	s = ms_of(c);
+	if (s->admin_kind != ADMIN_NONE)
+		return -EBUSY;
+	s->admin_kind = kind;
+	s->admin_timeout_ms = timeout_ms;
+	s->admin_done = done;
+	s->admin_arg = arg;
+	/* Start from the loop, so that done is never called from in here. */
+	s->admin_start_timer = loop_add_timer(c->l, now_us(), on_admin_start, c);
+	if (!s->admin_start_timer) {
+		s->admin_kind = ADMIN_NONE;
+		xlog(LOG_ERR, "%s: cannot start the admin operation (out of memory)", c->name);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int mysql_set_read_only(struct check *c, bool ro, uint32_t timeout_ms, check_mysql_done_cb done,
+			void *arg)
+{
+	int rc;
+
+	if (c && c->type == CONFIG_CHECK_MYSQL && !timeout_ms)
+		timeout_ms = c->cfg.mysql.connect_timeout_ms + c->cfg.mysql.read_timeout_ms;
+	rc = admin_begin(c, ADMIN_SET_RO, timeout_ms, done, arg);
+	if (rc == 0)
+		ms_of(c)->admin_ro = ro;
+	return rc;
+}
+
+int mysql_wait_applied(struct check *c, uint32_t timeout_ms, check_mysql_done_cb done, void *arg)
+{
+	if (!timeout_ms)
+		return -EINVAL;
+	return admin_begin(c, ADMIN_WAIT_APPLIED, timeout_ms, done, arg);
+}
+
+/* ---- life cycle ---- */
+
+const struct mysql_facts *check_mysql_facts(const struct check *c)
+{
+	if (!c || c->type != CONFIG_CHECK_MYSQL)
+		return NULL;
+	return &ms_of(c)->facts;
+}
+
+int check_mysql_init(struct check *c)
+{
+	struct mysql_state *s;
+
+	if (!c->cfg.mysql.user) {
+		xlog(LOG_ERR, "%s: MYSQL_CHECK without user", c->name);
+		return -EINVAL;
+	}
+	if (!c->cfg.mysql.connect_timeout_ms || !c->cfg.mysql.read_timeout_ms) {
+		xlog(LOG_ERR, "%s: MYSQL_CHECK needs connect_timeout and read_timeout > 0",
+		     c->name);
+		return -EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		xlog(LOG_ERR, "%s: out of memory", c->name);
+		return -ENOMEM;
+	}
+	s->probe.c = s->admin.c = c;
+	s->probe.role = "probe";
+	s->admin.role = "admin";
+	s->probe.fd = s->admin.fd = -1;
+	s->probe.on_idle_eof = probe_idle_eof;
+	s->admin.on_idle_eof = admin_idle_eof;
+	s->facts.read_only = s->facts.super_read_only = s->facts.log_bin = -1;
+	s->facts.server_id = s->facts.gtid_domain_id = -1;
+	s->facts.auto_increment_increment = s->facts.auto_increment_offset = -1;
+	s->facts.semi_sync_master_enabled = s->facts.semi_sync_slave_enabled = -1;
+	s->facts.semi_sync_master_status = -1;
+	s->facts.seconds_behind = -1;
+	s->facts.repl_ok = true;
+	c->priv = s;
+	return 0;
+}
+
+void check_mysql_fini(struct check *c)
+{
+	struct mysql_state *s = ms_of(c);
+
+	if (!s)
+		return;
+	if (s->admin_start_timer)
+		loop_cancel_timer(c->l, s->admin_start_timer);
+	mc_close(&s->probe);
+	mc_close(&s->admin);
+	free(s->gtid_io_pos);
+	free(s);
+	c->priv = NULL;
+}
