@@ -9,6 +9,8 @@
  *                            [persistence SEC] backend IP,MAC,WEIGHT[,local][,down] ...
  *   xvipctl [--pin-root DIR] service del VIP:PORT [tcp|udp]
  *   xvipctl [--pin-root DIR] unpin
+ *   xvipctl [--pin-root DIR] promote ADDR | handover     move the MySQL writer
+ *   xvipctl [--pin-root DIR] check-mysql [-f CONF]        preflight of the pair
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,9 +20,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 
+#include "check.h"
+#include "config.h"
 #include "dataplane.h"
+#include "loop.h"
+#include "preflight.h"
 #include "xvipd.h"
 
 static const char *pin_root = XVIP_PIN_ROOT_DEFAULT;
@@ -38,7 +45,11 @@ static void usage(FILE *f)
 		"  service set VIP:PORT [tcp|udp] [sched wrr|rr|fo] [persistence SEC]\n"
 		"              backend IP,MAC,WEIGHT[,local][,down] ...\n"
 		"  service del VIP:PORT [tcp|udp]\n"
-		"  unpin                           remove the pinned maps\n");
+		"  unpin                           remove the pinned maps\n"
+		"  promote ADDR                    make ADDR the MySQL writer (safely, on the VIP owner)\n"
+		"  handover                        make the other healthy node the writer\n"
+		"  check-mysql [-f CONF]           preflight: auto-increment, server ids, replication,\n"
+		"                                  read_only, semi-sync (asks xvipd, or probes itself)\n");
 }
 
 static int die(const char *what)
@@ -447,6 +458,193 @@ static void print_status_json(struct xvip_maps *m)
 	printf("}}");
 }
 
+/* promote/handover: the daemon on the VIP owner does the work; wait until
+ * the writer has moved or the daemon says why it did not. */
+static int cmd_promote(const char *target)
+{
+	char req[128];
+	char *reply, *st;
+	int rc = 1;
+
+	snprintf(req, sizeof(req), target ? "promote %s" : "handover", target);
+	reply = control_request(pin_root, req, 2000);
+	if (!reply)
+		return die("xvipd is not running here (no answer on its control socket)");
+	fputs(reply, stdout);
+	if (strncmp(reply, "error", 5) == 0 || strstr(reply, "already the writer")) {
+		rc = strncmp(reply, "error", 5) == 0;
+		free(reply);
+		return rc;
+	}
+	free(reply);
+	for (int i = 0; i < 100; i++) {
+		struct timespec ts = { 0, 100 * 1000000 };
+
+		nanosleep(&ts, NULL);
+		st = control_request(pin_root, "status-json", 1000);
+		if (!st)
+			continue;
+		bool idle = strstr(st, "\"promotion\":\"idle\"") != NULL;
+		bool refused = !strstr(st, "\"refused\":\"\"");
+		char want[64];
+
+		snprintf(want, sizeof(want), "\"writer\":\"%s:", target ? target : "");
+		if (idle && target && strstr(st, want)) {
+			printf("done: %s is the writer\n", target);
+			rc = 0;
+		} else if (idle && refused) {
+			char *r = strstr(st, "\"refused\":\"");
+
+			printf("refused: %.*s\n", r ? (int)strcspn(r + 11, "\"") : 0, r ? r + 11 : "");
+			rc = 1;
+		} else if (idle && !target) {
+			printf("done\n");
+			rc = 0;
+		} else {
+			free(st);
+			continue;
+		}
+		free(st);
+		return rc;
+	}
+	return die("the promotion did not finish within 10 s; see xvipctl status");
+}
+
+struct pf_probe {
+	struct check *c;
+	const char *name;
+	bool done;
+};
+
+static void pf_change(void *arg, struct check *c, bool up, const char *why)
+{
+	(void)arg;
+	(void)c;
+	(void)up;
+	(void)why;
+}
+
+static void pf_probed(void *arg, struct check *c)
+{
+	(void)c;
+	((struct pf_probe *)arg)->done = true;
+}
+
+static void pf_timeout(struct loop *l, uint64_t id, void *arg)
+{
+	(void)id;
+	(void)arg;
+	loop_stop(l);
+}
+
+static void pf_poll(struct loop *l, uint64_t id, void *arg)
+{
+	struct pf_probe *p = arg;
+	bool all = true;
+
+	(void)id;
+	for (; p->name; p++)
+		all &= p->done;
+	if (all)
+		loop_stop(l);
+	else
+		loop_add_timer(l, now_us() + 20000, pf_poll, arg);
+}
+
+/* Without a daemon: probe every MYSQL_CHECK of the config once, with the
+ * daemon's own check engine, and judge the facts the same way. */
+static int check_mysql_local(const char *conf)
+{
+	struct config_diag diag = CONFIG_DIAG_INIT;
+	struct xvip_config *cfg = config_load(conf, &diag);
+	struct pf_probe probes[XVIP_MAX_BACKENDS + 1];
+	struct pf_node nodes[XVIP_MAX_BACKENDS];
+	struct pf_finding f[32];
+	char names[XVIP_MAX_BACKENDS][32];
+	struct loop *l;
+	int worst = 0;
+
+	if (!cfg) {
+		config_diag_print(&diag, stderr);
+		config_diag_free(&diag);
+		return 1;
+	}
+	config_diag_free(&diag);
+	l = loop_new();
+	for (size_t v = 0; v < cfg->n_virtual_servers; v++) {
+		const struct config_virtual_server *vs = &cfg->virtual_servers[v];
+		size_t n = 0;
+		bool semi;
+
+		for (size_t r = 0; r < vs->n_real_servers && n < XVIP_MAX_BACKENDS; r++) {
+			const struct config_real_server *rs = &vs->real_servers[r];
+
+			for (size_t k = 0; k < rs->n_checkers; k++) {
+				char a[INET_ADDRSTRLEN];
+
+				if (rs->checkers[k].type != CONFIG_CHECK_MYSQL)
+					continue;
+				snprintf(names[n], sizeof(names[n]), "%s:%u",
+					 inet_ntop(AF_INET, &rs->addr, a, sizeof(a)), rs->port);
+				probes[n].name = names[n];
+				probes[n].done = false;
+				probes[n].c = check_new(l, &rs->checkers[k], rs->addr, rs->port, pf_change, NULL);
+				if (probes[n].c) {
+					check_set_probe_cb(probes[n].c, pf_probed, &probes[n]);
+					check_start(probes[n].c);
+				} else {
+					probes[n].done = true;
+				}
+				n++;
+				break;
+			}
+		}
+		if (!n)
+			continue;
+		probes[n].name = NULL;
+		loop_add_timer(l, now_us() + 5000000, pf_timeout, NULL);
+		loop_add_timer(l, now_us() + 20000, pf_poll, probes);
+		loop_run(l);
+		for (size_t i = 0; i < n; i++) {
+			nodes[i].name = names[i];
+			nodes[i].f = probes[i].c ? check_mysql_facts(probes[i].c) : NULL;
+			nodes[i].unreachable_why = probes[i].c ? check_last_error(probes[i].c) : "";
+		}
+		size_t nf = preflight_mysql(nodes, n, vs->manage_read_only, -1, f, 32, &semi);
+		char a[INET_ADDRSTRLEN];
+
+		for (size_t k = 0; k < nf; k++) {
+			printf("[%s:%u] %s: %s\n", inet_ntop(AF_INET, &vs->addr, a, sizeof(a)), vs->port,
+			       pf_level_str(f[k].level), f[k].text);
+			if ((int)f[k].level > worst)
+				worst = (int)f[k].level;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (probes[i].c)
+				check_free(probes[i].c);
+	}
+	loop_free(l);
+	config_free(cfg);
+	return worst == PF_ERROR ? 1 : 0;
+}
+
+static int cmd_check_mysql(int argc, char **argv)
+{
+	const char *conf = "/etc/xvip/xvipd.conf";
+	char *reply;
+	int rc;
+
+	if (argc > 2 && strcmp(argv[1], "-f") == 0)
+		conf = argv[2];
+	else if ((reply = control_request(pin_root, "check-mysql", 3000)) != NULL) {
+		fputs(reply, stdout);
+		rc = strstr(reply, ": ERROR: ") != NULL;
+		free(reply);
+		return rc;
+	}
+	return check_mysql_local(conf);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -478,6 +676,12 @@ int main(int argc, char **argv)
 		return cmd_attach(argc, argv);
 	if (strcmp(argv[0], "detach") == 0)
 		return cmd_detach(argc, argv);
+	if (strcmp(argv[0], "promote") == 0)
+		return argc < 2 ? (usage(stderr), 2) : cmd_promote(argv[1]);
+	if (strcmp(argv[0], "handover") == 0)
+		return cmd_promote(NULL);
+	if (strcmp(argv[0], "check-mysql") == 0)
+		return cmd_check_mysql(argc, argv);
 	if (strcmp(argv[0], "unpin") == 0)
 		return maps_unpin(pin_root, err, sizeof(err)) < 0 ? die(err) : 0;
 	if (strcmp(argv[0], "status") != 0 && strcmp(argv[0], "vip") != 0 &&

@@ -2130,6 +2130,16 @@ static void kw_vs_manage_read_only(struct parser *p, const struct stmt *st, void
 	arg_bool(p, st, &((struct config_virtual_server *)ctx)->manage_read_only);
 }
 
+static void kw_vs_promote_timeout(struct parser *p, const struct stmt *st, void *ctx)
+{
+	arg_duration(p, st, 1, DAY_MS, &((struct config_virtual_server *)ctx)->promote_timeout_ms);
+}
+
+static void kw_vs_notify_writer(struct parser *p, const struct stmt *st, void *ctx)
+{
+	set_command(p, st, &((struct config_virtual_server *)ctx)->notify_writer);
+}
+
 static const struct keyword virtual_server_keywords[] = {
 	{ "delay_loop", false, kw_vs_delay_loop },
 	{ "lb_algo", false, kw_vs_lb_algo },
@@ -2139,6 +2149,8 @@ static const struct keyword virtual_server_keywords[] = {
 	{ "persistence_timeout", false, kw_vs_persistence_timeout },
 	{ "protocol", false, kw_vs_protocol },
 	{ "manage_read_only", false, kw_vs_manage_read_only },
+	{ "promote_timeout", false, kw_vs_promote_timeout },
+	{ "notify_writer", false, kw_vs_notify_writer },
 	{ "real_server", true, kw_real_server },
 	{ NULL, false, NULL },
 };
@@ -2169,6 +2181,7 @@ static void kw_virtual_server(struct parser *p, const struct stmt *st, void *ctx
 	vs->port = port;
 	vs->where = where_of(st);
 	vs->delay_loop_ms = 60 * SEC;
+	vs->promote_timeout_ms = 2 * SEC;
 	parse_block(p, &virtual_server_block, vs, st);
 }
 
@@ -2618,6 +2631,7 @@ void config_free(struct xvip_config *cfg)
 			free(rs->checkers);
 		}
 		free(vs->real_servers);
+		free_command(vs->notify_writer);
 	}
 	free(cfg->virtual_servers);
 
@@ -2844,6 +2858,8 @@ static void dump_virtual_server(const struct config_virtual_server *vs, FILE *ou
 	put_uint(out, 4, "persistence_timeout", vs->persistence_timeout_s);
 	put_kv(out, 4, "protocol", vs->protocol == CONFIG_PROTO_TCP ? "TCP" : "UDP");
 	put_onoff(out, 4, "manage_read_only", vs->manage_read_only);
+	put_secs(out, 4, "promote_timeout", vs->promote_timeout_ms);
+	put_command(out, 4, "notify_writer", vs->notify_writer);
 	for (size_t r = 0; r < vs->n_real_servers; r++) {
 		const struct config_real_server *rs = &vs->real_servers[r];
 

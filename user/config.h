@@ -286,6 +286,12 @@ struct config_virtual_server {
 	enum config_protocol protocol;   /* default TCP */
 	unsigned persistence_timeout_s;  /* default 0: no persistence */
 	bool manage_read_only;           /* default off */
+	/* xvip: how long a promotion may wait for the candidate to apply
+	 * what it received before giving up (default 2 s). */
+	uint32_t promote_timeout_ms;
+	/* xvip: run on every writer decision, with the arguments
+	 * WRITER <vip:port> <promoted|refused|fenced|lost> <addr|-> <reason>. */
+	struct config_command *notify_writer;
 	struct config_real_server *real_servers;
 	size_t n_real_servers;
 };

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sbuf.h"
+#include "service.h"
 #include "xvipd.h"
 
 #define CONTROL_DIR "/run/xvip"
@@ -30,60 +32,11 @@ void control_path(const char *pin_root, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s.sock", CONTROL_DIR, name);
 }
 
-/* A growing string for replies. */
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? room : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if (b->s && (size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
-		char *s = realloc(b->s, cap);
-
-		if (!s)
-			return;
-		b->s = s;
-		b->cap = cap;
-	}
-}
-
 static const char *ip(uint32_t be, char buf[INET_ADDRSTRLEN])
 {
 	struct in_addr a = { .s_addr = be };
 
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
-}
-
-/* A string from the config, escaped for JSON. */
-static void sb_json_str(struct sbuf *b, const char *s)
-{
-	sb_printf(b, "\"");
-	for (; s && *s; s++) {
-		if (*s == '"' || *s == '\\')
-			sb_printf(b, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			sb_printf(b, "\\u%04x", *s);
-		else
-			sb_printf(b, "%c", *s);
-	}
-	sb_printf(b, "\"");
 }
 
 char *status_json(struct xvipd *d)
@@ -162,7 +115,9 @@ char *status_json(struct xvipd *d)
 		}
 		sb_printf(&b, "]}");
 	}
-	sb_printf(&b, "]}\n");
+	sb_printf(&b, "],\"services\":");
+	service_status_json(d, &b);
+	sb_printf(&b, "}\n");
 	return b.s;
 }
 
@@ -223,6 +178,7 @@ char *status_text(struct xvipd *d)
 			sb_printf(&b, "\n");
 		}
 	}
+	service_status_text(d, &b);
 	return b.s;
 }
 
@@ -247,6 +203,12 @@ static void client_readable(struct loop *l, int fd, uint32_t events, void *arg)
 		reply = status_text(d);
 	else if (strcmp(req, "status-json") == 0)
 		reply = status_json(d);
+	else if (strncmp(req, "promote ", 8) == 0)
+		reply = service_promote(d, req + 8);
+	else if (strcmp(req, "handover") == 0)
+		reply = service_promote(d, NULL);
+	else if (strcmp(req, "check-mysql") == 0)
+		reply = service_check_mysql(d);
 	else if (asprintf(&reply, "error: unknown request '%s'\n", req) < 0)
 		reply = NULL;
 	if (reply) {

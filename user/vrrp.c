@@ -21,6 +21,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "scripts.h"
+#include "service.h"
 #include "xvipd.h"
 
 #define VRRP_GROUP_BE htonl(VRRP_MCAST_GROUP)
@@ -333,6 +334,7 @@ static void apply(struct xvipd *d, struct vrrp_rt *in, const struct fsm_result *
 				t->decision_to_garp_us = (uint32_t)(now_us() - t0);
 			vips_interface_mode(in, true);
 			in->became_master++;
+			service_owner_changed(d, in, true);
 			cancel_garp_timers(d, in);
 			if (in->cfg->garp_master_delay_ms)
 				in->garp_delay_timer = loop_add_timer(
@@ -348,6 +350,7 @@ static void apply(struct xvipd *d, struct vrrp_rt *in, const struct fsm_result *
 		case FSM_ACT_BECOME_STOP:
 			cancel_garp_timers(d, in);
 			vips_write(d, in, false);
+			service_owner_changed(d, in, false);
 			if (t && r->old_state == VRRP_STATE_MASTER)
 				t->decision_to_map_us = (uint32_t)(now_us() - t0);
 			vips_interface_mode(in, false);
@@ -540,7 +543,7 @@ static void vrrp_readable(struct loop *l, int fd, uint32_t events, void *arg)
 
 /* ---- tracking ---------------------------------------------------------- */
 
-static void recompute(struct xvipd *d, struct vrrp_rt *in)
+void vrrp_recompute(struct xvipd *d, struct vrrp_rt *in)
 {
 	const struct config_vrrp_instance *c = in->cfg;
 	bool fault = !in->ifc->up;
@@ -579,6 +582,9 @@ static void recompute(struct xvipd *d, struct vrrp_rt *in)
 		else if (w < 0 && !s->ok)
 			weight += w;
 	}
+	/* a service carried by this instance with nothing left to serve */
+	if (service_instance_fault(d, in))
+		fault = true;
 	in->track_weight = weight;
 	xlog(LOG_DEBUG, "(%s) tracking: fault %d, weight %d", c->name, fault, weight);
 	if (fault != in->fsm.fault) {
@@ -605,7 +611,7 @@ void vrrp_link_changed(void *arg, int ifindex, const char *ifname, bool up)
 		}
 	}
 	for (size_t i = 0; i < d->n_inst; i++)
-		recompute(d, &d->inst[i]);
+		vrrp_recompute(d, &d->inst[i]);
 }
 
 static void script_schedule(struct script_rt *s, uint64_t delay_us);
@@ -646,7 +652,7 @@ static void script_done(void *arg, int status, bool timed_out)
 		xlog(LOG_NOTICE, "vrrp_script %s is now %s (exit %d%s)", s->cfg->name,
 		     s->ok ? "OK" : "FAILED", status, timed_out ? ", timed out" : "");
 		for (size_t i = 0; i < s->d->n_inst; i++)
-			recompute(s->d, &s->d->inst[i]);
+			vrrp_recompute(s->d, &s->d->inst[i]);
 	}
 	if (!s->d->stopping)
 		script_schedule(s, s->cfg->interval_ms * 1000ull);
@@ -850,7 +856,7 @@ void vrrp_start_all(struct xvipd *d)
 
 		fsm_start(&in->fsm, t0, &r);
 		apply(d, in, &r, t0);
-		recompute(d, in);
+		vrrp_recompute(d, in);
 	}
 }
 
@@ -1037,7 +1043,7 @@ int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_
 		} else if (in->fsm.state == VRRP_STATE_MASTER) {
 			vips_write(d, in, true); /* new VIPs owned at once */
 		}
-		recompute(d, in);
+		vrrp_recompute(d, in);
 		arm_timer(d, in);
 	}
 	free(kept);

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "scripts.h"
+#include "service.h"
 #include "xvipd.h"
 
 #define DEFAULT_CONFIG "/etc/xvip/xvipd.conf"
@@ -255,7 +256,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	xlog(LOG_INFO, "data plane loaded, maps pinned under %s", d.pin_root);
-	if (vrrp_setup(&d, err, sizeof(err)) < 0) {
+	if (vrrp_setup(&d, err, sizeof(err)) < 0 || service_setup(&d, err, sizeof(err)) < 0) {
 		xlog(LOG_ERR, "%s", err);
 		goto out;
 	}
@@ -298,6 +299,7 @@ out:
 			if (dp_detach(&d.dp, err, sizeof(err)) < 0)
 				xlog(LOG_WARNING, "%s", err);
 		}
+	service_teardown(&d);
 	vrrp_teardown(&d);
 	dp_close(&d.dp);
 	if (sfd >= 0)

@@ -105,6 +105,8 @@ void vrrp_teardown(struct xvipd *d);
  * instance (by name) still exists on the same interface and VRID. */
 int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_t errlen);
 void vrrp_link_changed(void *arg, int ifindex, const char *ifname, bool up);
+/* Tracking changed (links, scripts, services): re-evaluate fault/priority. */
+void vrrp_recompute(struct xvipd *d, struct vrrp_rt *in);
 void vrrp_conflict(struct xvipd *d, uint32_t vip, const uint8_t mac[6]);
 const char *vrrp_state_name(enum vrrp_state s);
 

@@ -1,0 +1,1001 @@
+/* Virtual servers, real servers and the single writer. See service.h.
+ *
+ * A promotion is a small chain of non-blocking steps on the loop:
+ *   fence    every other reachable node gets read_only=ON (manage_read_only)
+ *   apply    the candidate applies what it received (MASTER_GTID_WAIT)
+ *   open     the candidate gets read_only=OFF
+ *   steer    the DR maps send every flow to it (new generation)
+ * A step that fails stops the chain: nobody is promoted and the operator is
+ * told why (log, status, notify_writer). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "check.h"
+#include "log.h"
+#include "preflight.h"
+#include "sbuf.h"
+#include "scripts.h"
+#include "service.h"
+#include "xvipd.h"
+
+#define MAX_CHECKS 4
+#define WRITER_HISTORY 8
+
+enum promo_phase { PROMO_IDLE, PROMO_FENCE, PROMO_APPLY, PROMO_OPEN };
+
+struct rs_rt {
+	struct vs_rt *vs;
+	const struct config_real_server *cfg;
+	struct check *checks[MAX_CHECKS];
+	size_t n_checks;
+	struct check *mysql; /* the MYSQL_CHECK, if any */
+	bool up;
+	bool decided;        /* every check has decided at least once */
+	bool local;
+	uint8_t mac[6];
+	bool mac_known;
+	bool fencing;        /* a read_only=ON is in flight */
+	char why[256];
+	uint64_t ups, downs, down_at_us;
+};
+
+struct writer_event {
+	int64_t wall_ms;
+	char what[16];         /* promoted, refused, fenced, lost */
+	char addr[INET_ADDRSTRLEN];
+	char reason[256];
+	uint32_t took_us;      /* from the writer's loss (or the request) */
+};
+
+struct vs_rt {
+	struct xvipd *d;
+	const struct config_virtual_server *cfg;
+	struct vrrp_rt *inst;
+	struct svc_key key;
+	char name[32];         /* "VIP:port" */
+	struct rs_rt *rs;
+	size_t n_rs;
+	bool owner;
+	uint64_t owner_since_us;
+	int writer;            /* fo: index, -1 none */
+	bool is_fo;
+
+	enum promo_phase phase;
+	int candidate;
+	unsigned pending;      /* fence operations in flight */
+	uint64_t promo_gen;    /* stale callbacks compare this */
+	uint64_t promo_start_us;
+	uint64_t retry_timer;
+	char refused[256];     /* why the last promotion did not happen */
+	bool semisync;
+	bool preflight_logged;
+
+	struct writer_event hist[WRITER_HISTORY];
+	unsigned nhist;
+};
+
+struct svc_state {
+	struct vs_rt *vs;
+	size_t n_vs;
+};
+
+static struct svc_state S;
+
+static const char *ipstr(uint32_t be, char buf[INET_ADDRSTRLEN])
+{
+	struct in_addr a = { .s_addr = be };
+
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static const char *rs_name(const struct rs_rt *r)
+{
+	static char buf[4][32];
+	static int k;
+	char a[INET_ADDRSTRLEN];
+
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof(buf[k]), "%s:%u", ipstr(r->cfg->addr.s_addr, a), r->cfg->port);
+	return buf[k];
+}
+
+static bool addr_is_local(uint32_t addr)
+{
+	struct ifaddrs *ifa, *p;
+	bool found = false;
+
+	if (getifaddrs(&ifa) < 0)
+		return false;
+	for (p = ifa; p && !found; p = p->ifa_next) {
+		if (!p->ifa_addr || p->ifa_addr->sa_family != AF_INET || !strcmp(p->ifa_name, "lo"))
+			continue;
+		found = ((struct sockaddr_in *)p->ifa_addr)->sin_addr.s_addr == addr;
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
+/* The peer's MAC from the kernel's neighbour table (the checks talk to it,
+ * so the entry is there once they have run). */
+static bool neigh_mac(uint32_t addr, uint8_t mac[6])
+{
+	FILE *f = fopen("/proc/net/arp", "r");
+	char line[256], a[INET_ADDRSTRLEN], want[INET_ADDRSTRLEN];
+	unsigned m[6], flags;
+	bool ok = false;
+
+	if (!f)
+		return false;
+	ipstr(addr, want);
+	while (!ok && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%15s %*s %x %x:%x:%x:%x:%x:%x", a, &flags, &m[0], &m[1], &m[2],
+			   &m[3], &m[4], &m[5]) != 8 || strcmp(a, want) || !(flags & 0x2))
+			continue;
+		for (int i = 0; i < 6; i++)
+			mac[i] = (uint8_t)m[i];
+		ok = true;
+	}
+	fclose(f);
+	return ok;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void writer_event(struct vs_rt *vs, const char *what, const struct rs_rt *r,
+			 const char *reason, uint64_t since_us)
+{
+	struct writer_event *e = &vs->hist[vs->nhist++ % WRITER_HISTORY];
+	char err[256];
+
+	memset(e, 0, sizeof(*e));
+	e->wall_ms = wall_ms();
+	snprintf(e->what, sizeof(e->what), "%s", what);
+	if (r)
+		ipstr(r->cfg->addr.s_addr, e->addr);
+	else
+		strcpy(e->addr, "-");
+	snprintf(e->reason, sizeof(e->reason), "%s", reason);
+	e->took_us = since_us ? (uint32_t)(now_us() - since_us) : 0;
+	if (vs->cfg->notify_writer) {
+		const char *args[] = { "WRITER", vs->name, e->what, e->addr, e->reason, NULL };
+
+		if (script_notify(vs->d->loop, vs->cfg->notify_writer->text, args, err, sizeof(err)) < 0)
+			xlog(LOG_ERR, "[%s] notify_writer: %s", vs->name, err);
+	}
+}
+
+/* ---- the data plane ---------------------------------------------------- */
+
+static void program(struct vs_rt *vs)
+{
+	struct backend b[XVIP_MAX_BACKENDS];
+	char err[256];
+	int n = 0;
+
+	if (!vs->owner)
+		return;
+	for (size_t i = 0; i < vs->n_rs && n < XVIP_MAX_BACKENDS; i++, n++) {
+		struct rs_rt *r = &vs->rs[i];
+
+		memset(&b[n], 0, sizeof(b[n]));
+		b[n].addr = r->cfg->addr.s_addr;
+		b[n].weight = r->cfg->weight;
+		b[n].local = r->local;
+		if (!r->local && !r->mac_known)
+			r->mac_known = neigh_mac(r->cfg->addr.s_addr, r->mac);
+		memcpy(b[n].mac, r->mac, 6);
+		/* fo: the data plane's "healthy" means "the writer": one node
+		 * takes the writes, chosen here, never by weight alone */
+		if (vs->is_fo)
+			b[n].healthy = (int)i == vs->writer;
+		else
+			b[n].healthy = r->up && (r->local || r->mac_known);
+		if (b[n].weight == 0 && b[n].healthy)
+			b[n].weight = 1;
+	}
+	if (dp_service_put(&vs->d->dp.maps, &vs->key,
+			   vs->is_fo ? XVIP_SCHED_FO
+			   : vs->cfg->lb_algo == CONFIG_LB_RR ? XVIP_SCHED_RR : XVIP_SCHED_WRR,
+			   vs->cfg->persistence_timeout_s, b, n, NULL, err, sizeof(err)) < 0)
+		xlog(LOG_ERR, "[%s] cannot program the DR maps: %s", vs->name, err);
+}
+
+/* ---- promotion --------------------------------------------------------- */
+
+static void promote_step(struct vs_rt *vs);
+static void vs_update(struct vs_rt *vs);
+static void log_preflight(struct vs_rt *vs);
+
+static void promo_fail(struct vs_rt *vs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void promo_fail(struct vs_rt *vs, const char *fmt, ...)
+{
+	va_list ap;
+	struct rs_rt *c = vs->candidate >= 0 ? &vs->rs[vs->candidate] : NULL;
+
+	va_start(ap, fmt);
+	vsnprintf(vs->refused, sizeof(vs->refused), fmt, ap);
+	va_end(ap);
+	xlog(LOG_ERR, "[%s] NOT promoting %s: %s", vs->name, c ? rs_name(c) : "anyone", vs->refused);
+	writer_event(vs, "refused", c, vs->refused, vs->promo_start_us);
+	vs->phase = PROMO_IDLE;
+	vs->candidate = -1;
+	vs->promo_gen++;
+	program(vs); /* no writer: nobody takes writes through the VIP */
+}
+
+/* Is this node safe to make the writer, from what its check knows? */
+static bool candidate_ok(const struct rs_rt *r, char *why, size_t len)
+{
+	const struct mysql_facts *f;
+
+	if (!r->up) {
+		snprintf(why, len, "%s is down (%.200s)", rs_name(r), r->why);
+		return false;
+	}
+	if (!r->mysql)
+		return true;
+	f = check_mysql_facts(r->mysql);
+	if (!f || !f->valid) {
+		snprintf(why, len, "%s: its replication state is not known yet", rs_name(r));
+		return false;
+	}
+	if (f->is_replica && f->last_sql_errno) {
+		snprintf(why, len, "%s: replication SQL thread stopped with error %u: %.160s", rs_name(r),
+			 f->last_sql_errno, f->last_sql_error);
+		return false;
+	}
+	if (f->is_replica && !f->sql_running) {
+		snprintf(why, len, "%s: replication SQL thread is not running: it cannot apply what "
+			 "it received", rs_name(r));
+		return false;
+	}
+	return true;
+}
+
+static void fence_done(void *arg, int rc, const char *err)
+{
+	struct rs_rt *r = arg;
+	struct vs_rt *vs = r->vs;
+
+	r->fencing = false;
+	if (rc == 0) {
+		xlog(LOG_NOTICE, "[%s] %s set read_only=ON (fenced)", vs->name, rs_name(r));
+		writer_event(vs, "fenced", r, "read_only=ON", 0);
+	} else {
+		xlog(LOG_WARNING, "[%s] cannot set read_only=ON on %s: %s", vs->name, rs_name(r), err);
+	}
+	if (vs->phase != PROMO_FENCE || !vs->pending)
+		return;
+	if (--vs->pending)
+		return;
+	/* A reachable node that refuses read_only could still take writes:
+	 * do not open a second writer. A dead one is fenced by being dead,
+	 * and by the data plane, which no longer sends it anything. */
+	if (rc != 0 && r->up) {
+		promo_fail(vs, "%s is reachable but could not be set read-only (%s): two writers "
+			   "would be possible", rs_name(r), err);
+		return;
+	}
+	vs->phase = PROMO_APPLY;
+	promote_step(vs);
+}
+
+static void fence(struct rs_rt *r, bool count_pending)
+{
+	struct vs_rt *vs = r->vs;
+	int rc;
+
+	if (!r->mysql || r->fencing)
+		return;
+	rc = mysql_set_read_only(r->mysql, true, 0, fence_done, r);
+	if (rc < 0) {
+		xlog(LOG_WARNING, "[%s] cannot start read_only=ON on %s: %s", vs->name, rs_name(r),
+		     strerror(-rc));
+		return;
+	}
+	r->fencing = true;
+	if (count_pending)
+		vs->pending++;
+}
+
+static void applied_done(void *arg, int rc, const char *err)
+{
+	struct vs_rt *vs = arg;
+
+	if (vs->phase != PROMO_APPLY)
+		return;
+	if (rc != 0) {
+		promo_fail(vs, "%s has not applied everything it received within %u ms: %s",
+			   rs_name(&vs->rs[vs->candidate]), vs->cfg->promote_timeout_ms,
+			   err && *err ? err : "still behind");
+		return;
+	}
+	vs->phase = PROMO_OPEN;
+	promote_step(vs);
+}
+
+static void promoted(struct vs_rt *vs)
+{
+	struct rs_rt *r = &vs->rs[vs->candidate];
+	char why[160];
+
+	vs->writer = vs->candidate;
+	vs->candidate = -1;
+	vs->phase = PROMO_IDLE;
+	vs->refused[0] = 0;
+	program(vs);
+	snprintf(why, sizeof(why), "%s replication, applied all it received",
+		 vs->semisync ? "semi-synchronous" : "asynchronous");
+	xlog(LOG_NOTICE, "[%s] writer is now %s (%s; %u us after the decision)", vs->name,
+	     rs_name(r), why, (unsigned)(now_us() - vs->promo_start_us));
+	writer_event(vs, "promoted", r, why, vs->promo_start_us);
+}
+
+static void open_done(void *arg, int rc, const char *err)
+{
+	struct vs_rt *vs = arg;
+
+	if (vs->phase != PROMO_OPEN)
+		return;
+	if (rc != 0) {
+		promo_fail(vs, "%s: cannot set read_only=OFF: %s", rs_name(&vs->rs[vs->candidate]),
+			   err);
+		return;
+	}
+	promoted(vs);
+}
+
+static void promote_step(struct vs_rt *vs)
+{
+	struct rs_rt *c = &vs->rs[vs->candidate];
+	bool manage = vs->cfg->manage_read_only;
+	char why[256];
+	int rc;
+
+	switch (vs->phase) {
+	case PROMO_FENCE:
+		vs->pending = 0;
+		if (manage)
+			for (size_t i = 0; i < vs->n_rs; i++) {
+				struct rs_rt *r = &vs->rs[i];
+				const struct mysql_facts *f = r->mysql ? check_mysql_facts(r->mysql) : NULL;
+
+				if ((int)i == vs->candidate || !r->mysql)
+					continue;
+				/* A dead node is not waited for: the data plane
+				 * already sends it nothing; it is fenced when it
+				 * comes back (see on_probe). */
+				if (!r->up)
+					continue;
+				if (f && f->valid && f->read_only == 1 && !r->fencing)
+					continue;
+				fence(r, true);
+			}
+		if (vs->pending)
+			return; /* fence_done continues */
+		vs->phase = PROMO_APPLY;
+		/* fall through */
+	case PROMO_APPLY:
+		if (!candidate_ok(c, why, sizeof(why))) {
+			promo_fail(vs, "%s", why);
+			return;
+		}
+		if (c->mysql) {
+			rc = mysql_wait_applied(c->mysql, vs->cfg->promote_timeout_ms, applied_done, vs);
+			if (rc < 0)
+				promo_fail(vs, "%s: cannot check what it applied: %s", rs_name(c),
+					   strerror(-rc));
+			return;
+		}
+		vs->phase = PROMO_OPEN;
+		/* fall through */
+	case PROMO_OPEN:
+		if (manage && c->mysql) {
+			rc = mysql_set_read_only(c->mysql, false, 0, open_done, vs);
+			if (rc < 0)
+				promo_fail(vs, "%s: cannot set read_only=OFF: %s", rs_name(c),
+					   strerror(-rc));
+			return;
+		}
+		promoted(vs);
+		return;
+	case PROMO_IDLE:
+		return;
+	}
+}
+
+static void promote(struct vs_rt *vs, int idx, const char *why, uint64_t since_us)
+{
+	xlog(LOG_NOTICE, "[%s] promoting %s: %s", vs->name, rs_name(&vs->rs[idx]), why);
+	vs->promo_gen++;
+	vs->candidate = idx;
+	vs->promo_start_us = since_us ? since_us : now_us();
+	vs->phase = PROMO_FENCE;
+	promote_step(vs);
+}
+
+/* The best node to become the writer: highest weight among the safe ones.
+ * Returns -1 and says why when none is. */
+static int pick_candidate(struct vs_rt *vs, int exclude, char *why, size_t len)
+{
+	int best = -1;
+	char one[256] = "";
+
+	why[0] = 0;
+	for (size_t i = 0; i < vs->n_rs; i++) {
+		if ((int)i == exclude)
+			continue;
+		if (!candidate_ok(&vs->rs[i], one, sizeof(one))) {
+			if (!why[0])
+				snprintf(why, len, "%s", one);
+			continue;
+		}
+		if (best < 0 || vs->rs[i].cfg->weight > vs->rs[best].cfg->weight)
+			best = (int)i;
+	}
+	if (best < 0 && !why[0])
+		snprintf(why, len, "no real server is up");
+	return best;
+}
+
+static bool all_decided(const struct vs_rt *vs)
+{
+	for (size_t i = 0; i < vs->n_rs; i++)
+		if (!vs->rs[i].decided)
+			return false;
+	return true;
+}
+
+static void retry_fire(struct loop *l, uint64_t id, void *arg)
+{
+	struct vs_rt *vs = arg;
+
+	(void)l;
+	if (id == vs->retry_timer) {
+		vs->retry_timer = 0;
+		vs_update(vs);
+	}
+}
+
+/* fo: keep the writer while it is up (no automatic fail-back); choose one
+ * when there is none. Only the owner of the VIP decides. */
+static void writer_update(struct vs_rt *vs)
+{
+	char why[256];
+	int best;
+
+	if (!vs->owner || vs->phase != PROMO_IDLE)
+		return;
+	if (vs->writer >= 0 && vs->rs[vs->writer].up)
+		return;
+	if (vs->writer >= 0) {
+		struct rs_rt *old = &vs->rs[vs->writer];
+
+		xlog(LOG_WARNING, "[%s] writer %s lost: %s", vs->name, rs_name(old), old->why);
+		writer_event(vs, "lost", old, old->why, 0);
+		vs->writer = -1;
+		program(vs); /* nobody writes until a safe node is open */
+		best = pick_candidate(vs, -1, why, sizeof(why));
+		if (best < 0) {
+			vs->candidate = -1;
+			vs->promo_start_us = old->down_at_us;
+			promo_fail(vs, "%s", why);
+			return;
+		}
+		promote(vs, best, "the writer is down", old->down_at_us);
+		return;
+	}
+	/* No writer yet (start, or just became owner): wait until every check
+	 * has spoken (or promote_timeout), then prefer a node that already
+	 * takes writes, so that a VIP move does not move the writer. */
+	if (!all_decided(vs) && now_us() - vs->owner_since_us < vs->cfg->promote_timeout_ms * 1000ull) {
+		if (!vs->retry_timer)
+			vs->retry_timer = loop_add_timer(vs->d->loop,
+							 vs->owner_since_us +
+								 vs->cfg->promote_timeout_ms * 1000ull,
+							 retry_fire, vs);
+		return;
+	}
+	for (size_t i = 0; i < vs->n_rs; i++) {
+		struct rs_rt *r = &vs->rs[i];
+		const struct mysql_facts *f = r->mysql ? check_mysql_facts(r->mysql) : NULL;
+
+		if (r->up && f && f->valid && f->read_only == 0 &&
+		    candidate_ok(r, why, sizeof(why)) &&
+		    (best = (int)i, true)) {
+			/* adopt it; promote() fences any other writable node */
+			promote(vs, best, "it already takes writes (read_only=OFF)", 0);
+			return;
+		}
+	}
+	best = pick_candidate(vs, -1, why, sizeof(why));
+	if (best < 0) {
+		if (strcmp(vs->refused, why)) {
+			vs->candidate = -1;
+			vs->promo_start_us = 0;
+			promo_fail(vs, "%s", why);
+		}
+		return;
+	}
+	promote(vs, best, "no writer yet: highest weight safe node", 0);
+}
+
+static void vs_update(struct vs_rt *vs)
+{
+	if (vs->is_fo)
+		writer_update(vs);
+	program(vs);
+	if (vs->inst)
+		vrrp_recompute(vs->d, vs->inst);
+}
+
+/* ---- check callbacks --------------------------------------------------- */
+
+static void rs_changed(void *arg, struct check *c, bool up, const char *why)
+{
+	struct rs_rt *r = arg;
+	struct vs_rt *vs = r->vs;
+	bool all_up = true, decided = true, was = r->up;
+	char err[256];
+
+	for (size_t i = 0; i < r->n_checks; i++) {
+		all_up &= check_is_up(r->checks[i]);
+		decided &= check_decided(r->checks[i]);
+	}
+	if (!up)
+		snprintf(r->why, sizeof(r->why), "%s", why && *why ? why : check_last_error(c));
+	r->decided = decided;
+	r->up = all_up;
+	if (r->up == was && r->decided)
+		goto out;
+	if (r->up) {
+		r->ups++;
+		xlog(LOG_NOTICE, "[%s] real server %s is UP", vs->name, rs_name(r));
+		if (r->cfg->notify_up &&
+		    script_notify(vs->d->loop, r->cfg->notify_up->text, NULL, err, sizeof(err)) < 0)
+			xlog(LOG_ERR, "[%s] notify_up: %s", vs->name, err);
+	} else if (was || !r->decided || r->ups == 0) {
+		r->downs++;
+		r->down_at_us = now_us();
+		xlog(LOG_WARNING, "[%s] real server %s is DOWN: %s", vs->name, rs_name(r), r->why);
+		if (r->cfg->notify_down &&
+		    script_notify(vs->d->loop, r->cfg->notify_down->text, NULL, err, sizeof(err)) < 0)
+			xlog(LOG_ERR, "[%s] notify_down: %s", vs->name, err);
+	}
+out:
+	vs_update(vs);
+}
+
+/* After every MySQL probe: a node that is not the writer must not be
+ * writable (it came back after a crash with read_only=OFF, or someone set
+ * it): fence it. And a pending decision may now be possible. */
+static void rs_probed(void *arg, struct check *c)
+{
+	struct rs_rt *r = arg;
+	struct vs_rt *vs = r->vs;
+	const struct mysql_facts *f = check_mysql_facts(c);
+	int idx = (int)(r - vs->rs);
+
+	if (f && f->valid && !vs->preflight_logged)
+		log_preflight(vs);
+	if (!vs->owner || !vs->cfg->manage_read_only || !f || !f->valid)
+		return;
+	if (f->read_only == 0 && idx != vs->writer && idx != vs->candidate && !r->fencing &&
+	    vs->phase == PROMO_IDLE && r->up) {
+		xlog(LOG_WARNING, "[%s] %s is writable but not the writer: setting read_only=ON",
+		     vs->name, rs_name(r));
+		fence(r, false);
+	}
+	if (vs->is_fo && vs->writer < 0 && vs->phase == PROMO_IDLE)
+		writer_update(vs);
+}
+
+/* ---- life cycle -------------------------------------------------------- */
+
+static struct vrrp_rt *instance_for_vip(struct xvipd *d, uint32_t vip)
+{
+	for (size_t i = 0; i < d->n_inst; i++)
+		for (size_t k = 0; k < d->inst[i].cfg->n_vips; k++)
+			if (d->inst[i].cfg->vips[k].addr.s_addr == vip)
+				return &d->inst[i];
+	return NULL;
+}
+
+int service_setup(struct xvipd *d, char *err, size_t errlen)
+{
+	const struct xvip_config *cfg = d->cfg;
+	char a[INET_ADDRSTRLEN];
+
+	S.vs = calloc(cfg->n_virtual_servers ? cfg->n_virtual_servers : 1, sizeof(*S.vs));
+	if (!S.vs) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < cfg->n_virtual_servers; i++) {
+		const struct config_virtual_server *c = &cfg->virtual_servers[i];
+		struct vs_rt *vs = &S.vs[S.n_vs];
+
+		vs->d = d;
+		vs->cfg = c;
+		vs->writer = vs->candidate = -1;
+		vs->is_fo = c->lb_algo == CONFIG_LB_FO;
+		vs->key.vip = c->addr.s_addr;
+		vs->key.port = htons(c->port);
+		vs->key.proto = c->protocol == CONFIG_PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP;
+		snprintf(vs->name, sizeof(vs->name), "%s:%u", ipstr(c->addr.s_addr, a), c->port);
+		vs->inst = instance_for_vip(d, c->addr.s_addr);
+		if (!vs->inst)
+			xlog(LOG_WARNING, "[%s] no vrrp_instance holds this VIP: its real servers are "
+			     "checked but nothing is steered", vs->name);
+		vs->n_rs = c->n_real_servers > XVIP_MAX_BACKENDS ? XVIP_MAX_BACKENDS : c->n_real_servers;
+		vs->rs = calloc(vs->n_rs ? vs->n_rs : 1, sizeof(*vs->rs));
+		if (!vs->rs) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		S.n_vs++;
+		for (size_t r = 0; r < vs->n_rs; r++) {
+			struct rs_rt *rs = &vs->rs[r];
+			const struct config_real_server *rc = &c->real_servers[r];
+
+			rs->vs = vs;
+			rs->cfg = rc;
+			rs->local = addr_is_local(rc->addr.s_addr);
+			rs->up = true; /* keepalived: alive until a check says otherwise */
+			rs->decided = rc->n_checkers == 0;
+			for (size_t k = 0; k < rc->n_checkers && k < MAX_CHECKS; k++) {
+				struct check *ck = check_new(d->loop, &rc->checkers[k], rc->addr, rc->port,
+							     rs_changed, rs);
+
+				if (!ck) {
+					snprintf(err, errlen, "[%s] cannot create the checks of %s",
+						 vs->name, rs_name(rs));
+					return -ENOMEM;
+				}
+				rs->checks[rs->n_checks++] = ck;
+				if (check_type(ck) == CONFIG_CHECK_MYSQL) {
+					rs->mysql = ck;
+					rs->up = false; /* proven healthy first */
+					check_set_probe_cb(ck, rs_probed, rs);
+				}
+			}
+			xlog(LOG_INFO, "[%s] real server %s%s, weight %u, %zu check(s)", vs->name,
+			     rs_name(rs), rs->local ? " (this host)" : "", rc->weight, rs->n_checks);
+		}
+	}
+	for (size_t i = 0; i < S.n_vs; i++)
+		for (size_t r = 0; r < S.vs[i].n_rs; r++)
+			for (size_t k = 0; k < S.vs[i].rs[r].n_checks; k++)
+				check_start(S.vs[i].rs[r].checks[k]);
+	return 0;
+}
+
+void service_teardown(struct xvipd *d)
+{
+	for (size_t i = 0; i < S.n_vs; i++) {
+		struct vs_rt *vs = &S.vs[i];
+
+		if (vs->retry_timer)
+			loop_cancel_timer(d->loop, vs->retry_timer);
+		if (vs->owner)
+			dp_service_del(&d->dp.maps, &vs->key);
+		for (size_t r = 0; r < vs->n_rs; r++)
+			for (size_t k = 0; k < vs->rs[r].n_checks; k++)
+				check_free(vs->rs[r].checks[k]);
+		free(vs->rs);
+	}
+	free(S.vs);
+	S.vs = NULL;
+	S.n_vs = 0;
+}
+
+void service_owner_changed(struct xvipd *d, struct vrrp_rt *in, bool owner)
+{
+	for (size_t i = 0; i < S.n_vs; i++) {
+		struct vs_rt *vs = &S.vs[i];
+
+		if (vs->inst != in || vs->owner == owner)
+			continue;
+		vs->owner = owner;
+		if (owner) {
+			vs->owner_since_us = now_us();
+			xlog(LOG_INFO, "[%s] this node owns the VIP: steering", vs->name);
+			vs_update(vs);
+		} else {
+			/* The new owner decides; stale callbacks see PROMO_IDLE. */
+			vs->writer = vs->candidate = -1;
+			vs->phase = PROMO_IDLE;
+			vs->promo_gen++;
+			dp_service_del(&d->dp.maps, &vs->key);
+		}
+	}
+}
+
+bool service_instance_fault(struct xvipd *d, const struct vrrp_rt *in)
+{
+	(void)d;
+	for (size_t i = 0; i < S.n_vs; i++) {
+		const struct vs_rt *vs = &S.vs[i];
+		bool any_up = false, local_down = false;
+
+		if (vs->inst != in)
+			continue;
+		for (size_t r = 0; r < vs->n_rs; r++) {
+			any_up |= vs->rs[r].up;
+			local_down |= vs->rs[r].local && !vs->rs[r].up && vs->rs[r].decided;
+		}
+		if (local_down && !any_up)
+			return true;
+	}
+	return false;
+}
+
+/* ---- operator commands -------------------------------------------------- */
+
+char *service_promote(struct xvipd *d, const char *target)
+{
+	struct sbuf b = { 0 };
+	char why[256];
+
+	(void)d;
+	for (size_t i = 0; i < S.n_vs; i++) {
+		struct vs_rt *vs = &S.vs[i];
+		int idx = -1;
+
+		if (!vs->is_fo)
+			continue;
+		if (!vs->owner) {
+			sb_printf(&b, "error: [%s] this node does not own the VIP: run it on the master\n",
+				  vs->name);
+			continue;
+		}
+		if (vs->phase != PROMO_IDLE) {
+			sb_printf(&b, "error: [%s] a promotion is already running\n", vs->name);
+			continue;
+		}
+		if (target) {
+			struct in_addr a;
+
+			if (inet_pton(AF_INET, target, &a) != 1) {
+				sb_printf(&b, "error: '%s' is not an IPv4 address\n", target);
+				return b.s;
+			}
+			for (size_t r = 0; r < vs->n_rs; r++)
+				if (vs->rs[r].cfg->addr.s_addr == a.s_addr)
+					idx = (int)r;
+			if (idx < 0) {
+				sb_printf(&b, "error: [%s] %s is not one of its real servers\n", vs->name,
+					  target);
+				continue;
+			}
+		} else {
+			idx = pick_candidate(vs, vs->writer, why, sizeof(why));
+			if (idx < 0) {
+				sb_printf(&b, "error: [%s] no node to hand over to: %s\n", vs->name, why);
+				continue;
+			}
+		}
+		if (idx == vs->writer) {
+			sb_printf(&b, "[%s] %s is already the writer\n", vs->name, rs_name(&vs->rs[idx]));
+			continue;
+		}
+		if (!candidate_ok(&vs->rs[idx], why, sizeof(why))) {
+			sb_printf(&b, "error: [%s] refusing: %s\n", vs->name, why);
+			continue;
+		}
+		/* The old writer is reachable: promote() fences it first. */
+		promote(vs, idx, "operator request", 0);
+		sb_printf(&b, "[%s] promoting %s\n", vs->name, rs_name(&vs->rs[idx]));
+	}
+	if (!b.s)
+		sb_printf(&b, "error: no failover (lb_algo fo) virtual server\n");
+	return b.s;
+}
+
+static size_t vs_preflight(struct vs_rt *vs, struct pf_finding *out, size_t max, bool *semi)
+{
+	struct pf_node nodes[XVIP_MAX_BACKENDS];
+	size_t n = 0;
+
+	for (size_t r = 0; r < vs->n_rs; r++) {
+		if (!vs->rs[r].mysql)
+			continue;
+		nodes[n].name = rs_name(&vs->rs[r]);
+		nodes[n].f = check_mysql_facts(vs->rs[r].mysql);
+		nodes[n].unreachable_why = vs->rs[r].up ? "" : vs->rs[r].why;
+		n++;
+	}
+	if (!n)
+		return 0;
+	return preflight_mysql(nodes, n, vs->cfg->manage_read_only, -1, out, max, semi);
+}
+
+char *service_check_mysql(struct xvipd *d)
+{
+	struct sbuf b = { 0 };
+	struct pf_finding f[32];
+
+	(void)d;
+	for (size_t i = 0; i < S.n_vs; i++) {
+		bool semi = false;
+		size_t n = vs_preflight(&S.vs[i], f, 32, &semi);
+
+		for (size_t k = 0; k < n; k++)
+			sb_printf(&b, "[%s] %s: %s\n", S.vs[i].name, pf_level_str(f[k].level), f[k].text);
+	}
+	if (!b.s)
+		sb_printf(&b, "no MYSQL_CHECK configured\n");
+	return b.s;
+}
+
+/* Once every MySQL node of a service has been read: the preflight, as
+ * warnings in the log (xvipctl check-mysql shows it on demand). */
+static void log_preflight(struct vs_rt *vs)
+{
+	struct pf_finding f[32];
+	size_t n;
+
+	if (vs->preflight_logged)
+		return;
+	for (size_t r = 0; r < vs->n_rs; r++) {
+		const struct mysql_facts *mf = vs->rs[r].mysql ? check_mysql_facts(vs->rs[r].mysql) : NULL;
+
+		if (vs->rs[r].mysql && !(mf && mf->valid))
+			return;
+	}
+	vs->preflight_logged = true;
+	n = vs_preflight(vs, f, 32, &vs->semisync);
+	for (size_t k = 0; k < n; k++)
+		xlog(f[k].level == PF_OK ? LOG_INFO : f[k].level == PF_WARN ? LOG_WARNING : LOG_ERR,
+		     "[%s] preflight %s: %s", vs->name, pf_level_str(f[k].level), f[k].text);
+}
+
+/* ---- status -------------------------------------------------------------- */
+
+static const char *writer_name(const struct vs_rt *vs)
+{
+	return vs->writer >= 0 ? rs_name(&vs->rs[vs->writer]) : NULL;
+}
+
+void service_status_json(struct xvipd *d, struct sbuf *b)
+{
+	(void)d;
+	sb_printf(b, "[");
+	for (size_t i = 0; i < S.n_vs; i++) {
+		struct vs_rt *vs = &S.vs[i];
+		struct pf_finding f[32];
+		bool semi = false;
+		size_t nf = vs_preflight(vs, f, 32, &semi);
+
+		sb_printf(b, "%s{\"service\":\"%s\",\"lb_algo\":\"%s\",\"owner\":%s,\"writer\":",
+			  i ? "," : "", vs->name,
+			  vs->is_fo ? "fo" : vs->cfg->lb_algo == CONFIG_LB_RR ? "rr" : "wrr",
+			  vs->owner ? "true" : "false");
+		if (writer_name(vs))
+			sb_json_str(b, writer_name(vs));
+		else
+			sb_printf(b, "null");
+		sb_printf(b, ",\"replication\":\"%s\",\"promotion\":\"%s\",\"refused\":",
+			  semi ? "semi-synchronous" : "asynchronous",
+			  vs->phase == PROMO_IDLE ? "idle" : vs->phase == PROMO_FENCE ? "fencing"
+			  : vs->phase == PROMO_APPLY ? "waiting for apply" : "opening");
+		sb_json_str(b, vs->refused);
+		sb_printf(b, ",\"real_servers\":[");
+		for (size_t r = 0; r < vs->n_rs; r++) {
+			struct rs_rt *rs = &vs->rs[r];
+			const struct mysql_facts *mf = rs->mysql ? check_mysql_facts(rs->mysql) : NULL;
+
+			sb_printf(b, "%s{\"addr\":\"%s\",\"up\":%s,\"local\":%s,\"weight\":%u,\"why\":",
+				  r ? "," : "", rs_name(rs), rs->up ? "true" : "false",
+				  rs->local ? "true" : "false", rs->cfg->weight);
+			sb_json_str(b, rs->up ? "" : rs->why);
+			if (mf && mf->valid) {
+				sb_printf(b, ",\"mysql\":{\"read_only\":%d,\"server_id\":%lld,"
+					  "\"io_running\":%s,\"sql_running\":%s,\"seconds_behind\":%lld,"
+					  "\"last_sql_errno\":%u,\"semi_sync_master_status\":%d,"
+					  "\"gtid_current_pos\":",
+					  mf->read_only, mf->server_id, mf->io_running ? "true" : "false",
+					  mf->sql_running ? "true" : "false", mf->seconds_behind,
+					  mf->last_sql_errno, mf->semi_sync_master_status);
+				sb_json_str(b, mf->gtid_current_pos);
+				sb_printf(b, ",\"last_sql_error\":");
+				sb_json_str(b, mf->last_sql_error);
+				sb_printf(b, "}");
+			}
+			for (size_t k = 0; k < rs->n_checks; k++) {
+				const struct check_stats *st = check_get_stats(rs->checks[k]);
+
+				sb_printf(b, "%s{\"check\":", k ? "," : ",\"checks\":[");
+				sb_json_str(b, check_name(rs->checks[k]));
+				sb_printf(b, ",\"up\":%s,\"probes\":%llu,\"failures\":%llu,"
+					  "\"last_probe_us\":%llu,\"last_error\":",
+					  check_is_up(rs->checks[k]) ? "true" : "false",
+					  (unsigned long long)st->probes, (unsigned long long)st->failures,
+					  (unsigned long long)st->last_probe_us);
+				sb_json_str(b, check_last_error(rs->checks[k]));
+				sb_printf(b, "}%s", k + 1 == rs->n_checks ? "]" : "");
+			}
+			sb_printf(b, "}");
+		}
+		sb_printf(b, "],\"writer_events\":[");
+		unsigned n = vs->nhist < WRITER_HISTORY ? vs->nhist : WRITER_HISTORY;
+		for (unsigned k = 0; k < n; k++) {
+			const struct writer_event *e = &vs->hist[(vs->nhist - 1 - k) % WRITER_HISTORY];
+
+			sb_printf(b, "%s{\"wall_ms\":%lld,\"event\":\"%s\",\"addr\":\"%s\",\"took_us\":%u,"
+				  "\"reason\":",
+				  k ? "," : "", (long long)e->wall_ms, e->what, e->addr, e->took_us);
+			sb_json_str(b, e->reason);
+			sb_printf(b, "}");
+		}
+		sb_printf(b, "],\"preflight\":[");
+		for (size_t k = 0; k < nf; k++) {
+			sb_printf(b, "%s{\"level\":\"%s\",\"text\":", k ? "," : "", pf_level_str(f[k].level));
+			sb_json_str(b, f[k].text);
+			sb_printf(b, "}");
+		}
+		sb_printf(b, "]}");
+	}
+	sb_printf(b, "]");
+}
+
+void service_status_text(struct xvipd *d, struct sbuf *b)
+{
+	(void)d;
+	for (size_t i = 0; i < S.n_vs; i++) {
+		struct vs_rt *vs = &S.vs[i];
+		struct pf_finding f[32];
+		bool semi = false;
+		size_t nf = vs_preflight(vs, f, 32, &semi);
+
+		sb_printf(b, "virtual_server %s: lb_algo %s, %s", vs->name,
+			  vs->is_fo ? "fo" : vs->cfg->lb_algo == CONFIG_LB_RR ? "rr" : "wrr",
+			  vs->owner ? "steering (VIP owner)" : "not steering (VIP elsewhere)");
+		if (vs->is_fo)
+			sb_printf(b, ", writer %s, %s replication", writer_name(vs) ? writer_name(vs) : "NONE",
+				  semi ? "semi-synchronous" : "asynchronous");
+		sb_printf(b, "\n");
+		if (vs->refused[0])
+			sb_printf(b, "  NOT PROMOTED: %s\n", vs->refused);
+		for (size_t r = 0; r < vs->n_rs; r++) {
+			struct rs_rt *rs = &vs->rs[r];
+			const struct mysql_facts *mf = rs->mysql ? check_mysql_facts(rs->mysql) : NULL;
+
+			sb_printf(b, "  real_server %s%s weight %u: %s%s%s", rs_name(rs),
+				  rs->local ? " (this host)" : "", rs->cfg->weight, rs->up ? "UP" : "DOWN",
+				  rs->up ? "" : " - ", rs->up ? "" : rs->why);
+			if (mf && mf->valid)
+				sb_printf(b, " [read_only=%s, replica IO %s SQL %s, lag %lld s%s%s]",
+					  mf->read_only == 1 ? "ON" : mf->read_only == 0 ? "OFF" : "?",
+					  mf->io_running ? "yes" : "no", mf->sql_running ? "yes" : "no",
+					  mf->seconds_behind, mf->last_sql_errno ? ", SQL error: " : "",
+					  mf->last_sql_errno ? mf->last_sql_error : "");
+			sb_printf(b, "\n");
+		}
+		unsigned n = vs->nhist < WRITER_HISTORY ? vs->nhist : WRITER_HISTORY;
+		for (unsigned k = 0; k < n; k++) {
+			const struct writer_event *e = &vs->hist[(vs->nhist - 1 - k) % WRITER_HISTORY];
+
+			sb_printf(b, "  writer event: %s %s (%s)", e->what, e->addr, e->reason);
+			if (e->took_us)
+				sb_printf(b, " in %u us", e->took_us);
+			sb_printf(b, "\n");
+		}
+		for (size_t k = 0; k < nf; k++)
+			if (f[k].level != PF_OK)
+				sb_printf(b, "  preflight %s: %s\n", pf_level_str(f[k].level), f[k].text);
+	}
+}

@@ -1,0 +1,35 @@
+/* Virtual servers: real-server health from the checks (check.c), the DR maps,
+ * and, for `lb_algo fo` services, the single writer of a MySQL pair:
+ * sticky (no automatic fail-back), fenced (read_only on every other node when
+ * manage_read_only), and promoted only when it has applied what it received.
+ * Only the owner of the VIP (MASTER of the instance carrying it) steers and
+ * decides; the other node keeps probing so it is ready to take over. */
+#ifndef XVIP_SERVICE_H
+#define XVIP_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sbuf;
+struct xvipd;
+struct vrrp_rt;
+
+int service_setup(struct xvipd *d, char *err, size_t errlen);
+void service_teardown(struct xvipd *d);
+/* The instance gained (true) or lost the VIP: take over or drop the
+ * services it carries. */
+void service_owner_changed(struct xvipd *d, struct vrrp_rt *in, bool owner);
+/* true when a service of this instance has nothing to serve with: its
+ * local real server is down and no other is up (the instance goes FAULT,
+ * as the seed's `notify_down` + `pkill keepalived` meant). */
+bool service_instance_fault(struct xvipd *d, const struct vrrp_rt *in);
+
+/* Control socket commands; reply is a malloc'd text. */
+char *service_promote(struct xvipd *d, const char *target);
+char *service_check_mysql(struct xvipd *d);
+/* JSON array / text block describing every virtual server. */
+void service_status_json(struct xvipd *d, struct sbuf *b);
+void service_status_text(struct xvipd *d, struct sbuf *b);
+
+#endif
