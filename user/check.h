@@ -187,6 +187,10 @@ int mysql_set_read_only(struct check *c, bool ro, uint32_t timeout_ms, check_mys
  * non-blocking. rc 0: applied (or not a replica / nothing received), 1:
  * not applied within timeout_ms (0 is not allowed here: -EINVAL). */
 int mysql_wait_applied(struct check *c, uint32_t timeout_ms, check_mysql_done_cb done, void *arg);
+/* One administrative statement (e.g. SET GLOBAL rpl_semi_sync_master_enabled
+ * = OFF) on the admin connection, with the same rules. */
+int mysql_admin_sql(struct check *c, const char *sql, uint32_t timeout_ms, check_mysql_done_cb done,
+		    void *arg);
 
 
 /* ---- internals shared by check*.c (not for the daemon) ---- */

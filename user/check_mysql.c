@@ -66,7 +66,7 @@ struct mconn {
 	void (*on_idle_eof)(struct mconn *mc, uint32_t events);
 };
 
-enum admin_kind { ADMIN_NONE, ADMIN_SET_RO, ADMIN_WAIT_APPLIED };
+enum admin_kind { ADMIN_NONE, ADMIN_SET_RO, ADMIN_WAIT_APPLIED, ADMIN_SQL };
 
 struct mysql_state {
 	struct mconn probe, admin;
@@ -75,6 +75,7 @@ struct mysql_state {
 
 	enum admin_kind admin_kind;
 	bool admin_ro;
+	char admin_sql[256]; /* ADMIN_SQL: the statement */
 	bool super_ro_exists;
 	uint32_t admin_timeout_ms;
 	uint64_t admin_start_timer;
@@ -1057,11 +1058,25 @@ static void on_wait_slave_status(struct mconn *mc, MYSQL_RES *res, unsigned err,
 	free(sql);
 }
 
+static void on_admin_sql(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+
+	mysql_free_result(res);
+	if (err) {
+		admin_fail(c, ms_of(c)->admin_sql, msg);
+		return;
+	}
+	admin_end(c, 0, "%s: done", ms_of(c)->admin_sql);
+}
+
 static void admin_run(struct mconn *mc)
 {
 	struct mysql_state *s = ms_of(mc->c);
 
-	if (s->admin_kind == ADMIN_SET_RO)
+	if (s->admin_kind == ADMIN_SQL)
+		mc_query(mc, s->admin_sql, on_admin_sql);
+	else if (s->admin_kind == ADMIN_SET_RO)
 		mc_query(mc, "SHOW GLOBAL VARIABLES LIKE 'super_read_only'", on_ro_probe_var);
 	else
 		mc_query(mc, SLAVE_SQL, on_wait_slave_status);
@@ -1091,7 +1106,8 @@ static void on_admin_start(struct loop *l, uint64_t id, void *arg)
 	if (s->admin_kind == ADMIN_WAIT_APPLIED)
 		deadline += c->cfg.mysql.connect_timeout_ms + c->cfg.mysql.read_timeout_ms;
 	mc_set_deadline(mc, deadline,
-			s->admin_kind == ADMIN_SET_RO ? "set read_only" : "wait applied");
+			s->admin_kind == ADMIN_SET_RO ? "set read_only"
+			: s->admin_kind == ADMIN_SQL ? s->admin_sql : "wait applied");
 	if (mc->connected)
 		admin_run(mc);
 	else
@@ -1133,6 +1149,21 @@ int mysql_set_read_only(struct check *c, bool ro, uint32_t timeout_ms, check_mys
 	rc = admin_begin(c, ADMIN_SET_RO, timeout_ms, done, arg);
 	if (rc == 0)
 		ms_of(c)->admin_ro = ro;
+	return rc;
+}
+
+int mysql_admin_sql(struct check *c, const char *sql, uint32_t timeout_ms, check_mysql_done_cb done,
+		    void *arg)
+{
+	int rc;
+
+	if (!sql || strlen(sql) >= sizeof(((struct mysql_state *)0)->admin_sql))
+		return -EINVAL;
+	if (c && c->type == CONFIG_CHECK_MYSQL && !timeout_ms)
+		timeout_ms = c->cfg.mysql.connect_timeout_ms + c->cfg.mysql.read_timeout_ms;
+	rc = admin_begin(c, ADMIN_SQL, timeout_ms, done, arg);
+	if (rc == 0)
+		snprintf(ms_of(c)->admin_sql, sizeof(ms_of(c)->admin_sql), "%s", sql);
 	return rc;
 }
 

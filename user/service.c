@@ -3,6 +3,9 @@
  * A promotion is a small chain of non-blocking steps on the loop:
  *   fence    every other reachable node gets read_only=ON (manage_read_only)
  *   apply    the candidate applies what it received (MASTER_GTID_WAIT)
+ *   semisync with no standby up, the candidate's semi-sync master side is
+ *            switched off (nobody could acknowledge: every commit would
+ *            hang for rpl_semi_sync_master_timeout); on again when one is
  *   open     the candidate gets read_only=OFF
  *   steer    the DR maps send every flow to it (new generation)
  * A step that fails stops the chain: nobody is promoted and the operator is
@@ -28,7 +31,7 @@
 #define MAX_CHECKS 4
 #define WRITER_HISTORY 8
 
-enum promo_phase { PROMO_IDLE, PROMO_FENCE, PROMO_APPLY, PROMO_OPEN };
+enum promo_phase { PROMO_IDLE, PROMO_FENCE, PROMO_APPLY, PROMO_SEMISYNC, PROMO_OPEN };
 
 struct rs_rt {
 	struct vs_rt *vs;
@@ -75,6 +78,7 @@ struct vs_rt {
 	uint64_t retry_timer;
 	char refused[256];     /* why the last promotion did not happen */
 	bool semisync;
+	bool semisync_off;     /* we switched the writer's semi-sync off */
 	bool preflight_logged;
 
 	struct writer_event hist[WRITER_HISTORY];
@@ -323,8 +327,50 @@ static void applied_done(void *arg, int rc, const char *err)
 			   err && *err ? err : "still behind");
 		return;
 	}
+	vs->phase = PROMO_SEMISYNC;
+	promote_step(vs);
+}
+
+static void semisync_done(void *arg, int rc, const char *err)
+{
+	struct vs_rt *vs = arg;
+
+	if (vs->phase != PROMO_SEMISYNC)
+		return;
+	if (rc != 0) {
+		/* not fatal: commits wait for rpl_semi_sync_master_timeout, then
+		 * the server goes asynchronous by itself */
+		xlog(LOG_WARNING, "[%s] cannot switch semi-sync off on %s: %s", vs->name,
+		     rs_name(&vs->rs[vs->candidate]), err);
+	} else {
+		vs->semisync_off = true;
+		xlog(LOG_WARNING, "[%s] %s: no standby is up, semi-sync master side switched off: "
+		     "writes are asynchronous until a standby returns", vs->name,
+		     rs_name(&vs->rs[vs->candidate]));
+	}
 	vs->phase = PROMO_OPEN;
 	promote_step(vs);
+}
+
+static bool standby_up(const struct vs_rt *vs, int writer)
+{
+	for (size_t i = 0; i < vs->n_rs; i++)
+		if ((int)i != writer && vs->rs[i].up)
+			return true;
+	return false;
+}
+
+static void semisync_on_done(void *arg, int rc, const char *err)
+{
+	struct vs_rt *vs = arg;
+
+	if (rc == 0 && vs->writer >= 0) {
+		vs->semisync_off = false;
+		xlog(LOG_NOTICE, "[%s] a standby is back: semi-sync switched on again on %s", vs->name,
+		     rs_name(&vs->rs[vs->writer]));
+	} else if (rc != 0) {
+		xlog(LOG_WARNING, "[%s] cannot switch semi-sync on again: %s", vs->name, err);
+	}
 }
 
 static void promoted(struct vs_rt *vs)
@@ -337,6 +383,13 @@ static void promoted(struct vs_rt *vs)
 	vs->phase = PROMO_IDLE;
 	vs->refused[0] = 0;
 	program(vs);
+	/* Re-assert read_only=ON on every standby (facts can be one probe
+	 * old), which also opens the admin connection the next promotion of
+	 * that standby will use: a failover then costs no connect. */
+	if (vs->cfg->manage_read_only)
+		for (size_t i = 0; i < vs->n_rs; i++)
+			if ((int)i != vs->writer && vs->rs[i].up)
+				fence(&vs->rs[i], false);
 	snprintf(why, sizeof(why), "%s replication, applied all it received",
 		 vs->semisync ? "semi-synchronous" : "asynchronous");
 	xlog(LOG_NOTICE, "[%s] writer is now %s (%s; %u us after the decision)", vs->name,
@@ -400,7 +453,20 @@ static void promote_step(struct vs_rt *vs)
 					   strerror(-rc));
 			return;
 		}
+		vs->phase = PROMO_SEMISYNC;
+		/* fall through */
+	case PROMO_SEMISYNC: {
+		const struct mysql_facts *f = c->mysql ? check_mysql_facts(c->mysql) : NULL;
+
+		if (f && f->valid && f->semi_sync_master_enabled == 1 &&
+		    !standby_up(vs, vs->candidate)) {
+			rc = mysql_admin_sql(c->mysql, "SET GLOBAL rpl_semi_sync_master_enabled = OFF", 0,
+					     semisync_done, vs);
+			if (rc == 0)
+				return;
+		}
 		vs->phase = PROMO_OPEN;
+	}
 		/* fall through */
 	case PROMO_OPEN:
 		if (manage && c->mysql) {
@@ -601,6 +667,11 @@ static void rs_probed(void *arg, struct check *c)
 	}
 	if (vs->is_fo && vs->writer < 0 && vs->phase == PROMO_IDLE)
 		writer_update(vs);
+	/* a standby replicating again: the writer can wait for its acks */
+	if (vs->semisync_off && vs->writer >= 0 && idx != vs->writer && r->up && f->io_running &&
+	    vs->phase == PROMO_IDLE)
+		mysql_admin_sql(vs->rs[vs->writer].mysql, "SET GLOBAL rpl_semi_sync_master_enabled = ON",
+				0, semisync_on_done, vs);
 }
 
 /* ---- life cycle -------------------------------------------------------- */
@@ -889,9 +960,11 @@ void service_status_json(struct xvipd *d, struct sbuf *b)
 		else
 			sb_printf(b, "null");
 		sb_printf(b, ",\"replication\":\"%s\",\"promotion\":\"%s\",\"refused\":",
-			  semi ? "semi-synchronous" : "asynchronous",
+			  vs->semisync_off ? "asynchronous (no standby)"
+			  : semi ? "semi-synchronous" : "asynchronous",
 			  vs->phase == PROMO_IDLE ? "idle" : vs->phase == PROMO_FENCE ? "fencing"
-			  : vs->phase == PROMO_APPLY ? "waiting for apply" : "opening");
+			  : vs->phase == PROMO_APPLY ? "waiting for apply"
+			  : vs->phase == PROMO_SEMISYNC ? "semi-sync" : "opening");
 		sb_json_str(b, vs->refused);
 		sb_printf(b, ",\"real_servers\":[");
 		for (size_t r = 0; r < vs->n_rs; r++) {
@@ -966,7 +1039,8 @@ void service_status_text(struct xvipd *d, struct sbuf *b)
 			  vs->owner ? "steering (VIP owner)" : "not steering (VIP elsewhere)");
 		if (vs->is_fo)
 			sb_printf(b, ", writer %s, %s replication", writer_name(vs) ? writer_name(vs) : "NONE",
-				  semi ? "semi-synchronous" : "asynchronous");
+				  vs->semisync_off ? "asynchronous (no standby up)"
+				  : semi ? "semi-synchronous" : "asynchronous");
 		sb_printf(b, "\n");
 		if (vs->refused[0])
 			sb_printf(b, "  NOT PROMOTED: %s\n", vs->refused);

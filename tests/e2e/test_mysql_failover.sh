@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# Single-writer failover of a MariaDB dual-master pair behind one VIP, with
+# xvipd on both nodes (fo service, MYSQL_CHECK, manage_read_only):
+# - xvipd opens exactly one writer; writes go through the VIP;
+# - kill -9 of the writer's mariadbd (semi-sync): the VIP owner steers the
+#   VIP to the peer (no ARP change); every acknowledged row is on the
+#   survivor; at no sampled moment are both nodes writable;
+# - the dead node comes back read-only and stays a standby (no fail-back);
+# - xvipctl promote moves the writer back safely;
+# - SIGSTOP of the writer's mariadbd (a hang) is detected by the probe
+#   deadlines and the writer moves; the frozen node is fenced when it wakes.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mysql_lib.sh"
+e2e_init myf "$1"
+need mariadbd mariadb arping || summary
+
+lab_bridge
+lab_host client 10.84.0.10/24
+lab_host db1 10.84.0.1/24
+lab_host db2 10.84.0.2/24
+VIP=10.84.0.100
+N1=10.84.0.1
+N2=10.84.0.2
+
+check_here "mariadbd starts on db1" db_start db1 1 1
+check_here "mariadbd starts on db2" db_start db2 2 2
+check_here "dual-master semi-sync replication" db_dual_master db1 $N1 db2 $N2 semisync
+
+printf '#!/bin/sh\necho "$*" >> %s/writer.log\n' "$WORK" >"$WORK/notify_writer.sh"
+chmod +x "$WORK/notify_writer.sh"
+# conf NODE PRIORITY
+conf() {
+	cat >"$WORK/$1.conf" <<EOF
+global_defs {
+    router_id $1
+    vrrp_version 3
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 61
+    priority $2
+    advert_int 0.1
+    nopreempt
+    virtual_ipaddress {
+        $VIP
+    }
+}
+virtual_server $VIP 3306 {
+    lb_algo fo
+    lb_kind DR
+    protocol TCP
+    manage_read_only on
+    promote_timeout 2
+    notify_writer "$WORK/notify_writer.sh $1"
+    real_server $N1 3306 {
+        weight 3
+        MYSQL_CHECK {
+            user xvip
+            password xvipmon
+            connect_timeout 100ms
+            read_timeout 100ms
+            interval 100ms
+            rise 2
+            fall 3
+        }
+    }
+    real_server $N2 3306 {
+        weight 2
+        MYSQL_CHECK {
+            user xvip
+            password xvipmon
+            connect_timeout 100ms
+            read_timeout 100ms
+            interval 100ms
+            rise 2
+            fall 3
+        }
+    }
+}
+EOF
+}
+conf db1 100
+conf db2 90
+bg_start db1 "$WORK/xvipd-db1.log" "$BUILD/xvipd" -n -l -f "$WORK/db1.conf" --pin-root "$(pin_of db1)"
+check "db1 becomes VRRP master" wait_until 8 sh -c "'$BUILD/xvipctl' --pin-root '$(pin_of db1)' status --json | grep -q '\"state\":\"MASTER\"'"
+bg_start db2 "$WORK/xvipd-db2.log" "$BUILD/xvipd" -n -l -f "$WORK/db2.conf" --pin-root "$(pin_of db2)"
+OWNER="$BUILD/xvipctl --pin-root $(pin_of db1)"
+writer() { $OWNER status --json 2>/dev/null | json_get writer; }
+writer_is() { [ "$(writer)" = "$1:3306" ]; }
+ro() { db_var "$1" read_only 2>/dev/null; }
+
+note "one writer, chosen by xvipd"
+check "xvipd makes db1 (weight 3) the writer" wait_until 8 writer_is $N1
+check_eq "db1 read_only=OFF" 0 "$(ro db1)"
+check_eq "db2 read_only=ON" 1 "$(ro db2)"
+out=$(db_sql_tcp client $VIP "INSERT INTO app.t (v, node) VALUES ('first', @@report_host); SELECT node FROM app.t WHERE v='first'")
+check_eq "a write through the VIP lands on db1" db1 "$out"
+check "preflight: semi-synchronous replication reported" sh -c "$OWNER check-mysql | grep -q 'semi-synchronous'"
+check "status shows the writer and replication mode" sh -c "$OWNER status | grep -q 'writer $N1:3306, semi-synchronous'"
+
+note "kill -9 of the writer's mariadbd under write load"
+# read_only sampler: both nodes writable at the same moment would be split brain
+touch "$WORK/sampling"
+(
+	while [ -e "$WORK/sampling" ]; do
+		a=$(ro db1) b=$(ro db2)
+		echo "$a $b" >>"$WORK/ro.samples"
+		sleep 0.01
+	done
+) &
+SAMPLER=$!
+check_here "writer load starts" db_writer_load client $VIP 8 "$WORK/acked.semi"
+sleep 2
+ns client "$BUILD/xvip-probe" outage $VIP 3306 3000 1 5 >"$WORK/outage.txt" &
+PROBE=$!
+sleep 1
+check_here "kill -9 db1's mariadbd" db_kill db1
+check "the VIP owner moves the writer to db2" wait_until 5 writer_is $N2
+check_eq "db2 read_only=OFF" 0 "$(ro db2)"
+wait $PROBE
+note "client-visible outage (connect every 1 ms, 5 ms timeout): $(cat "$WORK/outage.txt")"
+wait "$DB_LOAD_PID"
+acked=$(wc -l <"$WORK/acked.semi")
+check "the load had acknowledged inserts before and after ($acked)" test "$acked" -gt 20
+check "every acknowledged row is on the survivor (semi-sync)" db_missing_acked db2 "$WORK/acked.semi"
+dups=$(db_sql db2 "SELECT COUNT(*) - COUNT(DISTINCT v) FROM app.t")
+check_eq "no duplicate rows" 0 "$dups"
+after=$(db_sql db2 "SELECT COUNT(*) FROM app.t WHERE node='db2'")
+note "the load's inserts taken by db2 after the switch: $after; not acknowledged: $(wc -l <"$WORK/acked.semi.fail" 2>/dev/null || echo 0)"
+sort "$WORK/acked.semi.err" 2>/dev/null | uniq -c | sort -rn | head -3 | sed 's/^/#   load error: /'
+tail -3 "$WORK/acked.semi.log" 2>/dev/null | sed 's/^/#   load log: /'
+check "the load's writes resumed on db2 (semi-sync off: no standby to wait for)" test "$after" -gt 0
+check "status says writes are asynchronous while no standby is up" sh -c "$OWNER status | grep -q 'asynchronous (no standby up)'"
+out=$(db_sql_tcp client $VIP "INSERT INTO app.t (v, node) VALUES ('after', @@report_host); SELECT node FROM app.t WHERE v='after'")
+check_eq "a write through the VIP now lands on db2" db2 "$out"
+check "the VIP did not move (db1 still VRRP master: the DR entry changed, not ARP)" sh -c "$OWNER status --json | grep -q '\"state\":\"MASTER\"'"
+took=$($OWNER status --json | sed -n 's/.*"event":"promoted","addr":"10.84.0.2","took_us":\([0-9]*\).*/\1/p' | head -1)
+note "writer switch: decision to promoted in ${took:-?} us"
+check "notify_writer told about the loss and the promotion" sh -c "grep -q 'db1 WRITER $VIP:3306 lost $N1' '$WORK/writer.log' && grep -q 'db1 WRITER $VIP:3306 promoted $N2' '$WORK/writer.log'"
+
+note "the dead node returns: read-only standby, no fail-back"
+check_here "mariadbd restarts on db1" db_start db1 1 1
+check "db1 is UP again in xvipd's eyes" wait_until 10 sh -c "$OWNER status | grep -q 'real_server $N1:3306 (this host) weight 3: UP'"
+check_eq "db1 came back read_only=ON" 1 "$(ro db1)"
+check "with db1 replicating again, semi-sync is back on the writer" wait_until 10 sh -c "$OWNER status | grep -q 'writer $N2:3306, semi-synchronous'"
+sleep 1
+check "the writer stays db2" writer_is $N2
+
+note "operator hand-back: xvipctl promote"
+check "db1 catches up" db_wait_synced 20 db1 db2
+check "xvipctl promote $N1 succeeds" $OWNER promote $N1
+check "writer is db1" writer_is $N1
+check_eq "db1 read_only=OFF" 0 "$(ro db1)"
+check_eq "db2 read_only=ON (fenced before db1 opened)" 1 "$(ro db2)"
+
+rm -f "$WORK/sampling"
+wait $SAMPLER
+both=$(grep -c '^0 0$' "$WORK/ro.samples" || true)
+n=$(wc -l <"$WORK/ro.samples")
+check_eq "read_only sampled $n times: never both nodes writable" 0 "$both"
+
+note "SIGSTOP of the writer's mariadbd (a hang)"
+t0=$(date +%s%N)
+check_here "SIGSTOP db1's mariadbd" db_pause db1
+check "the writer moves to db2" wait_until 5 writer_is $N2
+t1=$(date +%s%N)
+note "hang detected and writer moved in $(((t1 - t0) / 1000000)) ms (deadline: fall 3 x (interval 100 + read_timeout 100 ms) + promotion)"
+check_eq "db2 read_only=OFF" 0 "$(ro db2)"
+check_here "SIGCONT db1's mariadbd" db_resume db1
+ro_is() { [ "$(ro "$1")" = "$2" ]; }
+check "the woken node is fenced: db1 read_only=ON" wait_until 5 ro_is db1 1
+check "the writer stays db2" writer_is $N2
+
+if [ "$E2E_FAILED" -gt 0 ]; then
+	note "writer load errors:"
+	sort "$WORK/acked.semi.err" 2>/dev/null | uniq -c | sort -rn | head -5 | sed 's/^/#   /'
+	note "rows per node on db2: $(db_sql db2 "SELECT node, COUNT(*) FROM app.t GROUP BY node" | tr '\n\t' '; ')"
+	for n in db1 db2; do
+		note "xvipd on $n:"
+		grep -v debug "$WORK/xvipd-$n.log" | tail -30 | sed 's/^/#   /'
+	done
+fi
+note "status on the VIP owner:"
+$OWNER status | sed 's/^/#   /'
+summary
