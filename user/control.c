@@ -39,6 +39,15 @@ static const char *ip(uint32_t be, char buf[INET_ADDRSTRLEN])
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
+/* The VIP's entry in the data plane and the ms its lease has left. */
+static long long vip_lease(struct xvipd *d, uint32_t addr, uint64_t ns, struct vip_entry *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (dp_vip_get(&d->dp.maps, addr, v) == 0 && v->lease_expires_ns > ns)
+		return (long long)((v->lease_expires_ns - ns) / 1000000);
+	return 0;
+}
+
 char *status_json(struct xvipd *d)
 {
 	struct sbuf b = { 0 };
@@ -76,12 +85,10 @@ char *status_json(struct xvipd *d)
 			sb_printf(&b, "\"master\":null,\"master_priority\":null,");
 		sb_printf(&b, "\"vips\":[");
 		for (size_t k = 0; k < c->n_vips; k++) {
-			struct vip_entry v = { 0 };
+			struct vip_entry v;
 			uint32_t addr = c->vips[k].addr.s_addr;
-			long long left = 0;
+			long long left = vip_lease(d, addr, ns, &v);
 
-			if (dp_vip_get(&d->dp.maps, addr, &v) == 0 && v.lease_expires_ns > ns)
-				left = (long long)((v.lease_expires_ns - ns) / 1000000);
 			sb_printf(&b, "%s{\"vip\":\"%s\",\"owner\":%s,\"lease_left_ms\":%lld}",
 				  k ? "," : "", ip(addr, a), v.owner ? "true" : "false", left);
 		}
@@ -148,12 +155,10 @@ char *status_text(struct xvipd *d)
 		else
 			sb_printf(&b, "  master: none heard\n");
 		for (size_t k = 0; k < c->n_vips; k++) {
-			struct vip_entry v = { 0 };
+			struct vip_entry v;
 			uint32_t addr = c->vips[k].addr.s_addr;
-			long long left = 0;
+			long long left = vip_lease(d, addr, ns, &v);
 
-			if (dp_vip_get(&d->dp.maps, addr, &v) == 0 && v.lease_expires_ns > ns)
-				left = (long long)((v.lease_expires_ns - ns) / 1000000);
 			sb_printf(&b, "  VIP %s: %s, lease left %lld ms\n", ip(addr, a),
 				  v.owner ? "owned" : "not owned", left);
 		}
