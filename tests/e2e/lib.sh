@@ -256,7 +256,40 @@ need() {
 	return $rc
 }
 
+# A sanitizer report in any log of this run (xvipd is built with ASan and
+# UBSan for the tests) is a failure of its own, with the report shown.
+sanitizer_check() {
+	local f
+	for f in "$WORK"/*.log; do
+		[ -f "$f" ] || continue
+		if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$f"; then
+			E2E_FAILED=$((E2E_FAILED + 1))
+			echo "FAIL - sanitizer report in $(basename "$f")"
+			grep -E -A12 "ERROR: (Address|Leak)Sanitizer|runtime error:" "$f" | head -40 | sed 's/^/#   /'
+		fi
+	done
+}
+
+# Stop what the test started, gently (SIGTERM, as systemd does): xvipd then
+# exits through its normal path, where LeakSanitizer reports.
+stop_all_gently() {
+	local pid i
+	for pid in "${E2E_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for ((i = 0; i < 100; i++)); do
+		local alive=0
+		for pid in "${E2E_PIDS[@]}"; do
+			kill -0 "$pid" 2>/dev/null && alive=1
+		done
+		[ "$alive" = 0 ] && break
+		sleep 0.05
+	done
+}
+
 summary() {
+	stop_all_gently
+	sanitizer_check
 	echo "$E2E_PASSED passed, $E2E_FAILED failed"
 	[ "$E2E_FAILED" -eq 0 ] && exit 0
 	exit 1

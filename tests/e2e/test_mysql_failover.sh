@@ -100,13 +100,17 @@ check "preflight: semi-synchronous replication reported" sh -c "$OWNER check-mys
 check "status shows the writer and replication mode" sh -c "$OWNER status | grep -q 'writer $N1:3306, semi-synchronous'"
 
 note "kill -9 of the writer's mariadbd under write load"
-# read_only sampler: both nodes writable at the same moment would be split brain
+# read_only sampler: both nodes writable at the same moment would be split
+# brain. Reads are not instantaneous (one client each), so a sample brackets:
+# A writable, then B writable, then A still writable means both were
+# writable at the moment B was read. The order alternates.
 touch "$WORK/sampling"
 (
 	while [ -e "$WORK/sampling" ]; do
-		a=$(ro db1) b=$(ro db2)
-		echo "$a $b" >>"$WORK/ro.samples"
-		sleep 0.01
+		a1=$(ro db1) b=$(ro db2) a2=$(ro db1)
+		echo "$a1 $b $a2" >>"$WORK/ro.samples"
+		b1=$(ro db2) a=$(ro db1) b2=$(ro db2)
+		echo "$b1 $a $b2" >>"$WORK/ro.samples"
 	done
 ) &
 SAMPLER=$!
@@ -156,7 +160,7 @@ check_eq "db2 read_only=ON (fenced before db1 opened)" 1 "$(ro db2)"
 
 rm -f "$WORK/sampling"
 wait $SAMPLER
-both=$(grep -c '^0 0$' "$WORK/ro.samples" || true)
+both=$(grep -c '^0 0 0$' "$WORK/ro.samples" || true)
 n=$(wc -l <"$WORK/ro.samples")
 check_eq "read_only sampled $n times: never both nodes writable" 0 "$both"
 

@@ -12,8 +12,11 @@ lab_host node2 10.83.0.2/24
 VIP=10.83.0.100
 # the check's verdict is a file the test flips: ok, fail or hang
 echo ok >"$WORK/verdict"
-printf '#!/bin/sh\ncase $(cat "%s/verdict") in\nok) exit 0 ;;\nhang) exec sleep 30 ;;\n*) exit 1 ;;\nesac\n' \
-	"$WORK" >"$WORK/check.sh"
+# the hung check sleeps a duration unique to this run, so pgrep (which sees
+# every process on the machine, namespaces or not) counts only ours
+HANG="sleep 30.$$"
+printf '#!/bin/sh\ncase $(cat "%s/verdict") in\nok) exit 0 ;;\nhang) exec %s ;;\n*) exit 1 ;;\nesac\n' \
+	"$WORK" "$HANG" >"$WORK/check.sh"
 chmod +x "$WORK/check.sh"
 
 # conf NODE PRIORITY WEIGHT [no-track]
@@ -77,7 +80,7 @@ note "the check hangs: killed at its 0.5 s timeout, counted as failed"
 echo hang >"$WORK/verdict"
 check "node1's priority drops to 80" wait_until 5 prio_is node1 80
 check "the timeout was logged" grep -q "chk_mysql timed out" "$WORK/node1.log"
-n=$(ns node1 pgrep -c -f "sleep 30" || true)
+n=$(pgrep -c -f "$HANG" || true)
 check "hung checks are killed: at most the one running now is alive ($n)" test "${n:-0}" -le 1
 echo ok >"$WORK/verdict"
 check "and recovers" wait_until 5 prio_is node1 100
