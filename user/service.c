@@ -75,6 +75,7 @@ struct vs_rt {
 	unsigned pending;      /* fence operations in flight */
 	uint64_t promo_gen;    /* stale callbacks compare this */
 	uint64_t promo_start_us;
+	uint64_t step_us[5];   /* when each phase ended (PROMO_* index) */
 	uint64_t retry_timer;
 	char refused[256];     /* why the last promotion did not happen */
 	bool semisync;
@@ -158,11 +159,28 @@ static int64_t wall_ms(void)
 	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+struct deferred_notify {
+	struct vs_rt *vs;
+	struct writer_event e;
+};
+
+static void notify_fire(struct loop *l, uint64_t id, void *arg)
+{
+	struct deferred_notify *n = arg;
+	const char *args[] = { "WRITER", n->vs->name, n->e.what, n->e.addr, n->e.reason, NULL };
+	char err[256];
+
+	(void)id;
+	if (S.vs && n->vs->cfg->notify_writer &&
+	    script_notify(l, n->vs->cfg->notify_writer->text, args, err, sizeof(err)) < 0)
+		xlog(LOG_ERR, "[%s] notify_writer: %s", n->vs->name, err);
+	free(n);
+}
+
 static void writer_event(struct vs_rt *vs, const char *what, const struct rs_rt *r,
 			 const char *reason, uint64_t since_us)
 {
 	struct writer_event *e = &vs->hist[vs->nhist++ % WRITER_HISTORY];
-	char err[256];
 
 	memset(e, 0, sizeof(*e));
 	e->wall_ms = wall_ms();
@@ -174,10 +192,18 @@ static void writer_event(struct vs_rt *vs, const char *what, const struct rs_rt 
 	snprintf(e->reason, sizeof(e->reason), "%s", reason);
 	e->took_us = since_us ? (uint32_t)(now_us() - since_us) : 0;
 	if (vs->cfg->notify_writer) {
-		const char *args[] = { "WRITER", vs->name, e->what, e->addr, e->reason, NULL };
+		struct deferred_notify *n = calloc(1, sizeof(*n));
 
-		if (script_notify(vs->d->loop, vs->cfg->notify_writer->text, args, err, sizeof(err)) < 0)
-			xlog(LOG_ERR, "[%s] notify_writer: %s", vs->name, err);
+		/* Never between a decision and its action: a fork costs
+		 * milliseconds on a busy host. The script runs on the next turn
+		 * of the loop, once the promotion's queries are on the wire. */
+		if (!n || !loop_add_timer(vs->d->loop, now_us(), notify_fire, n)) {
+			free(n);
+			xlog(LOG_ERR, "[%s] notify_writer: out of memory", vs->name);
+			return;
+		}
+		n->vs = vs;
+		n->e = *e;
 	}
 }
 
@@ -376,7 +402,7 @@ static void semisync_on_done(void *arg, int rc, const char *err)
 static void promoted(struct vs_rt *vs)
 {
 	struct rs_rt *r = &vs->rs[vs->candidate];
-	char why[160];
+	char why[256];
 
 	vs->writer = vs->candidate;
 	vs->candidate = -1;
@@ -390,10 +416,24 @@ static void promoted(struct vs_rt *vs)
 		for (size_t i = 0; i < vs->n_rs; i++)
 			if ((int)i != vs->writer && vs->rs[i].up)
 				fence(&vs->rs[i], false);
-	snprintf(why, sizeof(why), "%s replication, applied all it received",
-		 vs->semisync ? "semi-synchronous" : "asynchronous");
+	/* where the time went: from the loss (or request) to our first step,
+	 * then fence, apply, semi-sync and open; 0 for a step skipped */
+	uint64_t t = now_us(), prev = vs->promo_start_us;
+	unsigned part[5];
+
+	vs->step_us[PROMO_OPEN] = t;
+	for (int k = 0; k < 5; k++) {
+		uint64_t end = vs->step_us[k] ? vs->step_us[k] : prev;
+
+		part[k] = end > prev ? (unsigned)(end - prev) : 0;
+		prev = end > prev ? end : prev;
+	}
+	snprintf(why, sizeof(why), "%s replication, applied all it received; detect->start %u, "
+		 "fence %u, apply %u, semi-sync %u, open %u us",
+		 vs->semisync ? "semi-synchronous" : "asynchronous", part[0], part[1], part[2],
+		 part[3], part[4]);
 	xlog(LOG_NOTICE, "[%s] writer is now %s (%s; %u us after the decision)", vs->name,
-	     rs_name(r), why, (unsigned)(now_us() - vs->promo_start_us));
+	     rs_name(r), why, (unsigned)(t - vs->promo_start_us));
 	writer_event(vs, "promoted", r, why, vs->promo_start_us);
 }
 
@@ -414,12 +454,18 @@ static void open_done(void *arg, int rc, const char *err)
 static void promote_step(struct vs_rt *vs)
 {
 	struct rs_rt *c = &vs->rs[vs->candidate];
+
+	/* the previous phase ended now (for the breakdown in the log) */
+	if (vs->phase > PROMO_FENCE && vs->phase <= PROMO_OPEN)
+		vs->step_us[vs->phase - 1] = now_us();
 	bool manage = vs->cfg->manage_read_only;
 	char why[256];
 	int rc;
 
 	switch (vs->phase) {
 	case PROMO_FENCE:
+		memset(vs->step_us, 0, sizeof(vs->step_us));
+		vs->step_us[PROMO_IDLE] = now_us(); /* the decision's handling starts */
 		vs->pending = 0;
 		if (manage)
 			for (size_t i = 0; i < vs->n_rs; i++) {
@@ -498,6 +544,7 @@ static void promote(struct vs_rt *vs, int idx, const char *why, uint64_t since_u
 static int pick_candidate(struct vs_rt *vs, int exclude, char *why, size_t len)
 {
 	int best = -1;
+	bool why_up = false;
 	char one[256] = "";
 
 	why[0] = 0;
@@ -505,8 +552,12 @@ static int pick_candidate(struct vs_rt *vs, int exclude, char *why, size_t len)
 		if ((int)i == exclude)
 			continue;
 		if (!candidate_ok(&vs->rs[i], one, sizeof(one))) {
-			if (!why[0])
+			/* why a live node is unsafe tells more than "the dead
+			 * writer is down" */
+			if (!why[0] || (vs->rs[i].up && !why_up)) {
 				snprintf(why, len, "%s", one);
+				why_up = vs->rs[i].up;
+			}
 			continue;
 		}
 		if (best < 0 || vs->rs[i].cfg->weight > vs->rs[best].cfg->weight)
@@ -614,7 +665,8 @@ static void rs_changed(void *arg, struct check *c, bool up, const char *why)
 {
 	struct rs_rt *r = arg;
 	struct vs_rt *vs = r->vs;
-	bool all_up = true, decided = true, was = r->up;
+	bool all_up = true, decided = true, was = r->up, was_decided = r->decided;
+	const struct config_command *notify = NULL;
 	char err[256];
 
 	for (size_t i = 0; i < r->n_checks; i++) {
@@ -625,24 +677,20 @@ static void rs_changed(void *arg, struct check *c, bool up, const char *why)
 		snprintf(r->why, sizeof(r->why), "%s", why && *why ? why : check_last_error(c));
 	r->decided = decided;
 	r->up = all_up;
-	if (r->up == was && r->decided)
-		goto out;
-	if (r->up) {
+	if (r->up && (!was || !was_decided)) {
 		r->ups++;
 		xlog(LOG_NOTICE, "[%s] real server %s is UP", vs->name, rs_name(r));
-		if (r->cfg->notify_up &&
-		    script_notify(vs->d->loop, r->cfg->notify_up->text, NULL, err, sizeof(err)) < 0)
-			xlog(LOG_ERR, "[%s] notify_up: %s", vs->name, err);
-	} else if (was || !r->decided || r->ups == 0) {
+		notify = r->cfg->notify_up;
+	} else if (!r->up && (was || !was_decided)) {
 		r->downs++;
 		r->down_at_us = now_us();
 		xlog(LOG_WARNING, "[%s] real server %s is DOWN: %s", vs->name, rs_name(r), r->why);
-		if (r->cfg->notify_down &&
-		    script_notify(vs->d->loop, r->cfg->notify_down->text, NULL, err, sizeof(err)) < 0)
-			xlog(LOG_ERR, "[%s] notify_down: %s", vs->name, err);
+		notify = r->cfg->notify_down;
 	}
-out:
+	/* act first (steer, promote, fault), tell the scripts after */
 	vs_update(vs);
+	if (notify && script_notify(vs->d->loop, notify->text, NULL, err, sizeof(err)) < 0)
+		xlog(LOG_ERR, "[%s] %s: %s", vs->name, r->up ? "notify_up" : "notify_down", err);
 }
 
 /* After every MySQL probe: a node that is not the writer must not be
