@@ -638,7 +638,7 @@ static int cmd_check_mysql(int argc, char **argv)
 		conf = argv[2];
 	else if ((reply = control_request(pin_root, "check-mysql", 3000)) != NULL) {
 		fputs(reply, stdout);
-		rc = strstr(reply, ": ERROR: ") != NULL;
+		rc = strstr(reply, "] ERROR: ") != NULL;
 		free(reply);
 		return rc;
 	}

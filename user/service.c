@@ -821,6 +821,24 @@ void service_teardown(struct xvipd *d)
 	S.n_vs = 0;
 }
 
+void service_rebind(struct xvipd *d)
+{
+	for (size_t i = 0; i < S.n_vs; i++) {
+		struct vs_rt *vs = &S.vs[i];
+		struct vrrp_rt *in = instance_for_vip(d, vs->key.vip);
+
+		vs->inst = in;
+		/* an instance the reload removed took its services down with it */
+		if (vs->owner && !(in && in->fsm.state == VRRP_STATE_MASTER)) {
+			vs->owner = false;
+			vs->writer = vs->candidate = -1;
+			vs->phase = PROMO_IDLE;
+			vs->promo_gen++;
+			dp_service_del(&d->dp.maps, &vs->key);
+		}
+	}
+}
+
 void service_owner_changed(struct xvipd *d, struct vrrp_rt *in, bool owner)
 {
 	for (size_t i = 0; i < S.n_vs; i++) {
@@ -933,7 +951,10 @@ static size_t vs_preflight(struct vs_rt *vs, struct pf_finding *out, size_t max,
 		if (!vs->rs[r].mysql)
 			continue;
 		nodes[n].name = rs_name(&vs->rs[r]);
-		nodes[n].f = check_mysql_facts(vs->rs[r].mysql);
+		/* a node the checks found down: its facts are stale (a dead
+		 * ex-writer would count as a second read_only=OFF node) */
+		nodes[n].f = vs->rs[r].decided && !vs->rs[r].up ? NULL
+			     : check_mysql_facts(vs->rs[r].mysql);
 		nodes[n].unreachable_why = vs->rs[r].up ? "" : vs->rs[r].why;
 		n++;
 	}

@@ -17,6 +17,9 @@ struct vrrp_rt;
 
 int service_setup(struct xvipd *d, char *err, size_t errlen);
 void service_teardown(struct xvipd *d);
+/* After a reload replaced the instances: point every service at the
+ * instance that now holds its VIP. */
+void service_rebind(struct xvipd *d);
 /* The instance gained (true) or lost the VIP: take over or drop the
  * services it carries. */
 void service_owner_changed(struct xvipd *d, struct vrrp_rt *in, bool owner);

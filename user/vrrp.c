@@ -291,7 +291,9 @@ static void cancel_garp_timers(struct xvipd *d, struct vrrp_rt *in)
 		loop_cancel_timer(d->loop, in->garp_delay_timer);
 	if (in->garp_refresh_timer)
 		loop_cancel_timer(d->loop, in->garp_refresh_timer);
-	in->garp_delay_timer = in->garp_refresh_timer = 0;
+	if (in->reannounce_timer)
+		loop_cancel_timer(d->loop, in->reannounce_timer);
+	in->garp_delay_timer = in->garp_refresh_timer = in->reannounce_timer = 0;
 }
 
 static struct transition *record(struct vrrp_rt *in, const struct fsm_result *r, uint64_t t0)
@@ -397,6 +399,35 @@ static void garp_refresh_fire(struct loop *l, uint64_t id, void *arg)
 	garp_burst(in, in->cfg->garp_master_refresh_repeat);
 	in->garp_refresh_timer = loop_add_timer(
 		l, now_us() + in->cfg->garp_master_refresh_ms * 1000ull, garp_refresh_fire, in);
+}
+
+/* Linux ignores an ARP update that comes within locktime (1 s by default)
+ * of the previous one for the same address: right after the other side's
+ * GARP, ours would be dropped and clients would keep the loser's MAC. So the
+ * winner announces now, and again once locktime has passed. */
+#define REANNOUNCE_AFTER_US 1200000ull
+
+static void reannounce_fire(struct loop *l, uint64_t id, void *arg)
+{
+	struct vrrp_rt *in = arg;
+
+	(void)l;
+	if (id != in->reannounce_timer)
+		return;
+	in->reannounce_timer = 0;
+	if (in->fsm.state == VRRP_STATE_MASTER)
+		garp_burst(in, in->cfg->garp_master_repeat);
+}
+
+static void reannounce(struct xvipd *d, struct vrrp_rt *in, uint64_t t0)
+{
+	if (t0 - in->last_reannounce_us > 1000000) {
+		in->last_reannounce_us = t0;
+		garp_burst(in, in->cfg->garp_master_repeat);
+	}
+	if (!in->reannounce_timer)
+		in->reannounce_timer = loop_add_timer(d->loop, t0 + REANNOUNCE_AFTER_US,
+						      reannounce_fire, in);
 }
 
 /* ---- timers ------------------------------------------------------------ */
@@ -512,9 +543,8 @@ static void handle_packet(struct xvipd *d, struct iface_rt *ifc, const uint8_t *
 		 * neighbour cache points at the winner again. */
 		if (before == VRRP_STATE_MASTER && in->fsm.state == VRRP_STATE_MASTER &&
 		    adv.priority && adv.priority < in->fsm.effective_priority &&
-		    t0 - in->last_reannounce_us > 1000000) {
-			in->last_reannounce_us = t0;
-			garp_burst(in, in->cfg->garp_master_repeat);
+		    !in->reannounce_timer) {
+			reannounce(d, in, t0);
 			xlog(LOG_NOTICE, "(%s) lower-priority advert from %s (%u) while master: "
 			     "re-announcing the VIPs", in->cfg->name, ipstr(iph->saddr, a), adv.priority);
 		}
@@ -706,11 +736,10 @@ void vrrp_conflict(struct xvipd *d, uint32_t vip, const uint8_t mac[6])
 			/* VRRP settles it: our advert makes the lower priority step
 			 * down; the winner re-announces. At most once a second, or two
 			 * masters would answer each other's GARPs forever. */
-			if (in->fsm.state == VRRP_STATE_MASTER &&
-			    t0 - in->last_reannounce_us > 1000000) {
-				in->last_reannounce_us = t0;
-				send_advert(d, in, in->fsm.effective_priority);
-				garp_burst(in, 1);
+			if (in->fsm.state == VRRP_STATE_MASTER) {
+				if (t0 - in->last_reannounce_us > 1000000)
+					send_advert(d, in, in->fsm.effective_priority);
+				reannounce(d, in, t0);
 			}
 		}
 	}
@@ -968,6 +997,7 @@ int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_
 			fresh[i] = *old;
 			fresh[i].cfg = c;
 			fresh[i].timer_id = fresh[i].garp_delay_timer = fresh[i].garp_refresh_timer = 0;
+			fresh[i].reannounce_timer = 0;
 			kept[old - d->inst] = true;
 			continue;
 		}
@@ -1024,7 +1054,9 @@ int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_
 	free(d->inst);
 	d->inst = fresh;
 	d->n_inst = next->n_instances;
-	config_free(d->cfg);
+	service_rebind(d);
+	if (d->cfg != d->svc_cfg)
+		config_free(d->cfg);
 	d->cfg = next;
 	d->scripts = scripts;
 	for (size_t i = 0; i < next->n_scripts; i++) {

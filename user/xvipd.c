@@ -100,6 +100,33 @@ static void events_readable(struct loop *l, int fd, uint32_t events, void *arg)
 	ring_buffer__consume(d->events);
 }
 
+/* The virtual_server part of two configs, compared as their normalized text. */
+static bool services_differ(const struct xvip_config *a, const struct xvip_config *b)
+{
+	char *ta = NULL, *tb = NULL;
+	size_t la = 0, lb = 0;
+	FILE *fa = open_memstream(&ta, &la), *fb = open_memstream(&tb, &lb);
+	bool differ = true;
+
+	if (fa && fb) {
+		config_dump(a, fa);
+		config_dump(b, fb);
+		fclose(fa);
+		fclose(fb);
+		fa = fb = NULL;
+		const char *sa = strstr(ta, "\nvirtual_server "), *sb = strstr(tb, "\nvirtual_server ");
+
+		differ = (sa || sb) && (!sa || !sb || strcmp(sa, sb) != 0);
+	}
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	free(ta);
+	free(tb);
+	return differ;
+}
+
 static void reload(struct xvipd *d)
 {
 	struct xvip_config *next;
@@ -111,6 +138,9 @@ static void reload(struct xvipd *d)
 		xlog(LOG_ERR, "reload failed: keeping the running configuration");
 		return;
 	}
+	if (services_differ(d->svc_cfg, next))
+		xlog(LOG_WARNING, "reload: virtual_server changes take effect at the next restart; "
+		     "the running services and their checks are kept");
 	if (vrrp_reconfigure(d, next, err, sizeof(err)) < 0) {
 		d->reload_failures++;
 		xlog(LOG_ERR, "reload failed: %s; keeping the running configuration", err);
@@ -260,6 +290,7 @@ int main(int argc, char **argv)
 		xlog(LOG_ERR, "%s", err);
 		goto out;
 	}
+	d.svc_cfg = d.cfg;
 	d.events = ring_buffer__new(d.dp.maps.events, ringbuf_cb, &d, NULL);
 	if (!d.events || loop_add_fd(d.loop, ring_buffer__epoll_fd(d.events), EPOLLIN,
 				     events_readable, &d) < 0) {
@@ -305,6 +336,8 @@ out:
 	if (sfd >= 0)
 		close(sfd);
 	loop_free(d.loop);
+	if (d.svc_cfg && d.svc_cfg != d.cfg)
+		config_free(d.svc_cfg);
 	config_free(d.cfg);
 	xlog(LOG_NOTICE, "stopped");
 	return rc;

@@ -61,6 +61,7 @@ struct vrrp_rt {
 	/* GARP schedule after becoming master */
 	uint64_t garp_delay_timer, garp_refresh_timer;
 	uint64_t last_reannounce_us;
+	uint64_t reannounce_timer; /* the second announce, after locktime */
 
 	/* counters */
 	uint64_t tx_adverts, rx_adverts, rx_reject[VRRP_REJ_NR];
@@ -75,6 +76,9 @@ struct xvipd {
 	const char *cfg_path;
 	char pin_root[256];
 	struct xvip_config *cfg;
+	/* The config the services were built from: kept alive across reloads
+	 * (virtual_server changes need a restart), freed at exit. */
+	struct xvip_config *svc_cfg;
 	struct xvip_dp dp;
 	bool force_generic;
 	bool stopping;

@@ -164,6 +164,16 @@ both=$(grep -c '^0 0 0$' "$WORK/ro.samples" || true)
 n=$(wc -l <"$WORK/ro.samples")
 check_eq "read_only sampled $n times: never both nodes writable" 0 "$both"
 
+note "reload of the VIP owner keeps the writer"
+XPID=$(pgrep -f "xvipd -n -l -f $WORK/db1.conf" | head -1)
+sed -i 's/priority 100/priority 110/' "$WORK/db1.conf"
+kill -HUP "$XPID"
+check "reload applied (priority 110)" wait_until 3 sh -c "$OWNER status --json | grep -q '\"priority\":110'"
+check "the writer is still db1" writer_is $N1
+check "the services are still steered by db1" sh -c "$OWNER status | grep -q 'steering (VIP owner), writer $N1:3306'"
+out=$(db_sql_tcp client $VIP "INSERT INTO app.t (v, node) VALUES ('reloaded', @@report_host); SELECT node FROM app.t WHERE v='reloaded'")
+check_eq "writes still go to db1 after the reload" db1 "$out"
+
 note "SIGSTOP of the writer's mariadbd (a hang)"
 t0=$(date +%s%N)
 check_here "SIGSTOP db1's mariadbd" db_pause db1
