@@ -1,3 +1,4 @@
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 
+#include "log.h"
 #include "loop.h"
 
 struct fd_watch {
@@ -184,6 +186,27 @@ void loop_cancel_timer(struct loop *l, uint64_t id)
 	}
 }
 
+/* Nothing may hold the loop: a callback that took long is a bug (it delays
+ * adverts, and the peer may take over). Say so, with which callback. */
+#define STALL_US 20000
+
+static void report_stall(uint64_t t0, const char *kind, void *cb)
+{
+	uint64_t took = now_us() - t0;
+	Dl_info info;
+
+	if (took <= STALL_US)
+		return;
+	/* the offset in the binary: addr2line -f -e xvipd 0xOFFSET names it */
+	if (dladdr(cb, &info) && info.dli_fbase)
+		xlog(LOG_WARNING, "event loop held %llu ms by a %s callback (%s+0x%lx)",
+		     (unsigned long long)(took / 1000), kind, info.dli_fname,
+		     (unsigned long)((char *)cb - (char *)info.dli_fbase));
+	else
+		xlog(LOG_WARNING, "event loop held %llu ms by a %s callback at %p",
+		     (unsigned long long)(took / 1000), kind, cb);
+}
+
 static void run_timers(struct loop *l)
 {
 	uint64_t buf, now = now_us();
@@ -195,7 +218,10 @@ static void run_timers(struct loop *l)
 		struct timer *t = l->timers;
 
 		l->timers = t->next;
+		uint64_t t0 = now_us();
+
 		t->cb(l, t->id, t->arg);
+		report_stall(t0, "timer", (void *)t->cb);
 		free(t);
 	}
 	arm(l);
@@ -229,8 +255,12 @@ int loop_run(struct loop *l)
 				run_timers(l);
 				continue;
 			}
-			if (still_watched(l, w))
+			if (still_watched(l, w)) {
+				uint64_t t0 = now_us();
+
 				w->cb(l, w->fd, evs[i].events, w->arg);
+				report_stall(t0, "fd", (void *)w->cb);
+			}
 		}
 	}
 	return 0;

@@ -568,11 +568,18 @@ static int pick_candidate(struct vs_rt *vs, int exclude, char *why, size_t len)
 	return best;
 }
 
+/* Every check has decided, and has completed a probe since this node became
+ * the VIP's owner: a new owner (perhaps only for a moment, in a VRRP flap)
+ * must not choose a writer from facts gathered before. */
 static bool all_decided(const struct vs_rt *vs)
 {
-	for (size_t i = 0; i < vs->n_rs; i++)
+	for (size_t i = 0; i < vs->n_rs; i++) {
 		if (!vs->rs[i].decided)
 			return false;
+		for (size_t k = 0; k < vs->rs[i].n_checks; k++)
+			if (check_get_stats(vs->rs[i].checks[k])->last_end_us <= vs->owner_since_us)
+				return false;
+	}
 	return true;
 }
 

@@ -262,6 +262,8 @@ sanitizer_check() {
 	local f
 	for f in "$WORK"/*.log; do
 		[ -f "$f" ] || continue
+		# not a failure, but worth seeing: xvipd's loop was held up
+		grep -h "event loop held" "$f" | head -5 | sed "s|^|# $(basename "$f"): |"
 		if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$f"; then
 			E2E_FAILED=$((E2E_FAILED + 1))
 			echo "FAIL - sanitizer report in $(basename "$f")"
