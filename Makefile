@@ -90,6 +90,7 @@ bench:
 	tools/deps.sh
 	$(MAKE) all
 	tools/bench.sh $(BUILD)
+	[ ! -x tools/bench_mysql.sh ] || tools/bench_mysql.sh $(BUILD)
 
 demo:
 	tools/deps.sh

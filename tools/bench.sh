@@ -1,0 +1,540 @@
+#!/usr/bin/env bash
+# tools/bench.sh [BUILD]: client-visible outage when the VRRP master dies,
+# xvipd next to keepalived, in one run on the same namespace lab.
+#
+#   client 10.82.0.10, node1 10.82.0.1, node2 10.82.0.2 on one bridge,
+#   VIP 10.82.0.100; on both nodes `xvip-probe serve 0.0.0.0 3306 nodeN`.
+#
+# Each run starts a fresh pair (node1 state MASTER priority 100, node2
+# state BACKUP priority 90), waits until node1 is master and the client
+# reaches node1 through the VIP, starts `xvip-probe outage VIP 3306 DURATION`
+# (a TCP connection every 1 ms, 5 ms timeout) in the client namespace, and
+# ~1 s later kills node1's daemon with SIGKILL:
+#
+#   daemon kill  only the daemon dies; node1's kernel lives on (keepalived
+#                leaves the VIP on node1's eth0 and its kernel keeps
+#                answering; xvipd's XDP program stays attached and stops
+#                answering ARP when the lease runs out)
+#   host down    the whole host dies: `ip link set eth0 down` on node1 at
+#                the same instant (the daemon is frozen with SIGSTOP, the
+#                link is taken down, then SIGKILL)
+#
+# Before the daemon-kill run, the same probe runs against the healthy pair
+# ("no failure"): the noise floor of the machine (scheduling, 5 ms timeout).
+#
+# Scenarios: v2 (VRRPv2, advert_int 1, PASS auth: the seed's setting,
+# 8000 ms probe) and v3 (VRRPv3, advert_int 0.01, 3000 ms probe).
+# Every cell is repeated BENCH_REPEAT times (default 3); the table shows
+# min / median / max of the longest gap between two successful connections,
+# and who answered before and after that gap.
+#
+# Environment:
+#   BENCH_REPEAT=N        repetitions per cell (default 3)
+#   BENCH_SCENARIOS="v2 v3"   subset of scenarios
+#   BENCH_VARIANTS="kill down" subset of variants
+#   BENCH_DAEMONS="keepalived xvipd" subset of daemons
+#   KEEPALIVED=PATH       keepalived binary (default /usr/sbin/keepalived)
+#   BENCH_KEEP_LOGS=DIR   copy every daemon and probe log there at the end
+#   BENCH_PCAP=1          tcpdump on the client during each probe (ARP, VRRP,
+#                         port 3306), kept with BENCH_KEEP_LOGS
+#
+# Everything runs in network namespaces created here (tests/e2e/lib.sh) and
+# is removed on exit, Ctrl-C included. Needs root.
+set -u
+BENCH_T0=$(date +%s)
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench: needs root (network namespaces, XDP, bpffs)" >&2
+	exit 1
+fi
+if [ ! -x "${1:-build}/xvipd" ] || [ ! -x "${1:-build}/xvip-probe" ] ||
+	[ ! -x "${1:-build}/xvipctl" ] || [ ! -f "${1:-build}/xdp_pass.bpf.o" ]; then
+	echo "bench: ${1:-build} lacks xvipd, xvipctl, xvip-probe or xdp_pass.bpf.o: run make first" >&2
+	exit 1
+fi
+KEEPALIVED=${KEEPALIVED:-/usr/sbin/keepalived}
+REPEAT=${BENCH_REPEAT:-3}
+SCENARIOS=${BENCH_SCENARIOS:-v2 v3}
+VARIANTS=${BENCH_VARIANTS:-kill down}
+DAEMONS=${BENCH_DAEMONS:-keepalived xvipd}
+case $REPEAT in '' | *[!0-9]* | 0)
+	echo "bench: BENCH_REPEAT must be a positive integer" >&2
+	exit 1
+	;;
+esac
+for d in $DAEMONS; do
+	[ "$d" != keepalived ] || [ -x "$KEEPALIVED" ] || {
+		echo "bench: $KEEPALIVED not found (apt-get install keepalived, or set KEEPALIVED=)" >&2
+		exit 1
+	}
+done
+for c in ip ethtool; do
+	command -v $c >/dev/null 2>&1 || {
+		echo "bench: '$c' is needed (tools/deps.sh)" >&2
+		exit 1
+	}
+done
+
+# shellcheck source=tests/e2e/lib.sh
+. "$HERE/../tests/e2e/lib.sh"
+bench_exit() {
+	if [ -n "${BENCH_KEEP_LOGS:-}" ] && [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
+		mkdir -p "$BENCH_KEEP_LOGS" &&
+			cp "$WORK"/*.log "$WORK"/*.conf "$WORK"/*.pcap "$BENCH_KEEP_LOGS"/ 2>/dev/null
+	fi
+	e2e_cleanup
+}
+e2e_init bench "${1:-build}"
+trap bench_exit EXIT
+trap 'echo "bench: interrupted, cleaning up" >&2; bench_exit; exit 130' INT
+trap 'bench_exit; exit 143' TERM
+
+VIP=10.82.0.100
+PORT=3306
+PROBE=$BUILD/xvip-probe
+
+lab_bridge || { echo "bench: cannot create the bridge namespace" >&2; exit 1; }
+lab_host client 10.82.0.10/24 || { echo "bench: cannot create client" >&2; exit 1; }
+lab_host node1 10.82.0.1/24 || { echo "bench: cannot create node1" >&2; exit 1; }
+lab_host node2 10.82.0.2/24 || { echo "bench: cannot create node2" >&2; exit 1; }
+# bg_start, and no "Killed" line from bash when the process is killed
+bgs() {
+	bg_start "$@"
+	disown "$BG_PID" 2>/dev/null
+}
+declare -A SERVE_PID
+for n in node1 node2; do
+	bgs $n "$WORK/serve-$n.log" "$PROBE" serve 0.0.0.0 $PORT $n
+	SERVE_PID[$n]=$BG_PID
+done
+# the client reaches NODE's responder at ADDR
+reaches() { [ "$(ns client "$PROBE" connect "$2" $PORT 200 2>/dev/null)" = "$1" ]; }
+if ! wait_until 5 reaches node1 10.82.0.1 || ! wait_until 5 reaches node2 10.82.0.2; then
+	echo "bench: the lab does not forward (client cannot reach the nodes' responders)" >&2
+	exit 1
+fi
+
+# ---------------------------------------------------------------- helpers
+
+scen_label() { case $1 in v2) echo "v2 1s" ;; v3) echo "v3 10ms" ;; esac; }
+var_label() { case $1 in none) echo "no failure" ;; kill) echo "daemon kill" ;; down) echo "host down" ;; esac; }
+scen_duration() { case $1 in v2) echo 8000 ;; v3) echo 3000 ;; esac; }
+# how long node1 may take to become master and node2 backup (node2 waits
+# master_down_interval before it may claim anything)
+scen_settle() { case $1 in v2) echo 10 ;; v3) echo 5 ;; esac; }
+
+# conf NODE STATE PRIORITY SCEN: one file read by both daemons
+conf() {
+	local node=$1 state=$2 prio=$3 scen=$4 ver adv auth=""
+	case $scen in
+	v2) ver=2 adv=1 auth="authentication {
+        auth_type PASS
+        auth_pass 1111
+    }" ;;
+	v3) ver=3 adv=0.01 ;;
+	esac
+	cat >"$WORK/$node.conf" <<EOF
+global_defs {
+    router_id bench-$node
+    vrrp_version $ver
+}
+vrrp_instance VI_1 {
+    state $state
+    interface eth0
+    virtual_router_id 51
+    priority $prio
+    advert_int $adv
+    $auth
+    virtual_ipaddress {
+        $VIP
+    }
+}
+EOF
+}
+
+# Daemon processes of the current run: DPIDS[node] = "pid [pid...]"
+declare -A DPIDS MAIN_PID
+
+start_daemon() { # DAEMON NODE
+	local d=$1 n=$2
+	: >"$WORK/$d-$n.log"
+	case $d in
+	xvipd)
+		bgs "$n" "$WORK/$d-$n.log" "$BUILD/xvipd" -n -l -f "$WORK/$n.conf" \
+			--pin-root "$(pin_of "$n")" -p "$WORK/xvipd-$n.pid"
+		MAIN_PID[$n]=$BG_PID
+		DPIDS[$n]=$BG_PID
+		;;
+	keepalived)
+		rm -f "$WORK/ka-$n.pid" "$WORK/ka-$n-vrrp.pid"
+		bgs "$n" "$WORK/$d-$n.log" "$KEEPALIVED" -n -l -G -D -P -f "$WORK/$n.conf" \
+			-p "$WORK/ka-$n.pid" -r "$WORK/ka-$n-vrrp.pid"
+		MAIN_PID[$n]=$BG_PID
+		DPIDS[$n]=$BG_PID
+		;;
+	esac
+}
+
+# keepalived's VRRP child, once it has written its pid file
+ka_child() { local p; p=$(cat "$WORK/ka-$1-vrrp.pid" 2>/dev/null) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null && echo "$p"; }
+
+# state_of DAEMON NODE: MASTER, BACKUP, ... (keepalived: its last "Entering
+# X STATE" log line)
+state_of() {
+	case $1 in
+	xvipd) xctl "$2" status --json 2>/dev/null | json_get state ;;
+	keepalived)
+		sed -n 's/.*Entering \([A-Z]*\) STATE.*/\1/p' "$WORK/keepalived-$2.log" 2>/dev/null | tail -1 ;;
+	esac
+}
+# takeovers DAEMON NODE: how many times NODE became master so far
+takeovers() {
+	case $1 in
+	xvipd) xctl "$2" status --json 2>/dev/null | json_get became_master ;;
+	keepalived) grep -c "Entering MASTER STATE" "$WORK/keepalived-$2.log" 2>/dev/null ;;
+	esac
+}
+is_master() { [ "$(state_of "$1" "$2")" = MASTER ]; }
+is_backup() { [ "$(state_of "$1" "$2")" = BACKUP ]; }
+
+# now_ms VAR: wall clock in ms into VAR, without a fork
+now_ms() {
+	local _now_us=${EPOCHREALTIME/[.,]/}
+	printf -v "$1" '%s' $((_now_us / 1000))
+}
+# proportional set size: keepalived's two processes share copy-on-write pages
+pss_kb() { sed -n 's/^Pss:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/smaps_rollup" 2>/dev/null; }
+rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
+
+# Kill every process in NODE's namespace except its TCP responder, by id.
+kill_leftovers() {
+	local n=$1 pid
+	for pid in $(ip netns pids "$P$n" 2>/dev/null); do
+		[ "$pid" = "${SERVE_PID[$n]}" ] || kill -KILL "$pid" 2>/dev/null
+	done
+}
+
+# Back to a clean lab: no daemon, no XDP program, no VIP, no pins, links up,
+# the client's neighbour cache empty.
+reset_lab() {
+	local n pid
+	for n in node1 node2; do
+		# the main process first: keepalived's parent stops its child
+		[ -z "${MAIN_PID[$n]:-}" ] || bg_stop "${MAIN_PID[$n]}"
+		for pid in ${DPIDS[$n]:-}; do kill -KILL "$pid" 2>/dev/null; done
+		DPIDS[$n]="" MAIN_PID[$n]=""
+		kill_leftovers $n
+		ip -n "$P$n" link set eth0 up
+		ip -n "$P$n" link set dev eth0 xdpgeneric off 2>/dev/null
+		ip -n "$P$n" link set dev eth0 xdpdrv off 2>/dev/null
+		ip -n "$P$n" link set dev eth0 xdp off 2>/dev/null
+		ip -n "$P$n" addr del $VIP/32 dev lo 2>/dev/null
+		ip -n "$P$n" addr del $VIP/32 dev eth0 2>/dev/null
+		rm -rf "$(pin_of $n)"
+	done
+	ip -n "${P}client" neigh flush dev eth0 2>/dev/null
+	wait_until 5 reaches node1 10.82.0.1 || note "node1 unreachable after reset"
+}
+
+show_logs() {
+	local n
+	for n in node1 node2; do
+		note "last lines of $1 on $n:"
+		grep -v -i debug "$WORK/$1-$n.log" 2>/dev/null | tail -12 | sed 's/^/#   /'
+	done
+}
+
+# ------------------------------------------------------------ results
+declare -A GAPS PAIRS MAPUS GARPUS TAKEOVER RSS FAILS EARLY FLAPS
+
+# stats "1 2 3": "min / median / max" (one decimal)
+stats() {
+	# shellcheck disable=SC2086 # a list of words
+	printf '%s\n' $1 | sort -g | awk 'NF {v[++n] = $1} END {
+		if (n == 0) { print "-"; exit }
+		m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+		printf "%.1f / %.1f / %.1f\n", v[1], m, v[n] }'
+}
+stats_int() {
+	# shellcheck disable=SC2086 # a list of words
+	printf '%s\n' $1 | sort -g | awk 'NF {v[++n] = $1} END {
+		if (n == 0) { print "-"; exit }
+		m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+		printf "%d / %d / %d\n", v[1], m, v[n] }'
+}
+# "node1>node2 node1>node2 node1>node1" -> "node1>node2 x2, node1>node1"
+pairs_summary() {
+	# shellcheck disable=SC2086 # a list of words
+	printf '%s\n' $1 | sort | uniq -c | sort -rn |
+		awk 'NF {printf "%s%s%s", (NR > 1 ? ", " : ""), $2, ($1 > 1 ? " x" $1 : "")} END {print ""}' |
+		sed 's/node\([12]\)/n\1/g'
+}
+
+# ------------------------------------------------------------- one run
+# run_one DAEMON SCEN VARIANT REP
+run_one() {
+	local d=$1 s=$2 v=$3 rep=$4 key="$1|$2|$3" dur settle out gap at before after
+	local ppid pids pid t j masters0 probe_ms=0 kill_ms=0 event_ms=0 down_ms=""
+	dur=$(scen_duration "$s")
+	settle=$(scen_settle "$s")
+	reset_lab
+	conf node1 MASTER 100 "$s"
+	conf node2 BACKUP 90 "$s"
+	# node1 first, node2 once node1 is master: no election race at start
+	start_daemon "$d" node1
+	if ! wait_until "$settle" is_master "$d" node1; then
+		echo "bench: $d $s: node1 did not become MASTER within ${settle} s; run skipped"
+		show_logs "$d"
+		FAILS[$key]=$((${FAILS[$key]:-0} + 1))
+		return 1
+	fi
+	start_daemon "$d" node2
+	if ! wait_until "$settle" is_backup "$d" node2 || ! is_master "$d" node1; then
+		echo "bench: $d $s: node2 did not settle as BACKUP under node1 within ${settle} s; run skipped"
+		show_logs "$d"
+		FAILS[$key]=$((${FAILS[$key]:-0} + 1))
+		return 1
+	fi
+	if [ "$d" = keepalived ]; then
+		if ! wait_until 5 ka_child node1 || ! wait_until 5 ka_child node2; then
+			echo "bench: keepalived wrote no VRRP child pid file within 5 s; run skipped"
+			FAILS[$key]=$((${FAILS[$key]:-0} + 1))
+			return 1
+		fi
+		DPIDS[node1]="${MAIN_PID[node1]} $(ka_child node1)"
+		DPIDS[node2]="${MAIN_PID[node2]} $(ka_child node2)"
+	fi
+	if ! wait_until 5 reaches node1 $VIP; then
+		echo "bench: $d $s: the client does not reach node1 through $VIP within 5 s; run skipped"
+		show_logs "$d"
+		FAILS[$key]=$((${FAILS[$key]:-0} + 1))
+		return 1
+	fi
+
+	# "no failure": the same probe against the healthy pair, before the
+	# daemon-kill run: the noise floor of this machine
+	if [ "$v" = kill ] && [ "${RETRY:-0}" = 0 ]; then
+		local flapped=0
+		masters0=$(takeovers "$d" node2)
+		out=$(ns client "$PROBE" outage $VIP $PORT "$dur" 2>&1 | tail -1)
+		[ "$(takeovers "$d" node2)" = "$masters0" ] || flapped=1
+		echo "$out" >>"$WORK/outage-all.log"
+		gap=$(echo "$out" | sed -n 's/.*longest_gap_ms \([0-9.]*\).*/\1/p')
+		before=$(echo "$out" | sed -n 's/.* before \([^ ]*\).*/\1/p')
+		after=$(echo "$out" | sed -n 's/.* after \([^ ]*\).*/\1/p')
+		if [ -n "$gap" ]; then
+			GAPS[$d|$s|none]+="$gap "
+			PAIRS[$d|$s|none]+="$before>$after "
+			printf '# %d/%d %-10s %-8s %-11s gap %7s ms, %s -> %s\n' "$rep" "$REPEAT" "$d" \
+				"$(scen_label "$s")" "$(var_label none)" "$gap" "$before" "$after"
+		else
+			echo "bench: $d $s: no result from the baseline probe: $out"
+			FAILS[$d|$s|none]=$((${FAILS[$d|$s|none]:-0} + 1))
+		fi
+		if [ $flapped = 1 ]; then
+			# a real (spurious) takeover: counted; the daemon-kill run
+			# that follows needs a fresh pair
+			echo "bench: $d $(scen_label "$s"): node2 took over with no failure (adverts late under load)"
+			FLAPS[$d|$s|none]=$((${FLAPS[$d|$s|none]:-0} + 1))
+			return 2
+		fi
+	fi
+	if [ -n "${BENCH_PCAP:-}" ]; then
+		bgs client "$WORK/tcpdump.log" tcpdump -i eth0 -n -U -s 128 \
+			-w "$WORK/$d-$s-$v-$rep.pcap" "arp or tcp port $PORT or ip proto 112"
+		DPIDS[client]=$BG_PID
+		sleep 0.5
+	fi
+	masters0=$(takeovers "$d" node2)
+	bgs client "$WORK/outage.log" "$PROBE" outage $VIP $PORT "$dur"
+	ppid=$BG_PID
+	# the probe's clock starts when `ip netns exec` has become xvip-probe
+	# (tens of ms on a loaded machine): kill ~1 s after that
+	for ((j = 0; j < 1000; j++)); do
+		read -r t <"/proc/$ppid/comm" 2>/dev/null || break
+		[ "$t" = xvip-probe ] && break
+		sleep 0.001
+	done
+	now_ms probe_ms
+	sleep 1
+	# A takeover by node2 before node1 dies (VRRP adverts delayed past
+	# master_down_interval on a loaded machine: 26 ms at 10 ms adverts)
+	# would make this run measure something else: do it again.
+	if [ "$(takeovers "$d" node2)" != "$masters0" ]; then
+		bg_stop "$ppid"
+		echo "bench: $d $(scen_label "$s") $(var_label "$v"): node2 took over before the failure (adverts late under load); run repeated"
+		FLAPS[$key]=$((${FLAPS[$key]:-0} + 1))
+		return 2
+	fi
+	# node1 dies. "host down": its link goes down first (that is the
+	# moment the client loses it; the daemon may see the link go in the
+	# few ms before the kill, but can no longer send anything). Then the
+	# daemon is frozen and killed: SIGSTOP first, so that keepalived's VRRP
+	# child cannot see its parent go and shut down cleanly.
+	pids=${DPIDS[node1]}
+	now_ms event_ms
+	if [ "$v" = down ]; then
+		t=$event_ms
+		ip -n "${P}node1" link set eth0 down
+		now_ms down_ms
+		down_ms=$((down_ms - t))
+	fi
+	# shellcheck disable=SC2086
+	kill -STOP $pids 2>/dev/null
+	# shellcheck disable=SC2086
+	kill -KILL $pids 2>/dev/null
+	now_ms kill_ms
+	for pid in $pids; do
+		for ((j = 0; j < 100; j++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+	done
+
+	if ! wait_until $((dur / 1000 + 5)) sh -c "! kill -0 $ppid 2>/dev/null"; then
+		echo "bench: the outage probe did not finish in time"
+	fi
+	bg_stop "$ppid"
+	[ -z "${DPIDS[client]:-}" ] || { bg_stop "${DPIDS[client]}"; DPIDS[client]=""; }
+	out=$(tail -1 "$WORK/outage.log")
+	cat "$WORK/outage.log" >>"$WORK/outage-all.log"
+	gap=$(echo "$out" | sed -n 's/.*longest_gap_ms \([0-9.]*\).*/\1/p')
+	at=$(echo "$out" | sed -n 's/.*gap_at_ms \([0-9]*\).*/\1/p')
+	before=$(echo "$out" | sed -n 's/.* before \([^ ]*\).*/\1/p')
+	after=$(echo "$out" | sed -n 's/.* after \([^ ]*\).*/\1/p')
+	if [ -z "$gap" ]; then
+		echo "bench: $d $s $v: no result from the probe: $out"
+		FAILS[$key]=$((${FAILS[$key]:-0} + 1))
+		return 1
+	fi
+	GAPS[$key]+="$gap "
+	PAIRS[$key]+="$before>$after "
+	# the gap ended before node1 died: not the failover (noise, or a flap)
+	local kill_at=$((event_ms - probe_ms)) flag=""
+	if [ "$(awk -v a="$at" -v g="$gap" -v k="$kill_at" 'BEGIN { print (a + g < k - 5) }')" = 1 ]; then
+		flag=" (before the failure at ~$kill_at ms)"
+		EARLY[$key]=$((${EARLY[$key]:-0} + 1))
+	fi
+
+	# node2 must have taken over
+	if ! wait_until 5 is_master "$d" node2; then
+		echo "bench: $d $s $v: node2 did not become MASTER"
+		show_logs "$d"
+		FAILS[$key]=$((${FAILS[$key]:-0} + 1))
+	fi
+	t=""
+	if [ "$d" = xvipd ]; then
+		local js wall m g
+		js=$(xctl node2 status --json 2>/dev/null)
+		m=$(echo "$js" | json_get decision_to_map_us)
+		g=$(echo "$js" | json_get decision_to_garp_us)
+		wall=$(echo "$js" | json_get wall_ms)
+		[ -z "$m" ] || MAPUS["$s|$v"]+="$m "
+		[ -z "$g" ] || GARPUS["$s|$v"]+="$g "
+		t=""
+		if [ -n "$wall" ] && [ "$v" = kill ]; then
+			t=$((wall - kill_ms))
+			TAKEOVER["$s|$v"]+="$t "
+		fi
+		t="${t:+, kill -> node2 MASTER $t ms}, decision -> map ${m:-?} us, -> GARP ${g:-?} us"
+	fi
+	# memory of node2's daemon while it is master
+	if [ "$v" = kill ]; then
+		local total=0 parts="" pss=0 p
+		for pid in ${DPIDS[node2]}; do
+			m=$(rss_kb "$pid")
+			p=$(pss_kb "$pid")
+			[ -n "$m" ] || continue
+			total=$((total + m))
+			pss=$((pss + ${p:-0}))
+			parts+="${parts:+ + }$m"
+		done
+		[ "$parts" = "$total" ] || parts="$total = $parts"
+		RSS["$d|$s"]="VmRSS $parts kB, Pss $pss kB"
+	fi
+	printf '# %d/%d %-10s %-8s %-11s gap %7s ms at %5s ms, %s -> %s%s%s\n' \
+		"$rep" "$REPEAT" "$d" "$(scen_label "$s")" "$(var_label "$v")" "$gap" "$at" \
+		"$before" "$after" "$t" "${down_ms:+ (ip link set down took $down_ms ms)}$flag"
+	return 0
+}
+
+# ------------------------------------------------------------------ main
+note "xvip bench: $REPEAT repetition(s); scenarios: $SCENARIOS; variants: $VARIANTS; daemons: $DAEMONS"
+note "$("$KEEPALIVED" --version 2>&1 | head -1); kernel $(uname -r); $(nproc) CPU(s); load $(cut -d' ' -f1-3 /proc/loadavg)"
+for ((rep = 1; rep <= REPEAT; rep++)); do
+	for s in $SCENARIOS; do
+		for v in $VARIANTS; do
+			for d in $DAEMONS; do
+				# repeated (twice at most) when node2 took over early
+				for ((try = 1; try <= 3; try++)); do
+					RETRY=$((try > 1))
+					run_one "$d" "$s" "$v" "$rep"
+					[ $? = 2 ] || break
+				done
+			done
+		done
+	done
+done
+reset_lab
+
+# ----------------------------------------------------------------- report
+flaps() { # KEY
+	local n=${FLAPS[$1]:-}
+	[ -n "$n" ] || return 0
+	case $1 in
+	*"|none") echo " ($n spurious takeover)" ;;
+	*) echo " ($n early takeover, redone)" ;;
+	esac
+}
+cell() { # KEY
+	local g=${GAPS[$1]:-}
+	if [ -z "$g" ]; then
+		echo "failed"
+		return
+	fi
+	echo "$(stats "$g") ms  $(pairs_summary "${PAIRS[$1]}")${EARLY[$1]:+ (${EARLY[$1]} before failure)}$(flaps "$1")${FAILS[$1]:+ (${FAILS[$1]} failed)}"
+}
+echo
+echo "Longest gap between two successful TCP connections to the VIP (client view),"
+echo "min / median / max over $REPEAT run(s), and who answered before>after the gap:"
+echo
+printf '%-10s %-12s' scenario variant
+for d in $DAEMONS; do printf ' %-40s' "$d"; done
+echo
+ROWS=$VARIANTS
+case " $VARIANTS " in *" kill "*) ROWS="none $VARIANTS" ;; esac
+for s in $SCENARIOS; do
+	for v in $ROWS; do
+		printf '%-10s %-12s' "$(scen_label "$s")" "$(var_label "$v")"
+		for d in $DAEMONS; do printf ' %-40s' "$(cell "$d|$s|$v")"; done
+		echo
+	done
+done
+case " $DAEMONS " in *" xvipd "*)
+	echo
+	echo "xvipd's switchover on node2 (its newest transition; min / median / max);"
+	echo "kill->MASTER is from the kill -9 on node1 to node2's transition, daemon kill only:"
+	printf '%-10s %-12s %-24s %-24s %-24s\n' scenario variant "kill->MASTER (ms)" "decision->map (us)" "decision->GARP (us)"
+	for s in $SCENARIOS; do
+		for v in $VARIANTS; do
+			printf '%-10s %-12s %-24s %-24s %-24s\n' "$(scen_label "$s")" "$(var_label "$v")" \
+				"$(stats_int "${TAKEOVER[$s|$v]:-}")" "$(stats_int "${MAPUS[$s|$v]:-}")" \
+				"$(stats_int "${GARPUS[$s|$v]:-}")"
+		done
+	done
+	;;
+esac
+case " $VARIANTS " in *" kill "*)
+	echo
+	echo "Memory (VmRSS) of the daemon on node2 while master:"
+	for s in $SCENARIOS; do
+		for d in $DAEMONS; do
+			printf '  %-10s %-11s %s\n' "$(scen_label "$s")" "$d" "${RSS[$d|$s]:--}"
+		done
+	done
+	case " $DAEMONS " in *" keepalived "*)
+		echo "  (keepalived: parent + VRRP child; they share copy-on-write pages, which VmRSS"
+		echo "  counts in both and Pss splits between them)" ;;
+	esac
+	;;
+esac
+echo
+echo "bench took $(($(date +%s) - BENCH_T0)) s; load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
