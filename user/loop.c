@@ -256,10 +256,12 @@ int loop_run(struct loop *l)
 				continue;
 			}
 			if (still_watched(l, w)) {
+				/* the callback may free w (deleting its own fd) */
+				loop_fd_cb cb = w->cb;
 				uint64_t t0 = now_us();
 
-				w->cb(l, w->fd, evs[i].events, w->arg);
-				report_stall(t0, "fd", (void *)w->cb);
+				cb(l, w->fd, evs[i].events, w->arg);
+				report_stall(t0, "fd", (void *)cb);
 			}
 		}
 	}
