@@ -231,6 +231,13 @@ static int check_pinned_map(const struct bpf_object *obj, struct bpf_map *map, c
 		rc = -EEXIST;
 		goto out;
 	}
+	/* ours always carry BTF: a pinned map without it was made by someone
+	 * else, and its sizes matching ours proves nothing */
+	if (bpf_map__btf_value_type_id(map) && (!info.btf_id || !info.btf_value_type_id)) {
+		snprintf(why, sizeof(why), "it has no BTF type information");
+		rc = -EEXIST;
+		goto out;
+	}
 	if (info.btf_id && info.btf_value_type_id && bpf_map__btf_value_type_id(map)) {
 		const struct btf *ours = bpf_object__btf(obj);
 

@@ -172,4 +172,23 @@ check "g) keepalived's shutdown advert (priority 0) counted" wait_until 2 stat_g
 check "h) xvipctl detach eth0" xctl node1 detach eth0
 check "h) no xdp on node1 eth0 any more" bash -c "! ip -n ${P}node1 link show eth0 | grep -q xdp"
 
+# i) pinned maps of another layout are refused, loudly, and nothing attaches.
+BOGUS=$WORK/bpf/bogus
+mkdir -p "$BOGUS"
+# same name and sizes as ours (vip_entry is 24 bytes), but no BTF
+bpftool map create "$BOGUS/vips" type hash key 4 value 24 entries 256 name vips
+out=$(ns node1 "$BUILD/xvipctl" --pin-root "$BOGUS" attach eth0 2>&1)
+check_eq "i) attach with a foreign pinned map fails" 1 "$?"
+check "i) and says which map and why" grep -q "pinned map $BOGUS/vips has another layout.*no BTF" <<<"$out"
+check "i) nothing was attached" bash -c "! ip -n ${P}node1 link show eth0 | grep -q xdp"
+rm -f "$BOGUS/vips"
+# a real xvip map of another shape: our counters map pinned under the name vips
+ns node1 "$BUILD/xvipctl" --pin-root "$WORK/bpf/donor" attach eth0 >/dev/null
+ns node1 "$BUILD/xvipctl" --pin-root "$WORK/bpf/donor" detach eth0
+cp_pin() { bpftool map pin pinned "$WORK/bpf/donor/$1" "$BOGUS/$2"; }
+cp_pin vip_stats vips
+out=$(ns node1 "$BUILD/xvipctl" --pin-root "$BOGUS" attach eth0 2>&1)
+check_eq "i) attach with an xvip map of another layout fails" 1 "$?"
+check "i) and names the map" grep -q "pinned map $BOGUS/vips has another layout" <<<"$out"
+
 summary
