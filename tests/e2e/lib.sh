@@ -18,7 +18,7 @@
 #   summary
 #
 # Setup
-#   e2e_init NAME [BUILD]  P=xv<first 3 chars of NAME><PID> (names stay short),
+#   e2e_init NAME [BUILD]  P=xv<first 3 chars of NAME><PID>_ (names stay short),
 #                          BUILD (absolute; from the argument, $XVIP_BUILD or
 #                          "build"), WORK=/tmp/$P.XXXX, a private bpffs mounted
 #                          on $WORK/bpf, and the cleanup trap. Not root: prints
@@ -112,7 +112,9 @@ e2e_init() {
 		echo "0 passed, 0 failed"
 		exit 0
 	fi
-	P=xv${name:0:3}$$
+	# the trailing "_" keeps one run's prefix from being a prefix of another's
+	# (xvmyf1216 vs xvmyf12161), since cleanup deletes every "$P"* namespace
+	P=xv${name:0:3}$$_
 	BUILD=${2:-${XVIP_BUILD:-build}}
 	BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || {
 		echo "# build dir ${2:-${XVIP_BUILD:-build}} not found"
