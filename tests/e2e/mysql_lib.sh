@@ -615,3 +615,63 @@ db_missing_acked() {
 	echo "$missing"
 	return 1
 }
+
+# xvipd for a MariaDB pair (one config, used by the tests and the demo)
+#   xvipd_mysql_conf FILE NODE PRIORITY VIP VRID ADDR1 ADDR2
+#                          writes an xvipd config for NODE: VRRPv3 instance
+#                          VI_1 on eth0 (state BACKUP, nopreempt), the VIP, and
+#                          a virtual_server VIP:3306 with lb_algo fo,
+#                          manage_read_only, real servers ADDR1 (weight 3) and
+#                          ADDR2 (weight 2), each with a MYSQL_CHECK as the
+#                          monitoring user (100 ms timeouts and interval, rise
+#                          2, fall 3). Env: XC_ADVERT_INT (0.1),
+#                          XC_PROMOTE_TIMEOUT (2), XC_NOTIFY_WRITER (a script:
+#                          called as "SCRIPT NODE" + xvipd's arguments; none).
+xvipd_mysql_conf() {
+	local file=$1 node=$2 prio=$3 vip=$4 vrid=$5 a1=$6 a2=$7 notify="" rs
+	[ -n "${XC_NOTIFY_WRITER:-}" ] && notify="notify_writer \"$XC_NOTIFY_WRITER $node\""
+	{
+		cat <<EOC
+global_defs {
+    router_id $node
+    vrrp_version 3
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id $vrid
+    priority $prio
+    advert_int ${XC_ADVERT_INT:-0.1}
+    nopreempt
+    virtual_ipaddress {
+        $vip
+    }
+}
+virtual_server $vip 3306 {
+    lb_algo fo
+    lb_kind DR
+    protocol TCP
+    manage_read_only on
+    promote_timeout ${XC_PROMOTE_TIMEOUT:-2}
+    $notify
+EOC
+		for rs in "$a1 3" "$a2 2"; do
+			set -- $rs
+			cat <<EOC
+    real_server $1 3306 {
+        weight $2
+        MYSQL_CHECK {
+            user $DB_MON_USER
+            password $DB_MON_PASS
+            connect_timeout 100ms
+            read_timeout 100ms
+            interval 100ms
+            rise 2
+            fall 3
+        }
+    }
+EOC
+		done
+		echo "}"
+	} >"$file"
+}

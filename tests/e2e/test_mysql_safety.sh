@@ -34,55 +34,8 @@ printf '#!/bin/sh\necho "$*" >> %s/writer.log\n' "$WORK" >"$WORK/notify_writer.s
 chmod +x "$WORK/notify_writer.sh"
 # conf NODE PRIORITY PROMOTE_TIMEOUT
 conf() {
-	cat >"$WORK/$1.conf" <<EOF
-global_defs {
-    router_id $1
-    vrrp_version 3
-}
-vrrp_instance VI_1 {
-    state BACKUP
-    interface eth0
-    virtual_router_id 62
-    priority $2
-    advert_int 0.1
-    nopreempt
-    virtual_ipaddress {
-        $VIP
-    }
-}
-virtual_server $VIP 3306 {
-    lb_algo fo
-    lb_kind DR
-    protocol TCP
-    manage_read_only on
-    promote_timeout $3
-    notify_writer "$WORK/notify_writer.sh $1"
-    real_server $N1 3306 {
-        weight 3
-        MYSQL_CHECK {
-            user xvip
-            password xvipmon
-            connect_timeout 100ms
-            read_timeout 100ms
-            interval 100ms
-            rise 2
-            fall 3
-        }
-    }
-    real_server $N2 3306 {
-        weight 2
-        MYSQL_CHECK {
-            user xvip
-            password xvipmon
-            connect_timeout 100ms
-            read_timeout 100ms
-            interval 100ms
-            rise 2
-            fall 3
-        }
-    }
-}
-EOF
+	XC_PROMOTE_TIMEOUT=$3 XC_NOTIFY_WRITER="$WORK/notify_writer.sh" \
+		xvipd_mysql_conf "$WORK/$1.conf" "$1" "$2" $VIP 62 $N1 $N2
 }
 OWNER="$BUILD/xvipctl --pin-root $(pin_of db1)"
 writer() { $OWNER status --json 2>/dev/null | json_get writer; }
