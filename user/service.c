@@ -1052,11 +1052,11 @@ void service_status_json(struct xvipd *d, struct sbuf *b)
 				  rs->local ? "true" : "false", rs->cfg->weight);
 			sb_json_str(b, rs->up ? "" : rs->why);
 			if (mf && mf->valid) {
-				sb_printf(b, ",\"mysql\":{\"read_only\":%d,\"server_id\":%lld,"
+				sb_printf(b, ",\"mysql\":{\"stale\":%s,\"read_only\":%d,\"server_id\":%lld,"
 					  "\"io_running\":%s,\"sql_running\":%s,\"seconds_behind\":%lld,"
 					  "\"last_sql_errno\":%u,\"semi_sync_master_status\":%d,"
 					  "\"gtid_current_pos\":",
-					  mf->read_only, mf->server_id, mf->io_running ? "true" : "false",
+					  rs->up ? "false" : "true", mf->read_only, mf->server_id, mf->io_running ? "true" : "false",
 					  mf->sql_running ? "true" : "false", mf->seconds_behind,
 					  mf->last_sql_errno, mf->semi_sync_master_status);
 				sb_json_str(b, mf->gtid_current_pos);
@@ -1128,7 +1128,8 @@ void service_status_text(struct xvipd *d, struct sbuf *b)
 				  rs->local ? " (this host)" : "", rs->cfg->weight, rs->up ? "UP" : "DOWN",
 				  rs->up ? "" : " - ", rs->up ? "" : rs->why);
 			if (mf && mf->valid)
-				sb_printf(b, " [read_only=%s, replica IO %s SQL %s, lag %lld s%s%s]",
+				sb_printf(b, " [%sread_only=%s, replica IO %s SQL %s, lag %lld s%s%s]",
+					  rs->up ? "" : "last known: ",
 					  mf->read_only == 1 ? "ON" : mf->read_only == 0 ? "OFF" : "?",
 					  mf->io_running ? "yes" : "no", mf->sql_running ? "yes" : "no",
 					  mf->seconds_behind, mf->last_sql_errno ? ", SQL error: " : "",
