@@ -1063,6 +1063,22 @@ static void kw_enable_script_security(struct parser *p, const struct stmt *st, v
 		((struct config_global *)ctx)->enable_script_security = true;
 }
 
+static void kw_vrrp_rt_priority(struct parser *p, const struct stmt *st, void *ctx)
+{
+	arg_uint(p, st, 1, 99, &((struct config_global *)ctx)->rt_priority);
+}
+
+static void kw_vrrp_priority(struct parser *p, const struct stmt *st, void *ctx)
+{
+	arg_int(p, st, -20, 19, &((struct config_global *)ctx)->nice);
+}
+
+static void kw_vrrp_no_swap(struct parser *p, const struct stmt *st, void *ctx)
+{
+	if (arg_flag(p, st))
+		((struct config_global *)ctx)->no_swap = true;
+}
+
 static const struct keyword global_keywords[] = {
 	{ "router_id", false, kw_router_id },
 	{ "notification_email", true, kw_notification_email },
@@ -1070,6 +1086,9 @@ static const struct keyword global_keywords[] = {
 	{ "smtp_server", false, kw_smtp_server },
 	{ "smtp_connect_timeout", false, kw_smtp_connect_timeout },
 	{ "vrrp_version", false, kw_vrrp_version },
+	{ "vrrp_rt_priority", false, kw_vrrp_rt_priority },
+	{ "vrrp_priority", false, kw_vrrp_priority },
+	{ "vrrp_no_swap", false, kw_vrrp_no_swap },
 	{ "script_user", false, kw_script_user },
 	{ "enable_script_security", false, kw_enable_script_security },
 	{ NULL, false, NULL },
@@ -2905,6 +2924,12 @@ void config_dump(const struct xvip_config *cfg, FILE *out)
 	}
 	put_secs(out, 4, "smtp_connect_timeout", g->smtp_connect_timeout_ms);
 	put_uint(out, 4, "vrrp_version", g->vrrp_version);
+	if (g->rt_priority)
+		put_uint(out, 4, "vrrp_rt_priority", g->rt_priority);
+	if (g->nice)
+		fprintf(out, "    vrrp_priority %d\n", g->nice);
+	if (g->no_swap)
+		fputs("    vrrp_no_swap\n", out);
 	if (g->script_user) {
 		fputs("    script_user ", out);
 		put_word(out, g->script_user);

@@ -87,6 +87,10 @@ struct config_global {
 	char *script_user;               /* NULL: keepalived_script/root rules */
 	char *script_group;              /* NULL: the user's primary group */
 	bool enable_script_security;
+	/* keepalived's knobs for a daemon that must not be starved: */
+	unsigned rt_priority; /* vrrp_rt_priority 1..99: SCHED_RR; 0 = off */
+	int nice;             /* vrrp_priority -20..19 */
+	bool no_swap;         /* vrrp_no_swap: lock memory (mlockall) */
 };
 
 struct config_vrrp_script {

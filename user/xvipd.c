@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -174,6 +177,29 @@ static void signal_readable(struct loop *l, int fd, uint32_t events, void *arg)
 	}
 }
 
+/* keepalived's vrrp_rt_priority / vrrp_priority / vrrp_no_swap: adverts every
+ * 10 ms must not wait behind a busy machine. SCHED_RESET_ON_FORK: scripts
+ * start with normal scheduling and nice 0. MCL_ONFAULT: lock what is used,
+ * not every mapping (sanitizer builds reserve terabytes). */
+static void apply_scheduling(const struct config_global *g)
+{
+	struct sched_param sp = { .sched_priority = (int)g->rt_priority };
+
+	if (g->no_swap && mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0)
+		xlog(LOG_WARNING, "vrrp_no_swap: mlockall: %s", strerror(errno));
+	if (g->nice && setpriority(PRIO_PROCESS, 0, g->nice) < 0)
+		xlog(LOG_WARNING, "vrrp_priority %d: %s", g->nice, strerror(errno));
+	if (g->rt_priority || g->nice) {
+		int policy = (g->rt_priority ? SCHED_RR : SCHED_OTHER) | SCHED_RESET_ON_FORK;
+
+		if (sched_setscheduler(0, policy, &sp) < 0)
+			xlog(LOG_WARNING, "vrrp_rt_priority %u: sched_setscheduler: %s",
+			     g->rt_priority, strerror(errno));
+		else if (g->rt_priority)
+			xlog(LOG_INFO, "running with SCHED_RR priority %u", g->rt_priority);
+	}
+}
+
 static int write_pidfile(const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -258,6 +284,7 @@ int main(int argc, char **argv)
 	}
 	log_init("xvipd", to_stderr || foreground, debug);
 	libbpf_set_print(libbpf_log);
+	apply_scheduling(&d.cfg->global);
 	if (!pidfile) {
 		if (strcmp(pin_root, XVIP_PIN_ROOT_DEFAULT) == 0) {
 			pidfile = "/run/xvipd.pid";

@@ -19,6 +19,7 @@ conf() {
 	cat >"$WORK/$1.conf" <<EOF
 global_defs {
     vrrp_version 3
+    ${GLOBAL_EXTRA:-}
 }
 vrrp_instance VI_1 {
     state BACKUP
@@ -49,7 +50,10 @@ arp_macs() {
 		sed -n 's/.* from \([0-9a-f:]*\) .*/\1/p' | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
 
-conf node1 10.87.0.1 10.87.0.2 100
+# node1 also runs as keepalived's vrrp_rt_priority/vrrp_priority/vrrp_no_swap say
+GLOBAL_EXTRA="vrrp_rt_priority 10
+    vrrp_priority -5
+    vrrp_no_swap" conf node1 10.87.0.1 10.87.0.2 100
 conf node2 10.87.0.2 10.87.0.1 90
 # capture on node2: the adverts must be unicast, never to 224.0.0.18
 bg_start node2 "$WORK/tcpdump.log" tcpdump -n -i eth0 -l "ip proto 112"
@@ -59,6 +63,16 @@ check "node2 alone becomes MASTER" wait_until 5 is_state node2 MASTER
 start_node node1
 check "node1 (priority 100) preempts over unicast" wait_until 5 is_state node1 MASTER
 check "node2 steps down to BACKUP" wait_until 3 is_state node2 BACKUP
+check "vrrp_rt_priority 10: node1's xvipd runs SCHED_RR at priority 10" sh -c "chrt -p $PID_node1 | grep -q 'SCHED_RR' && chrt -p $PID_node1 | grep -q 'priority: 10'"
+check "  with SCHED_RESET_ON_FORK (its scripts start with normal scheduling)" sh -c "chrt -p $PID_node1 | grep -q 'RESET_ON_FORK'"
+if grep -qa __asan_init "$BUILD/xvipd"; then
+	# ASan makes mlockall a no-op (it will not lock its shadow memory)
+	check "vrrp_no_swap: mlockall accepted (sanitized build: not observable)" \
+		sh -c "! grep -q 'vrrp_no_swap' '$WORK/node1.log'"
+else
+	check "vrrp_no_swap: node1's memory is locked" sh -c "awk '/VmLck/ { exit !(\$2 > 0) }' /proc/$PID_node1/status"
+fi
+check "vrrp_priority -5: node1's nice value" sh -c "[ \$(cut -d' ' -f19 /proc/$PID_node1/stat) -eq -5 ]"
 check "vip_mode interface: the VIP is on node1's eth0" wait_until 2 vip_on_eth0 node1
 check "and not on node2's eth0" sh -c "! ip -n ${P}node2 -br addr show eth0 | grep -q $VIP/"
 check_eq "the client's ARP is answered by node1 only" "$(mac_of node1)" "$(arp_macs)"
