@@ -873,12 +873,27 @@ int vrrp_setup(struct xvipd *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* keepalived runs a vrrp_script only when an instance tracks it. */
+static bool script_tracked(const struct xvip_config *cfg, const struct config_vrrp_script *sc)
+{
+	for (size_t i = 0; i < cfg->n_instances; i++)
+		for (size_t k = 0; k < cfg->instances[i].n_track_scripts; k++)
+			if (cfg->instances[i].track_scripts[k].script == sc)
+				return true;
+	return false;
+}
+
 void vrrp_start_all(struct xvipd *d)
 {
 	uint64_t t0 = now_us();
 
-	for (size_t i = 0; i < d->n_scripts; i++)
-		script_schedule(&d->scripts[i], 0);
+	for (size_t i = 0; i < d->n_scripts; i++) {
+		if (script_tracked(d->cfg, d->scripts[i].cfg))
+			script_schedule(&d->scripts[i], 0);
+		else
+			xlog(LOG_WARNING, "vrrp_script %s is tracked by no instance: not run",
+			     d->scripts[i].cfg->name);
+	}
 	for (size_t i = 0; i < d->n_inst; i++) {
 		struct vrrp_rt *in = &d->inst[i];
 		struct fsm_result r;
@@ -1062,7 +1077,8 @@ int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_
 	for (size_t i = 0; i < next->n_scripts; i++) {
 		scripts[i].cfg = &next->scripts[i];
 		scripts[i].d = d;
-		script_schedule(&scripts[i], 0);
+		if (script_tracked(next, scripts[i].cfg))
+			script_schedule(&scripts[i], 0);
 	}
 	d->n_scripts = next->n_scripts;
 	for (size_t i = 0; i < d->n_inst; i++) {

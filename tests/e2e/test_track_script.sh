@@ -64,6 +64,8 @@ start_node node1
 check "node1 becomes MASTER with its check passing" wait_until 5 is_state node1 MASTER
 start_node node2
 check "node2 is BACKUP" wait_until 3 is_state node2 BACKUP
+check "node2 does not run a vrrp_script that no instance tracks (as keepalived)" \
+	grep -q "vrrp_script chk_mysql is tracked by no instance: not run" "$WORK/node2.log"
 
 note "the check fails: priority 100 - 20 = 80 < 90, node2 preempts"
 echo fail >"$WORK/verdict"
