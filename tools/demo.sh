@@ -130,15 +130,7 @@ keep_pause() {
 	   ip netns exec ${P}client env MYSQL_PWD=$DB_APP_PASS mariadb --no-defaults -h $VIP -u $DB_APP_USER app
 	   less $WORK/xvipd-db1.log $WORK/xvipd-db2.log $WORK/db-db1.log
 	EOF
-	if [ "$k" -gt 1 ] 2>/dev/null; then
-		echo "   (DEMO_KEEP=$k: cleaning up in $k s)"
-		sleep "$k"
-	elif { : </dev/tty; } 2>/dev/null; then
-		printf '   Press Enter to clean up. '
-		read -r _ </dev/tty
-	else
-		echo "   (no terminal to wait on: use DEMO_KEEP=SECONDS)"
-	fi
+	keep_wait "$k" DEMO_KEEP
 }
 
 finish() {
@@ -231,56 +223,11 @@ good "MariaDB pair up: each node a replica of the other, both read-only for now"
 section "Start xvipd on both nodes"
 printf '#!/bin/sh\necho "$*" >> %s/notify_writer.log\n' "$WORK" >"$WORK/notify_writer.sh"
 chmod +x "$WORK/notify_writer.sh"
-mysql_check() {
-	cat <<-EOF
-	        MYSQL_CHECK {
-	            user $DB_MON_USER
-	            password $DB_MON_PASS
-	            connect_timeout 100ms
-	            read_timeout 100ms
-	            interval 100ms
-	            rise 2
-	            fall 3
-	        }
-	EOF
-}
-conf() { # NODE PRIORITY
-	cat <<-EOF
-	global_defs {
-	    router_id $1
-	    vrrp_version 3
-	}
-	vrrp_instance VI_1 {
-	    state BACKUP
-	    interface eth0
-	    virtual_router_id $VRID
-	    priority $2
-	    advert_int $ADV
-	    nopreempt
-	    virtual_ipaddress {
-	        $VIP
-	    }
-	}
-	virtual_server $VIP 3306 {
-	    lb_algo fo
-	    lb_kind DR
-	    protocol TCP
-	    manage_read_only on
-	    promote_timeout 2
-	    notify_writer "$WORK/notify_writer.sh"
-	    real_server $N1 3306 {
-	        weight 3
-	$(mysql_check)
-	    }
-	    real_server $N2 3306 {
-	        weight 2
-	$(mysql_check)
-	    }
-	}
-	EOF
-}
-conf db1 100 >"$WORK/db1.conf"
-conf db2 90 >"$WORK/db2.conf"
+# the pair's config, as the tests write it (tests/e2e/mysql_lib.sh)
+for n in db1:100 db2:90; do
+	XC_ADVERT_INT=$ADV XC_NOTIFY_WRITER="$WORK/notify_writer.sh" \
+		xvipd_mysql_conf "$WORK/${n%:*}.conf" "${n%:*}" "${n#*:}" "$VIP" "$VRID" "$N1" "$N2"
+done
 say "The same keepalived.conf on both nodes but for priority (db1 100, db2 90)."
 say "$WORK/db1.conf (the second MYSQL_CHECK is the same as the first):"
 awk '/real_server/ { rs++ } rs == 2 && /MYSQL_CHECK/ { print "        MYSQL_CHECK { ...same... }"; skip = 1; next }

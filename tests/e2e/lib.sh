@@ -72,6 +72,20 @@ E2E_MOUNTED=0
 
 note() { echo "# $*"; }
 
+# keep_wait VALUE NAME: let a person look at the lab before cleanup. VALUE
+# above 1 waits that many seconds; otherwise until Enter on the terminal.
+keep_wait() {
+	if [ "$1" -gt 1 ] 2>/dev/null; then
+		note "$2=$1: lab kept for $1 s"
+		sleep "$1"
+	elif { : </dev/tty; } 2>/dev/null; then
+		note "$2: lab kept; press Enter to clean up"
+		read -r _ </dev/tty
+	else
+		note "$2 set but no terminal to wait on: use $2=SECONDS"
+	fi
+}
+
 e2e_cleanup() {
 	local pid n i
 	trap - EXIT INT TERM

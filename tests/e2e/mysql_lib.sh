@@ -224,15 +224,7 @@ db_cleanup() {
 	trap - EXIT INT TERM
 	if [ "${1:-}" = exit ] && [ -n "${XVIP_KEEP:-}" ] && [ "${XVIP_KEEP}" != 0 ]; then
 		db__keep_banner
-		if [ "$XVIP_KEEP" -gt 1 ] 2>/dev/null; then
-			note "XVIP_KEEP=$XVIP_KEEP: lab kept for $XVIP_KEEP s"
-			sleep "$XVIP_KEEP"
-		elif { : </dev/tty; } 2>/dev/null; then
-			note "XVIP_KEEP: lab kept; press Enter to clean up"
-			read -r _ </dev/tty
-		else
-			note "XVIP_KEEP set but no terminal: use XVIP_KEEP=SECONDS"
-		fi
+		keep_wait "$XVIP_KEEP" XVIP_KEEP
 	fi
 	for n in "${!DB_PID[@]}"; do
 		pid=${DB_PID[$n]}
