@@ -683,7 +683,7 @@ run_one() {
 		line=$(grep -m1 "writer is now $N2" "$WORK/xvipd-db1.log" | sed 's/.*(\(.*\))$/\1/')
 		[ -z "$line" ] || extra+=$'\n#       '"$line"
 		# the promotion's steps, when xvipd logs them
-		for n in detect-\>start fence apply semi-sync open; do
+		for n in detect-\>start fence semi-sync apply open; do
 			t=$(sed -n "s/.*[ ;]${n} \([0-9]*\)[, ].*/\1/p" <<<"$line")
 			[ -z "$t" ] || STEP[$n]+="$t "
 		done
@@ -768,8 +768,8 @@ case " $SCENARIOS " in *" xvipd "*)
 		echo "  its steps (xvipd's log):"
 		echo "    detect -> start                       $(stats_int "${STEP[detect->start]:-}") us"
 		echo "    fence (read_only=ON on the others)    $(stats_int "${STEP[fence]:-}") us"
-		echo "    apply (MASTER_GTID_WAIT on db2)       $(stats_int "${STEP[apply]:-}") us"
 		echo "    semi-sync master side off on db2      $(stats_int "${STEP[semi-sync]:-}") us"
+		echo "    apply (MASTER_GTID_WAIT on db2)       $(stats_int "${STEP[apply]:-}") us"
 		echo "    open (read_only=OFF on db2)           $(stats_int "${STEP[open]:-}") us"
 	fi
 	;;

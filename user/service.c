@@ -2,10 +2,15 @@
  *
  * A promotion is a small chain of non-blocking steps on the loop:
  *   fence    every other reachable node gets read_only=ON (manage_read_only)
- *   apply    the candidate applies what it received (MASTER_GTID_WAIT)
  *   semisync with no standby up, the candidate's semi-sync master side is
  *            switched off (nobody could acknowledge: every commit would
- *            hang for rpl_semi_sync_master_timeout); on again when one is
+ *            hang for rpl_semi_sync_master_timeout); on again when one is.
+ *            Before apply: with log_slave_updates, the transactions the
+ *            candidate's SQL thread applies are commits of its own binlog,
+ *            and in a dual-master pair each of them would wait for the dead
+ *            peer's acknowledgement (state "Waiting for semi-sync ACK from
+ *            slave") until that timeout, holding the promotion for seconds
+ *   apply    the candidate applies what it received (MASTER_GTID_WAIT)
  *   open     the candidate gets read_only=OFF
  *   steer    the DR maps send every flow to it (new generation)
  * A step that fails stops the chain: nobody is promoted and the operator is
@@ -31,7 +36,7 @@
 #define MAX_CHECKS 4
 #define WRITER_HISTORY 8
 
-enum promo_phase { PROMO_IDLE, PROMO_FENCE, PROMO_APPLY, PROMO_SEMISYNC, PROMO_OPEN };
+enum promo_phase { PROMO_IDLE, PROMO_FENCE, PROMO_SEMISYNC, PROMO_APPLY, PROMO_OPEN };
 
 struct rs_rt {
 	struct vs_rt *vs;
@@ -45,6 +50,8 @@ struct rs_rt {
 	uint8_t mac[6];
 	bool mac_known;
 	bool fencing;        /* a read_only=ON is in flight */
+	bool semisync_off;   /* we switched its semi-sync master side off */
+	bool semisync_on_pending; /* switching it on again is in flight */
 	char why[256];
 	uint64_t ups, downs, down_at_us;
 };
@@ -75,11 +82,11 @@ struct vs_rt {
 	unsigned pending;      /* fence operations in flight */
 	uint64_t promo_gen;    /* stale callbacks compare this */
 	uint64_t promo_start_us;
+	uint64_t lost_at_us;   /* the writer was lost then, none since (0: no loss) */
 	uint64_t step_us[5];   /* when each phase ended (PROMO_* index) */
 	uint64_t retry_timer;
 	char refused[256];     /* why the last promotion did not happen */
 	bool semisync;
-	bool semisync_off;     /* we switched the writer's semi-sync off */
 	bool preflight_logged;
 
 	struct writer_event hist[WRITER_HISTORY];
@@ -228,10 +235,15 @@ static void program(struct vs_rt *vs)
 			r->mac_known = neigh_mac(r->cfg->addr.s_addr, r->mac);
 		memcpy(b[n].mac, r->mac, 6);
 		/* fo: the data plane's "healthy" means "the writer": one node
-		 * takes the writes, chosen here, never by weight alone */
-		if (vs->is_fo)
-			b[n].healthy = (int)i == vs->writer;
-		else
+		 * takes the writes, chosen here, never by weight alone. A
+		 * remote one whose MAC we do not know would be a black hole:
+		 * say so (its checks talk to it, so this should not last). */
+		if (vs->is_fo) {
+			b[n].healthy = (int)i == vs->writer && (r->local || r->mac_known);
+			if ((int)i == vs->writer && !b[n].healthy)
+				xlog(LOG_ERR, "[%s] writer %s: no MAC in the neighbour table, cannot "
+				     "steer to it yet", vs->name, rs_name(r));
+		} else
 			b[n].healthy = r->up && (r->local || r->mac_known);
 		if (b[n].weight == 0 && b[n].healthy)
 			b[n].weight = 1;
@@ -319,7 +331,7 @@ static void fence_done(void *arg, int rc, const char *err)
 			   "would be possible", rs_name(r), err);
 		return;
 	}
-	vs->phase = PROMO_APPLY;
+	vs->phase = PROMO_SEMISYNC;
 	promote_step(vs);
 }
 
@@ -353,7 +365,7 @@ static void applied_done(void *arg, int rc, const char *err)
 			   err && *err ? err : "still behind");
 		return;
 	}
-	vs->phase = PROMO_SEMISYNC;
+	vs->phase = PROMO_OPEN;
 	promote_step(vs);
 }
 
@@ -369,12 +381,12 @@ static void semisync_done(void *arg, int rc, const char *err)
 		xlog(LOG_WARNING, "[%s] cannot switch semi-sync off on %s: %s", vs->name,
 		     rs_name(&vs->rs[vs->candidate]), err);
 	} else {
-		vs->semisync_off = true;
+		vs->rs[vs->candidate].semisync_off = true;
 		xlog(LOG_WARNING, "[%s] %s: no standby is up, semi-sync master side switched off: "
 		     "writes are asynchronous until a standby returns", vs->name,
 		     rs_name(&vs->rs[vs->candidate]));
 	}
-	vs->phase = PROMO_OPEN;
+	vs->phase = PROMO_APPLY;
 	promote_step(vs);
 }
 
@@ -388,15 +400,53 @@ static bool standby_up(const struct vs_rt *vs, int writer)
 
 static void semisync_on_done(void *arg, int rc, const char *err)
 {
-	struct vs_rt *vs = arg;
+	struct rs_rt *r = arg;
+	struct vs_rt *vs = r->vs;
 
-	if (rc == 0 && vs->writer >= 0) {
-		vs->semisync_off = false;
-		xlog(LOG_NOTICE, "[%s] a standby is back: semi-sync switched on again on %s", vs->name,
-		     rs_name(&vs->rs[vs->writer]));
-	} else if (rc != 0) {
-		xlog(LOG_WARNING, "[%s] cannot switch semi-sync on again: %s", vs->name, err);
+	r->semisync_on_pending = false;
+	if (rc == 0) {
+		r->semisync_off = false;
+		xlog(LOG_NOTICE, "[%s] a peer replicates from %s again: its semi-sync master side "
+		     "is on again", vs->name, rs_name(r));
+	} else {
+		xlog(LOG_WARNING, "[%s] cannot switch semi-sync on again on %s: %s", vs->name,
+		     rs_name(r), err);
 	}
+}
+
+/* Undo what the promotion did to semi-sync, node by node, once a peer
+ * replicates from that node again (its IO thread runs): the writer then
+ * waits for that standby's acknowledgement again, and a standby's applied
+ * transactions for the writer's. Not while a promotion runs (it may just
+ * have switched the candidate off). */
+static void semisync_restore(struct vs_rt *vs)
+{
+	if (vs->phase != PROMO_IDLE)
+		return;
+	for (size_t i = 0; i < vs->n_rs; i++) {
+		struct rs_rt *r = &vs->rs[i];
+		bool peer = false;
+
+		if (!r->semisync_off || r->semisync_on_pending || !r->up || !r->mysql)
+			continue;
+		for (size_t k = 0; k < vs->n_rs && !peer; k++) {
+			const struct mysql_facts *f =
+				vs->rs[k].mysql ? check_mysql_facts(vs->rs[k].mysql) : NULL;
+
+			peer = k != i && vs->rs[k].up && f && f->valid && f->io_running;
+		}
+		if (peer && mysql_admin_sql(r->mysql, "SET GLOBAL rpl_semi_sync_master_enabled = ON",
+					    0, semisync_on_done, r) == 0)
+			r->semisync_on_pending = true;
+	}
+}
+
+static bool any_semisync_off(const struct vs_rt *vs)
+{
+	for (size_t i = 0; i < vs->n_rs; i++)
+		if (vs->rs[i].semisync_off)
+			return true;
+	return false;
 }
 
 static void promoted(struct vs_rt *vs)
@@ -407,6 +457,8 @@ static void promoted(struct vs_rt *vs)
 	vs->writer = vs->candidate;
 	vs->candidate = -1;
 	vs->phase = PROMO_IDLE;
+	vs->lost_at_us = 0;
+	r->mac_known = false; /* read its MAC afresh: it may have changed */
 	vs->refused[0] = 0;
 	program(vs);
 	/* Re-assert read_only=ON on every standby (facts can be one probe
@@ -417,7 +469,7 @@ static void promoted(struct vs_rt *vs)
 			if ((int)i != vs->writer && vs->rs[i].up)
 				fence(&vs->rs[i], false);
 	/* where the time went: from the loss (or request) to our first step,
-	 * then fence, apply, semi-sync and open; 0 for a step skipped */
+	 * then fence, semi-sync, apply and open; 0 for a step skipped */
 	uint64_t t = now_us(), prev = vs->promo_start_us;
 	unsigned part[5];
 
@@ -429,7 +481,7 @@ static void promoted(struct vs_rt *vs)
 		prev = end > prev ? end : prev;
 	}
 	snprintf(why, sizeof(why), "%s replication, applied all it received; detect->start %u, "
-		 "fence %u, apply %u, semi-sync %u, open %u us",
+		 "fence %u, semi-sync %u, apply %u, open %u us",
 		 vs->semisync ? "semi-synchronous" : "asynchronous", part[0], part[1], part[2],
 		 part[3], part[4]);
 	xlog(LOG_NOTICE, "[%s] writer is now %s (%s; %u us after the decision)", vs->name,
@@ -485,25 +537,15 @@ static void promote_step(struct vs_rt *vs)
 			}
 		if (vs->pending)
 			return; /* fence_done continues */
-		vs->phase = PROMO_APPLY;
-		/* fall through */
-	case PROMO_APPLY:
-		if (!candidate_ok(c, why, sizeof(why))) {
-			promo_fail(vs, "%s", why);
-			return;
-		}
-		if (c->mysql) {
-			rc = mysql_wait_applied(c->mysql, vs->cfg->promote_timeout_ms, applied_done, vs);
-			if (rc < 0)
-				promo_fail(vs, "%s: cannot check what it applied: %s", rs_name(c),
-					   strerror(-rc));
-			return;
-		}
 		vs->phase = PROMO_SEMISYNC;
 		/* fall through */
 	case PROMO_SEMISYNC: {
 		const struct mysql_facts *f = c->mysql ? check_mysql_facts(c->mysql) : NULL;
 
+		if (!candidate_ok(c, why, sizeof(why))) {
+			promo_fail(vs, "%s", why);
+			return;
+		}
 		if (f && f->valid && f->semi_sync_master_enabled == 1 &&
 		    !standby_up(vs, vs->candidate)) {
 			rc = mysql_admin_sql(c->mysql, "SET GLOBAL rpl_semi_sync_master_enabled = OFF", 0,
@@ -511,8 +553,18 @@ static void promote_step(struct vs_rt *vs)
 			if (rc == 0)
 				return;
 		}
-		vs->phase = PROMO_OPEN;
+		vs->phase = PROMO_APPLY;
 	}
+		/* fall through */
+	case PROMO_APPLY:
+		if (c->mysql) {
+			rc = mysql_wait_applied(c->mysql, vs->cfg->promote_timeout_ms, applied_done, vs);
+			if (rc < 0)
+				promo_fail(vs, "%s: cannot check what it applied: %s", rs_name(c),
+					   strerror(-rc));
+			return;
+		}
+		vs->phase = PROMO_OPEN;
 		/* fall through */
 	case PROMO_OPEN:
 		if (manage && c->mysql) {
@@ -611,6 +663,7 @@ static void writer_update(struct vs_rt *vs)
 		xlog(LOG_WARNING, "[%s] writer %s lost: %s", vs->name, rs_name(old), old->why);
 		writer_event(vs, "lost", old, old->why, 0);
 		vs->writer = -1;
+		vs->lost_at_us = old->down_at_us;
 		program(vs); /* nobody writes until a safe node is open */
 		best = pick_candidate(vs, -1, why, sizeof(why));
 		if (best < 0) {
@@ -641,7 +694,7 @@ static void writer_update(struct vs_rt *vs)
 		    candidate_ok(r, why, sizeof(why)) &&
 		    (best = (int)i, true)) {
 			/* adopt it; promote() fences any other writable node */
-			promote(vs, best, "it already takes writes (read_only=OFF)", 0);
+			promote(vs, best, "it already takes writes (read_only=OFF)", vs->lost_at_us);
 			return;
 		}
 	}
@@ -649,12 +702,16 @@ static void writer_update(struct vs_rt *vs)
 	if (best < 0) {
 		if (strcmp(vs->refused, why)) {
 			vs->candidate = -1;
-			vs->promo_start_us = 0;
+			vs->promo_start_us = vs->lost_at_us;
 			promo_fail(vs, "%s", why);
 		}
 		return;
 	}
-	promote(vs, best, "no writer yet: highest weight safe node", 0);
+	/* after a loss, a retry's time counts from the loss: what the
+	 * clients saw */
+	promote(vs, best, vs->lost_at_us ? "the writer was lost: highest weight safe node"
+					 : "no writer yet: highest weight safe node",
+		vs->lost_at_us);
 }
 
 static void vs_update(struct vs_rt *vs)
@@ -686,6 +743,7 @@ static void rs_changed(void *arg, struct check *c, bool up, const char *why)
 	r->up = all_up;
 	if (r->up && (!was || !was_decided)) {
 		r->ups++;
+		r->mac_known = false; /* read afresh: a node can come back with a new NIC */
 		xlog(LOG_NOTICE, "[%s] real server %s is UP", vs->name, rs_name(r));
 		notify = r->cfg->notify_up;
 	} else if (!r->up && (was || !was_decided)) {
@@ -722,11 +780,7 @@ static void rs_probed(void *arg, struct check *c)
 	}
 	if (vs->is_fo && vs->writer < 0 && vs->phase == PROMO_IDLE)
 		writer_update(vs);
-	/* a standby replicating again: the writer can wait for its acks */
-	if (vs->semisync_off && vs->writer >= 0 && idx != vs->writer && r->up && f->io_running &&
-	    vs->phase == PROMO_IDLE)
-		mysql_admin_sql(vs->rs[vs->writer].mysql, "SET GLOBAL rpl_semi_sync_master_enabled = ON",
-				0, semisync_on_done, vs);
+	semisync_restore(vs);
 }
 
 /* ---- life cycle -------------------------------------------------------- */
@@ -1036,7 +1090,7 @@ void service_status_json(struct xvipd *d, struct sbuf *b)
 		else
 			sb_printf(b, "null");
 		sb_printf(b, ",\"replication\":\"%s\",\"promotion\":\"%s\",\"refused\":",
-			  vs->semisync_off ? "asynchronous (no standby)"
+			  any_semisync_off(vs) ? "asynchronous (no standby)"
 			  : semi ? "semi-synchronous" : "asynchronous",
 			  vs->phase == PROMO_IDLE ? "idle" : vs->phase == PROMO_FENCE ? "fencing"
 			  : vs->phase == PROMO_APPLY ? "waiting for apply"
@@ -1115,7 +1169,7 @@ void service_status_text(struct xvipd *d, struct sbuf *b)
 			  vs->owner ? "steering (VIP owner)" : "not steering (VIP elsewhere)");
 		if (vs->is_fo)
 			sb_printf(b, ", writer %s, %s replication", writer_name(vs) ? writer_name(vs) : "NONE",
-				  vs->semisync_off ? "asynchronous (no standby up)"
+				  any_semisync_off(vs) ? "asynchronous (no standby up)"
 				  : semi ? "semi-synchronous" : "asynchronous");
 		sb_printf(b, "\n");
 		if (vs->refused[0])

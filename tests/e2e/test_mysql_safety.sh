@@ -119,6 +119,31 @@ received() {
 	g=$(db_var "$1" gtid_binlog_pos | tr , '\n' | grep "^$3-") || return 1
 	db_repl_field "$2" Gtid_IO_Pos | tr , '\n' | grep -qx -- "$g"
 }
+# not_applied WRITER STANDBY DOMAIN: the standby's SQL thread has not
+# applied the writer's last transaction of DOMAIN (reads no table: app.t may
+# be locked)
+not_applied() {
+	local g
+	g=$(db_var "$1" gtid_binlog_pos | tr , '\n' | grep "^$3-") || return 1
+	! db_var "$2" gtid_slave_pos | tr , '\n' | grep -qx -- "$g"
+}
+semi_master_is() { [ "$(db_var "$1" rpl_semi_sync_master_enabled 2>/dev/null)" = "$2" ]; }
+# a session on NAME holding LOCK TABLES app.t WRITE until lock_release NAME
+lock_hold() {
+	db_sql "$1" "LOCK TABLES app.t WRITE; SELECT SLEEP(60) AS xvip_lock_holder; UNLOCK TABLES" \
+		>/dev/null 2>&1 &
+	LOCKER=$!
+	wait_until 3 lock_holder "$1" >/dev/null
+}
+lock_holder() {
+	local id
+	id=$(db_sql "$1" "SELECT id FROM information_schema.processlist WHERE info LIKE '%xvip_lock_holder%' AND info NOT LIKE '%processlist%'")
+	[ -n "$id" ] && echo "$id"
+}
+lock_release() {
+	local id
+	id=$(lock_holder "$1") && db_sql "$1" "KILL $id"
+}
 semi_clients_ok() { [ "$(db_status "$1" Rpl_semi_sync_master_clients)" = 1 ]; }
 
 conf db1 100 5
@@ -207,25 +232,52 @@ check "db2 stays read_only=ON" ro_is db2 1
 check "still no writer" no_writer
 check "a write through the VIP fails (no writer; db1's mysqld is dead)" vip_write_fails
 check_here "fix db2's replication (SQL thread runs again; its master is dead)" fix_replication_sql db2
-# MariaDB 10.11 with semi-sync: a standby whose SQL thread (re)starts after
-# its master died does not apply what its relay log holds until the IO
-# thread reconnects (the same relay log is applied at once in async mode).
-# xvipd's MASTER_GTID_WAIT sees it and keeps refusing: safe, not live.
-check "semi-sync: db2 has not applied the relay log, xvipd keeps refusing" \
-	wait_until 8 refused_has "$N2:3306 has not applied everything it received within 5000 ms"
-refused | sed 's/^/#   /'
-check "still no writer" no_writer
-check "db2 read_only=ON" ro_is db2 1
+# Semi-sync in a dual-master pair: the transactions db2's SQL thread applies
+# go to db2's own binlog (log_slave_updates), and db2's semi-sync master side
+# would hold each one for the dead db1's acknowledgement until
+# rpl_semi_sync_master_timeout (10 s). xvipd switches it off first (no
+# standby is up), then waits for the apply.
+check "xvipd promotes db2 once it has applied its relay log" wait_until 4 writer_is $N2
+check "it switched db2's semi-sync master side off first" log_has db1 "$N2:3306: no standby is up, semi-sync master side switched off"
+check "db2: rpl_semi_sync_master_enabled OFF" semi_master_is db2 0
+check "status: asynchronous while no standby is up" sh -c "$OWNER status | grep -q 'writer $N2:3306, asynchronous (no standby up)'"
+check "db2 read_only=OFF" ro_is db2 0
 check_here "mariadbd restarts on db1" db_start db1 1 1
-check "db2 applies everything once db1 is back" wait_until 10 db_wait_synced 1 db1 db2
-check "xvipd chooses a writer (db2 or db1: both have everything)" wait_until 8 sh -c "$OWNER status --json | grep -q '\"writer\":\"10'"
-note "writer after db1's return: $(writer)"
-if ! writer_is $N1; then
-	check "xvipctl promote $N1 (hand back)" $OWNER promote $N1
-fi
+check "db1 comes back read_only=ON" wait_until 3 ro_is db1 1
+check "replication runs both ways again" wait_until 15 repl_both_ok
+check "db2's semi-sync master side is on again (db1 replicates from it)" wait_until 5 semi_master_is db2 1
+check "xvipctl promote $N1 (hand back)" $OWNER promote $N1
 check "writer db1" wait_until 3 writer_is $N1
 check "db2 read_only=ON" ro_is db2 1
 check "replication runs both ways again" wait_until 15 repl_both_ok
+
+note "1c. semi-sync: the standby's SQL thread is behind when the writer dies"
+# A table lock on db2 holds its SQL thread for 2 s: what a busy standby
+# looks like. Before xvipd switched the candidate's semi-sync off before the
+# apply, this took rpl_semi_sync_master_timeout (10 s) and more.
+check "db2 semi-sync clients: 1 (db1 replicates from it)" wait_until 5 semi_clients_ok db2
+lock_hold db2
+sleep 0.3
+: >"$WORK/acked.1c"
+check "10 writes acknowledged by db1 (semi-sync: they are in db2's relay log)" acked_writes "$WORK/acked.1c" c1c 10
+check "db2 received them (IO thread)" wait_until 3 received db1 db2 1
+check "and has not applied them (its SQL thread waits for the lock)" not_applied db1 db2 1
+check_here "kill -9 db1's mariadbd" db_kill db1
+sleep 1
+check "no writer while db2 holds them unapplied" no_writer
+check "db2 stays read_only=ON" ro_is db2 1
+t0=$(date +%s%N)
+check "the lock is released" lock_release db2
+check "xvipd promotes db2 once it applied them, long before semi-sync's 10 s timeout" wait_until 5 writer_is $N2
+note "db2 promoted $((($(date +%s%N) - t0) / 1000000)) ms after the lock was released (status polled every 50 ms)"
+check "every acknowledged row is on db2" db_missing_acked db2 "$WORK/acked.1c"
+check "db2 read_only=OFF" ro_is db2 0
+wait "$LOCKER" 2>/dev/null
+check_here "mariadbd restarts on db1" db_start db1 1 1
+check "replication runs both ways again" wait_until 15 repl_both_ok
+check "db1 read_only=ON" ro_is db1 1
+check "xvipctl promote $N1 (hand back)" wait_until 5 $OWNER promote $N1
+check "writer db1" wait_until 3 writer_is $N1
 
 note "the rest runs in asynchronous mode (the relay log is applied with the master dead)"
 check_here "the pair switches to asynchronous replication" db_dual_master db1 $N1 db2 $N2 async
