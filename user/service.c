@@ -51,7 +51,7 @@ struct rs_rt {
 	bool mac_known;
 	bool fencing;        /* a read_only=ON is in flight */
 	bool semisync_off;   /* we switched its semi-sync master side off */
-	bool semisync_on_pending; /* switching it on again is in flight */
+	bool semisync_pending; /* switching it on or off is in flight */
 	char why[256];
 	uint64_t ups, downs, down_at_us;
 };
@@ -403,7 +403,7 @@ static void semisync_on_done(void *arg, int rc, const char *err)
 	struct rs_rt *r = arg;
 	struct vs_rt *vs = r->vs;
 
-	r->semisync_on_pending = false;
+	r->semisync_pending = false;
 	if (rc == 0) {
 		r->semisync_off = false;
 		xlog(LOG_NOTICE, "[%s] a peer replicates from %s again: its semi-sync master side "
@@ -427,7 +427,7 @@ static void semisync_restore(struct vs_rt *vs)
 		struct rs_rt *r = &vs->rs[i];
 		bool peer = false;
 
-		if (!r->semisync_off || r->semisync_on_pending || !r->up || !r->mysql)
+		if (!r->semisync_off || r->semisync_pending || !r->up || !r->mysql)
 			continue;
 		for (size_t k = 0; k < vs->n_rs && !peer; k++) {
 			const struct mysql_facts *f =
@@ -437,8 +437,47 @@ static void semisync_restore(struct vs_rt *vs)
 		}
 		if (peer && mysql_admin_sql(r->mysql, "SET GLOBAL rpl_semi_sync_master_enabled = ON",
 					    0, semisync_on_done, r) == 0)
-			r->semisync_on_pending = true;
+			r->semisync_pending = true;
 	}
+}
+
+static void writer_semisync_off_done(void *arg, int rc, const char *err)
+{
+	struct rs_rt *r = arg;
+	struct vs_rt *vs = r->vs;
+
+	r->semisync_pending = false;
+	if (rc == 0) {
+		r->semisync_off = true;
+		xlog(LOG_WARNING, "[%s] no standby is up: the writer %s's semi-sync master side "
+		     "switched off, writes are asynchronous until a standby returns", vs->name,
+		     rs_name(r));
+	} else {
+		xlog(LOG_WARNING, "[%s] cannot switch semi-sync off on the writer %s: %s (its commits "
+		     "wait rpl_semi_sync_master_timeout)", vs->name, rs_name(r), err);
+	}
+}
+
+/* The last standby is gone (its mysqld died or hangs): every commit on the
+ * writer would now wait rpl_semi_sync_master_timeout for an acknowledgement
+ * nobody sends, and then MariaDB goes asynchronous by itself. Do that at
+ * once instead: the same durability, without the seconds of frozen writes.
+ * semisync_restore switches it on again when a standby replicates. */
+static void semisync_standby_lost(struct vs_rt *vs)
+{
+	struct rs_rt *w;
+	const struct mysql_facts *f;
+
+	if (!vs->is_fo || !vs->owner || vs->writer < 0 || vs->phase != PROMO_IDLE)
+		return;
+	w = &vs->rs[vs->writer];
+	f = w->mysql ? check_mysql_facts(w->mysql) : NULL;
+	if (!w->up || !f || !f->valid || f->semi_sync_master_enabled != 1 || w->semisync_off ||
+	    w->semisync_pending || standby_up(vs, vs->writer))
+		return;
+	if (mysql_admin_sql(w->mysql, "SET GLOBAL rpl_semi_sync_master_enabled = OFF", 0,
+			    writer_semisync_off_done, w) == 0)
+		w->semisync_pending = true;
 }
 
 static bool any_semisync_off(const struct vs_rt *vs)
@@ -550,8 +589,12 @@ static void promote_step(struct vs_rt *vs)
 		    !standby_up(vs, vs->candidate)) {
 			rc = mysql_admin_sql(c->mysql, "SET GLOBAL rpl_semi_sync_master_enabled = OFF", 0,
 					     semisync_done, vs);
-			if (rc == 0)
-				return;
+			/* without it the apply could wait for the dead peer's
+			 * ack: try again (next probe) rather than stall */
+			if (rc < 0)
+				promo_fail(vs, "%s: cannot switch its semi-sync master side off: %s",
+					   rs_name(c), strerror(-rc));
+			return;
 		}
 		vs->phase = PROMO_APPLY;
 	}
@@ -754,6 +797,8 @@ static void rs_changed(void *arg, struct check *c, bool up, const char *why)
 	}
 	/* act first (steer, promote, fault), tell the scripts after */
 	vs_update(vs);
+	if (!r->up)
+		semisync_standby_lost(vs);
 	if (notify && script_notify(vs->d->loop, notify->text, NULL, err, sizeof(err)) < 0)
 		xlog(LOG_ERR, "[%s] %s: %s", vs->name, r->up ? "notify_up" : "notify_down", err);
 }

@@ -41,6 +41,7 @@ OWNER="$BUILD/xvipctl --pin-root $(pin_of db1)"
 writer() { $OWNER status --json 2>/dev/null | json_get writer; }
 writer_is() { [ "$(writer)" = "$1:3306" ]; }
 ro() { db_var "$1" read_only 2>/dev/null; }
+ro_is() { [ "$(ro "$1")" = "$2" ]; }
 
 note "one writer, chosen by xvipd"
 check "xvipd makes db1 (weight 3) the writer" wait_until 8 writer_is $N1
@@ -130,6 +131,24 @@ check "the services are still steered by db1" sh -c "$OWNER status | grep -q 'st
 out=$(db_sql_tcp client $VIP "INSERT INTO app.t (v, node) VALUES ('reloaded', @@report_host); SELECT node FROM app.t WHERE v='reloaded'")
 check_eq "writes still go to db1 after the reload" db1 "$out"
 
+note "kill -9 of the standby's mariadbd: the writer does not wait for semi-sync's timeout"
+semi_master_is() { [ "$(db_var "$1" rpl_semi_sync_master_enabled 2>/dev/null)" = "$2" ]; }
+check "the writer db1 runs semi-sync" semi_master_is db1 1
+check_here "kill -9 db2's mariadbd" db_kill db2
+t0=$(date +%s%N)
+out=$(db_sql_tcp client $VIP "INSERT INTO app.t (v, node) VALUES ('nostandby', @@report_host); SELECT node FROM app.t WHERE v='nostandby'")
+t1=$(date +%s%N)
+check_eq "a write right after is acknowledged by db1 (timeout 5 s; semi-sync's is 10 s)" db1 "$out"
+note "that write took $(((t1 - t0) / 1000000)) ms"
+check "xvipd switched db1's semi-sync master side off (no standby up)" wait_until 2 semi_master_is db1 0
+check "status: the writer runs asynchronous, no standby up" sh -c "$OWNER status | grep -q 'writer $N1:3306, asynchronous (no standby up)'"
+check "the writer stays db1" writer_is $N1
+check_here "mariadbd restarts on db2" db_start db2 2 2
+check "db2 comes back read_only=ON" ro_is db2 1
+check "db2 replicates again: semi-sync back on on db1" wait_until 10 semi_master_is db1 1
+check "status: semi-synchronous again" wait_until 3 sh -c "$OWNER status | grep -q 'writer $N1:3306, semi-synchronous'"
+check "db2 catches up" db_wait_synced 20 db1 db2
+
 note "SIGSTOP of the writer's mariadbd (a hang)"
 t0=$(date +%s%N)
 check_here "SIGSTOP db1's mariadbd" db_pause db1
@@ -138,7 +157,6 @@ t1=$(date +%s%N)
 note "hang detected and writer moved in $(((t1 - t0) / 1000000)) ms (deadline: fall 3 x (interval 100 + read_timeout 100 ms) + promotion)"
 check_eq "db2 read_only=OFF" 0 "$(ro db2)"
 check_here "SIGCONT db1's mariadbd" db_resume db1
-ro_is() { [ "$(ro "$1")" = "$2" ]; }
 check "the woken node is fenced: db1 read_only=ON" wait_until 5 ro_is db1 1
 check "the writer stays db2" writer_is $N2
 
