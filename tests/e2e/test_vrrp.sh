@@ -81,6 +81,9 @@ check_eq "only node1 answers ARP for the VIP" "$M1" "$(arp_macs 3)"
 for n in node1 node2; do
 	bg_start $n "$WORK/serve-$n.log" "$PROBE" serve "$VIP" 3306 "$n"
 done
+listening() { ns "$1" ss -ltnH "src $VIP:3306" | grep -q 3306; }
+both_listening() { listening node1 && listening node2; }
+check "responders listen on VIP:3306 on both nodes" wait_until 3 both_listening
 check_eq "a TCP client reaches the VIP on node1" node1 "$(ns client "$PROBE" connect "$VIP" 3306 1000)"
 
 note "kill -9 of the master's xvipd"
