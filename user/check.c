@@ -136,6 +136,12 @@ void check_set_probe_cb(struct check *c, check_probe_cb cb, void *arg)
 	c->probe_arg = arg;
 }
 
+void check_rebind(struct check *c, check_change_cb on_change, void *arg)
+{
+	c->on_change = on_change;
+	c->arg = arg;
+}
+
 static void destroy(struct check *c)
 {
 	if (c->timer)

@@ -99,6 +99,8 @@ struct check_stats {
 struct check *check_new(struct loop *l, const struct config_checker *cfg, struct in_addr rs_addr,
 			uint16_t rs_port, check_change_cb on_change, void *arg);
 void check_set_probe_cb(struct check *c, check_probe_cb cb, void *arg);
+/* Hands the check to a new owner (a reload that keeps it). */
+void check_rebind(struct check *c, check_change_cb on_change, void *arg);
 void check_start(struct check *c);
 /* Runs a probe now unless one is running (then it is a no-op). */
 void check_probe_now(struct check *c);
@@ -191,6 +193,8 @@ int mysql_wait_applied(struct check *c, uint32_t timeout_ms, check_mysql_done_cb
  * = OFF) on the admin connection, with the same rules. */
 int mysql_admin_sql(struct check *c, const char *sql, uint32_t timeout_ms, check_mysql_done_cb done,
 		    void *arg);
+/* An administrative operation is in flight (its done callback is due). */
+bool mysql_admin_busy(const struct check *c);
 
 
 /* ---- internals shared by check*.c (not for the daemon) ---- */

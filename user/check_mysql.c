@@ -1152,6 +1152,11 @@ int mysql_set_read_only(struct check *c, bool ro, uint32_t timeout_ms, check_mys
 	return rc;
 }
 
+bool mysql_admin_busy(const struct check *c)
+{
+	return c && c->type == CONFIG_CHECK_MYSQL && ms_of(c)->admin_kind != ADMIN_NONE;
+}
+
 int mysql_admin_sql(struct check *c, const char *sql, uint32_t timeout_ms, check_mysql_done_cb done,
 		    void *arg)
 {

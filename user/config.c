@@ -2864,6 +2864,30 @@ static void dump_checker(const struct config_checker *c, FILE *out)
 	fputs("        }\n", out);
 }
 
+bool config_checker_equal(const struct config_checker *a, const struct config_checker *b)
+{
+	char *ta = NULL, *tb = NULL;
+	size_t la = 0, lb = 0;
+	FILE *fa = open_memstream(&ta, &la), *fb = open_memstream(&tb, &lb);
+	bool eq = false;
+
+	if (fa && fb) {
+		dump_checker(a, fa);
+		dump_checker(b, fb);
+		fclose(fa);
+		fclose(fb);
+		fa = fb = NULL;
+		eq = la == lb && memcmp(ta, tb, la) == 0;
+	}
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	free(ta);
+	free(tb);
+	return eq;
+}
+
 static void dump_virtual_server(const struct config_virtual_server *vs, FILE *out)
 {
 	static const char *const algo[] = { "wrr", "rr", "fo" };

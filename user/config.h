@@ -329,6 +329,8 @@ void config_free(struct xvip_config *cfg);
  * line, every default explicit, durations in seconds (up to 3 decimals).
  * The output loads again to the same configuration. */
 void config_dump(const struct xvip_config *cfg, FILE *out);
+/* Two checkers with the same normalized text (what -t prints). */
+bool config_checker_equal(const struct config_checker *a, const struct config_checker *b);
 
 /* Lookups for the daemon; NULL when not found. */
 const struct config_vrrp_instance *config_find_instance(const struct xvip_config *cfg,

@@ -166,21 +166,23 @@ static int64_t wall_ms(void)
 	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* self-contained: a reload may rebuild the services before it runs */
 struct deferred_notify {
-	struct vs_rt *vs;
+	char name[32];
+	char *cmd;
 	struct writer_event e;
 };
 
 static void notify_fire(struct loop *l, uint64_t id, void *arg)
 {
 	struct deferred_notify *n = arg;
-	const char *args[] = { "WRITER", n->vs->name, n->e.what, n->e.addr, n->e.reason, NULL };
+	const char *args[] = { "WRITER", n->name, n->e.what, n->e.addr, n->e.reason, NULL };
 	char err[256];
 
 	(void)id;
-	if (S.vs && n->vs->cfg->notify_writer &&
-	    script_notify(l, n->vs->cfg->notify_writer->text, args, err, sizeof(err)) < 0)
-		xlog(LOG_ERR, "[%s] notify_writer: %s", n->vs->name, err);
+	if (script_notify(l, n->cmd, args, err, sizeof(err)) < 0)
+		xlog(LOG_ERR, "[%s] notify_writer: %s", n->name, err);
+	free(n->cmd);
 	free(n);
 }
 
@@ -204,12 +206,16 @@ static void writer_event(struct vs_rt *vs, const char *what, const struct rs_rt 
 		/* Never between a decision and its action: a fork costs
 		 * milliseconds on a busy host. The script runs on the next turn
 		 * of the loop, once the promotion's queries are on the wire. */
-		if (!n || !loop_add_timer(vs->d->loop, now_us(), notify_fire, n)) {
+		if (n)
+			n->cmd = strdup(vs->cfg->notify_writer->text);
+		if (!n || !n->cmd || !loop_add_timer(vs->d->loop, now_us(), notify_fire, n)) {
+			if (n)
+				free(n->cmd);
 			free(n);
 			xlog(LOG_ERR, "[%s] notify_writer: out of memory", vs->name);
 			return;
 		}
-		n->vs = vs;
+		snprintf(n->name, sizeof(n->name), "%s", vs->name);
 		n->e = *e;
 	}
 }
@@ -839,10 +845,63 @@ static struct vrrp_rt *instance_for_vip(struct xvipd *d, uint32_t vip)
 	return NULL;
 }
 
+static void vs_init(struct xvipd *d, struct vs_rt *vs, const struct config_virtual_server *c)
+{
+	char a[INET_ADDRSTRLEN];
+
+	vs->d = d;
+	vs->cfg = c;
+	vs->writer = vs->candidate = -1;
+	vs->is_fo = c->lb_algo == CONFIG_LB_FO;
+	vs->key.vip = c->addr.s_addr;
+	vs->key.port = htons(c->port);
+	vs->key.proto = c->protocol == CONFIG_PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP;
+	snprintf(vs->name, sizeof(vs->name), "%s:%u", ipstr(c->addr.s_addr, a), c->port);
+	vs->inst = instance_for_vip(d, c->addr.s_addr);
+	if (!vs->inst)
+		xlog(LOG_WARNING, "[%s] no vrrp_instance holds this VIP: its real servers are "
+		     "checked but nothing is steered", vs->name);
+	vs->n_rs = c->n_real_servers > XVIP_MAX_BACKENDS ? XVIP_MAX_BACKENDS : c->n_real_servers;
+}
+
+static void rs_init(struct vs_rt *vs, struct rs_rt *rs, const struct config_real_server *rc)
+{
+	rs->vs = vs;
+	rs->cfg = rc;
+	rs->local = addr_is_local(rc->addr.s_addr);
+	rs->up = true; /* keepalived: alive until a check says otherwise */
+	rs->decided = rc->n_checkers == 0;
+	for (size_t k = 0; k < rc->n_checkers; k++)
+		if (rc->checkers[k].type == CONFIG_CHECK_MYSQL)
+			rs->up = false; /* proven healthy first */
+}
+
+/* The real server's checks, new (not started). */
+static int rs_new_checks(struct rs_rt *rs, char *err, size_t errlen)
+{
+	const struct config_real_server *rc = rs->cfg;
+
+	for (size_t k = 0; k < rc->n_checkers && k < MAX_CHECKS; k++) {
+		struct check *ck = check_new(rs->vs->d->loop, &rc->checkers[k], rc->addr, rc->port,
+					     rs_changed, rs);
+
+		if (!ck) {
+			snprintf(err, errlen, "[%s] cannot create the checks of %s", rs->vs->name,
+				 rs_name(rs));
+			return -ENOMEM;
+		}
+		rs->checks[rs->n_checks++] = ck;
+		if (check_type(ck) == CONFIG_CHECK_MYSQL) {
+			rs->mysql = ck;
+			check_set_probe_cb(ck, rs_probed, rs);
+		}
+	}
+	return 0;
+}
+
 int service_setup(struct xvipd *d, char *err, size_t errlen)
 {
 	const struct xvip_config *cfg = d->cfg;
-	char a[INET_ADDRSTRLEN];
 
 	S.vs = calloc(cfg->n_virtual_servers ? cfg->n_virtual_servers : 1, sizeof(*S.vs));
 	if (!S.vs) {
@@ -850,22 +909,9 @@ int service_setup(struct xvipd *d, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < cfg->n_virtual_servers; i++) {
-		const struct config_virtual_server *c = &cfg->virtual_servers[i];
 		struct vs_rt *vs = &S.vs[S.n_vs];
 
-		vs->d = d;
-		vs->cfg = c;
-		vs->writer = vs->candidate = -1;
-		vs->is_fo = c->lb_algo == CONFIG_LB_FO;
-		vs->key.vip = c->addr.s_addr;
-		vs->key.port = htons(c->port);
-		vs->key.proto = c->protocol == CONFIG_PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP;
-		snprintf(vs->name, sizeof(vs->name), "%s:%u", ipstr(c->addr.s_addr, a), c->port);
-		vs->inst = instance_for_vip(d, c->addr.s_addr);
-		if (!vs->inst)
-			xlog(LOG_WARNING, "[%s] no vrrp_instance holds this VIP: its real servers are "
-			     "checked but nothing is steered", vs->name);
-		vs->n_rs = c->n_real_servers > XVIP_MAX_BACKENDS ? XVIP_MAX_BACKENDS : c->n_real_servers;
+		vs_init(d, vs, &cfg->virtual_servers[i]);
 		vs->rs = calloc(vs->n_rs ? vs->n_rs : 1, sizeof(*vs->rs));
 		if (!vs->rs) {
 			snprintf(err, errlen, "out of memory");
@@ -874,37 +920,214 @@ int service_setup(struct xvipd *d, char *err, size_t errlen)
 		S.n_vs++;
 		for (size_t r = 0; r < vs->n_rs; r++) {
 			struct rs_rt *rs = &vs->rs[r];
-			const struct config_real_server *rc = &c->real_servers[r];
 
-			rs->vs = vs;
-			rs->cfg = rc;
-			rs->local = addr_is_local(rc->addr.s_addr);
-			rs->up = true; /* keepalived: alive until a check says otherwise */
-			rs->decided = rc->n_checkers == 0;
-			for (size_t k = 0; k < rc->n_checkers && k < MAX_CHECKS; k++) {
-				struct check *ck = check_new(d->loop, &rc->checkers[k], rc->addr, rc->port,
-							     rs_changed, rs);
-
-				if (!ck) {
-					snprintf(err, errlen, "[%s] cannot create the checks of %s",
-						 vs->name, rs_name(rs));
-					return -ENOMEM;
-				}
-				rs->checks[rs->n_checks++] = ck;
-				if (check_type(ck) == CONFIG_CHECK_MYSQL) {
-					rs->mysql = ck;
-					rs->up = false; /* proven healthy first */
-					check_set_probe_cb(ck, rs_probed, rs);
-				}
-			}
+			rs_init(vs, rs, &vs->cfg->real_servers[r]);
+			if (rs_new_checks(rs, err, errlen) < 0)
+				return -ENOMEM;
 			xlog(LOG_INFO, "[%s] real server %s%s, weight %u, %zu check(s)", vs->name,
-			     rs_name(rs), rs->local ? " (this host)" : "", rc->weight, rs->n_checks);
+			     rs_name(rs), rs->local ? " (this host)" : "", rs->cfg->weight, rs->n_checks);
 		}
 	}
 	for (size_t i = 0; i < S.n_vs; i++)
 		for (size_t r = 0; r < S.vs[i].n_rs; r++)
 			for (size_t k = 0; k < S.vs[i].rs[r].n_checks; k++)
 				check_start(S.vs[i].rs[r].checks[k]);
+	return 0;
+}
+
+/* Anything in flight whose callback holds a pointer into S (a promotion
+ * step, a fence, a semi-sync switch): a rebuild must wait for it. */
+static bool services_busy(void)
+{
+	for (size_t i = 0; i < S.n_vs; i++) {
+		const struct vs_rt *vs = &S.vs[i];
+
+		if (vs->phase != PROMO_IDLE)
+			return true;
+		for (size_t r = 0; r < vs->n_rs; r++) {
+			const struct rs_rt *rs = &vs->rs[r];
+
+			if (rs->fencing || rs->semisync_pending || mysql_admin_busy(rs->mysql))
+				return true;
+		}
+	}
+	return false;
+}
+
+static struct vs_rt *find_vs(const struct svc_key *k)
+{
+	for (size_t i = 0; i < S.n_vs; i++)
+		if (!memcmp(&S.vs[i].key, k, sizeof(*k)))
+			return &S.vs[i];
+	return NULL;
+}
+
+static struct rs_rt *find_rs(struct vs_rt *vs, const struct config_real_server *rc)
+{
+	for (size_t r = 0; vs && r < vs->n_rs; r++)
+		if (vs->rs[r].cfg->addr.s_addr == rc->addr.s_addr && vs->rs[r].cfg->port == rc->port)
+			return &vs->rs[r];
+	return NULL;
+}
+
+static bool same_checkers(const struct config_real_server *a, const struct config_real_server *b)
+{
+	if (a->n_checkers != b->n_checkers)
+		return false;
+	for (size_t k = 0; k < a->n_checkers; k++)
+		if (!config_checker_equal(&a->checkers[k], &b->checkers[k]))
+			return false;
+	return true;
+}
+
+/* A real server the reload keeps: its state, and its checks (with their
+ * connections and counters) when their configuration did not change. */
+static void rs_carry(struct rs_rt *rs, struct rs_rt *old, bool *fresh_checks, char *err,
+		     size_t errlen)
+{
+	rs->up = old->up;
+	rs->decided = old->decided;
+	snprintf(rs->why, sizeof(rs->why), "%s", old->why);
+	rs->ups = old->ups;
+	rs->downs = old->downs;
+	rs->down_at_us = old->down_at_us;
+	memcpy(rs->mac, old->mac, sizeof(rs->mac));
+	rs->mac_known = old->mac_known;
+	rs->semisync_off = old->semisync_off;
+	if (same_checkers(rs->cfg, old->cfg) && old->n_checks == rs->cfg->n_checkers) {
+		for (size_t k = 0; k < old->n_checks; k++) {
+			rs->checks[k] = old->checks[k];
+			check_rebind(rs->checks[k], rs_changed, rs);
+		}
+		rs->n_checks = old->n_checks;
+		rs->mysql = old->mysql;
+		if (rs->mysql)
+			check_set_probe_cb(rs->mysql, rs_probed, rs);
+		old->n_checks = 0; /* moved */
+		old->mysql = NULL;
+		*fresh_checks = false;
+		return;
+	}
+	/* New checks decide afresh; until they do, the node keeps the state
+	 * the old ones gave it (a writer stays the writer). */
+	*fresh_checks = rs_new_checks(rs, err, errlen) == 0;
+	xlog(LOG_NOTICE, "[%s] real server %s: checks changed, restarted", rs->vs->name,
+	     rs_name(rs));
+}
+
+int service_reconfigure(struct xvipd *d, char *err, size_t errlen)
+{
+	const struct xvip_config *cfg = d->cfg;
+	size_t n = cfg->n_virtual_servers;
+	struct vs_rt *nv;
+	bool *fresh;
+	size_t nrs = 0;
+
+	if (services_busy())
+		return -EBUSY;
+	for (size_t i = 0; i < n; i++)
+		nrs += cfg->virtual_servers[i].n_real_servers;
+	nv = calloc(n ? n : 1, sizeof(*nv));
+	fresh = calloc(nrs ? nrs : 1, sizeof(*fresh));
+	if (!nv || !fresh) {
+		free(nv);
+		free(fresh);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		vs_init(d, &nv[i], &cfg->virtual_servers[i]);
+		nv[i].rs = calloc(nv[i].n_rs ? nv[i].n_rs : 1, sizeof(*nv[i].rs));
+		if (!nv[i].rs) {
+			for (size_t k = 0; k <= i; k++)
+				free(nv[k].rs);
+			free(nv);
+			free(fresh);
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+	}
+	/* From here on nothing fails as a whole: a check that cannot be
+	 * created leaves its real server without it (logged). */
+	size_t fk = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct vs_rt *vs = &nv[i], *old = find_vs(&vs->key);
+
+		if (old) {
+			vs->owner_since_us = old->owner_since_us;
+			vs->promo_gen = old->promo_gen + 1;
+			vs->lost_at_us = old->lost_at_us;
+			memcpy(vs->refused, old->refused, sizeof(vs->refused));
+			vs->semisync = old->semisync;
+			vs->preflight_logged = old->preflight_logged;
+			memcpy(vs->hist, old->hist, sizeof(vs->hist));
+			vs->nhist = old->nhist;
+		}
+		vs->owner = vs->inst && vs->inst->fsm.state == VRRP_STATE_MASTER;
+		if (vs->owner && !(old && old->owner))
+			vs->owner_since_us = now_us();
+		for (size_t r = 0; r < vs->n_rs; r++, fk++) {
+			struct rs_rt *rs = &vs->rs[r];
+			struct rs_rt *ors = find_rs(old, &vs->cfg->real_servers[r]);
+
+			rs_init(vs, rs, &vs->cfg->real_servers[r]);
+			if (ors) {
+				rs_carry(rs, ors, &fresh[fk], err, errlen);
+				if (vs->owner && old->owner && old->writer == (int)(ors - old->rs))
+					vs->writer = (int)r;
+			} else {
+				fresh[fk] = rs_new_checks(rs, err, errlen) == 0;
+				xlog(LOG_NOTICE, "[%s] real server %s added by the reload", vs->name,
+				     rs_name(rs));
+			}
+		}
+		if (old && old->owner && old->writer >= 0 && vs->writer < 0 && vs->owner)
+			xlog(LOG_WARNING, "[%s] the reload removed the writer %s from the service: "
+			     "choosing another; xvipd no longer fences %s", vs->name,
+			     rs_name(&old->rs[old->writer]), rs_name(&old->rs[old->writer]));
+	}
+	/* what the reload removed: out of the data plane, checks stopped */
+	for (size_t i = 0; i < S.n_vs; i++) {
+		struct vs_rt *old = &S.vs[i];
+		bool kept = false;
+
+		for (size_t k = 0; k < n && !kept; k++)
+			kept = !memcmp(&nv[k].key, &old->key, sizeof(old->key));
+		if (!kept) {
+			xlog(LOG_NOTICE, "[%s] virtual_server removed by the reload", old->name);
+			if (old->owner)
+				dp_service_del(&d->dp.maps, &old->key);
+		}
+		if (old->retry_timer)
+			loop_cancel_timer(d->loop, old->retry_timer);
+		for (size_t r = 0; r < old->n_rs; r++) {
+			bool rs_kept = false;
+
+			for (size_t k = 0; k < n && !rs_kept; k++)
+				rs_kept = !memcmp(&nv[k].key, &old->key, sizeof(old->key)) &&
+					  find_rs(&nv[k], old->rs[r].cfg);
+			if (kept && !rs_kept)
+				xlog(LOG_NOTICE, "[%s] real server %s removed by the reload", old->name,
+				     rs_name(&old->rs[r]));
+			for (size_t k = 0; k < old->rs[r].n_checks; k++)
+				check_free(old->rs[r].checks[k]);
+		}
+		free(old->rs);
+	}
+	free(S.vs);
+	S.vs = nv;
+	S.n_vs = n;
+	fk = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t r = 0; r < nv[i].n_rs; r++, fk++)
+			if (fresh[fk])
+				for (size_t k = 0; k < nv[i].rs[r].n_checks; k++)
+					check_start(nv[i].rs[r].checks[k]);
+	free(fresh);
+	for (size_t i = 0; i < n; i++)
+		vs_update(&nv[i]);
+	xlog(LOG_NOTICE, "reload: %zu virtual server(s) rebuilt", n);
 	return 0;
 }
 

@@ -20,6 +20,12 @@ void service_teardown(struct xvipd *d);
 /* After a reload replaced the instances: point every service at the
  * instance that now holds its VIP. */
 void service_rebind(struct xvipd *d);
+/* Rebuilds the virtual servers from d->cfg after a reload, keeping what
+ * did not change: the writer, real servers' state, checks whose settings
+ * are the same (their connections too). -EBUSY while a promotion, fence or
+ * semi-sync switch is in flight (try again shortly); the running services
+ * are then untouched. */
+int service_reconfigure(struct xvipd *d, char *err, size_t errlen);
 /* The instance gained (true) or lost the VIP: take over or drop the
  * services it carries. */
 void service_owner_changed(struct xvipd *d, struct vrrp_rt *in, bool owner);

@@ -130,6 +130,44 @@ static bool services_differ(const struct xvip_config *a, const struct xvip_confi
 	return differ;
 }
 
+/* The virtual_server part of a reload: rebuilt from d->cfg, now or, while
+ * a promotion is in flight, as soon as it ended (retried every 20 ms). */
+static void services_retry(struct loop *l, uint64_t id, void *arg);
+
+static void services_apply(struct xvipd *d)
+{
+	char err[256];
+	int rc = service_reconfigure(d, err, sizeof(err));
+
+	if (rc == -EBUSY && d->svc_retries++ < 500) {
+		if (d->svc_retries == 1)
+			xlog(LOG_NOTICE, "reload: virtual_server changes wait for the promotion in flight");
+		d->svc_retry_timer = loop_add_timer(d->loop, now_us() + 20000, services_retry, d);
+		if (d->svc_retry_timer)
+			return;
+	}
+	if (rc < 0) {
+		d->reload_failures++;
+		xlog(LOG_ERR, "reload: virtual_server changes not applied (%s); the running "
+		     "services are kept", rc == -EBUSY ? "a promotion stayed in flight for 10 s" : err);
+		return;
+	}
+	if (d->svc_cfg != d->cfg)
+		config_free(d->svc_cfg);
+	d->svc_cfg = d->cfg;
+}
+
+static void services_retry(struct loop *l, uint64_t id, void *arg)
+{
+	struct xvipd *d = arg;
+
+	(void)l;
+	if (id != d->svc_retry_timer)
+		return;
+	d->svc_retry_timer = 0;
+	services_apply(d);
+}
+
 static void reload(struct xvipd *d)
 {
 	struct xvip_config *next;
@@ -141,9 +179,8 @@ static void reload(struct xvipd *d)
 		xlog(LOG_ERR, "reload failed: keeping the running configuration");
 		return;
 	}
-	if (services_differ(d->svc_cfg, next))
-		xlog(LOG_WARNING, "reload: virtual_server changes take effect at the next restart; "
-		     "the running services and their checks are kept");
+	bool svc_changed = services_differ(d->svc_cfg, next);
+
 	if (vrrp_reconfigure(d, next, err, sizeof(err)) < 0) {
 		d->reload_failures++;
 		xlog(LOG_ERR, "reload failed: %s; keeping the running configuration", err);
@@ -152,6 +189,13 @@ static void reload(struct xvipd *d)
 	}
 	d->reloads++;
 	xlog(LOG_NOTICE, "reload done: %zu instance(s)", d->n_inst);
+	if (svc_changed || d->svc_retry_timer) {
+		if (d->svc_retry_timer)
+			loop_cancel_timer(d->loop, d->svc_retry_timer);
+		d->svc_retry_timer = 0;
+		d->svc_retries = 0;
+		services_apply(d);
+	}
 }
 
 static void signal_readable(struct loop *l, int fd, uint32_t events, void *arg)

@@ -76,9 +76,13 @@ struct xvipd {
 	const char *cfg_path;
 	char pin_root[256];
 	struct xvip_config *cfg;
-	/* The config the services were built from: kept alive across reloads
-	 * (virtual_server changes need a restart), freed at exit. */
+	/* The config the services were built from: the same as cfg, except
+	 * while a reload's virtual_server changes wait (services_apply). */
 	struct xvip_config *svc_cfg;
+	/* virtual_server changes of a reload that wait for a promotion in
+	 * flight to end: retried by this timer */
+	uint64_t svc_retry_timer;
+	unsigned svc_retries;
 	struct xvip_dp dp;
 	bool force_generic;
 	bool stopping;

@@ -131,6 +131,59 @@ check "the services are still steered by db1" sh -c "$OWNER status | grep -q 'st
 out=$(db_sql_tcp client $VIP "INSERT INTO app.t (v, node) VALUES ('reloaded', @@report_host); SELECT node FROM app.t WHERE v='reloaded'")
 check_eq "writes still go to db1 after the reload" db1 "$out"
 
+note "reload with virtual_server changes: applied at once, the writer kept"
+for n in db1 db2; do
+	bg_start $n "$WORK/serve3307-$n.log" "$BUILD/xvip-probe" serve 0.0.0.0 3307 $n
+done
+cp "$WORK/db1.conf" "$WORK/db1.conf.orig"
+# db2's weight 2 -> 1, its MYSQL_CHECK interval 100 -> 150 ms; a new rr service
+awk -v n2="$N2" '
+	$1 == "real_server" && $2 == n2 { in2 = 1 }
+	in2 && $1 == "weight" { $0 = "        weight 1" }
+	in2 && $1 == "interval" { $0 = "            interval 150ms"; in2 = 0 }
+	{ print }' "$WORK/db1.conf.orig" >"$WORK/db1.conf"
+cat >>"$WORK/db1.conf" <<EOF
+virtual_server $VIP 3307 {
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    real_server $N1 3307 {
+        TCP_CHECK {
+            connect_timeout 0.2
+            delay_loop 0.2
+        }
+    }
+    real_server $N2 3307 {
+        TCP_CHECK {
+            connect_timeout 0.2
+            delay_loop 0.2
+        }
+    }
+}
+EOF
+check "the new config is valid (xvipd -t)" "$BUILD/xvipd" -t -f "$WORK/db1.conf"
+kill -HUP "$XPID"
+check "the log says the virtual servers were rebuilt" wait_until 3 grep -q "2 virtual server(s) rebuilt" "$WORK/xvipd-db1.log"
+check "the writer is still db1" writer_is $N1
+check "db2's new weight is in effect" sh -c "$OWNER status | grep -q 'real_server $N2:3306 weight 1: UP'"
+check "db2's changed MYSQL_CHECK was restarted" grep -q "real server $N2:3306: checks changed, restarted" "$WORK/xvipd-db1.log"
+check "db1's unchanged MYSQL_CHECK was kept (connection and all)" sh -c "! grep -q 'real server $N1:3306: checks changed' '$WORK/xvipd-db1.log'"
+check "the new service is steered (in the data plane)" wait_until 3 sh -c "$OWNER status | grep -q '$VIP:3307/tcp .*sched rr'"
+serve_name() { ns client "$BUILD/xvip-probe" connect $VIP 3307 500; }
+reached=""
+for i in 1 2 3 4 5 6; do
+	reached+=" $(serve_name)"
+done
+note "connections to $VIP:3307 reached:$reached"
+check "clients reach both nodes through the new rr service" sh -c "echo '$reached' | grep -q db1 && echo '$reached' | grep -q db2"
+out=$(db_sql_tcp client $VIP "INSERT INTO app.t (v, node) VALUES ('reloaded2', @@report_host); SELECT node FROM app.t WHERE v='reloaded2'")
+check_eq "writes still go to db1" db1 "$out"
+cp "$WORK/db1.conf.orig" "$WORK/db1.conf"
+kill -HUP "$XPID"
+check "a reload without the service takes it out of the data plane" wait_until 3 sh -c "! $OWNER status | grep -q '$VIP:3307/tcp'"
+check "and the writer is still db1" writer_is $N1
+check "db2's weight is 2 again" sh -c "$OWNER status | grep -q 'real_server $N2:3306 weight 2: UP'"
+
 note "kill -9 of the standby's mariadbd: the writer does not wait for semi-sync's timeout"
 semi_master_is() { [ "$(db_var "$1" rpl_semi_sync_master_enabled 2>/dev/null)" = "$2" ]; }
 check "the writer db1 runs semi-sync" semi_master_is db1 1

@@ -851,6 +851,46 @@ static void test_tokenizer(void **state)
 	rmdir(dir);
 }
 
+/* ---- checker equality (what a reload compares) ----------------------- */
+
+static void test_checker_equal(void **state)
+{
+	char dir[] = "/tmp/xvip-config-test-XXXXXX", *path;
+	struct config_diag d = CONFIG_DIAG_INIT;
+	struct xvip_config *cfg;
+	const struct config_real_server *rs;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	if (asprintf(&path, "%s/t.conf", dir) < 0)
+		abort();
+	/* four real servers: 1 and 2 alike (written differently), 3 with
+	 * another interval, 4 with a TCP_CHECK */
+	write_file(path, "virtual_server 10.0.0.100 3306 {\n"
+			 "  real_server 10.0.0.1 3306 { MYSQL_CHECK { user mon\n password x\n"
+			 "    interval 100ms\n fall 3 } }\n"
+			 "  real_server 10.0.0.2 3306 { weight 5\n MYSQL_CHECK { fall 3\n"
+			 "    password x\n user mon\n interval 0.1 } }\n"
+			 "  real_server 10.0.0.3 3306 { MYSQL_CHECK { user mon\n password x\n"
+			 "    interval 150ms\n fall 3 } }\n"
+			 "  real_server 10.0.0.4 3306 { TCP_CHECK { connect_timeout 1 } }\n"
+			 "}\n");
+	cfg = config_load(path, &d);
+	if (!cfg)
+		config_diag_print(&d, stderr);
+	assert_non_null(cfg);
+	rs = cfg->virtual_servers[0].real_servers;
+	assert_true(config_checker_equal(&rs[0].checkers[0], &rs[1].checkers[0]));
+	assert_true(config_checker_equal(&rs[0].checkers[0], &rs[0].checkers[0]));
+	assert_false(config_checker_equal(&rs[0].checkers[0], &rs[2].checkers[0]));
+	assert_false(config_checker_equal(&rs[0].checkers[0], &rs[3].checkers[0]));
+	config_free(cfg);
+	config_diag_free(&d);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -867,6 +907,7 @@ int main(void)
 		cmocka_unit_test(test_diag_print_format),
 		cmocka_unit_test(test_malformed_snippets),
 		cmocka_unit_test(test_tokenizer),
+		cmocka_unit_test(test_checker_equal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
