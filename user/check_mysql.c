@@ -53,6 +53,7 @@ struct mconn {
 	uint64_t io_timer;    /* the library's MYSQL_WAIT_TIMEOUT */
 	uint64_t deadline;    /* our deadline timer */
 	uint32_t deadline_ms;
+	uint64_t deadline_at_us;
 	char deadline_what[96];
 	enum mstep step;
 	MYSQL *ret_mysql;
@@ -76,6 +77,7 @@ struct mysql_state {
 	enum admin_kind admin_kind;
 	bool admin_ro;
 	char admin_sql[256]; /* ADMIN_SQL: the statement */
+	char admin_ro_sql[128]; /* ADMIN_SET_RO: the statement sent */
 	bool super_ro_exists;
 	uint32_t admin_timeout_ms;
 	uint64_t admin_start_timer;
@@ -344,6 +346,7 @@ static void mc_set_deadline(struct mconn *mc, uint32_t ms, const char *what)
 {
 	mc_clear_deadline(mc);
 	mc->deadline_ms = ms;
+	mc->deadline_at_us = now_us() + (uint64_t)ms * 1000;
 	snprintf(mc->deadline_what, sizeof(mc->deadline_what), "%s", what);
 	mc->deadline = loop_add_timer(mc->c->l, now_us() + (uint64_t)ms * 1000, on_deadline, mc);
 	if (!mc->deadline)
@@ -982,8 +985,24 @@ static void on_ro_probe_var(struct mconn *mc, MYSQL_RES *res, unsigned err, cons
 	}
 	s->super_ro_exists = res && mysql_num_rows(res) > 0;
 	mysql_free_result(res);
-	mc_query(mc, s->admin_ro ? "SET GLOBAL read_only = ON" : "SET GLOBAL read_only = OFF",
-		 on_ro_set);
+	/* SET GLOBAL read_only waits for table locks and running commits. If
+	 * we give up waiting, the server must give up too: a statement that
+	 * ran later could close a node that has become the writer meanwhile,
+	 * or open one that is not. MariaDB (no super_read_only) aborts it by
+	 * itself after max_statement_time, set below our own deadline. */
+	if (!s->super_ro_exists) {
+		uint64_t now = now_us();
+		double left = mc->deadline_at_us > now ? (double)(mc->deadline_at_us - now) : 0;
+		double secs = left * 0.75 / 1e6;
+
+		snprintf(s->admin_ro_sql, sizeof(s->admin_ro_sql),
+			 "SET STATEMENT max_statement_time=%.3f FOR SET GLOBAL read_only = %s",
+			 secs < 0.001 ? 0.001 : secs, s->admin_ro ? "ON" : "OFF");
+	} else {
+		snprintf(s->admin_ro_sql, sizeof(s->admin_ro_sql), "SET GLOBAL read_only = %s",
+			 s->admin_ro ? "ON" : "OFF");
+	}
+	mc_query(mc, s->admin_ro_sql, on_ro_set);
 }
 
 static void on_gtid_wait(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)

@@ -49,7 +49,10 @@ struct rs_rt {
 	bool local;
 	uint8_t mac[6];
 	bool mac_known;
-	bool fencing;        /* a read_only=ON is in flight */
+	bool fencing;        /* a read_only=ON is in flight (or waiting to start) */
+	bool fence_counted;  /* the promotion's fence step waits for it */
+	uint64_t fence_timer; /* retry of a fence that found the connection busy */
+	unsigned fence_tries;
 	bool semisync_off;   /* we switched its semi-sync master side off */
 	bool semisync_pending; /* switching it on or off is in flight */
 	char why[256];
@@ -80,11 +83,13 @@ struct vs_rt {
 	enum promo_phase phase;
 	int candidate;
 	unsigned pending;      /* fence operations in flight */
+	bool fence_error;      /* a fence of a reachable node could not start */
 	uint64_t promo_gen;    /* stale callbacks compare this */
 	uint64_t promo_start_us;
 	uint64_t lost_at_us;   /* the writer was lost then, none since (0: no loss) */
 	uint64_t step_us[5];   /* when each phase ended (PROMO_* index) */
 	uint64_t retry_timer;
+	uint64_t step_timer;   /* a step that found the candidate's connection busy */
 	char refused[256];     /* why the last promotion did not happen */
 	bool semisync;
 	bool preflight_logged;
@@ -278,6 +283,9 @@ static void promo_fail(struct vs_rt *vs, const char *fmt, ...)
 	va_end(ap);
 	xlog(LOG_ERR, "[%s] NOT promoting %s: %s", vs->name, c ? rs_name(c) : "anyone", vs->refused);
 	writer_event(vs, "refused", c, vs->refused, vs->promo_start_us);
+	if (vs->step_timer)
+		loop_cancel_timer(vs->d->loop, vs->step_timer);
+	vs->step_timer = 0;
 	vs->phase = PROMO_IDLE;
 	vs->candidate = -1;
 	vs->promo_gen++;
@@ -317,46 +325,82 @@ static void fence_done(void *arg, int rc, const char *err)
 {
 	struct rs_rt *r = arg;
 	struct vs_rt *vs = r->vs;
+	bool counted = r->fence_counted;
 
 	r->fencing = false;
+	r->fence_counted = false;
 	if (rc == 0) {
 		xlog(LOG_NOTICE, "[%s] %s set read_only=ON (fenced)", vs->name, rs_name(r));
 		writer_event(vs, "fenced", r, "read_only=ON", 0);
 	} else {
 		xlog(LOG_WARNING, "[%s] cannot set read_only=ON on %s: %s", vs->name, rs_name(r), err);
 	}
-	if (vs->phase != PROMO_FENCE || !vs->pending)
-		return;
-	if (--vs->pending)
+	if (!counted || vs->phase != PROMO_FENCE || !vs->pending)
 		return;
 	/* A reachable node that refuses read_only could still take writes:
-	 * do not open a second writer. A dead one is fenced by being dead,
-	 * and by the data plane, which no longer sends it anything. */
+	 * do not open a second writer, whatever the other fences say. A dead
+	 * one is fenced by being dead, and by the data plane, which no longer
+	 * sends it anything. */
 	if (rc != 0 && r->up) {
 		promo_fail(vs, "%s is reachable but could not be set read-only (%s): two writers "
 			   "would be possible", rs_name(r), err);
 		return;
 	}
+	if (--vs->pending)
+		return;
 	vs->phase = PROMO_SEMISYNC;
 	promote_step(vs);
 }
 
+/* The node's admin connection was busy with another statement (a
+ * semi-sync switch, an earlier fence): try again in 2 ms, for up to 1 s,
+ * then report the failure like any other. */
+static void fence_retry(struct loop *l, uint64_t id, void *arg)
+{
+	struct rs_rt *r = arg;
+	int rc;
+
+	(void)l;
+	if (id != r->fence_timer)
+		return;
+	r->fence_timer = 0;
+	rc = r->mysql ? mysql_set_read_only(r->mysql, true, 0, fence_done, r) : -EINVAL;
+	if (rc == -EBUSY && ++r->fence_tries < 500)
+		r->fence_timer = loop_add_timer(l, now_us() + 2000, fence_retry, r);
+	if (rc < 0 && !r->fence_timer)
+		fence_done(r, rc, strerror(-rc));
+}
+
+/* read_only=ON on a node. count_pending: the promotion's fence step waits
+ * for it (also when a fence of it is already in flight). */
 static void fence(struct rs_rt *r, bool count_pending)
 {
 	struct vs_rt *vs = r->vs;
 	int rc;
 
-	if (!r->mysql || r->fencing)
+	if (!r->mysql)
 		return;
-	rc = mysql_set_read_only(r->mysql, true, 0, fence_done, r);
-	if (rc < 0) {
-		xlog(LOG_WARNING, "[%s] cannot start read_only=ON on %s: %s", vs->name, rs_name(r),
-		     strerror(-rc));
-		return;
+	if (!r->fencing) {
+		rc = mysql_set_read_only(r->mysql, true, 0, fence_done, r);
+		if (rc == -EBUSY) {
+			r->fence_tries = 0;
+			r->fence_timer = loop_add_timer(vs->d->loop, now_us() + 2000, fence_retry, r);
+			rc = r->fence_timer ? 0 : -ENOMEM;
+		}
+		if (rc < 0) {
+			xlog(LOG_WARNING, "[%s] cannot start read_only=ON on %s: %s", vs->name,
+			     rs_name(r), strerror(-rc));
+			/* the promotion must not take this node as fenced */
+			if (count_pending && r->up)
+				vs->fence_error = true;
+			return;
+		}
+		r->fencing = true;
 	}
-	r->fencing = true;
-	if (count_pending)
+	if (count_pending && !r->fence_counted) {
+		r->fence_counted = true;
 		vs->pending++;
+	}
 }
 
 static void applied_done(void *arg, int rc, const char *err)
@@ -548,6 +592,32 @@ static void open_done(void *arg, int rc, const char *err)
 	promoted(vs);
 }
 
+static void step_retry_fire(struct loop *l, uint64_t id, void *arg)
+{
+	struct vs_rt *vs = arg;
+
+	(void)l;
+	if (id != vs->step_timer)
+		return;
+	vs->step_timer = 0;
+	if (vs->phase != PROMO_IDLE)
+		promote_step(vs);
+}
+
+/* A step's statement could not start: rc -EBUSY means the candidate's
+ * admin connection still runs another one (a fence re-assert, a semi-sync
+ * switch: milliseconds), so the step runs again in 2 ms, within
+ * promote_timeout. Returns false when the caller must fail the promotion. */
+static bool step_busy(struct vs_rt *vs, int rc)
+{
+	if (rc != -EBUSY ||
+	    now_us() - vs->step_us[PROMO_IDLE] > vs->cfg->promote_timeout_ms * 1000ull)
+		return false;
+	if (!vs->step_timer)
+		vs->step_timer = loop_add_timer(vs->d->loop, now_us() + 2000, step_retry_fire, vs);
+	return vs->step_timer != 0;
+}
+
 static void promote_step(struct vs_rt *vs)
 {
 	struct rs_rt *c = &vs->rs[vs->candidate];
@@ -564,6 +634,9 @@ static void promote_step(struct vs_rt *vs)
 		memset(vs->step_us, 0, sizeof(vs->step_us));
 		vs->step_us[PROMO_IDLE] = now_us(); /* the decision's handling starts */
 		vs->pending = 0;
+		vs->fence_error = false;
+		for (size_t i = 0; i < vs->n_rs; i++)
+			vs->rs[i].fence_counted = false;
 		if (manage)
 			for (size_t i = 0; i < vs->n_rs; i++) {
 				struct rs_rt *r = &vs->rs[i];
@@ -580,6 +653,11 @@ static void promote_step(struct vs_rt *vs)
 					continue;
 				fence(r, true);
 			}
+		if (vs->fence_error) {
+			promo_fail(vs, "a reachable node could not be set read-only: two writers "
+				   "would be possible");
+			return;
+		}
 		if (vs->pending)
 			return; /* fence_done continues */
 		vs->phase = PROMO_SEMISYNC;
@@ -596,8 +674,8 @@ static void promote_step(struct vs_rt *vs)
 			rc = mysql_admin_sql(c->mysql, "SET GLOBAL rpl_semi_sync_master_enabled = OFF", 0,
 					     semisync_done, vs);
 			/* without it the apply could wait for the dead peer's
-			 * ack: try again (next probe) rather than stall */
-			if (rc < 0)
+			 * ack: try again rather than stall */
+			if (rc < 0 && !step_busy(vs, rc))
 				promo_fail(vs, "%s: cannot switch its semi-sync master side off: %s",
 					   rs_name(c), strerror(-rc));
 			return;
@@ -608,7 +686,7 @@ static void promote_step(struct vs_rt *vs)
 	case PROMO_APPLY:
 		if (c->mysql) {
 			rc = mysql_wait_applied(c->mysql, vs->cfg->promote_timeout_ms, applied_done, vs);
-			if (rc < 0)
+			if (rc < 0 && !step_busy(vs, rc))
 				promo_fail(vs, "%s: cannot check what it applied: %s", rs_name(c),
 					   strerror(-rc));
 			return;
@@ -618,7 +696,7 @@ static void promote_step(struct vs_rt *vs)
 	case PROMO_OPEN:
 		if (manage && c->mysql) {
 			rc = mysql_set_read_only(c->mysql, false, 0, open_done, vs);
-			if (rc < 0)
+			if (rc < 0 && !step_busy(vs, rc))
 				promo_fail(vs, "%s: cannot set read_only=OFF: %s", rs_name(c),
 					   strerror(-rc));
 			return;
@@ -633,6 +711,9 @@ static void promote_step(struct vs_rt *vs)
 static void promote(struct vs_rt *vs, int idx, const char *why, uint64_t since_us)
 {
 	xlog(LOG_NOTICE, "[%s] promoting %s: %s", vs->name, rs_name(&vs->rs[idx]), why);
+	if (vs->step_timer)
+		loop_cancel_timer(vs->d->loop, vs->step_timer);
+	vs->step_timer = 0;
 	vs->promo_gen++;
 	vs->candidate = idx;
 	vs->promo_start_us = since_us ? since_us : now_us();
@@ -942,7 +1023,7 @@ static bool services_busy(void)
 	for (size_t i = 0; i < S.n_vs; i++) {
 		const struct vs_rt *vs = &S.vs[i];
 
-		if (vs->phase != PROMO_IDLE)
+		if (vs->phase != PROMO_IDLE || vs->step_timer)
 			return true;
 		for (size_t r = 0; r < vs->n_rs; r++) {
 			const struct rs_rt *rs = &vs->rs[r];

@@ -279,6 +279,30 @@ check "db1 read_only=ON" ro_is db1 1
 check "xvipctl promote $N1 (hand back)" wait_until 5 $OWNER promote $N1
 check "writer db1" wait_until 3 writer_is $N1
 
+note "1d. the writer dies while a fence of the standby is stuck on a table lock"
+# Somebody made the standby writable while a session holds a table lock on
+# it: xvipd's SET GLOBAL read_only=ON waits for the lock past its deadline.
+# The server must drop it then (max_statement_time), or it would land when
+# the lock goes, on a node that has become the writer meanwhile.
+lock_hold db2
+db_sql db2 "SET GLOBAL read_only=OFF"
+check "xvipd fences db2 (SET read_only=ON waits for the table lock)" wait_until 3 log_has db1 "$N2:3306 is writable but not the writer"
+check_here "kill -9 db1's mariadbd" db_kill db1
+check "xvipd promotes db2 once the stuck fence reached its deadline" wait_until 3 writer_is $N2
+check "the server dropped the fence (max_statement_time)" log_has db1 "max_statement_time exceeded"
+check "the promotion was not refused for the busy connection" sh -c "! grep 'NOT promoting.*busy' '$WORK/xvipd-db1.log'"
+check "db2 read_only=OFF" ro_is db2 0
+check "the lock is released" lock_release db2
+sleep 0.5
+check "db2 is still read_only=OFF once the lock is gone (the dropped fence did not land)" ro_is db2 0
+check "db2 is still the writer" writer_is $N2
+wait "$LOCKER" 2>/dev/null
+check_here "mariadbd restarts on db1" db_start db1 1 1
+check "replication runs both ways again" wait_until 15 repl_both_ok
+check "db1 read_only=ON" wait_until 3 ro_is db1 1
+check "xvipctl promote $N1 (hand back)" wait_until 5 $OWNER promote $N1
+check "writer db1" wait_until 3 writer_is $N1
+
 note "the rest runs in asynchronous mode (the relay log is applied with the master dead)"
 check_here "the pair switches to asynchronous replication" db_dual_master db1 $N1 db2 $N2 async
 check "writer db1, status says asynchronous" wait_until 3 sh -c "$OWNER status | grep -q 'writer $N1:3306, asynchronous replication'"
