@@ -2864,30 +2864,6 @@ static void dump_checker(const struct config_checker *c, FILE *out)
 	fputs("        }\n", out);
 }
 
-bool config_checker_equal(const struct config_checker *a, const struct config_checker *b)
-{
-	char *ta = NULL, *tb = NULL;
-	size_t la = 0, lb = 0;
-	FILE *fa = open_memstream(&ta, &la), *fb = open_memstream(&tb, &lb);
-	bool eq = false;
-
-	if (fa && fb) {
-		dump_checker(a, fa);
-		dump_checker(b, fb);
-		fclose(fa);
-		fclose(fb);
-		fa = fb = NULL;
-		eq = la == lb && memcmp(ta, tb, la) == 0;
-	}
-	if (fa)
-		fclose(fa);
-	if (fb)
-		fclose(fb);
-	free(ta);
-	free(tb);
-	return eq;
-}
-
 static void dump_virtual_server(const struct config_virtual_server *vs, FILE *out)
 {
 	static const char *const algo[] = { "wrr", "rr", "fo" };
@@ -2918,6 +2894,54 @@ static void dump_virtual_server(const struct config_virtual_server *vs, FILE *ou
 		fputs("    }\n", out);
 	}
 	fputs("}\n", out);
+}
+
+/* Two objects print the same normalized text (what -t prints). */
+static bool same_dump(void (*dump)(const void *obj, FILE *out), const void *a, const void *b)
+{
+	char *ta = NULL, *tb = NULL;
+	size_t la = 0, lb = 0;
+	FILE *fa = open_memstream(&ta, &la), *fb = open_memstream(&tb, &lb);
+	bool eq = false;
+
+	if (fa && fb) {
+		dump(a, fa);
+		dump(b, fb);
+		fclose(fa);
+		fclose(fb);
+		fa = fb = NULL;
+		eq = la == lb && memcmp(ta, tb, la) == 0;
+	}
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	free(ta);
+	free(tb);
+	return eq;
+}
+
+static void dump_checker_obj(const void *obj, FILE *out)
+{
+	dump_checker(obj, out);
+}
+
+static void dump_services_obj(const void *obj, FILE *out)
+{
+	const struct xvip_config *cfg = obj;
+
+	for (size_t i = 0; i < cfg->n_virtual_servers; i++)
+		dump_virtual_server(&cfg->virtual_servers[i], out);
+}
+
+bool config_checker_equal(const struct config_checker *a, const struct config_checker *b)
+{
+	return same_dump(dump_checker_obj, a, b);
+}
+
+bool config_services_equal(const struct xvip_config *a, const struct xvip_config *b)
+{
+	return same_dump(dump_services_obj, a, b);
 }
 
 void config_dump(const struct xvip_config *cfg, FILE *out)

@@ -331,6 +331,8 @@ void config_free(struct xvip_config *cfg);
 void config_dump(const struct xvip_config *cfg, FILE *out);
 /* Two checkers with the same normalized text (what -t prints). */
 bool config_checker_equal(const struct config_checker *a, const struct config_checker *b);
+/* The virtual_server blocks of two configs print the same. */
+bool config_services_equal(const struct xvip_config *a, const struct xvip_config *b);
 
 /* Lookups for the daemon; NULL when not found. */
 const struct config_vrrp_instance *config_find_instance(const struct xvip_config *cfg,

@@ -103,33 +103,6 @@ static void events_readable(struct loop *l, int fd, uint32_t events, void *arg)
 	ring_buffer__consume(d->events);
 }
 
-/* The virtual_server part of two configs, compared as their normalized text. */
-static bool services_differ(const struct xvip_config *a, const struct xvip_config *b)
-{
-	char *ta = NULL, *tb = NULL;
-	size_t la = 0, lb = 0;
-	FILE *fa = open_memstream(&ta, &la), *fb = open_memstream(&tb, &lb);
-	bool differ = true;
-
-	if (fa && fb) {
-		config_dump(a, fa);
-		config_dump(b, fb);
-		fclose(fa);
-		fclose(fb);
-		fa = fb = NULL;
-		const char *sa = strstr(ta, "\nvirtual_server "), *sb = strstr(tb, "\nvirtual_server ");
-
-		differ = (sa || sb) && (!sa || !sb || strcmp(sa, sb) != 0);
-	}
-	if (fa)
-		fclose(fa);
-	if (fb)
-		fclose(fb);
-	free(ta);
-	free(tb);
-	return differ;
-}
-
 /* The virtual_server part of a reload: rebuilt from d->cfg, now or, while
  * a promotion is in flight, as soon as it ended (retried every 20 ms). */
 static void services_retry(struct loop *l, uint64_t id, void *arg);
@@ -179,7 +152,7 @@ static void reload(struct xvipd *d)
 		xlog(LOG_ERR, "reload failed: keeping the running configuration");
 		return;
 	}
-	bool svc_changed = services_differ(d->svc_cfg, next);
+	bool svc_changed = !config_services_equal(d->svc_cfg, next);
 
 	if (vrrp_reconfigure(d, next, err, sizeof(err)) < 0) {
 		d->reload_failures++;
