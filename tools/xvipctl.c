@@ -283,36 +283,58 @@ static int cmd_service(struct xvip_maps *m, int argc, char **argv)
 	return 0;
 }
 
-static void print_status_text(struct xvip_maps *m)
+/* ---- status from the maps: one walk, two printers ---------------------- */
+
+struct vip_row {
+	__u32 addr;
+	struct vip_entry v;
+	struct vip_counters c;
+	long long left_ms;
+};
+
+struct svc_row {
+	struct svc_key k;
+	struct svc_entry e;
+	struct svc_counters c;
+	struct backend b[XVIP_MAX_BACKENDS];
+	bool have[XVIP_MAX_BACKENDS];
+};
+
+struct status_printer {
+	void (*vip)(const struct vip_row *r, bool first);
+	void (*vrrp)(int vrid, const struct vrrp_stats *s, __u64 ago_ms, bool first);
+	void (*svc)(const struct svc_row *r, bool first);
+	/* between the sections, and at the end with the verdict counters */
+	void (*section)(int which);
+	void (*reason)(const char *name, unsigned long long n, bool first);
+};
+
+enum { SEC_BEGIN, SEC_VRRP, SEC_SERVICES, SEC_REASONS, SEC_END };
+
+static void status_walk(struct xvip_maps *m, const struct status_printer *p)
 {
 	__u64 now = mono_ns();
 	uint64_t reasons[XVIP_R_MAX];
-	char a[INET_ADDRSTRLEN], mac[18];
 	struct vip_key vk, vnext;
 	struct svc_key sk, snext;
-	int have = 0;
+	bool have = false, first = true;
 
-	printf("pin root: %s\nVIPs:\n", pin_root);
+	p->section(SEC_BEGIN);
 	while (bpf_map_get_next_key(m->vips, have ? &vk : NULL, &vnext) == 0) {
-		struct vip_entry v;
-		struct vip_counters c;
+		struct vip_row r = { .addr = vnext.addr };
 
 		vk = vnext;
-		have = 1;
-		if (dp_vip_get(m, vk.addr, &v) < 0)
+		have = true;
+		if (dp_vip_get(m, vk.addr, &r.v) < 0)
 			continue;
-		dp_vip_counters(m, vk.addr, &c);
-		long long left_ms = v.lease_expires_ns > now
-					    ? (long long)((v.lease_expires_ns - now) / 1000000) : 0;
-		printf("  %-15s vrid %-3u %s lease %lld" " ms mac %s  arp replies %llu"
-		       " not-owner drops %llu" " expired drops %llu" " conflicts %llu"
-		       "\n",
-		       ip_str(vk.addr, a), v.vrid,
-		       v.owner && left_ms > 0 ? "OWNER  " : v.owner ? "EXPIRED" : "standby",
-		       left_ms, mac_str(v.mac, mac), c.arp_replies, c.arp_drop_not_owner,
-		       c.arp_drop_expired, c.conflicts);
+		dp_vip_counters(m, vk.addr, &r.c);
+		r.left_ms = r.v.lease_expires_ns > now
+				    ? (long long)((r.v.lease_expires_ns - now) / 1000000) : 0;
+		p->vip(&r, first);
+		first = false;
 	}
-	printf("VRRP adverts seen (per VRID):\n");
+	p->section(SEC_VRRP);
+	first = true;
 	for (int vrid = 0; vrid < 256; vrid++) {
 		struct vrrp_stats s;
 
@@ -321,142 +343,182 @@ static void print_status_text(struct xvip_maps *m)
 		if (!s.adverts && !s.bad_version && !s.bad_type && !s.bad_length && !s.bad_ttl &&
 		    !s.bad_checksum)
 			continue;
-		printf("  vrid %-3d adverts %llu" " last from %s prio %u v%u int %u, %llu"
-		       " ms ago; prio0 %llu" "; rejected: version %llu" " type %llu"
-		       " length %llu" " ttl %llu" " checksum %llu" "\n",
-		       vrid, s.adverts, ip_str(s.last_sender, a), s.last_priority, s.last_version,
-		       s.last_adver_int,
-		       s.last_seen_ns && now > s.last_seen_ns ? (now - s.last_seen_ns) / 1000000 : 0,
-		       s.prio_zero, s.bad_version, s.bad_type, s.bad_length, s.bad_ttl,
-		       s.bad_checksum);
+		p->vrrp(vrid, &s,
+			s.last_seen_ns && now > s.last_seen_ns ? (now - s.last_seen_ns) / 1000000 : 0,
+			first);
+		first = false;
 	}
-	printf("Services:\n");
-	have = 0;
+	p->section(SEC_SERVICES);
+	first = true;
+	have = false;
 	while (bpf_map_get_next_key(m->services, have ? &sk : NULL, &snext) == 0) {
-		struct svc_entry e;
-		struct svc_counters c;
+		struct svc_row r = { .k = snext };
 
 		sk = snext;
-		have = 1;
-		if (bpf_map_lookup_elem(m->services, &sk, &e) < 0)
+		have = true;
+		if (bpf_map_lookup_elem(m->services, &sk, &r.e) < 0)
 			continue;
-		dp_svc_counters(m, e.id, &c);
-		printf("  %s:%u/%s id %u sched %s persistence %us gen %u  packets %llu"
-		       " new flows %llu" " local %llu" " remote %llu"
-		       " no-backend %llu" "\n",
-		       ip_str(sk.vip, a), ntohs(sk.port), sk.proto == IPPROTO_UDP ? "udp" : "tcp",
-		       e.id, sched_name(e.sched), e.persistence_s, e.generation, c.packets,
-		       c.new_flows, c.to_local, c.to_remote, c.no_backend);
-		for (uint32_t i = 0; i < e.nbackends && i < XVIP_MAX_BACKENDS; i++) {
-			struct backend b;
-			uint32_t key = e.id * XVIP_MAX_BACKENDS + i;
+		dp_svc_counters(m, r.e.id, &r.c);
+		for (uint32_t i = 0; i < r.e.nbackends && i < XVIP_MAX_BACKENDS; i++) {
+			uint32_t key = r.e.id * XVIP_MAX_BACKENDS + i;
 
-			if (bpf_map_lookup_elem(m->backends, &key, &b) < 0)
-				continue;
-			printf("    backend %u %-15s mac %s weight %u %s%s\n", i, ip_str(b.addr, a),
-			       mac_str(b.mac, mac), b.weight, b.healthy ? "up" : "DOWN",
-			       b.local ? " local" : "");
+			r.have[i] = bpf_map_lookup_elem(m->backends, &key, &r.b[i]) == 0;
 		}
+		p->svc(&r, first);
+		first = false;
 	}
-	printf("Data plane verdicts:\n");
+	p->section(SEC_REASONS);
 	dp_reason_counters(m, reasons);
 	for (unsigned r = 0; r < XVIP_R_MAX; r++)
-		if (reasons[r])
-			printf("  %-24s %llu" "\n", dp_reason_name(r), (unsigned long long)reasons[r]);
+		p->reason(dp_reason_name(r), (unsigned long long)reasons[r], r == 0);
+	p->section(SEC_END);
 }
 
-static void print_status_json(struct xvip_maps *m)
+static const char *proto_name(__u8 proto)
 {
-	__u64 now = mono_ns();
-	uint64_t reasons[XVIP_R_MAX];
-	char a[INET_ADDRSTRLEN], mac[18];
-	struct vip_key vk, vnext;
-	struct svc_key sk, snext;
-	int have = 0, first = 1;
-
-	printf("{\"pin_root\":\"%s\",\"vips\":[", pin_root);
-	while (bpf_map_get_next_key(m->vips, have ? &vk : NULL, &vnext) == 0) {
-		struct vip_entry v;
-		struct vip_counters c;
-
-		vk = vnext;
-		have = 1;
-		if (dp_vip_get(m, vk.addr, &v) < 0)
-			continue;
-		dp_vip_counters(m, vk.addr, &c);
-		__u64 left_ms = v.lease_expires_ns > now ? (v.lease_expires_ns - now) / 1000000 : 0;
-		printf("%s{\"vip\":\"%s\",\"vrid\":%u,\"owner\":%s,\"lease_left_ms\":%llu"
-		       ",\"answering\":%s,\"mac\":\"%s\",\"arp_replies\":%llu"
-		       ",\"arp_drop_not_owner\":%llu" ",\"arp_drop_expired\":%llu"
-		       ",\"conflicts\":%llu" "}",
-		       first ? "" : ",", ip_str(vk.addr, a), v.vrid, v.owner ? "true" : "false",
-		       left_ms, v.owner && left_ms ? "true" : "false", mac_str(v.mac, mac),
-		       c.arp_replies, c.arp_drop_not_owner, c.arp_drop_expired, c.conflicts);
-		first = 0;
-	}
-	printf("],\"vrrp\":[");
-	first = 1;
-	for (int vrid = 0; vrid < 256; vrid++) {
-		struct vrrp_stats s;
-
-		if (dp_vrrp_stats(m, (uint8_t)vrid, &s) < 0)
-			continue;
-		if (!s.adverts && !s.bad_version && !s.bad_type && !s.bad_length && !s.bad_ttl &&
-		    !s.bad_checksum)
-			continue;
-		printf("%s{\"vrid\":%d,\"adverts\":%llu" ",\"last_sender\":\"%s\","
-		       "\"last_priority\":%u,\"last_version\":%u,\"last_adver_int\":%u,"
-		       "\"last_seen_ms_ago\":%llu" ",\"prio_zero\":%llu"
-		       ",\"bad_version\":%llu" ",\"bad_type\":%llu" ",\"bad_length\":%llu"
-		       ",\"bad_ttl\":%llu" ",\"bad_checksum\":%llu" "}",
-		       first ? "" : ",", vrid, s.adverts, ip_str(s.last_sender, a), s.last_priority,
-		       s.last_version, s.last_adver_int,
-		       s.last_seen_ns && now > s.last_seen_ns ? (now - s.last_seen_ns) / 1000000 : 0,
-		       s.prio_zero, s.bad_version, s.bad_type, s.bad_length, s.bad_ttl,
-		       s.bad_checksum);
-		first = 0;
-	}
-	printf("],\"services\":[");
-	first = 1;
-	have = 0;
-	while (bpf_map_get_next_key(m->services, have ? &sk : NULL, &snext) == 0) {
-		struct svc_entry e;
-		struct svc_counters c;
-
-		sk = snext;
-		have = 1;
-		if (bpf_map_lookup_elem(m->services, &sk, &e) < 0)
-			continue;
-		dp_svc_counters(m, e.id, &c);
-		printf("%s{\"vip\":\"%s\",\"port\":%u,\"proto\":\"%s\",\"id\":%u,\"sched\":\"%s\","
-		       "\"persistence_s\":%u,\"generation\":%u,\"packets\":%llu"
-		       ",\"new_flows\":%llu" ",\"to_local\":%llu" ",\"to_remote\":%llu"
-		       ",\"no_backend\":%llu" ",\"backends\":[",
-		       first ? "" : ",", ip_str(sk.vip, a), ntohs(sk.port),
-		       sk.proto == IPPROTO_UDP ? "udp" : "tcp", e.id, sched_name(e.sched),
-		       e.persistence_s, e.generation, c.packets, c.new_flows, c.to_local,
-		       c.to_remote, c.no_backend);
-		for (uint32_t i = 0; i < e.nbackends && i < XVIP_MAX_BACKENDS; i++) {
-			struct backend b;
-			uint32_t key = e.id * XVIP_MAX_BACKENDS + i;
-
-			if (bpf_map_lookup_elem(m->backends, &key, &b) < 0)
-				continue;
-			printf("%s{\"addr\":\"%s\",\"mac\":\"%s\",\"weight\":%u,\"healthy\":%s,"
-			       "\"local\":%s}",
-			       i ? "," : "", ip_str(b.addr, a), mac_str(b.mac, mac), b.weight,
-			       b.healthy ? "true" : "false", b.local ? "true" : "false");
-		}
-		printf("]}");
-		first = 0;
-	}
-	printf("],\"counters\":{");
-	dp_reason_counters(m, reasons);
-	for (unsigned r = 0; r < XVIP_R_MAX; r++)
-		printf("%s\"%s\":%llu", r ? "," : "", dp_reason_name(r),
-		       (unsigned long long)reasons[r]);
-	printf("}}");
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
 }
+
+/* text */
+
+static void text_section(int which)
+{
+	static const char *const head[] = { "VIPs:", "VRRP adverts seen (per VRID):", "Services:",
+					    "Data plane verdicts:" };
+
+	if (which == SEC_BEGIN)
+		printf("pin root: %s\n", pin_root);
+	if (which <= SEC_REASONS)
+		printf("%s\n", head[which]);
+}
+
+static void text_vip(const struct vip_row *r, bool first)
+{
+	char a[INET_ADDRSTRLEN], mac[18];
+
+	(void)first;
+	printf("  %-15s vrid %-3u %s lease %lld" " ms mac %s  arp replies %llu"
+	       " not-owner drops %llu" " expired drops %llu" " conflicts %llu" "\n",
+	       ip_str(r->addr, a), r->v.vrid,
+	       r->v.owner && r->left_ms > 0 ? "OWNER  " : r->v.owner ? "EXPIRED" : "standby",
+	       r->left_ms, mac_str(r->v.mac, mac), r->c.arp_replies, r->c.arp_drop_not_owner,
+	       r->c.arp_drop_expired, r->c.conflicts);
+}
+
+static void text_vrrp(int vrid, const struct vrrp_stats *s, __u64 ago_ms, bool first)
+{
+	char a[INET_ADDRSTRLEN];
+
+	(void)first;
+	printf("  vrid %-3d adverts %llu" " last from %s prio %u v%u int %u, %llu"
+	       " ms ago; prio0 %llu" "; rejected: version %llu" " type %llu" " length %llu"
+	       " ttl %llu" " checksum %llu" "\n",
+	       vrid, s->adverts, ip_str(s->last_sender, a), s->last_priority, s->last_version,
+	       s->last_adver_int, ago_ms, s->prio_zero, s->bad_version, s->bad_type,
+	       s->bad_length, s->bad_ttl, s->bad_checksum);
+}
+
+static void text_svc(const struct svc_row *r, bool first)
+{
+	char a[INET_ADDRSTRLEN], mac[18];
+
+	(void)first;
+	printf("  %s:%u/%s id %u sched %s persistence %us gen %u  packets %llu"
+	       " new flows %llu" " local %llu" " remote %llu" " no-backend %llu" "\n",
+	       ip_str(r->k.vip, a), ntohs(r->k.port), proto_name(r->k.proto), r->e.id,
+	       sched_name(r->e.sched), r->e.persistence_s, r->e.generation, r->c.packets,
+	       r->c.new_flows, r->c.to_local, r->c.to_remote, r->c.no_backend);
+	for (uint32_t i = 0; i < r->e.nbackends && i < XVIP_MAX_BACKENDS; i++)
+		if (r->have[i])
+			printf("    backend %u %-15s mac %s weight %u %s%s\n", i,
+			       ip_str(r->b[i].addr, a), mac_str(r->b[i].mac, mac), r->b[i].weight,
+			       r->b[i].healthy ? "up" : "DOWN", r->b[i].local ? " local" : "");
+}
+
+static void text_reason(const char *name, unsigned long long n, bool first)
+{
+	(void)first;
+	if (n)
+		printf("  %-24s %llu" "\n", name, n);
+}
+
+static const struct status_printer text_printer = {
+	text_vip, text_vrrp, text_svc, text_section, text_reason,
+};
+
+/* JSON */
+
+static void json_section(int which)
+{
+	static const char *const sep[] = { "", "],\"vrrp\":[", "],\"services\":[",
+					   "],\"counters\":{", "}}" };
+
+	if (which == SEC_BEGIN)
+		printf("{\"pin_root\":\"%s\",\"vips\":[", pin_root);
+	else
+		printf("%s", sep[which]);
+}
+
+static void json_vip(const struct vip_row *r, bool first)
+{
+	char a[INET_ADDRSTRLEN], mac[18];
+
+	printf("%s{\"vip\":\"%s\",\"vrid\":%u,\"owner\":%s,\"lease_left_ms\":%lld"
+	       ",\"answering\":%s,\"mac\":\"%s\",\"arp_replies\":%llu"
+	       ",\"arp_drop_not_owner\":%llu" ",\"arp_drop_expired\":%llu" ",\"conflicts\":%llu"
+	       "}",
+	       first ? "" : ",", ip_str(r->addr, a), r->v.vrid, r->v.owner ? "true" : "false",
+	       r->left_ms, r->v.owner && r->left_ms ? "true" : "false", mac_str(r->v.mac, mac),
+	       r->c.arp_replies, r->c.arp_drop_not_owner, r->c.arp_drop_expired, r->c.conflicts);
+}
+
+static void json_vrrp(int vrid, const struct vrrp_stats *s, __u64 ago_ms, bool first)
+{
+	char a[INET_ADDRSTRLEN];
+
+	printf("%s{\"vrid\":%d,\"adverts\":%llu" ",\"last_sender\":\"%s\","
+	       "\"last_priority\":%u,\"last_version\":%u,\"last_adver_int\":%u,"
+	       "\"last_seen_ms_ago\":%llu" ",\"prio_zero\":%llu" ",\"bad_version\":%llu"
+	       ",\"bad_type\":%llu" ",\"bad_length\":%llu" ",\"bad_ttl\":%llu"
+	       ",\"bad_checksum\":%llu" "}",
+	       first ? "" : ",", vrid, s->adverts, ip_str(s->last_sender, a), s->last_priority,
+	       s->last_version, s->last_adver_int, ago_ms, s->prio_zero, s->bad_version,
+	       s->bad_type, s->bad_length, s->bad_ttl, s->bad_checksum);
+}
+
+static void json_svc(const struct svc_row *r, bool first)
+{
+	char a[INET_ADDRSTRLEN], mac[18];
+	bool bfirst = true;
+
+	printf("%s{\"vip\":\"%s\",\"port\":%u,\"proto\":\"%s\",\"id\":%u,\"sched\":\"%s\","
+	       "\"persistence_s\":%u,\"generation\":%u,\"packets\":%llu" ",\"new_flows\":%llu"
+	       ",\"to_local\":%llu" ",\"to_remote\":%llu" ",\"no_backend\":%llu"
+	       ",\"backends\":[",
+	       first ? "" : ",", ip_str(r->k.vip, a), ntohs(r->k.port), proto_name(r->k.proto),
+	       r->e.id, sched_name(r->e.sched), r->e.persistence_s, r->e.generation, r->c.packets,
+	       r->c.new_flows, r->c.to_local, r->c.to_remote, r->c.no_backend);
+	for (uint32_t i = 0; i < r->e.nbackends && i < XVIP_MAX_BACKENDS; i++) {
+		if (!r->have[i])
+			continue;
+		printf("%s{\"addr\":\"%s\",\"mac\":\"%s\",\"weight\":%u,\"healthy\":%s,"
+		       "\"local\":%s}",
+		       bfirst ? "" : ",", ip_str(r->b[i].addr, a), mac_str(r->b[i].mac, mac),
+		       r->b[i].weight, r->b[i].healthy ? "true" : "false",
+		       r->b[i].local ? "true" : "false");
+		bfirst = false;
+	}
+	printf("]}");
+}
+
+static void json_reason(const char *name, unsigned long long n, bool first)
+{
+	printf("%s\"%s\":%llu", first ? "" : ",", name, n);
+}
+
+static const struct status_printer json_printer = {
+	json_vip, json_vrrp, json_svc, json_section, json_reason,
+};
 
 /* promote/handover: the daemon on the VIP owner does the work; wait until
  * the writer has moved or the daemon says why it did not. */
@@ -700,7 +762,7 @@ int main(int argc, char **argv)
 		 * which answer even when the daemon is not running. */
 		if (json) {
 			printf("{\"daemon\":%s,\"dataplane\":", daemon ? strtok(daemon, "\n") : "null");
-			print_status_json(&m);
+			status_walk(&m, &json_printer);
 			printf("}\n");
 		} else {
 			if (daemon)
@@ -708,7 +770,7 @@ int main(int argc, char **argv)
 			else
 				printf("xvipd: not running (no answer on its control socket); "
 				       "data plane state from the pinned maps:\n");
-			print_status_text(&m);
+			status_walk(&m, &text_printer);
 		}
 		free(daemon);
 		rc = 0;

@@ -96,6 +96,11 @@ fetch() { ns client timeout 5 bash -c "exec 3<>/dev/tcp/$VIP/3306 && cat <&3"; }
 out=$(fetch 2>&1)
 check_eq "f) client's connection to $VIP:3306 answered by node2" node2 "$out"
 check "f) counter svc_remote > 0" stat_gt0 svc_remote
+if command -v python3 >/dev/null; then
+	# the whole document parses, and the service lists both backends
+	nback() { status | python3 -c 'import json, sys; s = json.load(sys.stdin)["dataplane"]["services"][0]; print(len(s["backends"]), s["sched"])'; }
+	check_eq "f) status --json is valid JSON: one service, 2 backends, fo" "2 fo" "$(nback)"
+fi
 check "f) service to_remote > 0" stat_gt0 to_remote
 
 # d) BTF field names in bpftool's dumps of the pinned maps.

@@ -135,6 +135,8 @@ note "reload with virtual_server changes: applied at once, the writer kept"
 for n in db1 db2; do
 	bg_start $n "$WORK/serve3307-$n.log" "$BUILD/xvip-probe" serve 0.0.0.0 3307 $n
 done
+listens3307() { ns db1 ss -ltnH "sport = :3307" | grep -q . && ns db2 ss -ltnH "sport = :3307" | grep -q .; }
+check "responders listen on port 3307 on both nodes" wait_until 3 listens3307
 cp "$WORK/db1.conf" "$WORK/db1.conf.orig"
 # db2's weight 2 -> 1, its MYSQL_CHECK interval 100 -> 150 ms; a new rr service
 awk -v n2="$N2" '
@@ -169,9 +171,13 @@ check "db2's new weight is in effect" sh -c "$OWNER status | grep -q 'real_serve
 check "db2's changed MYSQL_CHECK was restarted" grep -q "real server $N2:3306: checks changed, restarted" "$WORK/xvipd-db1.log"
 check "db1's unchanged MYSQL_CHECK was kept (connection and all)" sh -c "! grep -q 'real server $N1:3306: checks changed' '$WORK/xvipd-db1.log'"
 check "the new service is steered (in the data plane)" wait_until 3 sh -c "$OWNER status | grep -q '$VIP:3307/tcp .*sched rr'"
+# both backends up in the maps (their TCP_CHECKs have run); 20 new flows
+# all on one node by chance: 2^-19
+up3307() { $OWNER status | awk '/:3307\/tcp /{f=1; next} /^  [0-9]/{f=0} f && /backend .* up/{n++} END{exit !(n == 2)}'; }
+check "both of its backends are up in the data plane" wait_until 3 up3307
 serve_name() { ns client "$BUILD/xvip-probe" connect $VIP 3307 500; }
 reached=""
-for i in 1 2 3 4 5 6; do
+for i in $(seq 1 20); do
 	reached+=" $(serve_name)"
 done
 note "connections to $VIP:3307 reached:$reached"
@@ -212,6 +218,9 @@ check_eq "db2 read_only=OFF" 0 "$(ro db2)"
 check_here "SIGCONT db1's mariadbd" db_resume db1
 check "the woken node is fenced: db1 read_only=ON" wait_until 5 ro_is db1 1
 check "the writer stays db2" writer_is $N2
+if command -v python3 >/dev/null; then
+	check "status --json (daemon and maps) is valid JSON with the writer" sh -c "$OWNER status --json | python3 -c 'import json, sys; d = json.load(sys.stdin); sys.exit(0 if \"$N2:3306\" in json.dumps(d[\"daemon\"]) else 1)'"
+fi
 
 if [ "$E2E_FAILED" -gt 0 ]; then
 	note "writer load errors:"
