@@ -904,8 +904,15 @@ static void rs_probed(void *arg, struct check *c)
 		log_preflight(vs);
 	if (!vs->owner || !vs->cfg->manage_read_only || !f || !f->valid)
 		return;
+	char why[256];
+	/* With no writer chosen yet, a writable node that is safe is the one
+	 * writer_update adopts once every check has spoken: a restarted xvipd
+	 * must not make the running writer read-only for a moment. An unsafe
+	 * one is fenced. */
+	bool adoptable = vs->is_fo && vs->writer < 0 && candidate_ok(r, why, sizeof(why));
+
 	if (f->read_only == 0 && idx != vs->writer && idx != vs->candidate && !r->fencing &&
-	    vs->phase == PROMO_IDLE && r->up) {
+	    vs->phase == PROMO_IDLE && r->up && !adoptable) {
 		xlog(LOG_WARNING, "[%s] %s is writable but not the writer: setting read_only=ON",
 		     vs->name, rs_name(r));
 		fence(r, false);

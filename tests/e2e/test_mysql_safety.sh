@@ -289,7 +289,10 @@ db_sql db2 "SET GLOBAL read_only=OFF"
 check "xvipd fences db2 (SET read_only=ON waits for the table lock)" wait_until 3 log_has db1 "$N2:3306 is writable but not the writer"
 check_here "kill -9 db1's mariadbd" db_kill db1
 check "xvipd promotes db2 once the stuck fence reached its deadline" wait_until 3 writer_is $N2
-check "the server dropped the fence (max_statement_time)" log_has db1 "max_statement_time exceeded"
+# usually the server's max_statement_time error; on a loaded machine our own
+# deadline may be handled first: either way the fence failed, and what
+# matters is below: it does not land later
+check "the fence failed at its deadline" log_has db1 "cannot set read_only=ON on $N2:3306"
 check "the promotion was not refused for the busy connection" sh -c "! grep 'NOT promoting.*busy' '$WORK/xvipd-db1.log'"
 check "db2 read_only=OFF" ro_is db2 0
 check "the lock is released" lock_release db2
@@ -357,6 +360,7 @@ conf db2 90 2
 : >"$WORK/writer.log"
 xvipd_start
 check "the new xvipd keeps db1 (writable) as the writer" wait_until 8 writer_is $N1
+check "without setting it read-only first (no write refused by a restart)" sh -c "! grep -q '$N1:3306 is writable but not the writer' '$WORK/xvipd-db1.log'"
 check "db2 read_only=ON" ro_is db2 1
 db_sql db2 "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=6; START SLAVE"
 check "db2 replicates with a delay" wait_until 10 db_repl_ok db2
