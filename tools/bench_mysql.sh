@@ -385,55 +385,8 @@ takeovers() {
 ka_child() { local p; p=$(cat "$WORK/ka-$1-vrrp.pid" 2>/dev/null) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
 
 # ------------------------------------------------------------ xvipd
-xv_conf() { # NODE PRIORITY
-	cat >"$WORK/xvipd-$1.conf" <<EOF
-global_defs {
-    router_id $1
-    vrrp_version 3
-}
-vrrp_instance VI_1 {
-    state BACKUP
-    interface eth0
-    virtual_router_id 61
-    priority $2
-    advert_int 0.1
-    nopreempt
-    virtual_ipaddress {
-        $VIP
-    }
-}
-virtual_server $VIP $PORT {
-    lb_algo fo
-    lb_kind DR
-    protocol TCP
-    manage_read_only on
-    promote_timeout 2
-    real_server $N1 $PORT {
-        weight 3
-        MYSQL_CHECK {
-            user $DB_MON_USER
-            password $DB_MON_PASS
-            connect_timeout 100ms
-            read_timeout 100ms
-            interval 100ms
-            rise 2
-            fall 3
-        }
-    }
-    real_server $N2 $PORT {
-        weight 2
-        MYSQL_CHECK {
-            user $DB_MON_USER
-            password $DB_MON_PASS
-            connect_timeout 100ms
-            read_timeout 100ms
-            interval 100ms
-            rise 2
-            fall 3
-        }
-    }
-}
-EOF
+xv_conf() { # NODE PRIORITY: the pair's config, as the tests and the demo use it
+	xvipd_mysql_conf "$WORK/xvipd-$1.conf" "$1" "$2" "$VIP" 61 "$N1" "$N2"
 }
 xv_start() {
 	bgs "$1" "$WORK/xvipd-$1.log" "$BUILD/xvipd" -n -l -f "$WORK/xvipd-$1.conf" \
