@@ -266,9 +266,21 @@ check_here "kill -9 db1's mariadbd" db_kill db1
 sleep 1
 check "no writer while db2 holds them unapplied" no_writer
 check "db2 stays read_only=ON" ro_is db2 1
+# a reload with a virtual_server change while the promotion waits: the
+# rebuild waits for it (its callbacks point into the services)
+cp "$WORK/db1.conf" "$WORK/db1.conf.orig"
+awk -v n2="$N2" '$1 == "real_server" && $2 == n2 { f = 1 } f && $1 == "weight" { $0 = "        weight 1"; f = 0 } { print }' \
+	"$WORK/db1.conf.orig" >"$WORK/db1.conf"
+kill -HUP "$(pgrep -f "xvipd -n -l -f $WORK/db1.conf" | head -1)"
+check "a reload meanwhile waits for the promotion in flight" wait_until 2 log_has db1 "virtual_server changes wait for the promotion in flight"
+check "still no writer" no_writer
 t0=$(date +%s%N)
 check "the lock is released" lock_release db2
 check "xvipd promotes db2 once it applied them, long before semi-sync's 10 s timeout" wait_until 5 writer_is $N2
+check "then the reload's rebuild runs: db2 weight 1, still the writer" wait_until 2 sh -c "$OWNER status | grep -q 'real_server $N2:3306 weight 1: UP' && $OWNER status --json | grep -q '\"writer\":\"$N2:3306\"'"
+cp "$WORK/db1.conf.orig" "$WORK/db1.conf"
+kill -HUP "$(pgrep -f "xvipd -n -l -f $WORK/db1.conf" | head -1)"
+check "a reload back to weight 2" wait_until 2 sh -c "$OWNER status | grep -q 'real_server $N2:3306 weight 2'"
 note "db2 promoted $((($(date +%s%N) - t0) / 1000000)) ms after the lock was released (status polled every 50 ms)"
 check "every acknowledged row is on db2" db_missing_acked db2 "$WORK/acked.1c"
 check "db2 read_only=OFF" ro_is db2 0
@@ -284,15 +296,19 @@ note "1d. the writer dies while a fence of the standby is stuck on a table lock"
 # it: xvipd's SET GLOBAL read_only=ON waits for the lock past its deadline.
 # The server must drop it then (max_statement_time), or it would land when
 # the lock goes, on a node that has become the writer meanwhile.
+count_log() { grep -c -- "$2" "$WORK/xvipd-$1.log"; }
+more_log() { [ "$(count_log "$1" "$2")" -gt "$3" ]; }
+n_fence=$(count_log db1 "$N2:3306 is writable but not the writer")
+n_fail=$(count_log db1 "cannot set read_only=ON on $N2:3306")
 lock_hold db2
 db_sql db2 "SET GLOBAL read_only=OFF"
-check "xvipd fences db2 (SET read_only=ON waits for the table lock)" wait_until 3 log_has db1 "$N2:3306 is writable but not the writer"
-check_here "kill -9 db1's mariadbd" db_kill db1
-check "xvipd promotes db2 once the stuck fence reached its deadline" wait_until 3 writer_is $N2
+check "xvipd fences db2" wait_until 3 more_log db1 "$N2:3306 is writable but not the writer" "$n_fence"
 # usually the server's max_statement_time error; on a loaded machine our own
-# deadline may be handled first: either way the fence failed, and what
-# matters is below: it does not land later
-check "the fence failed at its deadline" log_has db1 "cannot set read_only=ON on $N2:3306"
+# deadline may be handled first: either way the fence fails (and is tried
+# again on the next probe, failing again while the lock is held)
+check "the fence fails at its deadline (SET read_only=ON waits for the lock)" wait_until 3 more_log db1 "cannot set read_only=ON on $N2:3306" "$n_fail"
+check_here "kill -9 db1's mariadbd" db_kill db1
+check "xvipd promotes db2 all the same" wait_until 3 writer_is $N2
 check "the promotion was not refused for the busy connection" sh -c "! grep 'NOT promoting.*busy' '$WORK/xvipd-db1.log'"
 check "db2 read_only=OFF" ro_is db2 0
 check "the lock is released" lock_release db2
