@@ -291,8 +291,8 @@ db_writer_load client "$VIP" 6 "$WORK/load" || die "the writer load did not star
 bg_start client "$WORK/outage.txt" "$BUILD/xvip-probe" outage "$VIP" 3306 4000
 PROBE=$BG_PID
 sleep 2
-t_kill=$(date +%s%3N)
 db_kill db1 || die "kill -9 of db1's mariadbd"
+t_kill=$((DB_KILLED_US / 1000))
 say "$(date +%T.%3N): kill -9 mariadbd on db1"
 wait_until 5 writer_is $N2 || bad "the writer did not move to db2 within 5 s"
 wait "$PROBE"

@@ -65,7 +65,8 @@
 #                          (returns 1 at once if the process is gone)
 #   db_stop NAME           clean shutdown (mariadb-admin shutdown), waits for
 #                          the process to end
-#   db_kill NAME           kill -9 of mariadbd, waits for it to be gone
+#   db_kill NAME           kill -9 of mariadbd, waits for it to be gone;
+#                          DB_KILLED_US: the wall clock (us) right after kill
 #   db_pause NAME / db_resume NAME   SIGSTOP / SIGCONT
 #   db_pid NAME            mariadbd's pid (returns 1 if it is not running)
 #   db_sock NAME           its socket path
@@ -412,6 +413,7 @@ db_kill() {
 	db__main db_kill || return 1
 	pid=$(db_pid "$name") || { db__forget "$name"; return 0; }
 	kill -KILL "$pid"
+	DB_KILLED_US=${EPOCHREALTIME/./} # when the signal went (no fork in between)
 	for ((i = 0; i < 500; i++)); do
 		db__alive "$pid" || break
 		sleep 0.01
