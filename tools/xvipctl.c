@@ -38,6 +38,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: xvipctl [--pin-root DIR] COMMAND\n"
 		"  status [--json]                 VIPs, VRRP adverts, services, counters\n"
+		"  metrics                         the same as Prometheus text (xvipd's and the maps')\n"
 		"  attach IFACE [--generic]        load the data plane, pin its maps, attach\n"
 		"  detach IFACE                    detach xvip's XDP program\n"
 		"  vip set VIP mac MAC [vrid N] [owner 0|1] [lease-ms N]\n"
@@ -520,6 +521,187 @@ static const struct status_printer json_printer = {
 	json_vip, json_vrrp, json_svc, json_section, json_reason,
 };
 
+/* Prometheus text: every family's samples must stay together, so the rows
+ * are gathered first and printed family by family at the end. */
+
+struct vrrp_row {
+	int vrid;
+	struct vrrp_stats s;
+	__u64 ago_ms;
+};
+
+static struct {
+	struct vip_row *vip;
+	size_t nvip;
+	struct vrrp_row *vrrp;
+	size_t nvrrp;
+	struct svc_row *svc;
+	size_t nsvc;
+	const char *reason[XVIP_R_MAX];
+	unsigned long long nreason[XVIP_R_MAX];
+	size_t nr;
+} M;
+
+static void *grow(void *p, size_t n, size_t size)
+{
+	void *q = realloc(p, (n + 1) * size);
+
+	if (!q) {
+		fprintf(stderr, "xvipctl: out of memory\n");
+		exit(1);
+	}
+	return q;
+}
+
+static void m_vip(const struct vip_row *r, bool first)
+{
+	(void)first;
+	M.vip = grow(M.vip, M.nvip, sizeof(*M.vip));
+	M.vip[M.nvip++] = *r;
+}
+
+static void m_vrrp(int vrid, const struct vrrp_stats *s, __u64 ago_ms, bool first)
+{
+	(void)first;
+	M.vrrp = grow(M.vrrp, M.nvrrp, sizeof(*M.vrrp));
+	M.vrrp[M.nvrrp++] = (struct vrrp_row){ vrid, *s, ago_ms };
+}
+
+static void m_svc(const struct svc_row *r, bool first)
+{
+	(void)first;
+	M.svc = grow(M.svc, M.nsvc, sizeof(*M.svc));
+	M.svc[M.nsvc++] = *r;
+}
+
+static void m_reason(const char *name, unsigned long long n, bool first)
+{
+	(void)first;
+	if (M.nr < XVIP_R_MAX) {
+		M.reason[M.nr] = name;
+		M.nreason[M.nr++] = n;
+	}
+}
+
+static void family(const char *name, const char *type, const char *help)
+{
+	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void m_print(void)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	static const char *const rej[] = { "version", "type", "length", "ttl", "checksum" };
+
+#define VIPS(metric, fmt, expr)                                                                   \
+	for (size_t i = 0; i < M.nvip; i++) {                                                    \
+		const struct vip_row *r = &M.vip[i];                                             \
+		printf("%s{vip=\"%s\",vrid=\"%u\"} " fmt "\n", metric, ip_str(r->addr, a),        \
+		       r->v.vrid, expr);                                                         \
+	}
+	family("xvip_vip_owner", "gauge", "1 where this node's map says it owns the VIP.");
+	VIPS("xvip_vip_owner", "%d", r->v.owner ? 1 : 0)
+	family("xvip_vip_answering", "gauge",
+	       "1 while the data plane answers ARP for the VIP (owner with a fresh lease).");
+	VIPS("xvip_vip_answering", "%d", r->v.owner && r->left_ms > 0)
+	family("xvip_vip_lease_seconds", "gauge", "Time left on the VIP's lease.");
+	VIPS("xvip_vip_lease_seconds", "%.3f", r->left_ms / 1000.0)
+	family("xvip_vip_arp_replies_total", "counter", "ARP replies sent by the data plane.");
+	VIPS("xvip_vip_arp_replies_total", "%llu", r->c.arp_replies)
+	family("xvip_vip_arp_drops_total", "counter",
+	       "ARP requests for the VIP dropped: not the owner, or the lease ran out.");
+	for (size_t i = 0; i < M.nvip; i++) {
+		const struct vip_row *r = &M.vip[i];
+
+		printf("xvip_vip_arp_drops_total{vip=\"%s\",vrid=\"%u\",reason=\"not_owner\"} %llu\n"
+		       "xvip_vip_arp_drops_total{vip=\"%s\",vrid=\"%u\",reason=\"lease_expired\"} %llu\n",
+		       ip_str(r->addr, a), r->v.vrid, r->c.arp_drop_not_owner, ip_str(r->addr, b),
+		       r->v.vrid, r->c.arp_drop_expired);
+	}
+	family("xvip_vip_conflicts_total", "counter",
+	       "ARP from another MAC claiming a VIP this node owns (split brain seen).");
+	VIPS("xvip_vip_conflicts_total", "%llu", r->c.conflicts)
+#undef VIPS
+
+#define VRIDS(metric, fmt, expr)                                                                  \
+	for (size_t i = 0; i < M.nvrrp; i++) {                                                   \
+		const struct vrrp_row *r = &M.vrrp[i];                                           \
+		printf("%s{vrid=\"%d\"} " fmt "\n", metric, r->vrid, expr);                       \
+	}
+	family("xvip_vrrp_adverts_total", "counter", "Valid VRRP adverts seen, per router id.");
+	VRIDS("xvip_vrrp_adverts_total", "%llu", r->s.adverts)
+	family("xvip_vrrp_priority_zero_total", "counter",
+	       "Priority-0 adverts seen (a master stepping down).");
+	VRIDS("xvip_vrrp_priority_zero_total", "%llu", r->s.prio_zero)
+	family("xvip_vrrp_last_priority", "gauge", "Priority in the last valid advert.");
+	VRIDS("xvip_vrrp_last_priority", "%u", r->s.last_priority)
+	family("xvip_vrrp_last_advert_age_seconds", "gauge", "Time since the last valid advert.");
+	VRIDS("xvip_vrrp_last_advert_age_seconds", "%.3f", r->ago_ms / 1000.0)
+	family("xvip_vrrp_rejected_total", "counter", "VRRP packets rejected, by reason.");
+	for (size_t i = 0; i < M.nvrrp; i++) {
+		const struct vrrp_stats *st = &M.vrrp[i].s;
+		const unsigned long long n[] = { st->bad_version, st->bad_type, st->bad_length,
+						 st->bad_ttl, st->bad_checksum };
+
+		for (size_t k = 0; k < 5; k++)
+			printf("xvip_vrrp_rejected_total{vrid=\"%d\",reason=\"%s\"} %llu\n",
+			       M.vrrp[i].vrid, rej[k], n[k]);
+	}
+#undef VRIDS
+
+#define SVCS(metric, fmt, expr)                                                                   \
+	for (size_t i = 0; i < M.nsvc; i++) {                                                    \
+		const struct svc_row *r = &M.svc[i];                                             \
+		printf("%s{service=\"%s:%u\",proto=\"%s\"} " fmt "\n", metric, ip_str(r->k.vip, a), \
+		       ntohs(r->k.port), proto_name(r->k.proto), expr);                          \
+	}
+	family("xvip_service_packets_total", "counter", "Packets to the service seen by the owner.");
+	SVCS("xvip_service_packets_total", "%llu", r->c.packets)
+	family("xvip_service_new_flows_total", "counter", "New flows given a backend.");
+	SVCS("xvip_service_new_flows_total", "%llu", r->c.new_flows)
+	family("xvip_service_forwarded_total", "counter",
+	       "Packets delivered locally (to=local) or sent to a remote backend (to=remote).");
+	for (size_t i = 0; i < M.nsvc; i++) {
+		const struct svc_row *r = &M.svc[i];
+
+		ip_str(r->k.vip, a);
+		printf("xvip_service_forwarded_total{service=\"%s:%u\",proto=\"%s\",to=\"local\"} %llu\n"
+		       "xvip_service_forwarded_total{service=\"%s:%u\",proto=\"%s\",to=\"remote\"} %llu\n",
+		       a, ntohs(r->k.port), proto_name(r->k.proto), r->c.to_local, a,
+		       ntohs(r->k.port), proto_name(r->k.proto), r->c.to_remote);
+	}
+	family("xvip_service_no_backend_total", "counter",
+	       "Packets with no healthy backend (passed to the local stack).");
+	SVCS("xvip_service_no_backend_total", "%llu", r->c.no_backend)
+#undef SVCS
+	family("xvip_backend_healthy", "gauge",
+	       "1 where the data plane may send new flows to the backend (fo: the writer).");
+	for (size_t i = 0; i < M.nsvc; i++)
+		for (uint32_t k = 0; k < M.svc[i].e.nbackends && k < XVIP_MAX_BACKENDS; k++)
+			if (M.svc[i].have[k])
+				printf("xvip_backend_healthy{service=\"%s:%u\",proto=\"%s\",backend=\"%s\"} %d\n",
+				       ip_str(M.svc[i].k.vip, a), ntohs(M.svc[i].k.port),
+				       proto_name(M.svc[i].k.proto), ip_str(M.svc[i].b[k].addr, b),
+				       M.svc[i].b[k].healthy ? 1 : 0);
+	family("xvip_verdicts_total", "counter", "Data plane verdicts, by reason.");
+	for (size_t i = 0; i < M.nr; i++)
+		printf("xvip_verdicts_total{reason=\"%s\"} %llu\n", M.reason[i], M.nreason[i]);
+	free(M.vip);
+	free(M.vrrp);
+	free(M.svc);
+	memset(&M, 0, sizeof(M));
+}
+
+static void m_section(int which)
+{
+	if (which == SEC_END)
+		m_print();
+}
+
+static const struct status_printer metrics_printer = {
+	m_vip, m_vrrp, m_svc, m_section, m_reason,
+};
+
 /* promote/handover: the daemon on the VIP owner does the work; wait until
  * the writer has moved or the daemon says why it did not. */
 static int cmd_promote(const char *target)
@@ -747,6 +929,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[0], "unpin") == 0)
 		return maps_unpin(pin_root, err, sizeof(err)) < 0 ? die(err) : 0;
 	if (strcmp(argv[0], "status") != 0 && strcmp(argv[0], "vip") != 0 &&
+	    strcmp(argv[0], "metrics") != 0 &&
 	    strcmp(argv[0], "service") != 0) {
 		fprintf(stderr, "xvipctl: unknown command '%s'\n", argv[0]);
 		usage(stderr);
@@ -773,6 +956,17 @@ int main(int argc, char **argv)
 			status_walk(&m, &text_printer);
 		}
 		free(daemon);
+		rc = 0;
+	} else if (strcmp(argv[0], "metrics") == 0) {
+		char *daemon = control_request(pin_root, "metrics", 1000);
+
+		/* xvipd's own families (when it answers), then the maps' */
+		printf("# HELP xvipd_up 1 when xvipd answered on its control socket.\n"
+		       "# TYPE xvipd_up gauge\nxvipd_up %d\n", daemon != NULL);
+		if (daemon)
+			fputs(daemon, stdout);
+		free(daemon);
+		status_walk(&m, &metrics_printer);
 		rc = 0;
 	} else if (strcmp(argv[0], "vip") == 0) {
 		rc = cmd_vip(&m, argc, argv);

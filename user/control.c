@@ -128,6 +128,103 @@ char *status_json(struct xvipd *d)
 	return b.s;
 }
 
+/* Prometheus text exposition (version 0.0.4): each family's samples
+ * together, after its HELP and TYPE. */
+static void metric_head(struct sbuf *b, const char *name, const char *type, const char *help)
+{
+	sb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value: backslash, quote and newline escaped (rotating buffers). */
+static const char *lv(const char *v)
+{
+	static char buf[4][128];
+	static int k;
+	char *o = buf[k = (k + 1) % 4];
+	size_t n = 0;
+
+	for (; v && *v && n + 3 < sizeof(buf[0]); v++) {
+		if (*v == '\\' || *v == '"' || *v == '\n')
+			o[n++] = '\\';
+		o[n++] = *v == '\n' ? 'n' : *v;
+	}
+	o[n] = 0;
+	return o;
+}
+
+/* one sample per instance: labels instance and vrid */
+#define PER_INSTANCE(b, d, metric, fmt, expr)                                                      \
+	for (size_t i_ = 0; i_ < (d)->n_inst; i_++) {                                            \
+		struct vrrp_rt *in = &(d)->inst[i_];                                              \
+		sb_printf(b, "%s{instance=\"%s\",vrid=\"%u\"} " fmt "\n", metric, lv(in->cfg->name), \
+			  in->cfg->virtual_router_id, expr);                                      \
+	}
+
+char *status_metrics(struct xvipd *d)
+{
+	struct sbuf b = { 0 };
+	static const enum vrrp_state states[] = { VRRP_STATE_INIT, VRRP_STATE_BACKUP,
+						  VRRP_STATE_MASTER, VRRP_STATE_FAULT,
+						  VRRP_STATE_STOP };
+
+	metric_head(&b, "xvipd_uptime_seconds", "gauge", "Seconds since xvipd started.");
+	sb_printf(&b, "xvipd_uptime_seconds %.3f\n", (double)(now_us() - d->started_us) / 1e6);
+	metric_head(&b, "xvipd_reloads_total", "counter", "Reloads applied (SIGHUP).");
+	sb_printf(&b, "xvipd_reloads_total %llu\n", (unsigned long long)d->reloads);
+	metric_head(&b, "xvipd_reload_failures_total", "counter",
+		    "Reloads refused (the running configuration was kept).");
+	sb_printf(&b, "xvipd_reload_failures_total %llu\n", (unsigned long long)d->reload_failures);
+	metric_head(&b, "xvip_instance_state", "gauge",
+		    "1 for the VRRP state the instance is in, 0 for the others.");
+	for (size_t i = 0; i < d->n_inst; i++)
+		for (size_t k = 0; k < sizeof(states) / sizeof(states[0]); k++)
+			sb_printf(&b, "xvip_instance_state{instance=\"%s\",vrid=\"%u\",state=\"%s\"} %d\n",
+				  lv(d->inst[i].cfg->name), d->inst[i].cfg->virtual_router_id,
+				  vrrp_state_name(states[k]), d->inst[i].fsm.state == states[k]);
+	metric_head(&b, "xvip_instance_priority", "gauge", "Effective VRRP priority.");
+	PER_INSTANCE(&b, d, "xvip_instance_priority", "%u", in->fsm.effective_priority)
+	metric_head(&b, "xvip_instance_adverts_sent_total", "counter", "VRRP adverts sent.");
+	PER_INSTANCE(&b, d, "xvip_instance_adverts_sent_total", "%llu",
+		     (unsigned long long)in->tx_adverts)
+	metric_head(&b, "xvip_instance_adverts_received_total", "counter",
+		    "Valid VRRP adverts received.");
+	PER_INSTANCE(&b, d, "xvip_instance_adverts_received_total", "%llu",
+		     (unsigned long long)in->rx_adverts)
+	metric_head(&b, "xvip_instance_became_master_total", "counter",
+		    "Transitions to MASTER.");
+	PER_INSTANCE(&b, d, "xvip_instance_became_master_total", "%llu",
+		     (unsigned long long)in->became_master)
+	metric_head(&b, "xvip_instance_conflicts_total", "counter",
+		    "Another node answered ARP for a VIP this instance owns (split brain seen).");
+	PER_INSTANCE(&b, d, "xvip_instance_conflicts_total", "%llu",
+		     (unsigned long long)in->conflicts)
+	metric_head(&b, "xvip_instance_garp_sent_total", "counter", "Gratuitous ARPs sent.");
+	PER_INSTANCE(&b, d, "xvip_instance_garp_sent_total", "%llu",
+		     (unsigned long long)in->garp_sent)
+	metric_head(&b, "xvip_instance_last_switch_seconds", "gauge",
+		    "Last transition that changed the VIP map: decision to map written (step=map) "
+		    "and to GARP sent (step=garp).");
+	for (size_t i = 0; i < d->n_inst; i++) {
+		struct vrrp_rt *in = &d->inst[i];
+		unsigned n = in->nhist < XVIPD_HISTORY ? in->nhist : XVIPD_HISTORY;
+
+		for (unsigned k = 0; k < n; k++) {
+			const struct transition *t = &in->hist[(in->nhist - 1 - k) % XVIPD_HISTORY];
+
+			if (!t->decision_to_map_us)
+				continue;
+			sb_printf(&b,
+				  "xvip_instance_last_switch_seconds{instance=\"%s\",vrid=\"%u\",step=\"map\"} %.6f\n"
+				  "xvip_instance_last_switch_seconds{instance=\"%s\",vrid=\"%u\",step=\"garp\"} %.6f\n",
+				  lv(in->cfg->name), in->cfg->virtual_router_id, t->decision_to_map_us / 1e6,
+				  lv(in->cfg->name), in->cfg->virtual_router_id, t->decision_to_garp_us / 1e6);
+			break;
+		}
+	}
+	service_status_metrics(d, &b);
+	return b.s ? b.s : strdup("");
+}
+
 char *status_text(struct xvipd *d)
 {
 	struct sbuf b = { 0 };
@@ -208,6 +305,8 @@ static void client_readable(struct loop *l, int fd, uint32_t events, void *arg)
 		reply = status_text(d);
 	else if (strcmp(req, "status-json") == 0)
 		reply = status_json(d);
+	else if (strcmp(req, "metrics") == 0)
+		reply = status_metrics(d);
 	else if (strncmp(req, "promote ", 8) == 0)
 		reply = service_promote(d, req + 8);
 	else if (strcmp(req, "handover") == 0)

@@ -1511,6 +1511,62 @@ void service_status_json(struct xvipd *d, struct sbuf *b)
 	sb_printf(b, "]");
 }
 
+void service_status_metrics(struct xvipd *d, struct sbuf *b)
+{
+	(void)d;
+	sb_printf(b, "# HELP xvip_real_server_up 1 while the real server's checks say it is up.\n"
+		     "# TYPE xvip_real_server_up gauge\n");
+	for (size_t i = 0; i < S.n_vs; i++)
+		for (size_t r = 0; r < S.vs[i].n_rs; r++)
+			sb_printf(b, "xvip_real_server_up{service=\"%s\",real_server=\"%s\"} %d\n",
+				  S.vs[i].name, rs_name(&S.vs[i].rs[r]), S.vs[i].rs[r].up);
+	sb_printf(b, "# HELP xvip_real_server_down_total Times the real server went down.\n"
+		     "# TYPE xvip_real_server_down_total counter\n");
+	for (size_t i = 0; i < S.n_vs; i++)
+		for (size_t r = 0; r < S.vs[i].n_rs; r++)
+			sb_printf(b, "xvip_real_server_down_total{service=\"%s\",real_server=\"%s\"} %llu\n",
+				  S.vs[i].name, rs_name(&S.vs[i].rs[r]),
+				  (unsigned long long)S.vs[i].rs[r].downs);
+	sb_printf(b, "# HELP xvip_writer 1 for the MySQL writer of an fo service (as decided by "
+		     "the VIP owner), 0 for the other real servers.\n"
+		     "# TYPE xvip_writer gauge\n");
+	for (size_t i = 0; i < S.n_vs; i++)
+		for (size_t r = 0; S.vs[i].is_fo && S.vs[i].owner && r < S.vs[i].n_rs; r++)
+			sb_printf(b, "xvip_writer{service=\"%s\",real_server=\"%s\"} %d\n", S.vs[i].name,
+				  rs_name(&S.vs[i].rs[r]), (int)r == S.vs[i].writer);
+	sb_printf(b, "# HELP xvip_writer_refused 1 while the VIP owner has no writer because no "
+		     "node could be proven safe (see xvipctl status).\n"
+		     "# TYPE xvip_writer_refused gauge\n");
+	for (size_t i = 0; i < S.n_vs; i++)
+		if (S.vs[i].is_fo && S.vs[i].owner)
+			sb_printf(b, "xvip_writer_refused{service=\"%s\"} %d\n", S.vs[i].name,
+				  S.vs[i].writer < 0 && S.vs[i].refused[0]);
+	sb_printf(b, "# HELP xvip_writer_semisync 1 while writes are semi-synchronous, 0 when "
+		     "asynchronous (configured so, or no standby up).\n"
+		     "# TYPE xvip_writer_semisync gauge\n");
+	for (size_t i = 0; i < S.n_vs; i++)
+		if (S.vs[i].is_fo && S.vs[i].owner && S.vs[i].writer >= 0)
+			sb_printf(b, "xvip_writer_semisync{service=\"%s\"} %d\n", S.vs[i].name,
+				  S.vs[i].semisync && !any_semisync_off(&S.vs[i]));
+	sb_printf(b, "# HELP xvip_writer_last_promotion_seconds From the writer's loss (or the "
+		     "request) to the new writer open, for the last promotion.\n"
+		     "# TYPE xvip_writer_last_promotion_seconds gauge\n");
+	for (size_t i = 0; i < S.n_vs; i++) {
+		const struct vs_rt *vs = &S.vs[i];
+		unsigned n = vs->nhist < WRITER_HISTORY ? vs->nhist : WRITER_HISTORY;
+
+		for (unsigned k = 0; k < n; k++) {
+			const struct writer_event *e = &vs->hist[(vs->nhist - 1 - k) % WRITER_HISTORY];
+
+			if (strcmp(e->what, "promoted"))
+				continue;
+			sb_printf(b, "xvip_writer_last_promotion_seconds{service=\"%s\"} %.6f\n",
+				  vs->name, e->took_us / 1e6);
+			break;
+		}
+	}
+}
+
 void service_status_text(struct xvipd *d, struct sbuf *b)
 {
 	(void)d;

@@ -40,5 +40,6 @@ char *service_check_mysql(struct xvipd *d);
 /* JSON array / text block describing every virtual server. */
 void service_status_json(struct xvipd *d, struct sbuf *b);
 void service_status_text(struct xvipd *d, struct sbuf *b);
+void service_status_metrics(struct xvipd *d, struct sbuf *b);
 
 #endif

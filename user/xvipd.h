@@ -127,5 +127,7 @@ char *control_request(const char *pin_root, const char *request, int timeout_ms)
 /* Write the daemon's status as JSON or text into a malloc'd string. */
 char *status_json(struct xvipd *d);
 char *status_text(struct xvipd *d);
+/* Prometheus text format (control request "metrics"). */
+char *status_metrics(struct xvipd *d);
 
 #endif

@@ -163,6 +163,19 @@ xctl() {
 	ip netns exec "$P$n" "$BUILD/xvipctl" --pin-root "$WORK/bpf/$n" "$@"
 }
 
+# prom_valid: stdin is Prometheus text: every sample follows the TYPE line
+# of its own family, no family twice, numeric values. Says what is wrong.
+prom_valid() {
+	awk '
+		/^# TYPE / { if ($3 in seen) { print "family twice: " $3; bad = 1 }
+			     seen[$3] = 1; fam = $3; next }
+		/^#/ || NF == 0 { next }
+		{ name = $1; sub(/\{.*/, "", name)
+		  if (name != fam) { print "sample outside its family: " $0; bad = 1 }
+		  if ($NF !~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/) { print "bad value: " $0; bad = 1 } }
+		END { exit bad }'
+}
+
 json_get() {
 	grep -o "\"$1\":\(\"[^\"]*\"\|[^,}]*\)" | head -1 | cut -d: -f2- | tr -d '"'
 }

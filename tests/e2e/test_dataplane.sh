@@ -101,6 +101,14 @@ if command -v python3 >/dev/null; then
 	nback() { status | python3 -c 'import json, sys; s = json.load(sys.stdin)["dataplane"]["services"][0]; print(len(s["backends"]), s["sched"])'; }
 	check_eq "f) status --json is valid JSON: one service, 2 backends, fo" "2 fo" "$(nback)"
 fi
+metrics() { xctl node1 metrics; }
+metrics_valid() { metrics | prom_valid; }
+check "f) xvipctl metrics: valid Prometheus text" metrics_valid
+out=$(metrics)
+check "f) metrics without a daemon: xvipd_up 0" grep -qx "xvipd_up 0" <<<"$out"
+check "f) metrics: the VIP answers" grep -qx "xvip_vip_answering{vip=\"$VIP\",vrid=\"51\"} 1" <<<"$out"
+check "f) metrics: the fo service's preferred backend is healthy" grep -qx "xvip_backend_healthy{service=\"$VIP:3306\",proto=\"tcp\",backend=\"10.77.0.2\"} 1" <<<"$out"
+check "f) metrics: svc_remote verdicts counted" grep -q '^xvip_verdicts_total{reason="svc_remote"} [1-9]' <<<"$out"
 check "f) service to_remote > 0" stat_gt0 to_remote
 
 # d) BTF field names in bpftool's dumps of the pinned maps.

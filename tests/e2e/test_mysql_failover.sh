@@ -218,6 +218,18 @@ check_eq "db2 read_only=OFF" 0 "$(ro db2)"
 check_here "SIGCONT db1's mariadbd" db_resume db1
 check "the woken node is fenced: db1 read_only=ON" wait_until 5 ro_is db1 1
 check "the writer stays db2" writer_is $N2
+# metrics: xvipd's families and the maps', as Prometheus text
+mout=$($OWNER metrics)
+metrics_valid() { prom_valid <<<"$mout"; }
+check "xvipctl metrics: valid Prometheus text" metrics_valid
+check "metrics: xvipd_up 1" grep -qx "xvipd_up 1" <<<"$mout"
+check "metrics: VI_1 is MASTER" grep -qx 'xvip_instance_state{instance="VI_1",vrid="61",state="MASTER"} 1' <<<"$mout"
+check "metrics: db2 is the writer" grep -qx "xvip_writer{service=\"$VIP:3306\",real_server=\"$N2:3306\"} 1" <<<"$mout"
+check "metrics: db1 is not" grep -qx "xvip_writer{service=\"$VIP:3306\",real_server=\"$N1:3306\"} 0" <<<"$mout"
+check "metrics: no refusal" grep -qx "xvip_writer_refused{service=\"$VIP:3306\"} 0" <<<"$mout"
+check "metrics: the last promotion's duration" grep -q "^xvip_writer_last_promotion_seconds{service=\"$VIP:3306\"} [0-9]*\\.[0-9]" <<<"$mout"
+check "metrics: the VIP answers here" grep -qx "xvip_vip_answering{vip=\"$VIP\",vrid=\"61\"} 1" <<<"$mout"
+check "metrics: db1 went down (kill -9 and SIGSTOP)" grep -qx "xvip_real_server_down_total{service=\"$VIP:3306\",real_server=\"$N1:3306\"} [2-9]" <<<"$mout"
 if command -v python3 >/dev/null; then
 	check "status --json (daemon and maps) is valid JSON with the writer" sh -c "$OWNER status --json | python3 -c 'import json, sys; d = json.load(sys.stdin); sys.exit(0 if \"$N2:3306\" in json.dumps(d[\"daemon\"]) else 1)'"
 fi
