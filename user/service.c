@@ -518,7 +518,8 @@ static void semisync_standby_lost(struct vs_rt *vs)
 	struct rs_rt *w;
 	const struct mysql_facts *f;
 
-	if (!vs->is_fo || !vs->owner || vs->writer < 0 || vs->phase != PROMO_IDLE)
+	if (!vs->is_fo || !vs->owner || !vs->cfg->manage_read_only || vs->writer < 0 ||
+	    vs->phase != PROMO_IDLE)
 		return;
 	w = &vs->rs[vs->writer];
 	f = w->mysql ? check_mysql_facts(w->mysql) : NULL;
@@ -669,7 +670,8 @@ static void promote_step(struct vs_rt *vs)
 			promo_fail(vs, "%s", why);
 			return;
 		}
-		if (f && f->valid && f->semi_sync_master_enabled == 1 &&
+		/* server settings are xvipd's to change only with manage_read_only */
+		if (manage && f && f->valid && f->semi_sync_master_enabled == 1 &&
 		    !standby_up(vs, vs->candidate)) {
 			rc = mysql_admin_sql(c->mysql, "SET GLOBAL rpl_semi_sync_master_enabled = OFF", 0,
 					     semisync_done, vs);
