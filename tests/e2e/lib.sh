@@ -46,6 +46,9 @@
 #   json_get KEY           first value of "KEY": in the JSON on stdin (number,
 #                          true/false or a string without quotes); enough for
 #                          xvipctl status --json without needing jq
+#   prom_valid             stdin is valid Prometheus text (xvipctl metrics):
+#                          each sample after its own family's TYPE line, no
+#                          family twice, numeric values; prints what is wrong
 #   bg_start NAME LOG CMD...  start CMD in the background inside ${P}NAME,
 #                          output to LOG, stdin /dev/null; sets BG_PID and
 #                          records it for cleanup (call it in the test's own
