@@ -111,6 +111,22 @@ struct slot {
 	__u32 backend;
 };
 
+/* Where a new flow lands without persistence: slot
+ * xvip_flow_hash(saddr, sport) % XVIP_SLOTS of its service (the murmur3
+ * finaliser: cheap, and spreads neighbouring ports apart). Here so that
+ * user space (tests, tools) predicts exactly what the program does. */
+static inline __u32 xvip_flow_hash(__be32 saddr, __be16 sport)
+{
+	__u32 h = saddr ^ ((__u32)sport << 16);
+
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35;
+	h ^= h >> 16;
+	return h;
+}
+
 /* conns: LRU table keeping an established flow on its backend. */
 struct flow_key {
 	__be32 saddr;

@@ -8,19 +8,6 @@
 
 #define NS_PER_SEC 1000000000ULL
 
-static __always_inline __u32 flow_hash(__be32 saddr, __be16 sport)
-{
-	/* murmur3 finaliser: cheap, and spreads neighbouring ports apart */
-	__u32 h = saddr ^ ((__u32)sport << 16);
-
-	h ^= h >> 16;
-	h *= 0x85ebca6b;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35;
-	h ^= h >> 16;
-	return h;
-}
-
 static __always_inline struct backend *backend_get(__u32 svc_id, __u32 idx)
 {
 	__u32 key;
@@ -72,7 +59,7 @@ static __always_inline __u32 persistence_lookup(const struct persist_key *pk,
 
 static __always_inline __u32 slot_pick(const struct svc_entry *svc, __be32 saddr, __be16 sport)
 {
-	__u32 key = svc->id * XVIP_SLOTS + flow_hash(saddr, sport) % XVIP_SLOTS;
+	__u32 key = svc->id * XVIP_SLOTS + xvip_flow_hash(saddr, sport) % XVIP_SLOTS;
 	struct slot *s;
 
 	if (svc->id >= XVIP_MAX_SERVICES)

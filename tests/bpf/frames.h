@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "csum.h" /* RFC 1071 sums: user/csum.h */
+
 #define FR_ETH_LEN 14
 #define FR_ARP_LEN 28
 #define FR_IP_LEN 20
@@ -43,27 +45,6 @@ static inline uint8_t *fr_put_mac(uint8_t *p, const uint8_t mac[6])
 {
 	memcpy(p, mac, 6);
 	return p + 6;
-}
-
-/* RFC 1071: one's complement sum of big-endian 16-bit words (an odd last
- * byte padded with zero), added to `sum`, not folded. */
-static inline uint32_t fr_sum(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-/* Fold and complement: the checksum to store, as a host-order number. */
-static inline uint16_t fr_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
 }
 
 static inline uint8_t *fr_eth(uint8_t *p, const uint8_t dst[6], const uint8_t src[6],
@@ -146,7 +127,7 @@ static inline size_t fr_ipv4_frame(uint8_t *buf, const uint8_t eth_dst[6],
 		memcpy(p, ip->options, ip->options_len);
 		p += ip->options_len;
 	}
-	fr_put16(iph + 10, fr_fold(fr_sum(0, iph, hlen)));
+	fr_put16(iph + 10, csum_buf(iph, hlen));
 	memcpy(p, payload, payload_len);
 	p += payload_len;
 	len = (size_t)(p - buf);
@@ -180,7 +161,7 @@ static inline size_t fr_vrrp2(uint8_t *p, uint8_t vrid, uint8_t prio, uint8_t co
 		memcpy(p, auth, strnlen(auth, 8));
 	p += 8;
 	len = (size_t)(p - start);
-	fr_put16(start + 6, fr_fold(fr_sum(0, start, len)));
+	fr_put16(start + 6, csum_buf(start, len));
 	return len;
 }
 
@@ -193,7 +174,7 @@ static inline size_t fr_vrrp3(uint8_t *p, uint8_t vrid, uint8_t prio, uint8_t co
 {
 	uint8_t *start = p;
 	uint8_t ph[12];
-	uint32_t sum = 0;
+	uint64_t sum = 0;
 	size_t len;
 
 	*p++ = 0x31; /* version 3, type 1 */
@@ -212,9 +193,9 @@ static inline size_t fr_vrrp3(uint8_t *p, uint8_t vrid, uint8_t prio, uint8_t co
 		ph[8] = 0;
 		ph[9] = 112;
 		fr_put16(ph + 10, (uint16_t)len);
-		sum = fr_sum(0, ph, sizeof(ph));
+		sum = csum_add(0, ph, sizeof(ph));
 	}
-	fr_put16(start + 6, fr_fold(fr_sum(sum, start, len)));
+	fr_put16(start + 6, csum_finish(csum_add(sum, start, len)));
 	return len;
 }
 

@@ -911,7 +911,7 @@ static void test_vrrp_version1_bad_version(void **state)
 	vlen = v2_advert(vrrp, 100);
 	vrrp[0] = 0x11;
 	fr_put16(vrrp + 6, 0);
-	fr_put16(vrrp + 6, fr_fold(fr_sum(0, vrrp, vlen)));
+	fr_put16(vrrp + 6, csum_buf(vrrp, vlen));
 	len = vrrp_frame(f, vrrp, vlen, 255, 0, 0);
 	check(f, len, XDP_PASS, XVIP_R_VRRP_INVALID, NULL, 0);
 	EXPECT_ONLY_REJECT(bad_version);
@@ -927,7 +927,7 @@ static void test_vrrp_type2_bad_type(void **state)
 	vlen = v2_advert(vrrp, 100);
 	vrrp[0] = 0x22;
 	fr_put16(vrrp + 6, 0);
-	fr_put16(vrrp + 6, fr_fold(fr_sum(0, vrrp, vlen)));
+	fr_put16(vrrp + 6, csum_buf(vrrp, vlen));
 	len = vrrp_frame(f, vrrp, vlen, 255, 0, 0);
 	check(f, len, XDP_PASS, XVIP_R_VRRP_INVALID, NULL, 0);
 	EXPECT_ONLY_REJECT(bad_type);
@@ -943,7 +943,7 @@ static void test_vrrp_count_mismatch_bad_length(void **state)
 	vlen = v2_advert(vrrp, 100);
 	vrrp[3] = 2; /* says two addresses, carries one */
 	fr_put16(vrrp + 6, 0);
-	fr_put16(vrrp + 6, fr_fold(fr_sum(0, vrrp, vlen)));
+	fr_put16(vrrp + 6, csum_buf(vrrp, vlen));
 	len = vrrp_frame(f, vrrp, vlen, 255, 0, 0);
 	check(f, len, XDP_PASS, XVIP_R_VRRP_INVALID, NULL, 0);
 	EXPECT_ONLY_REJECT(bad_length);
@@ -960,7 +960,7 @@ static void test_vrrp_v3_with_v2_auth_bad_length(void **state)
 	vlen = v2_advert(vrrp, 100);
 	vrrp[0] = 0x31;
 	fr_put16(vrrp + 6, 0);
-	fr_put16(vrrp + 6, fr_fold(fr_sum(0, vrrp, vlen)));
+	fr_put16(vrrp + 6, csum_buf(vrrp, vlen));
 	len = vrrp_frame(f, vrrp, vlen, 255, 0, 0);
 	check(f, len, XDP_PASS, XVIP_R_VRRP_INVALID, NULL, 0);
 	EXPECT_ONLY_REJECT(bad_length);
@@ -1007,7 +1007,7 @@ static void test_vrrp_carp_36_bytes(void **state)
 	carp[5] = 1;    /* advbase */
 	for (int i = 8; i < 36; i++)
 		carp[i] = (uint8_t)(0x40 + i); /* counter + SHA1 HMAC */
-	fr_put16(carp + 6, fr_fold(fr_sum(0, carp, 36)));
+	fr_put16(carp + 6, csum_buf(carp, 36));
 	len = vrrp_frame(f, carp, 36, 255, 0, 0);
 	check(f, len, XDP_PASS, XVIP_R_CARP, NULL, 0);
 	struct vrrp_stats st = vrrp_stats(VRID), zero = { 0 };
@@ -1436,20 +1436,6 @@ static void test_svc_wrr_unhealthy_moves_flow(void **state)
 	assert_int_equal(run_remote(f, len), first == 1 ? 2 : 1);
 }
 
-/* A replica of the program's flow hash, to pick source ports whose slots
- * differ (checked against the program by the no-persistence case). */
-static uint32_t flow_hash(uint32_t saddr_be, uint16_t sport_be)
-{
-	uint32_t h = saddr_be ^ ((uint32_t)sport_be << 16);
-
-	h ^= h >> 16;
-	h *= 0x85ebca6b;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35;
-	h ^= h >> 16;
-	return h;
-}
-
 /* Two source ports of REMOTE_IP that wrr 1:1 sends to backends 0 and 1. */
 static void ports_on_different_backends(uint16_t *p0, uint16_t *p1)
 {
@@ -1459,7 +1445,7 @@ static void ports_on_different_backends(uint16_t *p0, uint16_t *p1)
 	slots_build(sb, 2, XVIP_SCHED_WRR, table);
 	*p0 = *p1 = 0;
 	for (uint32_t port = 40000; port < 41000 && !(*p0 && *p1); port++) {
-		uint32_t s = flow_hash(htonl(REMOTE_IP), htons((uint16_t)port)) % XVIP_SLOTS;
+		uint32_t s = xvip_flow_hash(htonl(REMOTE_IP), htons((uint16_t)port)) % XVIP_SLOTS;
 
 		if (table[s] == 0 && !*p0)
 			*p0 = (uint16_t)port;
