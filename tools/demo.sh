@@ -69,15 +69,6 @@ expect_eq() {
 	bad "$1 (expected '$2', got '${3}')"
 	return 1
 }
-# forget PID...: drop finished background processes from lib.sh's cleanup list
-forget() {
-	local keep=() p q
-	for p in "${E2E_PIDS[@]}"; do
-		for q in "$@"; do [ "$p" != "$q" ] || continue 2; done
-		keep+=("$p")
-	done
-	E2E_PIDS=("${keep[@]}")
-}
 ms() { echo $((($(date +%s%N) - T0) / 1000000)); }
 
 # ---- preconditions (before any lab exists) -------------------------------
@@ -297,7 +288,7 @@ say "$(date +%T.%3N): kill -9 mariadbd on db1"
 wait_until 5 writer_is $N2 || bad "the writer did not move to db2 within 5 s"
 wait "$PROBE"
 wait "$DB_LOAD_PID"
-forget "$PROBE" "$DB_LOAD_PID"
+bg_forget "$PROBE" "$DB_LOAD_PID"
 echo
 say "xvipctl status on db1 (still the VIP owner) after the kill:"
 status_service | indent

@@ -54,6 +54,8 @@
 #                          records it for cleanup (call it in the test's own
 #                          shell, not in $(...), or the record is lost)
 #   bg_stop PID            TERM, then KILL after 2 s; forgets PID
+#   bg_forget PID...       drop finished background processes from the cleanup
+#                          list (they were waited for elsewhere)
 #   need CMD...            count a FAIL for each missing command (returns 1)
 # Checks
 #   check DESC CMD...      runs CMD: "ok - DESC" or "FAIL - DESC" and CMD's
@@ -220,7 +222,7 @@ bg_start() {
 }
 
 bg_stop() {
-	local pid=$1 i keep=()
+	local pid=$1 i
 	kill "$pid" 2>/dev/null
 	for ((i = 0; i < 100; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -228,8 +230,14 @@ bg_stop() {
 	done
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
-	for i in "${E2E_PIDS[@]}"; do
-		[ "$i" = "$pid" ] || keep+=("$i")
+	bg_forget "$pid"
+}
+
+bg_forget() {
+	local keep=() p q
+	for p in "${E2E_PIDS[@]}"; do
+		for q in "$@"; do [ "$p" != "$q" ] || continue 2; done
+		keep+=("$p")
 	done
 	E2E_PIDS=("${keep[@]}")
 }

@@ -209,14 +209,11 @@ db_pid() {
 
 # db__forget NAME: drop NAME's pid from our table and from lib.sh's list.
 db__forget() {
-	local pid=${DB_PID[$1]:-} keep=() i
+	local pid=${DB_PID[$1]:-}
 	unset "DB_PID[$1]"
 	[ -n "$pid" ] || return 0
 	wait "$pid" 2>/dev/null
-	for i in "${E2E_PIDS[@]}"; do
-		[ "$i" = "$pid" ] || keep+=("$i")
-	done
-	E2E_PIDS=("${keep[@]}")
+	bg_forget "$pid"
 }
 
 db_cleanup() {
