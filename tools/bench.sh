@@ -78,6 +78,8 @@ done
 
 # shellcheck source=tests/e2e/lib.sh
 . "$HERE/../tests/e2e/lib.sh"
+# shellcheck source=tools/bench_lib.sh
+. "$HERE/bench_lib.sh"
 bench_exit() {
 	if [ -n "${BENCH_KEEP_LOGS:-}" ] && [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
 		mkdir -p "$BENCH_KEEP_LOGS" &&
@@ -247,29 +249,6 @@ show_logs() {
 
 # ------------------------------------------------------------ results
 declare -A GAPS PAIRS MAPUS GARPUS TAKEOVER RSS FAILS EARLY FLAPS
-
-# stats "1 2 3": "min / median / max" (one decimal)
-stats() {
-	# shellcheck disable=SC2086 # a list of words
-	printf '%s\n' $1 | sort -g | awk 'NF {v[++n] = $1} END {
-		if (n == 0) { print "-"; exit }
-		m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-		printf "%.1f / %.1f / %.1f\n", v[1], m, v[n] }'
-}
-stats_int() {
-	# shellcheck disable=SC2086 # a list of words
-	printf '%s\n' $1 | sort -g | awk 'NF {v[++n] = $1} END {
-		if (n == 0) { print "-"; exit }
-		m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-		printf "%d / %d / %d\n", v[1], m, v[n] }'
-}
-# "node1>node2 node1>node2 node1>node1" -> "node1>node2 x2, node1>node1"
-pairs_summary() {
-	# shellcheck disable=SC2086 # a list of words
-	printf '%s\n' $1 | sort | uniq -c | sort -rn |
-		awk 'NF {printf "%s%s%s", (NR > 1 ? ", " : ""), $2, ($1 > 1 ? " x" $1 : "")} END {print ""}' |
-		sed 's/node\([12]\)/n\1/g'
-}
 
 # ------------------------------------------------------------- one run
 # run_one DAEMON SCEN VARIANT REP
@@ -490,7 +469,7 @@ cell() { # KEY
 		echo "failed"
 		return
 	fi
-	echo "$(stats "$g") ms  $(pairs_summary "${PAIRS[$1]}")${EARLY[$1]:+ (${EARLY[$1]} before failure)}$(flaps "$1")${FAILS[$1]:+ (${FAILS[$1]} failed)}"
+	echo "$(stats "$g") ms  $(pairs_summary "${PAIRS[$1]}" | sed 's/node\([12]\)/n\1/g')${EARLY[$1]:+ (${EARLY[$1]} before failure)}$(flaps "$1")${FAILS[$1]:+ (${FAILS[$1]} failed)}"
 }
 echo
 echo "Longest gap between two successful TCP connections to the VIP (client view),"

@@ -123,6 +123,8 @@ done
 . "$HERE/../tests/e2e/lib.sh"
 # shellcheck source=tests/e2e/mysql_lib.sh
 . "$HERE/../tests/e2e/mysql_lib.sh"
+# shellcheck source=tools/bench_lib.sh
+. "$HERE/bench_lib.sh"
 e2e_init bmysql "$ARG_BUILD"
 bench_exit() {
 	if [ -n "${BENCH_KEEP_LOGS:-}" ] && [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
@@ -198,15 +200,9 @@ lab_up() {
 # lab_down: every process of the run ended (by id), namespaces, datadirs and
 # pins removed; lib.sh's and mysql_lib.sh's bookkeeping emptied.
 lab_down() {
-	local pid n i alive
+	local pid n i
 	for n in db1 db2; do db_kill $n >/dev/null 2>&1; done
-	for pid in "${E2E_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-	for ((i = 0; i < 100; i++)); do
-		alive=0
-		for pid in "${E2E_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-		[ $alive = 0 ] && break
-		sleep 0.02
-	done
+	stop_all_gently # lib.sh: TERM, then wait for them
 	for pid in "${E2E_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
 	for n in $(ip netns list 2>/dev/null | awk '{print $1}'); do
 		case $n in "$P"*) ;; *) continue ;; esac
@@ -416,25 +412,6 @@ show_logs() {
 declare -A GAPS PAIRS FAILS EARLY REDONE TEARDOWN LASTOK BASE ELSEWHERE STEP
 DOWN_MS=() PROMO_MS=() TOOK_US=() KA_DOWN_MS=()
 
-stats() { # "1 2 3" -> "min / median / max" (one decimal)
-	# shellcheck disable=SC2086 # a list of words
-	printf '%s\n' $1 | sort -g | awk 'NF {v[++n] = $1} END {
-		if (n == 0) { print "-"; exit }
-		m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-		printf "%.1f / %.1f / %.1f\n", v[1], m, v[n] }'
-}
-stats_int() {
-	# shellcheck disable=SC2086 # a list of words
-	printf '%s\n' $1 | sort -g | awk 'NF {v[++n] = $1} END {
-		if (n == 0) { print "-"; exit }
-		m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-		printf "%d / %d / %d\n", v[1], m, v[n] }'
-}
-pairs_summary() { # "db1>db2 db1>db2" -> "db1>db2 x2"
-	# shellcheck disable=SC2086 # a list of words
-	printf '%s\n' $1 | sort | uniq -c | sort -rn |
-		awk 'NF {printf "%s%s%s", (NR > 1 ? ", " : ""), $2, ($1 > 1 ? " x" $1 : "")} END {print ""}'
-}
 scen_label() {
 	case $1 in
 	seed) echo "(a) keepalived, seed timings" ;;
