@@ -55,6 +55,7 @@ struct rs_rt {
 	unsigned fence_tries;
 	bool semisync_off;   /* we switched its semi-sync master side off */
 	bool semisync_pending; /* switching it on or off is in flight */
+	bool semisync_want_on; /* what that switch asks for */
 	char why[256];
 	uint64_t ups, downs, down_at_us;
 };
@@ -448,19 +449,38 @@ static bool standby_up(const struct vs_rt *vs, int writer)
 	return false;
 }
 
-static void semisync_on_done(void *arg, int rc, const char *err)
+/* Switches one node's semi-sync master side outside a promotion: off on the
+ * writer when its last standby is lost, on again once a peer replicates. */
+static void semisync_set_done(void *arg, int rc, const char *err)
 {
 	struct rs_rt *r = arg;
 	struct vs_rt *vs = r->vs;
+	bool on = r->semisync_want_on;
 
 	r->semisync_pending = false;
-	if (rc == 0) {
-		r->semisync_off = false;
+	if (rc != 0) {
+		xlog(LOG_WARNING, "[%s] cannot switch semi-sync %s on %s: %s%s", vs->name,
+		     on ? "on again" : "off", rs_name(r), err,
+		     on ? "" : " (its commits wait rpl_semi_sync_master_timeout)");
+		return;
+	}
+	r->semisync_off = !on;
+	if (on)
 		xlog(LOG_NOTICE, "[%s] a peer replicates from %s again: its semi-sync master side "
 		     "is on again", vs->name, rs_name(r));
-	} else {
-		xlog(LOG_WARNING, "[%s] cannot switch semi-sync on again on %s: %s", vs->name,
-		     rs_name(r), err);
+	else
+		xlog(LOG_WARNING, "[%s] no standby is up: the writer %s's semi-sync master side "
+		     "switched off, writes are asynchronous until a standby returns", vs->name,
+		     rs_name(r));
+}
+
+static void semisync_set(struct rs_rt *r, bool on)
+{
+	if (mysql_admin_sql(r->mysql, on ? "SET GLOBAL rpl_semi_sync_master_enabled = ON"
+					 : "SET GLOBAL rpl_semi_sync_master_enabled = OFF",
+			    0, semisync_set_done, r) == 0) {
+		r->semisync_pending = true;
+		r->semisync_want_on = on;
 	}
 }
 
@@ -485,26 +505,8 @@ static void semisync_restore(struct vs_rt *vs)
 
 			peer = k != i && vs->rs[k].up && f && f->valid && f->io_running;
 		}
-		if (peer && mysql_admin_sql(r->mysql, "SET GLOBAL rpl_semi_sync_master_enabled = ON",
-					    0, semisync_on_done, r) == 0)
-			r->semisync_pending = true;
-	}
-}
-
-static void writer_semisync_off_done(void *arg, int rc, const char *err)
-{
-	struct rs_rt *r = arg;
-	struct vs_rt *vs = r->vs;
-
-	r->semisync_pending = false;
-	if (rc == 0) {
-		r->semisync_off = true;
-		xlog(LOG_WARNING, "[%s] no standby is up: the writer %s's semi-sync master side "
-		     "switched off, writes are asynchronous until a standby returns", vs->name,
-		     rs_name(r));
-	} else {
-		xlog(LOG_WARNING, "[%s] cannot switch semi-sync off on the writer %s: %s (its commits "
-		     "wait rpl_semi_sync_master_timeout)", vs->name, rs_name(r), err);
+		if (peer)
+			semisync_set(r, true);
 	}
 }
 
@@ -526,9 +528,7 @@ static void semisync_standby_lost(struct vs_rt *vs)
 	if (!w->up || !f || !f->valid || f->semi_sync_master_enabled != 1 || w->semisync_off ||
 	    w->semisync_pending || standby_up(vs, vs->writer))
 		return;
-	if (mysql_admin_sql(w->mysql, "SET GLOBAL rpl_semi_sync_master_enabled = OFF", 0,
-			    writer_semisync_off_done, w) == 0)
-		w->semisync_pending = true;
+	semisync_set(w, false);
 }
 
 static bool any_semisync_off(const struct vs_rt *vs)
