@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,24 @@ static const char *lv(const char *v)
 			  in->cfg->virtual_router_id, expr);                                      \
 	}
 
+/* the per-instance counters, as metric families */
+static const struct {
+	const char *name, *help;
+	size_t off; /* a uint64_t in struct vrrp_rt */
+} inst_counters[] = {
+	{ "xvip_instance_adverts_sent_total", "VRRP adverts sent.",
+	  offsetof(struct vrrp_rt, tx_adverts) },
+	{ "xvip_instance_adverts_received_total", "Valid VRRP adverts received.",
+	  offsetof(struct vrrp_rt, rx_adverts) },
+	{ "xvip_instance_became_master_total", "Transitions to MASTER.",
+	  offsetof(struct vrrp_rt, became_master) },
+	{ "xvip_instance_conflicts_total",
+	  "Another node answered ARP for a VIP this instance owns (split brain seen).",
+	  offsetof(struct vrrp_rt, conflicts) },
+	{ "xvip_instance_garp_sent_total", "Gratuitous ARPs sent.",
+	  offsetof(struct vrrp_rt, garp_sent) },
+};
+
 char *status_metrics(struct xvipd *d)
 {
 	struct sbuf b = { 0 };
@@ -183,24 +202,12 @@ char *status_metrics(struct xvipd *d)
 				  vrrp_state_name(states[k]), d->inst[i].fsm.state == states[k]);
 	metric_head(&b, "xvip_instance_priority", "gauge", "Effective VRRP priority.");
 	PER_INSTANCE(&b, d, "xvip_instance_priority", "%u", in->fsm.effective_priority)
-	metric_head(&b, "xvip_instance_adverts_sent_total", "counter", "VRRP adverts sent.");
-	PER_INSTANCE(&b, d, "xvip_instance_adverts_sent_total", "%llu",
-		     (unsigned long long)in->tx_adverts)
-	metric_head(&b, "xvip_instance_adverts_received_total", "counter",
-		    "Valid VRRP adverts received.");
-	PER_INSTANCE(&b, d, "xvip_instance_adverts_received_total", "%llu",
-		     (unsigned long long)in->rx_adverts)
-	metric_head(&b, "xvip_instance_became_master_total", "counter",
-		    "Transitions to MASTER.");
-	PER_INSTANCE(&b, d, "xvip_instance_became_master_total", "%llu",
-		     (unsigned long long)in->became_master)
-	metric_head(&b, "xvip_instance_conflicts_total", "counter",
-		    "Another node answered ARP for a VIP this instance owns (split brain seen).");
-	PER_INSTANCE(&b, d, "xvip_instance_conflicts_total", "%llu",
-		     (unsigned long long)in->conflicts)
-	metric_head(&b, "xvip_instance_garp_sent_total", "counter", "Gratuitous ARPs sent.");
-	PER_INSTANCE(&b, d, "xvip_instance_garp_sent_total", "%llu",
-		     (unsigned long long)in->garp_sent)
+	for (size_t c = 0; c < sizeof(inst_counters) / sizeof(inst_counters[0]); c++) {
+		metric_head(&b, inst_counters[c].name, "counter", inst_counters[c].help);
+		PER_INSTANCE(&b, d, inst_counters[c].name, "%llu",
+			     (unsigned long long)*(const uint64_t *)((const char *)in +
+								     inst_counters[c].off))
+	}
 	metric_head(&b, "xvip_instance_last_switch_seconds", "gauge",
 		    "Last transition that changed the VIP map: decision to map written (step=map) "
 		    "and to GARP sent (step=garp).");
