@@ -1,7 +1,7 @@
 /* xvipctl: look at and drive the xvip data plane from its pinned maps.
  *
  *   xvipctl [--pin-root DIR] status [--json]
- *   xvipctl [--pin-root DIR] attach IFACE [--generic]   load, pin, attach
+ *   xvipctl [--pin-root DIR] attach IFACE [--generic|--native]   load, pin, attach
  *   xvipctl [--pin-root DIR] detach IFACE
  *   xvipctl [--pin-root DIR] vip set VIP mac MAC [vrid N] [owner 0|1] [lease-ms N]
  *   xvipctl [--pin-root DIR] vip del VIP
@@ -39,7 +39,8 @@ static void usage(FILE *f)
 		"usage: xvipctl [--pin-root DIR] COMMAND\n"
 		"  status [--json]                 VIPs, VRRP adverts, services, counters\n"
 		"  metrics                         the same as Prometheus text (xvipd's and the maps')\n"
-		"  attach IFACE [--generic]        load the data plane, pin its maps, attach\n"
+		"  attach IFACE [--generic|--native]  load the data plane, pin its maps, attach\n"
+		"                                  (default: native where its frames can leave)\n"
 		"  detach IFACE                    detach xvip's XDP program\n"
 		"  vip set VIP mac MAC [vrid N] [owner 0|1] [lease-ms N]\n"
 		"  vip del VIP\n"
@@ -114,21 +115,32 @@ static const char *sched_name(uint8_t s)
 	return s == XVIP_SCHED_FO ? "fo" : s == XVIP_SCHED_RR ? "rr" : "wrr";
 }
 
+/* By hand nobody has said which services will follow: assume a DR service
+ * may steer to another node (the stricter choice on a veth). */
 static int cmd_attach(int argc, char **argv)
 {
+	struct xvip_attach att;
 	struct xvip_dp dp;
-	const char *mode;
-	bool generic = argc > 2 && strcmp(argv[2], "--generic") == 0;
+	enum xdp_pref pref = XDP_PREF_AUTO;
 
-	if (argc < 2)
+	if (argc < 2 || argc > 3)
+		return usage(stderr), 2;
+	if (argc == 3 && strcmp(argv[2], "--generic") == 0)
+		pref = XDP_PREF_GENERIC;
+	else if (argc == 3 && strcmp(argv[2], "--native") == 0)
+		pref = XDP_PREF_NATIVE;
+	else if (argc == 3)
 		return usage(stderr), 2;
 	if (dp_open(&dp, pin_root, err, sizeof(err)) < 0)
 		return die(err);
-	if (dp_attach(&dp, argv[1], generic, &mode, err, sizeof(err)) < 0) {
+	if (dp_attach(&dp, argv[1], pref, true, &att, err, sizeof(err)) < 0) {
 		dp_close(&dp);
 		return die(err);
 	}
-	printf("attached to %s in %s mode, maps pinned under %s\n", argv[1], mode, pin_root);
+	printf("attached to %s in %s mode (%s), maps pinned under %s\n", argv[1],
+	       dp_attach_mode(&att), att.why, pin_root);
+	if (att.warning[0])
+		printf("warning: %s\n", att.warning);
 	dp_close(&dp);
 	return 0;
 }

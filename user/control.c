@@ -59,9 +59,22 @@ char *status_json(struct xvipd *d)
 	sb_json_str(&b, d->cfg_path);
 	sb_printf(&b, ",\"router_id\":");
 	sb_json_str(&b, d->cfg->global.router_id);
-	sb_printf(&b, ",\"uptime_ms\":%llu,\"reloads\":%llu,\"reload_failures\":%llu,\"instances\":[",
+	sb_printf(&b, ",\"uptime_ms\":%llu,\"reloads\":%llu,\"reload_failures\":%llu,\"interfaces\":[",
 		  (unsigned long long)((now - d->started_us) / 1000),
 		  (unsigned long long)d->reloads, (unsigned long long)d->reload_failures);
+	for (size_t i = 0; i < d->n_ifaces; i++) {
+		const struct xvip_attach *att = &d->ifaces[i].att;
+
+		sb_printf(&b, "%s{\"name\":", i ? "," : "");
+		sb_json_str(&b, d->ifaces[i].name);
+		sb_printf(&b, ",\"ifindex\":%d,\"xdp_mode\":\"%s\",\"xdp_why\":", d->ifaces[i].ifindex,
+			  att->ifindex ? dp_attach_mode(att) : "none");
+		sb_json_str(&b, att->why);
+		sb_printf(&b, ",\"xdp_warning\":");
+		sb_json_str(&b, att->warning);
+		sb_printf(&b, "}");
+	}
+	sb_printf(&b, "],\"instances\":[");
 	for (size_t i = 0; i < d->n_inst; i++) {
 		struct vrrp_rt *in = &d->inst[i];
 		const struct config_vrrp_instance *c = in->cfg;
@@ -193,6 +206,17 @@ char *status_metrics(struct xvipd *d)
 	metric_head(&b, "xvipd_reload_failures_total", "counter",
 		    "Reloads refused (the running configuration was kept).");
 	sb_printf(&b, "xvipd_reload_failures_total %llu\n", (unsigned long long)d->reload_failures);
+	metric_head(&b, "xvip_interface_xdp_mode", "gauge",
+		    "1 for the XDP mode the data plane runs in on the interface, 0 for the other.");
+	for (size_t i = 0; i < d->n_ifaces; i++) {
+		const struct xvip_attach *att = &d->ifaces[i].att;
+		bool generic = att->ifindex && !strcmp(dp_attach_mode(att), "generic");
+
+		sb_printf(&b, "xvip_interface_xdp_mode{interface=\"%s\",mode=\"native\"} %d\n"
+			  "xvip_interface_xdp_mode{interface=\"%s\",mode=\"generic\"} %d\n",
+			  lv(d->ifaces[i].name), att->ifindex && !generic, lv(d->ifaces[i].name),
+			  generic);
+	}
 	metric_head(&b, "xvip_instance_state", "gauge",
 		    "1 for the VRRP state the instance is in, 0 for the others.");
 	for (size_t i = 0; i < d->n_inst; i++)
@@ -242,6 +266,14 @@ char *status_text(struct xvipd *d)
 		  (int)getpid(), d->cfg_path, d->cfg->global.router_id ? d->cfg->global.router_id : "-",
 		  (unsigned long long)((now - d->started_us) / 1000000),
 		  (unsigned long long)d->reloads, (unsigned long long)d->reload_failures);
+	for (size_t i = 0; i < d->n_ifaces; i++) {
+		const struct xvip_attach *att = &d->ifaces[i].att;
+
+		sb_printf(&b, "interface %s: XDP %s mode (%s)\n", d->ifaces[i].name,
+			  att->ifindex ? dp_attach_mode(att) : "not attached", att->why);
+		if (att->warning[0])
+			sb_printf(&b, "  warning: %s\n", att->warning);
+	}
 	for (size_t i = 0; i < d->n_inst; i++) {
 		struct vrrp_rt *in = &d->inst[i];
 		const struct config_vrrp_instance *c = in->cfg;

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "dataplane.h"
+#include "netlink.h"
 #include "slots.h"
 #include "xvip.skel.h"
 
@@ -361,18 +362,40 @@ static int attached_prog(int ifindex, __u32 *id, __u32 *mode_flags, char *name, 
 	return 0;
 }
 
-int dp_attach(struct xvip_dp *dp, const char *ifname, bool force_generic, const char **mode_out,
-	      char *err, size_t errlen)
+const char *dp_attach_mode(const struct xvip_attach *att)
+{
+	return att->xdp_flags == XDP_FLAGS_SKB_MODE ? "generic" : "native";
+}
+
+static __u32 plan_flags(enum xdp_plan_mode m)
+{
+	return m == XDP_PLAN_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+}
+
+int dp_attach(struct xvip_dp *dp, const char *ifname, enum xdp_pref pref, bool remote_steering,
+	      struct xvip_attach *att, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 	int ifindex = (int)if_nametoindex(ifname);
 	int prog_fd = bpf_program__fd(dp->skel->progs.xvip_xdp);
+	struct xdp_facts facts = { .remote_steering = remote_steering };
+	struct xdp_plan plan;
 	__u32 old_id, old_mode, flags;
 	char old_name[BPF_OBJ_NAME_LEN];
 	int old_fd = -1, rc;
 
+	memset(att, 0, sizeof(*att));
 	if (!ifindex)
 		return fail(err, errlen, ENODEV, "no interface %s", ifname);
+	rc = nl_xdp_facts(ifname, &facts, err, errlen);
+	if (rc < 0)
+		return rc;
+	xdp_plan_decide(&facts, pref, &plan);
+	if (plan.mode == XDP_PLAN_REFUSE)
+		return fail(err, errlen, EOPNOTSUPP,
+			    "refusing native XDP on %s: %s (use --generic, or leave the mode to xvip)",
+			    ifname, plan.why);
+	flags = plan_flags(plan.mode);
 	rc = attached_prog(ifindex, &old_id, &old_mode, old_name, sizeof(old_name));
 	if (rc < 0)
 		return fail(err, errlen, rc, "cannot query XDP on %s: %s", ifname, strerror(-rc));
@@ -381,7 +404,7 @@ int dp_attach(struct xvip_dp *dp, const char *ifname, bool force_generic, const 
 			    "%s already has XDP program id %u (%s) attached; not replacing "
 			    "someone else's program",
 			    ifname, old_id, old_name);
-	if (old_id) {
+	if (old_id && old_mode == flags) {
 		/* Replace in one step, in the mode the old one runs in: there is
 		 * no instant without a program answering ARP. */
 		old_fd = bpf_prog_get_fd_by_id(old_id);
@@ -389,49 +412,54 @@ int dp_attach(struct xvip_dp *dp, const char *ifname, bool force_generic, const 
 			return fail(err, errlen, errno, "cannot get old program %u: %s", old_id,
 				    strerror(errno));
 		opts.old_prog_fd = old_fd;
-		flags = old_mode | XDP_FLAGS_REPLACE;
-		rc = bpf_xdp_attach(ifindex, prog_fd, flags, &opts);
+		rc = bpf_xdp_attach(ifindex, prog_fd, flags | XDP_FLAGS_REPLACE, &opts);
 		close(old_fd);
 		if (rc < 0)
 			return fail(err, errlen, rc, "cannot replace XDP program on %s: %s",
 				    ifname, strerror(-rc));
 	} else {
-		flags = (force_generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE) |
-			XDP_FLAGS_UPDATE_IF_NOEXIST;
-		rc = bpf_xdp_attach(ifindex, prog_fd, flags, NULL);
-		if (rc < 0 && !force_generic) {
-			fprintf(stderr,
-				"xvip: native XDP attach on %s failed (%s); falling back to "
-				"generic mode (slower, same behaviour)\n",
-				ifname, strerror(-rc));
-			flags = XDP_FLAGS_SKB_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST;
-			rc = bpf_xdp_attach(ifindex, prog_fd, flags, NULL);
+		/* An old program of ours in the other mode (an earlier xvip
+		 * chose otherwise): a mode cannot be replaced atomically. */
+		if (old_id && dp_detach_ifname(ifname, err, errlen) < 0)
+			return -EBUSY;
+		rc = bpf_xdp_attach(ifindex, prog_fd, flags | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+		if (rc < 0 && plan.mode == XDP_PLAN_NATIVE) {
+			char why[XDP_WHY_LEN];
+
+			snprintf(why, sizeof(why), "the driver refused native XDP (%s; %.150s)",
+				 strerror(-rc), plan.why);
+			snprintf(plan.why, sizeof(plan.why), "%s", why);
+			flags = XDP_FLAGS_SKB_MODE;
+			rc = bpf_xdp_attach(ifindex, prog_fd, flags | XDP_FLAGS_UPDATE_IF_NOEXIST,
+					    NULL);
 		}
 		if (rc < 0)
-			return fail(err, errlen, rc, "cannot attach XDP to %s: %s", ifname,
+			return fail(err, errlen, rc, "cannot attach XDP to %s in %s mode: %s", ifname,
+				    flags == XDP_FLAGS_SKB_MODE ? "generic" : "native",
 				    strerror(-rc));
 	}
-	dp->ifindex = ifindex;
-	dp->xdp_flags = flags & (XDP_FLAGS_SKB_MODE | XDP_FLAGS_DRV_MODE | XDP_FLAGS_HW_MODE);
-	if (mode_out)
-		*mode_out = dp->xdp_flags == XDP_FLAGS_SKB_MODE ? "generic" : "native";
+	att->ifindex = ifindex;
+	snprintf(att->ifname, sizeof(att->ifname), "%s", ifname);
+	att->xdp_flags = flags;
+	snprintf(att->why, sizeof(att->why), "%s", plan.why);
+	snprintf(att->warning, sizeof(att->warning), "%s", plan.warning);
 	return 0;
 }
 
-int dp_detach(struct xvip_dp *dp, char *err, size_t errlen)
+int dp_detach(struct xvip_dp *dp, struct xvip_attach *att, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 	int rc;
 
-	if (!dp->ifindex || !dp->skel)
+	if (!att->ifindex || !dp->skel)
 		return 0;
 	/* REPLACE with our fd: detaches only if the program there is ours. */
 	opts.old_prog_fd = bpf_program__fd(dp->skel->progs.xvip_xdp);
-	rc = bpf_xdp_detach(dp->ifindex, dp->xdp_flags | XDP_FLAGS_REPLACE, &opts);
+	rc = bpf_xdp_detach(att->ifindex, att->xdp_flags | XDP_FLAGS_REPLACE, &opts);
 	if (rc < 0)
-		return fail(err, errlen, rc, "cannot detach XDP from ifindex %d: %s", dp->ifindex,
+		return fail(err, errlen, rc, "cannot detach XDP from %s: %s", att->ifname,
 			    strerror(-rc));
-	dp->ifindex = 0;
+	att->ifindex = 0;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
+#include "xdp_mode.h"
 #include "xvip.h"
 
 struct xvip_bpf; /* the generated skeleton */
@@ -23,8 +24,16 @@ struct xvip_dp {
 	struct xvip_bpf *skel;
 	struct xvip_maps maps;
 	char pin_root[256];
-	int ifindex;         /* where the program is attached, 0 if not */
-	uint32_t xdp_flags;  /* mode it was attached in */
+};
+
+/* One attachment of the program to one interface: where, in which mode and
+ * why (a daemon has one per interface it serves). */
+struct xvip_attach {
+	int ifindex;              /* 0: not attached */
+	char ifname[16];
+	uint32_t xdp_flags;       /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE */
+	char why[XDP_WHY_LEN];    /* why this mode, for the log and status */
+	char warning[XDP_WHY_LEN]; /* a risk left in this mode, "" if none */
 };
 
 /* Errors are written to err (a full sentence naming what failed) and the
@@ -35,16 +44,22 @@ struct xvip_dp {
  * reusing pinned maps whose layout matches and refusing ones that differ. */
 int dp_open(struct xvip_dp *dp, const char *pin_root, char *err, size_t errlen);
 
-/* Attach to ifname: native mode first, generic as a logged fallback (or
- * generic only when force_generic). An xvip program already attached there
- * is replaced atomically; anyone else's program is left alone (error).
- * *mode_out (optional) gets "native" or "generic". */
-int dp_attach(struct xvip_dp *dp, const char *ifname, bool force_generic, const char **mode_out,
-	      char *err, size_t errlen);
+/* Attach to ifname in the mode xdp_plan_decide() picks from the interface's
+ * facts (nl_xdp_facts) and pref: native where its frames can leave, else
+ * generic; a native attach the driver refuses falls back to generic unless
+ * pref is XDP_PREF_NATIVE, which also fails where native cannot work (a veth
+ * whose peer has no XDP program), with the reason in err. remote_steering:
+ * a DR service may send client frames on to another node through this
+ * interface. An xvip program already attached there is replaced atomically
+ * when it runs in the chosen mode, else detached first; anyone else's
+ * program is left alone (error). *att records the outcome. */
+int dp_attach(struct xvip_dp *dp, const char *ifname, enum xdp_pref pref, bool remote_steering,
+	      struct xvip_attach *att, char *err, size_t errlen);
+/* "native" or "generic" */
+const char *dp_attach_mode(const struct xvip_attach *att);
 
-/* Detach our program from the interface it is attached to (only if it is
- * still ours). */
-int dp_detach(struct xvip_dp *dp, char *err, size_t errlen);
+/* Detach our program from att's interface (only if it is still ours). */
+int dp_detach(struct xvip_dp *dp, struct xvip_attach *att, char *err, size_t errlen);
 
 /* Close fds and free the skeleton; leaves pins and any attachment in place. */
 void dp_close(struct xvip_dp *dp);

@@ -1,11 +1,17 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
@@ -19,6 +25,7 @@
 
 #include "log.h"
 #include "netlink.h"
+#include "xdp_mode.h"
 
 static int nlerr_to_errno(int nlerr)
 {
@@ -189,6 +196,138 @@ out:
 		rtnl_link_put(link);
 	nl_socket_free(sk);
 	return rc;
+}
+
+/* ---- XDP facts -------------------------------------------------------- */
+
+struct peer_xdp {
+	bool seen;      /* the reply was parsed */
+	bool attached;  /* IFLA_XDP_ATTACHED != XDP_ATTACHED_NONE */
+};
+
+static int peer_xdp_parse(struct nl_msg *msg, void *arg)
+{
+	struct peer_xdp *res = arg;
+	struct nlattr *tb[IFLA_MAX + 1], *xdp[IFLA_XDP_MAX + 1];
+
+	if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0)
+		return NL_SKIP;
+	res->seen = true;
+	if (tb[IFLA_XDP] && nla_parse_nested(xdp, IFLA_XDP_MAX, tb[IFLA_XDP], NULL) == 0 &&
+	    xdp[IFLA_XDP_ATTACHED])
+		res->attached = nla_get_u8(xdp[IFLA_XDP_ATTACHED]) != XDP_ATTACHED_NONE;
+	return NL_OK;
+}
+
+/* RTM_GETLINK for ifindex, in the namespace netnsid names (-1: ours). */
+static int query_peer_xdp(struct nl_sock *sk, int ifindex, int netnsid, struct peer_xdp *res)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
+	int rc;
+
+	if (!msg)
+		return -NLE_NOMEM;
+	rc = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
+	if (rc == 0 && netnsid >= 0)
+		rc = nla_put_s32(msg, IFLA_TARGET_NETNSID, netnsid);
+	if (rc == 0) {
+		nl_socket_disable_auto_ack(sk);
+		nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, peer_xdp_parse, res);
+		rc = nl_send_auto(sk, msg);
+		if (rc >= 0)
+			rc = nl_recvmsgs_default(sk);
+	}
+	nlmsg_free(msg);
+	return rc < 0 ? rc : 0;
+}
+
+static void driver_name(const char *ifname, char *buf, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	buf[0] = 0;
+	if (fd < 0)
+		return;
+	/* the name was checked: shorter than IFNAMSIZ */
+	memcpy(ifr.ifr_name, ifname, strnlen(ifname, sizeof(ifr.ifr_name) - 1));
+	ifr.ifr_data = (void *)&info;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0) {
+		size_t n = strnlen(info.driver, sizeof(info.driver));
+
+		n = n < len ? n : len - 1;
+		memcpy(buf, info.driver, n);
+		buf[n] = 0;
+	}
+	close(fd);
+}
+
+int nl_xdp_facts(const char *ifname, struct xdp_facts *f, char *err, size_t errlen)
+{
+	struct nl_sock *sk = NULL;
+	struct rtnl_link *link = NULL;
+	const char *kind;
+	int32_t nsid;
+	int rc;
+
+	rc = check_ifname(ifname, err, errlen);
+	if (rc)
+		return rc;
+	f->kind[0] = f->driver[0] = f->peer_error[0] = 0;
+	f->peer_known = f->peer_xdp = false;
+	f->peer_ifindex = 0;
+	f->peer_netnsid = -1;
+	rc = open_sock(&sk, "XDP facts", ifname, err, errlen);
+	if (rc)
+		return rc;
+	rc = get_link(sk, ifname, &link, "XDP facts", err, errlen);
+	if (rc)
+		goto out;
+	kind = rtnl_link_get_type(link);
+	snprintf(f->kind, sizeof(f->kind), "%s", kind ? kind : "");
+	driver_name(ifname, f->driver, sizeof(f->driver));
+	if (!strcmp(f->kind, "veth")) {
+		struct peer_xdp res = { 0 };
+
+		f->peer_ifindex = rtnl_link_get_link(link);
+		if (rtnl_link_get_link_netnsid(link, &nsid) == 0)
+			f->peer_netnsid = nsid;
+		if (f->peer_ifindex <= 0) {
+			snprintf(f->peer_error, sizeof(f->peer_error), "no IFLA_LINK");
+		} else if ((rc = query_peer_xdp(sk, f->peer_ifindex, f->peer_netnsid, &res)) < 0) {
+			snprintf(f->peer_error, sizeof(f->peer_error), "RTM_GETLINK: %s",
+				 nl_geterror(rc));
+		} else if (!res.seen) {
+			snprintf(f->peer_error, sizeof(f->peer_error), "no reply");
+		} else {
+			f->peer_known = true;
+			f->peer_xdp = res.attached;
+		}
+	}
+	rc = 0;
+out:
+	if (link)
+		rtnl_link_put(link);
+	nl_socket_free(sk);
+	return rc;
+}
+
+bool nl_addr_is_local(uint32_t addr_be)
+{
+	struct ifaddrs *ifa, *p;
+	bool found = false;
+
+	if (getifaddrs(&ifa) < 0)
+		return false;
+	for (p = ifa; p && !found; p = p->ifa_next) {
+		if (!p->ifa_addr || p->ifa_addr->sa_family != AF_INET || !strcmp(p->ifa_name, "lo"))
+			continue;
+		found = ((struct sockaddr_in *)p->ifa_addr)->sin_addr.s_addr == addr_be;
+	}
+	freeifaddrs(ifa);
+	return found;
 }
 
 /* Calls fn on every IPv4 address addr_be on ifindex; stops at the first

@@ -31,6 +31,15 @@ struct iface_info {
 /* Fills *out for ifname. -ENODEV when there is no such interface. */
 int nl_iface_info(const char *ifname, struct iface_info *out, char *err, size_t errlen);
 
+struct xdp_facts;
+/* What decides the XDP mode of ifname (xdp_mode.h): its kind, its driver,
+ * and for a veth whether its peer (through IFLA_LINK and IFLA_LINK_NETNSID,
+ * queried in the peer's namespace with IFLA_TARGET_NETNSID) has an XDP
+ * program. remote_steering is left as it was (the caller's). A peer that
+ * cannot be queried is not an error: f->peer_known stays false and
+ * f->peer_error says why. */
+int nl_xdp_facts(const char *ifname, struct xdp_facts *f, char *err, size_t errlen);
+
 /* Adds addr_be/prefixlen to ifname unless the address is already on it (with
  * any prefix length): idempotent. label may be NULL (the kernel then uses the
  * interface name); otherwise the kernel's rules apply (at most 15 chars,
@@ -45,6 +54,10 @@ int nl_addr_remove(const char *ifname, uint32_t addr_be, char *err, size_t errle
 /* 1 when addr_be is on ifname, 0 when not, -errno on failure (-ENODEV when
  * there is no such interface). */
 int nl_addr_present(const char *ifname, uint32_t addr_be);
+
+/* addr_be is an address of an interface of this host other than lo (a VIP
+ * kept on lo is not "this host" for a real server). */
+bool nl_addr_is_local(uint32_t addr_be);
 
 /* net.ipv4.conf.<ifname>.arp_ignore = 1 and arp_announce = 2: the DR
  * real-server convention, so that the kernel answers no ARP for a VIP kept

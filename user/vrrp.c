@@ -779,19 +779,33 @@ static int instance_init(struct xvipd *d, struct vrrp_rt *in, const struct confi
 	return 0;
 }
 
+/* A virtual server with a real server on another host: the data plane may
+ * send a client's frame on to it with XDP_TX (xdp_mode.h: checksums). */
+static bool remote_backends(const struct xvip_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_virtual_servers; i++)
+		for (size_t k = 0; k < cfg->virtual_servers[i].n_real_servers; k++)
+			if (!nl_addr_is_local(cfg->virtual_servers[i].real_servers[k].addr.s_addr))
+				return true;
+	return false;
+}
+
 /* Attach the data plane and open the sockets on an interface, once. */
 static int iface_setup(struct xvipd *d, struct iface_rt *ifc, char *err, size_t errlen)
 {
-	const char *mode;
 	char e2[256];
 	int rc;
 
 	if (ifc->vrrp_fd >= 0)
 		return 0;
-	rc = dp_attach(&d->dp, ifc->name, d->force_generic, &mode, err, errlen);
+	rc = dp_attach(&d->dp, ifc->name, d->xdp_pref, remote_backends(d->cfg), &ifc->att, err,
+		       errlen);
 	if (rc < 0)
 		return rc;
-	xlog(LOG_INFO, "XDP attached to %s (%s mode)", ifc->name, mode);
+	xlog(LOG_NOTICE, "XDP attached to %s (%s mode: %s)", ifc->name, dp_attach_mode(&ifc->att),
+	     ifc->att.why);
+	if (ifc->att.warning[0])
+		xlog(LOG_WARNING, "XDP on %s: %s", ifc->name, ifc->att.warning);
 	rc = iface_open_sockets(d, ifc, err, errlen);
 	if (rc < 0)
 		return rc;

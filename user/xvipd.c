@@ -1,6 +1,6 @@
 /* xvipd: VRRP election for virtual IPs, driving the XDP data plane.
  *
- *   xvipd [-f FILE] [-t] [-n] [-l] [-D] [-p PIDFILE] [--pin-root DIR] [--generic]
+ *   xvipd [-f FILE] [-t] [-n] [-l] [-D] [-p PIDFILE] [--pin-root DIR] [--generic|--native]
  *
  * Start: parse the config (refuse to start on any error), load and attach
  * the data plane, open sockets, start the instances, then run one epoll
@@ -45,6 +45,9 @@ static void usage(FILE *f)
 		"  -p, --pid FILE        pid file (default /run/xvipd.pid; per pin root otherwise)\n"
 		"      --pin-root DIR    bpffs directory for the maps (default " XVIP_PIN_ROOT_DEFAULT ")\n"
 		"      --generic         attach XDP in generic (skb) mode\n"
+		"      --native          attach XDP in native (driver) mode, and refuse to start\n"
+		"                        where its frames could not leave (default: native\n"
+		"                        where they can, generic elsewhere, with the reason logged)\n"
 		"  -h, --help\n");
 }
 
@@ -251,6 +254,7 @@ int main(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "pin-root", required_argument, NULL, 'P' },
 		{ "generic", no_argument, NULL, 'G' },
+		{ "native", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -270,7 +274,8 @@ int main(int argc, char **argv)
 		case 'D': debug = true; break;
 		case 'p': pidfile = optarg; break;
 		case 'P': pin_root = optarg; break;
-		case 'G': d.force_generic = true; break;
+		case 'G': d.xdp_pref = XDP_PREF_GENERIC; break;
+		case 'N': d.xdp_pref = XDP_PREF_NATIVE; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
@@ -368,12 +373,9 @@ out:
 	if (d.events)
 		ring_buffer__free(d.events);
 	if (d.n_ifaces)
-		for (size_t i = 0; i < d.n_ifaces; i++) {
-			/* detach from every interface we attached to */
-			d.dp.ifindex = d.ifaces[i].ifindex;
-			if (dp_detach(&d.dp, err, sizeof(err)) < 0)
+		for (size_t i = 0; i < d.n_ifaces; i++)
+			if (dp_detach(&d.dp, &d.ifaces[i].att, err, sizeof(err)) < 0)
 				xlog(LOG_WARNING, "%s", err);
-		}
 	service_teardown(&d);
 	vrrp_teardown(&d);
 	dp_close(&d.dp);

@@ -31,6 +31,7 @@ struct iface_rt {
 	bool up;           /* IFF_UP and running */
 	int vrrp_fd;       /* raw IPPROTO_VRRP socket bound to the interface */
 	int garp_fd;       /* AF_PACKET socket for gratuitous ARP */
+	struct xvip_attach att; /* the XDP program here: mode and why */
 	uint64_t rx_unknown_vrid;
 	uint64_t rx_own;   /* our own adverts looped back (ignored) */
 };
@@ -84,7 +85,7 @@ struct xvipd {
 	uint64_t svc_retry_timer;
 	unsigned svc_retries;
 	struct xvip_dp dp;
-	bool force_generic;
+	enum xdp_pref xdp_pref; /* --native, --generic, or auto */
 	bool stopping;
 
 	struct iface_rt ifaces[XVIPD_MAX_IFACES];

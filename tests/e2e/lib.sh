@@ -64,9 +64,25 @@
 #   wait_until SECS CMD... polls CMD every 20 ms until it succeeds (0) or
 #                          SECS (may be fractional: 0.5) run out (1); CMD's
 #                          output is discarded; CMD may be a shell function
+#   wait_gone PID SECS     until PID no longer exists (kill -0 fails), or 1
+#                          after SECS: a process killed a moment ago stays a
+#                          zombie until its parent reaps it (this shell reaps
+#                          its own children while wait_until sleeps)
+#   wait_log FILE PATTERN SECS
+#                          until FILE has a line matching PATTERN (grep basic
+#                          regex), or 1 after SECS: for what another process
+#                          writes (a daemon's log, a notify script's output)
 #   note TEXT              "# TEXT" (for logs, not counted)
 #   summary                "N passed, N failed" as the last line; exits 1 if
 #                          anything failed, else 0
+#
+# Waiting: a check on anything another process or the kernel does (a state,
+# a log line, a counter, a packet, a process ending, read_only changing)
+# waits for it with a bound (wait_until, wait_gone, wait_log), generous
+# enough for 2 busy cores, and says what it waits for; it never samples
+# once right after the action that causes it. A negative check ("X did not
+# happen") samples, but only once the event that would have caused X is
+# over; a comment says which event that is.
 #
 # Variables left for the test: P, WORK, BUILD, E2E_PASSED, E2E_FAILED.
 
@@ -336,3 +352,11 @@ summary() {
 	[ "$E2E_FAILED" -eq 0 ] && exit 0
 	exit 1
 }
+
+# wait_gone PID SECS / wait_log FILE PATTERN SECS: see the header. Every
+# check on something another process does (a process ending, a log line
+# written) waits for it like this, never samples it once right after the
+# action that causes it.
+e2e__gone() { ! kill -0 "$1" 2>/dev/null; }
+wait_gone() { wait_until "$2" e2e__gone "$1"; }
+wait_log() { wait_until "$3" grep -q -- "$2" "$1"; }
