@@ -72,81 +72,95 @@ conf node2 90 nopreempt
 
 note "election by priority: node2 starts first, node1 (preempt) takes over"
 start_node node2
-check "node2 alone becomes MASTER" wait_until 5 is_state node2 MASTER
+check "node2 alone becomes MASTER" wait_until 10 is_state node2 MASTER
 start_node node1
-check "node1 (priority 100) preempts and becomes MASTER" wait_until 5 is_state node1 MASTER
-check "node2 (priority 90) steps down to BACKUP" wait_until 2 is_state node2 BACKUP
-check "the VIP is on lo of both nodes (DR)" sh -c "ip -n ${P}node1 -br addr show lo | grep -q $VIP && ip -n ${P}node2 -br addr show lo | grep -q $VIP"
+check "node1 (priority 100) preempts and becomes MASTER" wait_until 10 is_state node1 MASTER
+check "node2 (priority 90) steps down to BACKUP" wait_until 10 is_state node2 BACKUP
+vip_on_lo() { ip -n "$P$1" -br addr show lo | grep -q "$VIP"; }
+vip_on_both_lo() { vip_on_lo node1 && vip_on_lo node2; }
+check "the VIP is on lo of both nodes (DR)" wait_until 10 vip_on_both_lo
 check_eq "only node1 answers ARP for the VIP" "$M1" "$(arp_macs 3)"
 for n in node1 node2; do
 	bg_start $n "$WORK/serve-$n.log" "$PROBE" serve "$VIP" 3306 "$n"
 done
 listening() { ns "$1" ss -ltnH "src $VIP:3306" | grep -q 3306; }
 both_listening() { listening node1 && listening node2; }
-check "responders listen on VIP:3306 on both nodes" wait_until 3 both_listening
-check_eq "a TCP client reaches the VIP on node1" node1 "$(ns client "$PROBE" connect "$VIP" 3306 1000)"
+check "responders listen on VIP:3306 on both nodes" wait_until 10 both_listening
+check_eq "a TCP client reaches the VIP on node1" node1 "$(ns client "$PROBE" connect "$VIP" 3306 3000)"
 
 note "kill -9 of the master's xvipd"
 kill -9 "$PID_node1"
-check "node2 takes over" wait_until 3 is_state node2 MASTER
+check "node2 takes over" wait_until 10 is_state node2 MASTER
 check_eq "only node2 answers ARP now (node1's lease ran out)" "$M2" "$(arp_macs 3)"
 check "node1's data plane shows its VIP lease expired" sh -c "'$BUILD/xvipctl' --pin-root '$(pin_of node1)' status --json | grep -q '\"answering\":false'"
-check_eq "the TCP client reaches node2" node2 "$(ns client "$PROBE" connect "$VIP" 3306 1000)"
+# the client's entry still pointed at node1, whose kernel would answer (the
+# VIP is on its lo, its responder runs): node2's GARP moves it
+neigh_is() { [ "$(neigh_mac)" = "$1" ]; }
+check "the client's neighbour entry for the VIP moves to node2 (its GARP)" wait_until 5 neigh_is "$M2"
+check_eq "the TCP client reaches node2" node2 "$(ns client "$PROBE" connect "$VIP" 3306 3000)"
 t=$(xctl node2 status --json | json_get decision_to_garp_us)
 check "node2 recorded its switchover time (decision -> GARP ${t} us)" test "${t:-0}" -gt 0
 
 note "nopreempt: node1 comes back (now with nopreempt) and stays BACKUP"
 conf node1 100 nopreempt
 start_node node1
-sleep 1.5
-check "node1 is BACKUP" is_state node1 BACKUP
+hears_node2() { xctl node1 status --json 2>/dev/null | grep -q '"state":"BACKUP".*"master_priority":90'; }
+check "node1 comes up as BACKUP and hears node2's adverts (priority 90)" wait_until 10 hears_node2
+# negative: without nopreempt node1 would preempt on node2's first advert;
+# sampled 1 s (10 adverts) after it heard them
+sleep 1
+check "node1 stays BACKUP" is_state node1 BACKUP
 check "node2 is still MASTER" is_state node2 MASTER
 
 note "graceful stop of the master: priority 0, takeover after skew time"
 bg_stop "$PID_node2"
-check "node1 takes over" wait_until 2 is_state node1 MASTER
+check "node1 takes over" wait_until 10 is_state node1 MASTER
 check "node1 took over on the priority-0 advert" sh -c "'$BUILD/xvipctl' --pin-root '$(pin_of node1)' status | grep -qi 'priority 0'"
+# sampled once node2's xvipd has exited (bg_stop waited for it)
 check "node2's XDP program is detached after a clean stop" sh -c "! ip -n ${P}node2 link show eth0 | grep -q xdp"
 start_node node2
-check "node2 rejoins as BACKUP" wait_until 3 is_state node2 BACKUP
+check "node2 rejoins as BACKUP" wait_until 10 is_state node2 BACKUP
 
 note "track_interface: the tracked link goes down"
 ns node1 ip link set trk down
-check "node1 goes to FAULT" wait_until 2 is_state node1 FAULT
-check "node2 takes over" wait_until 2 is_state node2 MASTER
+check "node1 goes to FAULT" wait_until 10 is_state node1 FAULT
+check "node2 takes over" wait_until 10 is_state node2 MASTER
 ns node1 ip link set trk up
-check "node1 leaves FAULT for BACKUP" wait_until 2 is_state node1 BACKUP
+check "node1 leaves FAULT for BACKUP" wait_until 10 is_state node1 BACKUP
 
 note "partition: VRRP dropped between the nodes, then healed"
-check_eq "client reaches node2 (fills its neighbour cache)" node2 "$(ns client "$PROBE" connect "$VIP" 3306 1000)"
+check "the client's neighbour entry for the VIP moves to node2 (its GARP)" wait_until 5 neigh_is "$M2"
+check_eq "client reaches node2 (fills its neighbour cache)" node2 "$(ns client "$PROBE" connect "$VIP" 3306 3000)"
 ns node1 nft add table inet part
 ns node1 nft add chain inet part in '{ type filter hook input priority 0; }'
 ns node1 nft add chain inet part out '{ type filter hook output priority 0; }'
 ns node1 nft add rule inet part in ip protocol 112 drop
 ns node1 nft add rule inet part out ip protocol 112 drop
-check "both nodes are MASTER during the partition" wait_until 3 sh -c "[ \"\$('$BUILD/xvipctl' --pin-root '$(pin_of node1)' status --json | sed -n 's/.*\"state\":\"\\([A-Z]*\\)\".*/\\1/p')\" = MASTER ] && [ \"\$('$BUILD/xvipctl' --pin-root '$(pin_of node2)' status --json | sed -n 's/.*\"state\":\"\\([A-Z]*\\)\".*/\\1/p')\" = MASTER ]"
-check "the data plane saw the split brain (ARP conflict counted)" wait_until 3 sh -c "'$BUILD/xvipctl' --pin-root '$(pin_of node2)' status --json | grep -q '\"arp_conflict\":[1-9]'"
+check "both nodes are MASTER during the partition" wait_until 10 sh -c "[ \"\$('$BUILD/xvipctl' --pin-root '$(pin_of node1)' status --json | sed -n 's/.*\"state\":\"\\([A-Z]*\\)\".*/\\1/p')\" = MASTER ] && [ \"\$('$BUILD/xvipctl' --pin-root '$(pin_of node2)' status --json | sed -n 's/.*\"state\":\"\\([A-Z]*\\)\".*/\\1/p')\" = MASTER ]"
+check "the data plane saw the split brain (ARP conflict counted)" wait_until 10 sh -c "'$BUILD/xvipctl' --pin-root '$(pin_of node2)' status --json | grep -q '\"arp_conflict\":[1-9]'"
 ns node1 nft delete table inet part
-check "after healing, node1 (higher priority) is the only MASTER" wait_until 3 sh -c "[ \"\$('$BUILD/xvipctl' --pin-root '$(pin_of node2)' status --json | sed -n 's/.*\"state\":\"\\([A-Z]*\\)\".*/\\1/p')\" = BACKUP ]"
+check "after healing, node1 (higher priority) is the only MASTER" wait_until 10 sh -c "[ \"\$('$BUILD/xvipctl' --pin-root '$(pin_of node2)' status --json | sed -n 's/.*\"state\":\"\\([A-Z]*\\)\".*/\\1/p')\" = BACKUP ]"
 check "node1 is MASTER" is_state node1 MASTER
-check "the client's neighbour entry points at the winner" wait_until 3 sh -c "ip -n ${P}client neigh show $VIP | grep -q $M1"
+check "the client's neighbour entry points at the winner" wait_until 10 sh -c "ip -n ${P}client neigh show $VIP | grep -q $M1"
 
 note "reload"
 cp "$WORK/node1.conf" "$WORK/node1.good"
 echo "vrrp_instance BROKEN { priority abc" >>"$WORK/node1.conf"
 ns node1 kill -HUP "$PID_node1"
-sleep 0.5
-check "a broken config is refused on SIGHUP and reported with file:line" grep -q "node1.conf:[0-9]*: error" "$WORK/node1.log"
+check "a broken config is refused on SIGHUP and reported with file:line" \
+	wait_log "$WORK/node1.log" "node1.conf:[0-9]*: error" 10
+# sampled once the refused reload is over (status comes from the same loop)
 check "node1 keeps running as MASTER" is_state node1 MASTER
 sed 's/priority 100$/priority 120/' "$WORK/node1.good" >"$WORK/node1.conf"
 ns node1 kill -HUP "$PID_node1"
-check "a good config is applied without dropping the VIP (priority 120)" wait_until 2 sh -c "'$BUILD/xvipctl' --pin-root '$(pin_of node1)' status --json | grep -q '\"priority\":120'"
+check "a good config is applied without dropping the VIP (priority 120)" wait_until 10 sh -c "'$BUILD/xvipctl' --pin-root '$(pin_of node1)' status --json | grep -q '\"priority\":120'"
 check "node1 stayed MASTER through the reload" is_state node1 MASTER
 check_eq "only node1 answers ARP" "$M1" "$(arp_macs 2)"
 
 note "notify scripts (keepalived's argument order)"
-check "notify ran with: node1 INSTANCE VI_1 MASTER 100" grep -q "^node1 INSTANCE VI_1 MASTER 100" "$WORK/notify.log"
-check "notify ran for FAULT" grep -q "^node1 INSTANCE VI_1 FAULT" "$WORK/notify.log"
+# notify scripts run in the background: their lines are awaited
+check "notify ran with: node1 INSTANCE VI_1 MASTER 100" wait_log "$WORK/notify.log" "^node1 INSTANCE VI_1 MASTER 100" 10
+check "notify ran for FAULT" wait_log "$WORK/notify.log" "^node1 INSTANCE VI_1 FAULT" 10
 
 note "status"
 xctl node1 status | sed 's/^/#   /'
