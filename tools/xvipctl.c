@@ -11,6 +11,7 @@
  *   xvipctl [--pin-root DIR] unpin
  *   xvipctl [--pin-root DIR] promote ADDR | handover     move the MySQL writer
  *   xvipctl [--pin-root DIR] check-mysql [-f CONF]        preflight of the pair
+ *   xvipctl [--pin-root DIR] selftest [IFACE]             do ARP replies leave the host?
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +29,8 @@
 #include "dataplane.h"
 #include "loop.h"
 #include "preflight.h"
+#include "sbuf.h"
+#include "selftest.h"
 #include "xvipd.h"
 
 static const char *pin_root = XVIP_PIN_ROOT_DEFAULT;
@@ -51,7 +54,9 @@ static void usage(FILE *f)
 		"  promote ADDR                    make ADDR the MySQL writer (safely, on the VIP owner)\n"
 		"  handover                        make the other healthy node the writer\n"
 		"  check-mysql [-f CONF]           preflight: auto-increment, server ids, replication,\n"
-		"                                  read_only, semi-sync (asks xvipd, or probes itself)\n");
+		"                                  read_only, semi-sync (asks xvipd, or probes itself)\n"
+		"  selftest [IFACE]                prove on the live interface that ARP replies for an\n"
+		"                                  owned VIP leave the host (exit 0 yes, 1 no, 2 unknown)\n");
 }
 
 static int die(const char *what)
@@ -143,6 +148,19 @@ static int cmd_attach(int argc, char **argv)
 		printf("warning: %s\n", att.warning);
 	dp_close(&dp);
 	return 0;
+}
+
+static int cmd_selftest(int argc, char **argv)
+{
+	struct sbuf b = { 0 };
+	enum selftest_verdict v;
+
+	if (argc > 2)
+		return usage(stderr), 2;
+	v = selftest_run(pin_root, argc == 2 ? argv[1] : NULL, 3, &b);
+	fputs(b.s ? b.s : "", stdout);
+	free(b.s);
+	return (int)v;
 }
 
 static int cmd_detach(int argc, char **argv)
@@ -930,6 +948,8 @@ int main(int argc, char **argv)
 		return usage(stderr), 2;
 	if (strcmp(argv[0], "attach") == 0)
 		return cmd_attach(argc, argv);
+	if (strcmp(argv[0], "selftest") == 0)
+		return cmd_selftest(argc, argv);
 	if (strcmp(argv[0], "detach") == 0)
 		return cmd_detach(argc, argv);
 	if (strcmp(argv[0], "promote") == 0)

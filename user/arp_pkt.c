@@ -25,8 +25,8 @@ static uint16_t get16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-int arp_build_garp(uint8_t *buf, size_t len, const uint8_t mac[ARP_ETH_ALEN],
-		   uint32_t vip)
+int arp_build_request(uint8_t *buf, size_t len, const uint8_t mac[ARP_ETH_ALEN], uint32_t spa,
+		      uint32_t tpa)
 {
 	if (!buf || !mac || len < ARP_FRAME_MIN_LEN)
 		return -1;
@@ -39,13 +39,19 @@ int arp_build_garp(uint8_t *buf, size_t len, const uint8_t mac[ARP_ETH_ALEN],
 	put16(buf + 16, ETH_P_IP_);
 	buf[18] = ARP_ETH_ALEN;
 	buf[19] = 4;
-	/* a request rather than a reply: that is what keepalived sends, and
-	 * every neighbour updates an existing cache entry on either */
 	put16(buf + 20, ARP_OP_REQUEST);
 	memcpy(buf + 22, mac, ARP_ETH_ALEN);
-	memcpy(buf + 28, &vip, 4);
-	memcpy(buf + 38, &vip, 4);
+	memcpy(buf + 28, &spa, 4);
+	memcpy(buf + 38, &tpa, 4);
 	return ARP_FRAME_MIN_LEN;
+}
+
+/* A request rather than a reply: that is what keepalived sends, and every
+ * neighbour updates an existing cache entry on either. */
+int arp_build_garp(uint8_t *buf, size_t len, const uint8_t mac[ARP_ETH_ALEN],
+		   uint32_t vip)
+{
+	return arp_build_request(buf, len, mac, vip, vip);
 }
 
 int arp_parse(const uint8_t *f, size_t len, struct arp_info *out)

@@ -46,6 +46,11 @@ enum arp_parse_err {
 int arp_build_garp(uint8_t *buf, size_t len, const uint8_t mac[ARP_ETH_ALEN],
 		   uint32_t vip);
 
+/* ARP request "who has tpa? tell spa" broadcast from mac (sender MAC mac,
+ * target MAC zero), padded to 60 bytes. Same length rules as above. */
+int arp_build_request(uint8_t *buf, size_t len, const uint8_t mac[ARP_ETH_ALEN], uint32_t spa,
+		      uint32_t tpa);
+
 /* Decode an Ethernet frame carrying ARP (no VLAN tag).  Trailing padding is
  * ignored.  Returns ARP_OK or a negative enum arp_parse_err. */
 int arp_parse(const uint8_t *frame, size_t len, struct arp_info *out);

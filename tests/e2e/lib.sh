@@ -27,17 +27,30 @@
 #                          forward_delay 0).
 #   lab_host NAME IP/PFX [MAC]
 #                          namespace ${P}NAME: lo up, eth0 (a veth whose peer
-#                          NAMEp sits on br0 in ${P}br with build/xdp_pass.bpf.o
-#                          attached, so XDP_TX out of eth0 is not dropped),
-#                          address, up, arp_ignore=1 and arp_announce=2 on eth0
-#                          (DR real-server convention: a VIP on lo stays
-#                          silent in ARP), and tx checksum offload off on eth0
-#                          (ethtool): a veth leaves TCP/UDP checksums to be
-#                          filled in later (CHECKSUM_PARTIAL); a frame that an
-#                          XDP program sends on with XDP_TX loses that state
-#                          and its receiver drops it as a bad checksum. Real
-#                          NICs fill the checksum on the wire, so this only
-#                          makes the lab behave like one.
+#                          NAMEp sits on br0 in ${P}br), address, up. Unless
+#                          LAB_PLAIN=1, the lab is PREPARED for native-mode
+#                          XDP, with three tricks a user's machine does not
+#                          have (xvipd copes without them: it picks generic
+#                          mode on such a veth, sets the sysctls itself, and
+#                          test_plain_lab.sh runs with none of them):
+#                          - build/xdp_pass.bpf.o on the peer NAMEp: a veth
+#                            delivers a native XDP_TX frame only to a peer
+#                            with an XDP program, else drops it; needed to
+#                            test native mode (xvipd/xvipctl --native, and
+#                            xvipd's own choice on a veth with no remote DR
+#                            backend)
+#                          - tx checksum offload off on eth0 (ethtool): a
+#                            veth sender leaves TCP/UDP checksums to be filled
+#                            in later (CHECKSUM_PARTIAL); a frame steered on
+#                            with native XDP_TX loses that state and its
+#                            receiver drops it as a bad checksum. Real NICs
+#                            fill the checksum on the wire; needed only for
+#                            DR steering in native mode
+#                          - arp_ignore=1 and arp_announce=2 on eth0 (DR
+#                            real-server convention: a VIP on lo stays silent
+#                            in ARP): xvipd sets them on its interface, tests
+#                            driving the data plane with xvipctl alone need
+#                            them on every node
 # Helpers
 #   ns NAME CMD...         run CMD in namespace ${P}NAME
 #   mac_of NAME            eth0's MAC in ${P}NAME
@@ -216,15 +229,19 @@ lab_host() {
 	ip -n "${P}br" link add "$peer" type veth peer name eth0 netns "$P$name" || return 1
 	[ -z "$mac" ] || ip -n "$P$name" link set eth0 address "$mac"
 	ip -n "${P}br" link set "$peer" master br0
-	ip -n "${P}br" link set dev "$peer" xdp obj "$BUILD/xdp_pass.bpf.o" sec xdp || return 1
-	ip -n "${P}br" link set "$peer" up
-	ip netns exec "$P$name" sysctl -qw net.ipv4.conf.eth0.arp_ignore=1 \
-		net.ipv4.conf.eth0.arp_announce=2
-	if command -v ethtool >/dev/null 2>&1; then
-		ip netns exec "$P$name" ethtool -K eth0 tx off >/dev/null 2>&1
-	else
-		note "ethtool missing: TCP/UDP via XDP_TX will fail checksums in $name"
+	if [ "${LAB_PLAIN:-0}" != 1 ]; then
+		# the preparations for native mode: see the header
+		ip -n "${P}br" link set dev "$peer" xdp obj "$BUILD/xdp_pass.bpf.o" sec xdp ||
+			return 1
+		ip netns exec "$P$name" sysctl -qw net.ipv4.conf.eth0.arp_ignore=1 \
+			net.ipv4.conf.eth0.arp_announce=2
+		if command -v ethtool >/dev/null 2>&1; then
+			ip netns exec "$P$name" ethtool -K eth0 tx off >/dev/null 2>&1
+		else
+			note "ethtool missing: TCP/UDP via XDP_TX will fail checksums in $name"
+		fi
 	fi
+	ip -n "${P}br" link set "$peer" up
 	ip -n "$P$name" addr add "$addr" dev eth0
 	ip -n "$P$name" link set eth0 up
 }

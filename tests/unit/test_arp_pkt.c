@@ -1,5 +1,5 @@
 /*
- * test_arp_pkt.c - gratuitous ARP frame layout and ARP parsing.
+ * test_arp_pkt.c - gratuitous ARP and request frame layout, and ARP parsing.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -54,6 +54,23 @@ static void test_build_garp_rejects_small_buffer(void **state)
 	assert_int_equal(arp_build_garp(NULL, 60, our_mac, vip()), -1);
 	assert_int_equal(arp_build_garp(buf, 60, NULL, vip()), -1);
 	assert_int_equal(arp_build_garp(buf, 60, our_mac, vip()), 60);
+}
+
+/* A question from our address for the VIP (xvipctl selftest's probe). */
+static void test_build_request(void **state)
+{
+	uint8_t buf[60], want[60];
+	uint32_t me = htonl(0xc0a80101); /* 192.168.1.1 */
+	struct arp_info a;
+
+	(void)state;
+	memcpy(want, golden_garp, sizeof(want));
+	memcpy(want + 28, &me, 4); /* only the sender's address differs */
+	assert_int_equal(arp_build_request(buf, sizeof(buf), our_mac, me, vip()), 60);
+	assert_memory_equal(buf, want, sizeof(want));
+	assert_int_equal(arp_parse(buf, sizeof(buf), &a), ARP_OK);
+	assert_false(arp_is_gratuitous(&a));
+	assert_int_equal(arp_build_request(buf, 59, our_mac, me, vip()), -1);
 }
 
 static void test_parse_garp_roundtrip(void **state)
@@ -136,6 +153,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_garp_golden),
 		cmocka_unit_test(test_build_garp_rejects_small_buffer),
+		cmocka_unit_test(test_build_request),
 		cmocka_unit_test(test_parse_garp_roundtrip),
 		cmocka_unit_test(test_parse_reply),
 		cmocka_unit_test(test_parse_rejects),

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# xvip on a plain veth lab, as a user meets it in containers or a namespace
+# lab (issue 7): no XDP program on any bridge port, default offloads
+# (senders leave checksums to be filled in), no sysctls set by the test,
+# default xvipd options. xvipd must pick a mode whose frames leave (generic
+# here) and say why; arping and TCP through the VIP work, DR steering to a
+# remote backend works, status names the mode, xvipctl selftest passes, and
+# --native is refused loudly. Then, on a prepared port, selftest is seen to
+# catch native XDP_TX frames dropped by a veth: the live test frames of
+# BPF_F_TEST_XDP_LIVE_FRAMES leave no counter behind there, so selftest
+# tells from the veth's peer.
+#
+#   tests/e2e/test_plain_lab.sh BUILD_DIR
+. "$(dirname "$0")/lib.sh"
+e2e_init plain "$1"
+need arping ethtool || summary
+
+LAB_PLAIN=1
+lab_bridge
+lab_host client 10.79.0.10/24
+lab_host node1 10.79.0.1/24
+lab_host node2 10.79.0.2/24
+VIP=10.79.0.100
+PROBE=$BUILD/xvip-probe
+
+no_xdp_on_bridge() { ! ip -n "${P}br" link show | grep -q "xdp"; }
+check "plain lab: no XDP program on any bridge port" no_xdp_on_bridge
+tx_csum_on() { ns "$1" ethtool -k eth0 | grep -q "^tx-checksumming: on"; }
+check "plain lab: tx checksum offload on (the default) on every host" \
+	sh -c "$(declare -f ns tx_csum_on); P=$P; tx_csum_on client && tx_csum_on node1 && tx_csum_on node2"
+check_eq "plain lab: arp_ignore left at the default on node1" 0 \
+	"$(ns node1 sysctl -n net.ipv4.conf.eth0.arp_ignore)"
+
+# VIP:8081 served by node1 itself (local: passed to its stack), VIP:8080 by
+# node2 only (the owner steers every flow there with XDP_TX: DR).
+conf() {
+	cat >"$WORK/$1.conf" <<EOF
+global_defs {
+    router_id $1
+    vrrp_version 3
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 52
+    priority $2
+    advert_int 0.1
+    virtual_ipaddress {
+        $VIP
+    }
+}
+virtual_server $VIP 8080 {
+    lb_algo wrr
+    lb_kind DR
+    protocol TCP
+    real_server 10.79.0.2 8080 {
+        TCP_CHECK {
+            connect_timeout 0.2
+            delay_loop 0.2
+        }
+    }
+}
+virtual_server $VIP 8081 {
+    lb_algo wrr
+    lb_kind DR
+    protocol TCP
+    real_server 10.79.0.1 8081 {
+        TCP_CHECK {
+            connect_timeout 0.2
+            delay_loop 0.2
+        }
+    }
+}
+EOF
+}
+conf node1 100
+conf node2 90
+for n in node1 node2; do
+	bg_start $n "$WORK/serve-$n.log" "$PROBE" serve 0.0.0.0 8080 $n
+	bg_start $n "$WORK/serve1-$n.log" "$PROBE" serve 0.0.0.0 8081 $n
+done
+for n in node1 node2; do
+	bg_start $n "$WORK/$n.log" "$BUILD/xvipd" -n -l -f "$WORK/$n.conf" --pin-root "$(pin_of $n)"
+done
+state_of() { xctl "$1" status --json 2>/dev/null | json_get state; }
+is_state() { [ "$(state_of "$1")" = "$2" ]; }
+check "node1 becomes MASTER" wait_until 8 is_state node1 MASTER
+check "node2 is BACKUP" wait_until 3 is_state node2 BACKUP
+
+note "the mode: generic, with the reason, logged once and in status"
+WHY="veth: native XDP_TX frames would be dropped: its peer"
+check "xvipd logged the mode and why" wait_log "$WORK/node1.log" \
+	"XDP attached to eth0 (generic mode: $WHY (ifindex [0-9]* in netns id [0-9]*) has no XDP program)" 3
+check_eq "... once" 1 "$(grep -c "XDP attached to eth0" "$WORK/node1.log")"
+status_text_mode() { xctl node1 status | grep -q "interface eth0: XDP generic mode ($WHY"; }
+check "status (text) names the mode and why" status_text_mode
+status_json_mode() { xctl node1 status --json | grep -q '"name":"eth0","ifindex":[0-9]*,"xdp_mode":"generic","xdp_why":"veth: native XDP_TX frames would be dropped'; }
+check "status --json names the mode and why" status_json_mode
+metrics_mode() {
+	local m
+	m=$(xctl node1 metrics)
+	grep -qx 'xvip_interface_xdp_mode{interface="eth0",mode="generic"} 1' <<<"$m" &&
+		grep -qx 'xvip_interface_xdp_mode{interface="eth0",mode="native"} 0' <<<"$m"
+}
+check "metrics name the mode" metrics_mode
+check "xvipd set arp_ignore on its interface itself" \
+	sh -c "[ \"\$(ip netns exec ${P}node1 sysctl -n net.ipv4.conf.eth0.arp_ignore)\" = 1 ]"
+
+note "clients reach the VIP"
+M1=$(mac_of node1)
+arp_from_node1() { ns client arping -c 1 -w 1 -i eth0 $VIP 2>/dev/null | grep -qi "from $M1"; }
+check "arping the VIP: node1 answers" wait_until 5 arp_from_node1
+answered_by() { [ "$(ns client "$PROBE" connect $VIP "$1" 500 2>/dev/null)" = "$2" ]; }
+check "TCP to VIP:8081 reaches node1 (local backend)" wait_until 5 answered_by 8081 node1
+backend_up() { xctl node1 status | awk '/:8080\/tcp /{f=1; next} /^  [0-9]/{f=0} f && /backend .* up/{n++} END{exit !(n == 1)}'; }
+check "VIP:8080's remote backend is up in the data plane" wait_until 5 backend_up
+check "TCP to VIP:8080 reaches node2 (DR: steered by node1 with XDP_TX)" wait_until 5 answered_by 8080 node2
+ok=0
+for i in $(seq 1 10); do answered_by 8080 node2 && ok=$((ok + 1)); done
+check_eq "10 of 10 more connections to VIP:8080 reach node2" 10 "$ok"
+remote_count() { xctl node1 status | sed -n "s|.*$VIP:8080/tcp .* remote \([0-9]*\) .*|\1|p"; }
+steered_remote() { [ "$(remote_count)" -ge 11 ] 2>/dev/null; }
+check "the data plane counted the steered flows (to_remote)" wait_until 3 steered_remote
+
+note "xvipctl selftest"
+out=$(xctl node1 selftest 2>&1)
+rc=$?
+echo "$out" | sed 's/^/#   /'
+check_eq "selftest on the master exits 0" 0 "$rc"
+check "selftest: replies left eth0" grep -q "ok   3 of 3 replies left eth0" <<<"$out"
+check "selftest: PASS" grep -q "^PASS" <<<"$out"
+out=$(xctl node2 selftest 2>&1)
+rc=$?
+check_eq "selftest on the backup exits 0" 0 "$rc"
+check "selftest on the backup: ARP for the VIP is dropped there" grep -q "is dropped here (not the owner)" <<<"$out"
+
+note "--native where native cannot work: refused loudly"
+cp "$WORK/node2.conf" "$WORK/client.conf"
+sed -i 's/router_id node2/router_id client/' "$WORK/client.conf"
+out=$(ns client timeout 20 "$BUILD/xvipd" -n -l --native -f "$WORK/client.conf" --pin-root "$(pin_of client)" 2>&1)
+rc=$?
+check "xvipd --native exits with an error (not a timeout)" test "$rc" -ne 0 -a "$rc" -ne 124
+check "... saying why" grep -q "refusing native XDP on eth0: $WHY" <<<"$out"
+check "... and nothing is attached" sh -c "! ip -n ${P}client link show eth0 | grep -q xdp"
+out=$(xctl client attach eth0 --native 2>&1)
+check "xvipctl attach --native is refused the same way" grep -q "refusing native XDP on eth0" <<<"$out"
+
+note "selftest catches native XDP_TX dropped by a veth (the prepared port, then unprepared)"
+ip -n "${P}br" link set dev clientp xdp obj "$BUILD/xdp_pass.bpf.o" sec xdp
+check "with an XDP program on the peer, attach --native works" xctl client attach eth0 --native
+CM=$(mac_of client)
+check "a VIP owned by the client, by hand" xctl client vip set 10.79.0.200 mac "$CM" owner 1 lease-ms 600000
+st_out=$(xctl client selftest 2>&1)
+rc=$?
+echo "$st_out" | sed 's/^/#   /'
+check_eq "native mode, peer with a program: selftest exits 0" 0 "$rc"
+# (check has a local "out": read the report from another name)
+native_left() { grep -q "eth0, native mode" <<<"$st_out" && grep -q "ok   3 of 3 replies left eth0" <<<"$st_out"; }
+check "... in native mode, and the replies left" native_left
+ip -n "${P}br" link set dev clientp xdp off
+out=$(xctl client selftest 2>&1)
+rc=$?
+echo "$out" | sed 's/^/#   /'
+check_eq "peer program removed: selftest exits 1" 1 "$rc"
+check "... saying the replies did not leave" grep -q "FAIL none of 3 replies left eth0" <<<"$out"
+check "... and why (a veth peer without XDP program)" grep -q "is a veth whose peer .* has no XDP program" <<<"$out"
+xctl client detach eth0 >/dev/null 2>&1
+
+summary
