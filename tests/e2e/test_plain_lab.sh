@@ -164,6 +164,14 @@ echo "$out" | sed 's/^/#   /'
 check_eq "peer program removed: selftest exits 1" 1 "$rc"
 check "... saying the replies did not leave" grep -q "FAIL none of 3 replies left eth0" <<<"$out"
 check "... and why (a veth peer without XDP program)" grep -q "is a veth whose peer .* has no XDP program" <<<"$out"
-xctl client detach eth0 >/dev/null 2>&1
+
+note "an xvip program left in native mode (an older xvipd) is replaced by a generic one"
+bg_start client "$WORK/client.log" "$BUILD/xvipd" -n -l -f "$WORK/client.conf" --pin-root "$(pin_of client)"
+check "xvipd detached the native program and attached generic, saying so" wait_log "$WORK/client.log" \
+	"XDP attached to eth0 (generic mode: $WHY .*xvip's program in native mode was detached first)" 5
+generic_now() { ip -n "${P}client" link show eth0 | grep -q "xdpgeneric"; }
+check "eth0 now runs the program in generic mode" wait_until 3 generic_now
+st_out=$(xctl client selftest eth0 2>&1)
+check "selftest passes again" grep -q "^PASS" <<<"$st_out"
 
 summary
