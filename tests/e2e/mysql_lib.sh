@@ -65,8 +65,11 @@
 #                          (returns 1 at once if the process is gone)
 #   db_stop NAME           clean shutdown (mariadb-admin shutdown), waits for
 #                          the process to end
-#   db_kill NAME           kill -9 of mariadbd, waits for it to be gone;
+#   db_kill NAME           kill -9 of mariadbd, waits (5 s) for it to be dead;
 #                          DB_KILLED_US: the wall clock (us) right after kill
+#                          (after either, the process can stay a zombie for a
+#                          moment, until this shell reaps it: a check that it
+#                          is gone uses lib.sh's wait_gone)
 #   db_pause NAME / db_resume NAME   SIGSTOP / SIGCONT
 #   db_pid NAME            mariadbd's pid (returns 1 if it is not running)
 #   db_sock NAME           its socket path
