@@ -14,7 +14,15 @@
  *   open     the candidate gets read_only=OFF
  *   steer    the DR maps send every flow to it (new generation)
  * A step that fails stops the chain: nobody is promoted and the operator is
- * told why (log, status, notify_writer). */
+ * told why (log, status, notify_writer).
+ *
+ * "Reachable now" (rs_reachable): UP, the last probe of each of its checks
+ * succeeded, and not silent. A node is silent from the moment this node
+ * took the VIP because that node's VRRP adverts stopped (its host may be
+ * gone: nothing it last reported counts) until a probe started since then
+ * succeeds. Only a node reachable now is chosen, adopted, counted as a
+ * standby or waited for; a candidate that stops being reachable aborts its
+ * promotion at once. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
@@ -56,6 +64,9 @@ struct rs_rt {
 	bool semisync_off;   /* we switched its semi-sync master side off */
 	bool semisync_pending; /* switching it on or off is in flight */
 	bool semisync_want_on; /* what that switch asks for */
+	uint64_t silent_at_us; /* its host went silent then; 0: not silent */
+	uint64_t silent_grace_end_us; /* it holds a decision until then */
+	uint64_t step_gen;   /* the promotion whose step runs on its admin connection */
 	char why[256];
 	uint64_t ups, downs, down_at_us;
 };
@@ -90,6 +101,8 @@ struct vs_rt {
 	uint64_t lost_at_us;   /* the writer was lost then, none since (0: no loss) */
 	uint64_t step_us[5];   /* when each phase ended (PROMO_* index) */
 	uint64_t retry_timer;
+	uint64_t retry_at_us;
+	uint64_t opened_at_us; /* the writer was opened then */
 	uint64_t step_timer;   /* a step that found the candidate's connection busy */
 	char refused[256];     /* why the last promotion did not happen */
 	bool semisync;
@@ -293,15 +306,52 @@ static void promo_fail(struct vs_rt *vs, const char *fmt, ...)
 	program(vs); /* no writer: nobody takes writes through the VIP */
 }
 
+/* When the last completed probe of c started. */
+static uint64_t probe_started_us(const struct check *c)
+{
+	const struct check_stats *st = check_get_stats(c);
+
+	return st->last_end_us - st->last_probe_us;
+}
+
+/* Can we count on this node now? UP, its last probes succeeded, and it has
+ * answered since its host went silent. Whatever it reported before does not
+ * make a node that cannot be reached now a writer, a standby, or worth
+ * waiting for. */
+static bool rs_reachable(const struct rs_rt *r, char *why, size_t len)
+{
+	if (!r->up) {
+		snprintf(why, len, "%s is down (%.200s)", rs_name(r), r->why);
+		return false;
+	}
+	if (r->silent_at_us) {
+		snprintf(why, len, "%s did not answer since its host went silent (its VRRP adverts "
+			 "stopped)", rs_name(r));
+		return false;
+	}
+	for (size_t k = 0; k < r->n_checks; k++)
+		if (check_get_stats(r->checks[k])->bad_run) {
+			snprintf(why, len, "%s: its last probe failed: %.200s", rs_name(r),
+				 check_last_error(r->checks[k]));
+			return false;
+		}
+	return true;
+}
+
+static bool reachable(const struct rs_rt *r)
+{
+	char why[256];
+
+	return rs_reachable(r, why, sizeof(why));
+}
+
 /* Is this node safe to make the writer, from what its check knows? */
 static bool candidate_ok(const struct rs_rt *r, char *why, size_t len)
 {
 	const struct mysql_facts *f;
 
-	if (!r->up) {
-		snprintf(why, len, "%s is down (%.200s)", rs_name(r), r->why);
+	if (!rs_reachable(r, why, len))
 		return false;
-	}
 	if (!r->mysql)
 		return true;
 	f = check_mysql_facts(r->mysql);
@@ -404,11 +454,32 @@ static void fence(struct rs_rt *r, bool count_pending)
 	}
 }
 
+/* A step's statement on the candidate c ended: does it belong to the
+ * promotion in flight, in this phase? (A promotion aborted while its
+ * statement ran leaves a late callback; the next one may be at the same
+ * phase, even of the same node.) */
+static bool step_current(const struct rs_rt *c, enum promo_phase phase)
+{
+	const struct vs_rt *vs = c->vs;
+
+	return vs->phase == phase && vs->candidate >= 0 && &vs->rs[vs->candidate] == c &&
+	       c->step_gen == vs->promo_gen;
+}
+
+/* The step's statement started on c (rc 0): its callback is this promotion's. */
+static int step_started(struct rs_rt *c, int rc)
+{
+	if (rc == 0)
+		c->step_gen = c->vs->promo_gen;
+	return rc;
+}
+
 static void applied_done(void *arg, int rc, const char *err)
 {
-	struct vs_rt *vs = arg;
+	struct rs_rt *c = arg;
+	struct vs_rt *vs = c->vs;
 
-	if (vs->phase != PROMO_APPLY)
+	if (!step_current(c, PROMO_APPLY))
 		return;
 	if (rc != 0) {
 		promo_fail(vs, "%s has not applied everything it received within %u ms: %s",
@@ -422,9 +493,10 @@ static void applied_done(void *arg, int rc, const char *err)
 
 static void semisync_done(void *arg, int rc, const char *err)
 {
-	struct vs_rt *vs = arg;
+	struct rs_rt *c = arg;
+	struct vs_rt *vs = c->vs;
 
-	if (vs->phase != PROMO_SEMISYNC)
+	if (!step_current(c, PROMO_SEMISYNC))
 		return;
 	if (rc != 0) {
 		/* not fatal: commits wait for rpl_semi_sync_master_timeout, then
@@ -441,10 +513,13 @@ static void semisync_done(void *arg, int rc, const char *err)
 	promote_step(vs);
 }
 
+/* A standby that could acknowledge the writer's commits: reachable now (a
+ * node whose host went silent is still UP for a while, and still a
+ * semi-sync client in the writer's eyes, but will never acknowledge). */
 static bool standby_up(const struct vs_rt *vs, int writer)
 {
 	for (size_t i = 0; i < vs->n_rs; i++)
-		if ((int)i != writer && vs->rs[i].up)
+		if ((int)i != writer && reachable(&vs->rs[i]))
 			return true;
 	return false;
 }
@@ -503,7 +578,9 @@ static void semisync_restore(struct vs_rt *vs)
 			const struct mysql_facts *f =
 				vs->rs[k].mysql ? check_mysql_facts(vs->rs[k].mysql) : NULL;
 
-			peer = k != i && vs->rs[k].up && f && f->valid && f->io_running;
+			/* its facts are fresh: a silent one's io_running
+			 * is what it said before it went */
+			peer = k != i && reachable(&vs->rs[k]) && f && f->valid && f->io_running;
 		}
 		if (peer)
 			semisync_set(r, true);
@@ -548,6 +625,7 @@ static void promoted(struct vs_rt *vs)
 	vs->candidate = -1;
 	vs->phase = PROMO_IDLE;
 	vs->lost_at_us = 0;
+	vs->opened_at_us = now_us();
 	r->mac_known = false; /* read its MAC afresh: it may have changed */
 	vs->refused[0] = 0;
 	program(vs);
@@ -581,9 +659,10 @@ static void promoted(struct vs_rt *vs)
 
 static void open_done(void *arg, int rc, const char *err)
 {
-	struct vs_rt *vs = arg;
+	struct rs_rt *c = arg;
+	struct vs_rt *vs = c->vs;
 
-	if (vs->phase != PROMO_OPEN)
+	if (!step_current(c, PROMO_OPEN))
 		return;
 	if (rc != 0) {
 		promo_fail(vs, "%s: cannot set read_only=OFF: %s", rs_name(&vs->rs[vs->candidate]),
@@ -652,6 +731,16 @@ static void promote_step(struct vs_rt *vs)
 					continue;
 				if (f && f->valid && f->read_only == 1 && !r->fencing)
 					continue;
+				/* Nor one that cannot be reached now (its host
+				 * went silent, its probes fail): its fence is
+				 * started, best effort, and it is fenced when it
+				 * answers again anyway. */
+				if (!rs_reachable(r, why, sizeof(why))) {
+					xlog(LOG_NOTICE, "[%s] fencing %s without waiting for it: %s",
+					     vs->name, rs_name(r), why);
+					fence(r, false);
+					continue;
+				}
 				fence(r, true);
 			}
 		if (vs->fence_error) {
@@ -673,8 +762,9 @@ static void promote_step(struct vs_rt *vs)
 		/* server settings are xvipd's to change only with manage_read_only */
 		if (manage && f && f->valid && f->semi_sync_master_enabled == 1 &&
 		    !standby_up(vs, vs->candidate)) {
-			rc = mysql_admin_sql(c->mysql, "SET GLOBAL rpl_semi_sync_master_enabled = OFF", 0,
-					     semisync_done, vs);
+			rc = step_started(c, mysql_admin_sql(c->mysql,
+							     "SET GLOBAL rpl_semi_sync_master_enabled = OFF",
+							     0, semisync_done, c));
 			/* without it the apply could wait for the dead peer's
 			 * ack: try again rather than stall */
 			if (rc < 0 && !step_busy(vs, rc))
@@ -687,7 +777,8 @@ static void promote_step(struct vs_rt *vs)
 		/* fall through */
 	case PROMO_APPLY:
 		if (c->mysql) {
-			rc = mysql_wait_applied(c->mysql, vs->cfg->promote_timeout_ms, applied_done, vs);
+			rc = step_started(c, mysql_wait_applied(c->mysql, vs->cfg->promote_timeout_ms,
+								applied_done, c));
 			if (rc < 0 && !step_busy(vs, rc))
 				promo_fail(vs, "%s: cannot check what it applied: %s", rs_name(c),
 					   strerror(-rc));
@@ -697,7 +788,7 @@ static void promote_step(struct vs_rt *vs)
 		/* fall through */
 	case PROMO_OPEN:
 		if (manage && c->mysql) {
-			rc = mysql_set_read_only(c->mysql, false, 0, open_done, vs);
+			rc = step_started(c, mysql_set_read_only(c->mysql, false, 0, open_done, c));
 			if (rc < 0 && !step_busy(vs, rc))
 				promo_fail(vs, "%s: cannot set read_only=OFF: %s", rs_name(c),
 					   strerror(-rc));
@@ -754,17 +845,62 @@ static int pick_candidate(struct vs_rt *vs, int exclude, char *why, size_t len)
 
 /* Every check has decided, and has completed a probe since this node became
  * the VIP's owner: a new owner (perhaps only for a moment, in a VRRP flap)
- * must not choose a writer from facts gathered before. */
-static bool all_decided(const struct vs_rt *vs)
+ * must not choose a writer from facts gathered before. A node whose host
+ * went silent does not hold the decision past its short grace (the others'
+ * fresh probes are enough: nothing waits on a node that is gone); *due
+ * becomes the end of the grace still running, if earlier. */
+static bool all_decided(const struct vs_rt *vs, uint64_t *due)
 {
+	bool all = true;
+
 	for (size_t i = 0; i < vs->n_rs; i++) {
-		if (!vs->rs[i].decided)
+		const struct rs_rt *r = &vs->rs[i];
+
+		if (r->silent_at_us) {
+			if (now_us() < r->silent_grace_end_us) {
+				*due = r->silent_grace_end_us < *due ? r->silent_grace_end_us : *due;
+				all = false;
+			}
+			continue;
+		}
+		if (!r->decided)
 			return false;
-		for (size_t k = 0; k < vs->rs[i].n_checks; k++)
-			if (check_get_stats(vs->rs[i].checks[k])->last_end_us <= vs->owner_since_us)
+		for (size_t k = 0; k < r->n_checks; k++)
+			if (check_get_stats(r->checks[k])->last_end_us <= vs->owner_since_us)
 				return false;
 	}
-	return true;
+	return all;
+}
+
+/* During a promotion, a node that is no longer reachable now: the
+ * candidate's promotion ends at once and another pick is made (nothing
+ * waits for the candidate's statements to time out); a fence the promotion
+ * waits for is no longer waited for. true when the promotion was aborted. */
+static bool promo_recheck(struct vs_rt *vs)
+{
+	char why[256];
+
+	if (vs->phase == PROMO_IDLE || vs->candidate < 0)
+		return false;
+	if (!rs_reachable(&vs->rs[vs->candidate], why, sizeof(why))) {
+		promo_fail(vs, "unreachable during its promotion: %s", why);
+		vs_update(vs); /* a new pick, now */
+		return true;
+	}
+	for (size_t i = 0; vs->phase == PROMO_FENCE && i < vs->n_rs; i++) {
+		struct rs_rt *r = &vs->rs[i];
+
+		if (!r->fence_counted || rs_reachable(r, why, sizeof(why)))
+			continue;
+		r->fence_counted = false;
+		xlog(LOG_NOTICE, "[%s] not waiting for the fence of %s any longer: %s", vs->name,
+		     rs_name(r), why);
+		if (--vs->pending == 0) {
+			vs->phase = PROMO_SEMISYNC;
+			promote_step(vs);
+		}
+	}
+	return false;
 }
 
 static void retry_fire(struct loop *l, uint64_t id, void *arg)
@@ -810,12 +946,18 @@ static void writer_update(struct vs_rt *vs)
 	/* No writer yet (start, or just became owner): wait until every check
 	 * has spoken (or promote_timeout), then prefer a node that already
 	 * takes writes, so that a VIP move does not move the writer. */
-	if (!all_decided(vs) && now_us() - vs->owner_since_us < vs->cfg->promote_timeout_ms * 1000ull) {
-		if (!vs->retry_timer)
-			vs->retry_timer = loop_add_timer(vs->d->loop,
-							 vs->owner_since_us +
-								 vs->cfg->promote_timeout_ms * 1000ull,
-							 retry_fire, vs);
+	uint64_t due = vs->owner_since_us + vs->cfg->promote_timeout_ms * 1000ull;
+
+	if (!all_decided(vs, &due) && now_us() < vs->owner_since_us +
+						   vs->cfg->promote_timeout_ms * 1000ull) {
+		if (vs->retry_timer && vs->retry_at_us > due) {
+			loop_cancel_timer(vs->d->loop, vs->retry_timer);
+			vs->retry_timer = 0;
+		}
+		if (!vs->retry_timer) {
+			vs->retry_timer = loop_add_timer(vs->d->loop, due, retry_fire, vs);
+			vs->retry_at_us = due;
+		}
 		return;
 	}
 	for (size_t i = 0; i < vs->n_rs; i++) {
@@ -885,6 +1027,8 @@ static void rs_changed(void *arg, struct check *c, bool up, const char *why)
 		notify = r->cfg->notify_down;
 	}
 	/* act first (steer, promote, fault), tell the scripts after */
+	if (vs->owner && vs->is_fo)
+		promo_recheck(vs);
 	vs_update(vs);
 	if (!r->up)
 		semisync_standby_lost(vs);
@@ -899,29 +1043,56 @@ static void rs_probed(void *arg, struct check *c)
 {
 	struct rs_rt *r = arg;
 	struct vs_rt *vs = r->vs;
+	const struct check_stats *st = check_get_stats(c);
 	const struct mysql_facts *f = check_mysql_facts(c);
 	int idx = (int)(r - vs->rs);
+	char why[256];
 
+	/* A silent host answers: a good probe that started after it went
+	 * silent ends that; one that was already running when it did proves
+	 * nothing, so the next one starts at once. */
+	if (r->silent_at_us && !st->bad_run) {
+		if (probe_started_us(c) >= r->silent_at_us) {
+			r->silent_at_us = 0;
+			xlog(LOG_NOTICE, "[%s] %s answers: its host is not gone", vs->name, rs_name(r));
+		} else {
+			check_probe_now(c);
+		}
+	}
+	if (vs->owner && vs->is_fo && promo_recheck(vs))
+		return;
 	if (f && f->valid && !vs->preflight_logged)
 		log_preflight(vs);
-	if (!vs->owner || !vs->cfg->manage_read_only || !f || !f->valid)
-		return;
-	char why[256];
-	/* With no writer chosen yet, a writable node that is safe is the one
-	 * writer_update adopts once every check has spoken: a restarted xvipd
-	 * must not make the running writer read-only for a moment. An unsafe
-	 * one is fenced. */
-	bool adoptable = vs->is_fo && vs->writer < 0 && candidate_ok(r, why, sizeof(why));
+	if (vs->owner && vs->cfg->manage_read_only && f && f->valid && !st->bad_run) {
+		/* With no writer chosen yet, a writable node that is safe is
+		 * the one writer_update adopts once every check has spoken: a
+		 * restarted xvipd must not make the running writer read-only
+		 * for a moment. An unsafe one is fenced; one that cannot be
+		 * reached now is judged once it answers. */
+		bool adoptable = vs->is_fo && vs->writer < 0 && candidate_ok(r, why, sizeof(why));
 
-	if (f->read_only == 0 && idx != vs->writer && idx != vs->candidate && !r->fencing &&
-	    vs->phase == PROMO_IDLE && r->up && !adoptable) {
-		xlog(LOG_WARNING, "[%s] %s is writable but not the writer: setting read_only=ON",
-		     vs->name, rs_name(r));
-		fence(r, false);
+		if (f->read_only == 0 && idx != vs->writer && idx != vs->candidate && !r->fencing &&
+		    vs->phase == PROMO_IDLE && reachable(r) && !adoptable) {
+			xlog(LOG_WARNING, "[%s] %s is writable but not the writer: setting read_only=ON",
+			     vs->name, rs_name(r));
+			fence(r, false);
+		}
+		/* The writer read-only, by a probe that started after we
+		 * opened it: another node fenced it (a momentary VIP owner in
+		 * a VRRP flap, which took it for gone). This node decides:
+		 * open it again, the safe way (the others fenced first). */
+		if (vs->is_fo && idx == vs->writer && vs->phase == PROMO_IDLE && f->read_only == 1 &&
+		    probe_started_us(c) > vs->opened_at_us && candidate_ok(r, why, sizeof(why))) {
+			xlog(LOG_WARNING, "[%s] the writer %s was set read-only by someone else: "
+			     "opening it again", vs->name, rs_name(r));
+			promote(vs, idx, "the writer was found read-only", 0);
+			return;
+		}
 	}
-	if (vs->is_fo && vs->writer < 0 && vs->phase == PROMO_IDLE)
+	if (vs->owner && vs->is_fo && vs->writer < 0 && vs->phase == PROMO_IDLE)
 		writer_update(vs);
-	semisync_restore(vs);
+	if (vs->owner && vs->cfg->manage_read_only && f && f->valid)
+		semisync_restore(vs);
 }
 
 /* ---- life cycle -------------------------------------------------------- */
@@ -981,10 +1152,9 @@ static int rs_new_checks(struct rs_rt *rs, char *err, size_t errlen)
 			return -ENOMEM;
 		}
 		rs->checks[rs->n_checks++] = ck;
-		if (check_type(ck) == CONFIG_CHECK_MYSQL) {
+		check_set_probe_cb(ck, rs_probed, rs);
+		if (check_type(ck) == CONFIG_CHECK_MYSQL)
 			rs->mysql = ck;
-			check_set_probe_cb(ck, rs_probed, rs);
-		}
 	}
 	return 0;
 }
@@ -1084,6 +1254,8 @@ static void rs_carry(struct rs_rt *rs, struct rs_rt *old, bool *fresh_checks, ch
 	memcpy(rs->mac, old->mac, sizeof(rs->mac));
 	rs->mac_known = old->mac_known;
 	rs->semisync_off = old->semisync_off;
+	rs->silent_at_us = old->silent_at_us;
+	rs->silent_grace_end_us = old->silent_grace_end_us;
 	if (same_checkers(rs->cfg, old->cfg) && old->n_checks == rs->cfg->n_checkers) {
 		for (size_t k = 0; k < old->n_checks; k++) {
 			rs->checks[k] = old->checks[k];
@@ -1091,8 +1263,8 @@ static void rs_carry(struct rs_rt *rs, struct rs_rt *old, bool *fresh_checks, ch
 		}
 		rs->n_checks = old->n_checks;
 		rs->mysql = old->mysql;
-		if (rs->mysql)
-			check_set_probe_cb(rs->mysql, rs_probed, rs);
+		for (size_t k = 0; k < rs->n_checks; k++)
+			check_set_probe_cb(rs->checks[k], rs_probed, rs);
 		old->n_checks = 0; /* moved */
 		old->mysql = NULL;
 		*fresh_checks = false;
@@ -1148,6 +1320,7 @@ int service_reconfigure(struct xvipd *d, char *err, size_t errlen)
 			vs->owner_since_us = old->owner_since_us;
 			vs->promo_gen = old->promo_gen + 1;
 			vs->lost_at_us = old->lost_at_us;
+			vs->opened_at_us = old->opened_at_us;
 			memcpy(vs->refused, old->refused, sizeof(vs->refused));
 			vs->semisync = old->semisync;
 			vs->preflight_logged = old->preflight_logged;
@@ -1258,7 +1431,33 @@ void service_rebind(struct xvipd *d)
 	}
 }
 
-void service_owner_changed(struct xvipd *d, struct vrrp_rt *in, bool owner)
+/* How long a node whose host went silent still holds the decision: enough
+ * for the fresh probe asked for now to come back if only its xvipd stopped
+ * or its adverts came late (a VRRP flap: then it keeps the writes and
+ * nothing moves), far less than a probe's deadline (which is what it costs
+ * to find a node gone). Twice the time its last probe took, 5 to 50 ms. */
+#define SILENT_GRACE_MIN_US 5000ull
+#define SILENT_GRACE_MAX_US 50000ull
+
+static void rs_silent(struct rs_rt *r, uint64_t now)
+{
+	uint64_t g = 0;
+
+	for (size_t k = 0; k < r->n_checks; k++) {
+		uint64_t p = 2 * check_get_stats(r->checks[k])->last_probe_us;
+
+		g = p > g ? p : g;
+	}
+	g = g < SILENT_GRACE_MIN_US ? SILENT_GRACE_MIN_US
+	    : g > SILENT_GRACE_MAX_US ? SILENT_GRACE_MAX_US : g;
+	r->silent_at_us = now;
+	r->silent_grace_end_us = now + g;
+	xlog(LOG_NOTICE, "[%s] %s: its host went silent (VRRP adverts stopped): not counted on "
+	     "until it answers (a decision waits %llu ms for it)", r->vs->name, rs_name(r),
+	     (unsigned long long)(g / 1000));
+}
+
+void service_owner_changed(struct xvipd *d, struct vrrp_rt *in, bool owner, uint32_t silent_peer)
 {
 	for (size_t i = 0; i < S.n_vs; i++) {
 		struct vs_rt *vs = &S.vs[i];
@@ -1269,6 +1468,15 @@ void service_owner_changed(struct xvipd *d, struct vrrp_rt *in, bool owner)
 		if (owner) {
 			vs->owner_since_us = now_us();
 			xlog(LOG_INFO, "[%s] this node owns the VIP: steering", vs->name);
+			/* The previous master fell silent: what its real servers
+			 * last reported may be from a host that is gone. */
+			for (size_t r = 0; silent_peer && r < vs->n_rs; r++)
+				if (vs->rs[r].cfg->addr.s_addr == silent_peer)
+					rs_silent(&vs->rs[r], vs->owner_since_us);
+			/* fresh facts within a round trip, not an interval */
+			for (size_t r = 0; r < vs->n_rs; r++)
+				for (size_t k = 0; k < vs->rs[r].n_checks; k++)
+					check_probe_now(vs->rs[r].checks[k]);
 			vs_update(vs);
 		} else {
 			/* The new owner decides; stale callbacks see PROMO_IDLE. */
@@ -1459,10 +1667,15 @@ void service_status_json(struct xvipd *d, struct sbuf *b)
 			struct rs_rt *rs = &vs->rs[r];
 			const struct mysql_facts *mf = rs->mysql ? check_mysql_facts(rs->mysql) : NULL;
 
+			char unreach[256] = "";
+			bool reach = rs_reachable(rs, unreach, sizeof(unreach));
+
 			sb_printf(b, "%s{\"addr\":\"%s\",\"up\":%s,\"local\":%s,\"weight\":%u,\"why\":",
 				  r ? "," : "", rs_name(rs), rs->up ? "true" : "false",
 				  rs->local ? "true" : "false", rs->cfg->weight);
 			sb_json_str(b, rs->up ? "" : rs->why);
+			sb_printf(b, ",\"reachable\":%s,\"unreachable_why\":", reach ? "true" : "false");
+			sb_json_str(b, reach ? "" : unreach);
 			if (mf && mf->valid) {
 				sb_printf(b, ",\"mysql\":{\"stale\":%s,\"read_only\":%d,\"server_id\":%lld,"
 					  "\"io_running\":%s,\"sql_running\":%s,\"seconds_behind\":%lld,"

@@ -27,8 +27,11 @@ void service_rebind(struct xvipd *d);
  * are then untouched. */
 int service_reconfigure(struct xvipd *d, char *err, size_t errlen);
 /* The instance gained (true) or lost the VIP: take over or drop the
- * services it carries. */
-void service_owner_changed(struct xvipd *d, struct vrrp_rt *in, bool owner);
+ * services it carries. silent_peer: we gained it because the adverts of
+ * the master at this address stopped (fsm_result.silent_master; 0 for any
+ * other cause): its real servers are taken as unreachable until one of
+ * their probes succeeds again. */
+void service_owner_changed(struct xvipd *d, struct vrrp_rt *in, bool owner, uint32_t silent_peer);
 /* true when a service of this instance has nothing to serve with: its
  * local real server is down and no other is up (the instance goes FAULT,
  * as the seed's `notify_down` + `pkill keepalived` meant). */

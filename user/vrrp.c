@@ -336,7 +336,7 @@ static void apply(struct xvipd *d, struct vrrp_rt *in, const struct fsm_result *
 				t->decision_to_garp_us = (uint32_t)(now_us() - t0);
 			vips_interface_mode(in, true);
 			in->became_master++;
-			service_owner_changed(d, in, true);
+			service_owner_changed(d, in, true, r->silent_master);
 			cancel_garp_timers(d, in);
 			if (in->cfg->garp_master_delay_ms)
 				in->garp_delay_timer = loop_add_timer(
@@ -352,7 +352,7 @@ static void apply(struct xvipd *d, struct vrrp_rt *in, const struct fsm_result *
 		case FSM_ACT_BECOME_STOP:
 			cancel_garp_timers(d, in);
 			vips_write(d, in, false);
-			service_owner_changed(d, in, false);
+			service_owner_changed(d, in, false, 0);
 			if (t && r->old_state == VRRP_STATE_MASTER)
 				t->decision_to_map_us = (uint32_t)(now_us() - t0);
 			vips_interface_mode(in, false);

@@ -338,8 +338,14 @@ unsigned fsm_timer(struct vrrp_instance_fsm *fsm, uint64_t now,
 	if (fsm->state == VRRP_STATE_BACKUP && now >= fsm->master_down_at) {
 		/* read before become_master() makes us the master */
 		bool after_stop = fsm->master_priority == VRRP_PRIO_STOP && fsm->master_addr;
+		/* backup_rx discards a lower priority's adverts when preempting:
+		 * that master still speaks, the timer ran out on purpose */
+		bool preempting = fsm->cfg.preempt && fsm->master_priority < fsm->effective_priority;
+		uint32_t silent = after_stop || preempting ||
+				  fsm->master_addr == fsm->cfg.primary_addr ? 0 : fsm->master_addr;
 
 		become_master(fsm, now, out);
+		out->silent_master = silent;
 		if (after_stop)
 			say(out, "master down timer fired (skew after priority 0)");
 		else

@@ -49,6 +49,11 @@ struct fsm_result {
 	enum vrrp_state old_state;
 	enum vrrp_state new_state;
 	char reason[FSM_REASON_LEN]; /* "" when the input changed nothing */
+	/* BECOME_MASTER because the master down timer fired after the adverts
+	 * of this master stopped: its host may be gone. 0 for any other cause
+	 * (its priority-0 advert, preempting a lower priority that still
+	 * adverts, no master ever heard) and for every other result. */
+	uint32_t silent_master;
 };
 
 struct vrrp_fsm_config {

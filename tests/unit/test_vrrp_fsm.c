@@ -661,6 +661,70 @@ static void test_backup_priority_zero_sets_skew(void **state)
 	assert_string_equal(r.reason, "master down timer fired (skew after priority 0)");
 }
 
+/* The master down timer after a master's adverts stopped names it: the
+ * daemon treats its host as silent (service.c). */
+static void test_silent_master_on_master_down(void **state)
+{
+	struct vrrp_instance_fsm f;
+	struct vrrp_fsm_config c = cfg_v3(90, addr_a(), 10 * MS);
+	struct fsm_result r;
+
+	(void)state;
+	started(&f, &c, 0);
+	fsm_advert_received(&f, 1 * SEC, 100, addr_b(), 10 * MS, &r);
+	assert_int_equal(r.silent_master, 0);
+	assert_int_equal(fsm_timer(&f, fsm_next_deadline(&f) - 1, &r), 0);
+	assert_int_equal(r.silent_master, 0);
+	assert_int_equal(fsm_timer(&f, fsm_next_deadline(&f), &r), 2);
+	assert_int_equal(r.act[1].type, FSM_ACT_BECOME_MASTER);
+	assert_int_equal(r.silent_master, addr_b());
+	/* as master, the next timer is an advert: nobody went silent */
+	assert_int_equal(fsm_timer(&f, fsm_next_deadline(&f), &r), 1);
+	assert_int_equal(r.silent_master, 0);
+}
+
+/* Every other way to become master names nobody. */
+static void test_silent_master_only_for_silence(void **state)
+{
+	struct vrrp_instance_fsm f;
+	struct vrrp_fsm_config c = cfg_v2(90, addr_a());
+	struct fsm_result r;
+
+	(void)state;
+	/* no master ever heard */
+	started(&f, &c, 0);
+	assert_int_equal(fsm_timer(&f, fsm_next_deadline(&f), &r), 2);
+	assert_int_equal(r.silent_master, 0);
+	/* the master said goodbye (priority 0): its host is not silent */
+	started(&f, &c, 0);
+	fsm_advert_received(&f, 1 * SEC, 100, addr_b(), SEC, &r);
+	fsm_advert_received(&f, 2 * SEC, 0, addr_b(), SEC, &r);
+	assert_int_equal(fsm_timer(&f, fsm_next_deadline(&f), &r), 2);
+	assert_int_equal(r.silent_master, 0);
+	/* preempting a lower priority that still adverts */
+	c = cfg_v2(100, addr_a());
+	started(&f, &c, 0);
+	fsm_advert_received(&f, 1 * SEC, 90, addr_b(), SEC, &r);
+	assert_int_equal(fsm_timer(&f, fsm_next_deadline(&f), &r), 2);
+	assert_int_equal(f.state, VRRP_STATE_MASTER);
+	assert_int_equal(r.silent_master, 0);
+	/* back from FAULT that it entered as master: the last master heard is
+	 * itself */
+	mastered(&f, &c);
+	fsm_set_fault(&f, 10 * SEC, true, &r);
+	fsm_set_fault(&f, 11 * SEC, false, &r);
+	assert_int_equal(f.state, VRRP_STATE_BACKUP);
+	assert_int_equal(fsm_timer(&f, fsm_next_deadline(&f), &r), 2);
+	assert_int_equal(r.silent_master, 0);
+	/* a higher priority advert makes it backup: no one became master */
+	mastered(&f, &c);
+	assert_int_equal(fsm_advert_received(&f, 12 * SEC, 200, addr_b(), SEC, &r), 1);
+	assert_int_equal(r.silent_master, 0);
+	/* ... and when that one falls silent, it is named */
+	assert_int_equal(fsm_timer(&f, fsm_next_deadline(&f), &r), 2);
+	assert_int_equal(r.silent_master, addr_b());
+}
+
 static void test_master_adverts_on_timer(void **state)
 {
 	struct vrrp_instance_fsm f;
@@ -897,6 +961,8 @@ int main(void)
 		cmocka_unit_test(test_backup_accepts_higher_resets_timer),
 		cmocka_unit_test(test_backup_ignores_lower_when_preempting),
 		cmocka_unit_test(test_backup_priority_zero_sets_skew),
+		cmocka_unit_test(test_silent_master_on_master_down),
+		cmocka_unit_test(test_silent_master_only_for_silence),
 		cmocka_unit_test(test_master_adverts_on_timer),
 		cmocka_unit_test(test_master_higher_priority_steps_down),
 		cmocka_unit_test(test_master_lower_priority_readvertises),
