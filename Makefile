@@ -16,6 +16,7 @@ ENABLE ?= 1
 PKGS := libbpf libnl-3.0 libnl-route-3.0 libmariadb
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+MARIADB_LIBS := $(shell pkg-config --libs libmariadb 2>/dev/null)
 
 CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O2 \
 	-Iinclude -Iuser -I$(BUILD) $(PKG_CFLAGS)
@@ -69,7 +70,7 @@ $(BUILD)/xvipctl: tools/xvipctl.c $(LIB_OBJS) $(HDRS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
 
 $(BUILD)/xvip-probe: tools/xvip-probe.c | $(BUILD)
-	$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@ $(MARIADB_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HDRS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
