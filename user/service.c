@@ -857,7 +857,12 @@ static bool all_decided(const struct vs_rt *vs, uint64_t *due)
 		const struct rs_rt *r = &vs->rs[i];
 
 		if (r->silent_at_us) {
-			if (now_us() < r->silent_grace_end_us) {
+			/* a probe asked since has failed already: it is gone */
+			bool answered = false;
+
+			for (size_t k = 0; k < r->n_checks; k++)
+				answered |= probe_started_us(r->checks[k]) >= r->silent_at_us;
+			if (!answered && now_us() < r->silent_grace_end_us) {
 				*due = r->silent_grace_end_us < *due ? r->silent_grace_end_us : *due;
 				all = false;
 			}
