@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tools/bench_mysql.sh [BUILD]: client-visible outage when the WRITER's
 # mariadbd of a dual-master pair is killed with SIGKILL (its host lives on),
-# keepalived as our users run it, keepalived tuned, and xvipd, in one run on
-# the same namespace lab. `make bench` runs it after tools/bench.sh.
+# keepalived as our users run it, keepalived tuned, and xvipd; and the write
+# gap when the writer's whole host dies, keepalived tuned and xvipd; in one
+# run on the same namespace lab. `make bench` runs it after tools/bench.sh.
 #
 #   client 10.86.0.10, db1 10.86.0.1, db2 10.86.0.2 on one bridge, VIP
 #   10.86.0.100:3306; a real mariadbd on each node (tests/e2e/mysql_lib.sh),
@@ -29,9 +30,23 @@
 #           semi-synchronous pair; VRRPv3 advert_int 0.1. The VIP does not
 #           move: the owner sees mysqld's death on its idle check connection
 #           (EOF), promotes db2 and steers the DR entry to it. 3 s probe.
-# keepalived runs (seed, tuned, script): read_only=OFF on both nodes (the
-# seed setup has no fencing), asynchronous replication as in the seed;
-# writes go to whichever node holds the VIP.
+#   host-tuned, host-xvipd  the writer's whole HOST dies instead (db1's
+#           daemon and mariadbd frozen with one SIGSTOP, its link down, both
+#           killed), under writes through the VIP: `xvip-probe writes`, an
+#           INSERT on a new connection every 2 ms (200 ms deadline each).
+#           Both with VRRPv3 advert_int 0.01 (master_down_interval ~36 ms
+#           for db2's priority 90). host-tuned: keepalived (VRRP only; its
+#           checker plays no part when the host dies), both nodes writable,
+#           asynchronous; host-xvipd: xvipd as in (c) but with 10 ms adverts:
+#           db2 becomes master, finds db1 silent, promotes itself. 4 s of
+#           writes. Reported: the gap from db1's last acknowledged write to
+#           db2's first (each token's node read back from db2), the longest
+#           gap between any two, acknowledged writes missing on db2, and for
+#           xvipd death -> db2 master -> db2 promoted and the promotion's
+#           steps. min / median / p95 / max.
+# keepalived runs (seed, tuned, script, host-tuned): read_only=OFF on both
+# nodes (the seed setup has no fencing), asynchronous replication as in the
+# seed; writes go to whichever node holds the VIP.
 #
 # keepalived's checker needs IPVS, which this kernel does not have: with a
 # virtual_server its checker child logs "IPVS: Can't initialize ipvs" and
@@ -66,7 +81,8 @@
 # Environment:
 #   BENCH_REPEAT=N          runs of tuned/script/xvipd (default 3)
 #   BENCH_REPEAT_SLOW=N     runs of seed (default 1: each takes ~30 s)
-#   BENCH_MYSQL_SCENARIOS   subset/order of "seed tuned script xvipd"
+#   BENCH_MYSQL_SCENARIOS   subset/order of "seed tuned script xvipd host-tuned
+#                           host-xvipd" (default all but script)
 #   KEEPALIVED=PATH         default /usr/sbin/keepalived
 #   BENCH_KEEP_LOGS=DIR     copy every log and config there at the end
 #
@@ -90,7 +106,7 @@ done
 KEEPALIVED=${KEEPALIVED:-/usr/sbin/keepalived}
 REPEAT=${BENCH_REPEAT:-3}
 REPEAT_SLOW=${BENCH_REPEAT_SLOW:-1}
-SCENARIOS=${BENCH_MYSQL_SCENARIOS:-seed tuned xvipd}
+SCENARIOS=${BENCH_MYSQL_SCENARIOS:-seed tuned xvipd host-tuned host-xvipd}
 for v in "$REPEAT" "$REPEAT_SLOW"; do
 	case $v in '' | *[!0-9]* | 0)
 		echo "bench_mysql: BENCH_REPEAT and BENCH_REPEAT_SLOW must be positive integers" >&2
@@ -99,13 +115,13 @@ for v in "$REPEAT" "$REPEAT_SLOW"; do
 	esac
 done
 for s in $SCENARIOS; do
-	case $s in seed | tuned | script | xvipd) ;; *)
-		echo "bench_mysql: unknown scenario '$s' (seed tuned script xvipd)" >&2
+	case $s in seed | tuned | script | xvipd | host-tuned | host-xvipd) ;; *)
+		echo "bench_mysql: unknown scenario '$s' (seed tuned script xvipd host-tuned host-xvipd)" >&2
 		exit 1
 		;;
 	esac
 done
-case " $SCENARIOS " in *" seed "* | *" tuned "* | *" script "*)
+case " $SCENARIOS " in *" seed "* | *" tuned "* | *" script "* | *" host-tuned "*)
 	[ -x "$KEEPALIVED" ] || {
 		echo "bench_mysql: $KEEPALIVED not found (apt-get install keepalived, or set KEEPALIVED=)" >&2
 		exit 1
@@ -276,7 +292,7 @@ ka_conf() {
         auth_pass 1111
     }"
 		;;
-	tuned | script)
+	tuned | script | host-tuned)
 		vrrp="vrrp_version 3"
 		adv=0.01
 		;;
@@ -347,10 +363,10 @@ exit 0
 EOF
 	chmod +x "$WORK/check_mysql-$n.sh"
 }
-declare -A KA_DL=([seed]=2 [tuned]=0.1 [script]=1)
-declare -A KA_CT=([seed]=10 [tuned]=0.1 [script]=1)
-declare -A KA_RETRY=([seed]=3 [tuned]=1 [script]=0)
-declare -A KA_DBR=([seed]=3 [tuned]=0.1 [script]=1)
+declare -A KA_DL=([seed]=2 [tuned]=0.1 [script]=1 [host-tuned]=0.1)
+declare -A KA_CT=([seed]=10 [tuned]=0.1 [script]=1 [host-tuned]=0.1)
+declare -A KA_RETRY=([seed]=3 [tuned]=1 [script]=0 [host-tuned]=1)
+declare -A KA_DBR=([seed]=3 [tuned]=0.1 [script]=1 [host-tuned]=0.1)
 # the "script" scenario's vrrp_script: one TCP connect, bounded
 cat >"$WORK/tcp-connect.sh" <<'EOF'
 #!/bin/sh
@@ -371,7 +387,7 @@ ka_masters() { grep -c "Entering MASTER STATE" "$WORK/ka-$1-$2.log" 2>/dev/null;
 # takeovers SCEN: how many times db2 became VRRP master in this run
 takeovers() {
 	local c
-	if [ "$1" = xvipd ]; then
+	if [ "$1" = xvipd ] || [ "$1" = host-xvipd ]; then
 		c=$(xctl db2 status --json 2>/dev/null | json_get became_master)
 	else
 		c=$(ka_masters "$1" db2)
@@ -381,8 +397,8 @@ takeovers() {
 ka_child() { local p; p=$(cat "$WORK/ka-$1-vrrp.pid" 2>/dev/null) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
 
 # ------------------------------------------------------------ xvipd
-xv_conf() { # NODE PRIORITY: the pair's config, as the tests and the demo use it
-	xvipd_mysql_conf "$WORK/xvipd-$1.conf" "$1" "$2" "$VIP" 61 "$N1" "$N2"
+xv_conf() { # NODE PRIORITY [ADVERT_INT]: the pair's config, as the tests and the demo use it
+	XC_ADVERT_INT=${3:-0.1} xvipd_mysql_conf "$WORK/xvipd-$1.conf" "$1" "$2" "$VIP" 61 "$N1" "$N2"
 }
 xv_start() {
 	bgs "$1" "$WORK/xvipd-$1.log" "$BUILD/xvipd" -n -l -f "$WORK/xvipd-$1.conf" \
@@ -418,9 +434,11 @@ scen_label() {
 	tuned) echo "(b) keepalived, tuned" ;;
 	script) echo "(b') keepalived, vrrp_script 1 s" ;;
 	xvipd) echo "(c) xvipd fo + MYSQL_CHECK" ;;
+	host-tuned) echo "(d) host dies: keepalived tuned" ;;
+	host-xvipd) echo "(e) host dies: xvipd" ;;
 	esac
 }
-scen_duration() { case $1 in seed) echo 16000 ;; tuned | script) echo 5000 ;; xvipd) echo 3000 ;; esac; }
+scen_duration() { case $1 in seed) echo 16000 ;; tuned | script) echo 5000 ;; xvipd) echo 3000 ;; host-*) echo 4000 ;; esac; }
 scen_repeat() { case $1 in seed) echo "$REPEAT_SLOW" ;; *) echo "$REPEAT" ;; esac; }
 fail() { # SCEN MESSAGE
 	echo "bench_mysql: $(scen_label "$1"): $2; run skipped"
@@ -636,6 +654,186 @@ run_one() {
 	return 0
 }
 
+# ------------------------------------------------- the writer's host dies
+declare -A HGAP HLONG HLOST HLASTOK
+H_MASTER=() H_PROMO=() H_TOOK=() H_GRACE=()
+declare -A HSTEP
+
+# run_host SCEN REP: like run_one (0 done, 1 failed, 2 to be redone), for
+# host-tuned and host-xvipd
+run_host() {
+	local s=$1 rep=$2 dur mode=async logs=() pids wpid j out gap lat w0 kill_us kill_ms
+	local m0 sw fgap fat lost n2 js t0 tl t1 line extra="" t n pid
+	dur=$(scen_duration "$s")
+	[ "$s" = host-xvipd ] && mode=semisync
+	lab_down
+	t0=$SECONDS
+	if ! lab_up $mode; then
+		fail "$s" "the MariaDB pair did not come up"
+		show_logs "$WORK/db-db1.log" "$WORK/db-db2.log"
+		return 1
+	fi
+	tl=$SECONDS
+	if [ "$s" = host-xvipd ]; then
+		logs=("$WORK/xvipd-db1.log" "$WORK/xvipd-db2.log")
+		xv_conf db1 100 0.01
+		xv_conf db2 90 0.01
+		xv_start db1
+		if ! wait_until 8 xv_master db1; then
+			fail "$s" "db1 did not become VRRP master"
+			show_logs "${logs[@]}"
+			return 1
+		fi
+		xv_start db2
+		if ! wait_until 10 xv_stable; then
+			fail "$s" "db1 not the writer with db2 UP and semi-sync on within 10 s"
+			xv_text | sed 's/^/#   /'
+			show_logs "${logs[@]}"
+			return 1
+		fi
+	else
+		logs=("$WORK/ka-$s-db1.log" "$WORK/ka-$s-db2.log")
+		if ! db_sql db1 "SET GLOBAL read_only=OFF" || ! db_sql db2 "SET GLOBAL read_only=OFF"; then
+			fail "$s" "cannot set read_only=OFF"
+			return 1
+		fi
+		ka_conf "$s" db1 MASTER 100 $N1
+		ka_conf "$s" db2 BACKUP 90 $N2
+		ka_start "$s" db1
+		if ! wait_until 8 ka_is "$s" db1 MASTER; then
+			fail "$s" "db1's keepalived did not become MASTER"
+			show_logs "${logs[@]}"
+			return 1
+		fi
+		ka_start "$s" db2
+		if ! wait_until 8 ka_is "$s" db2 BACKUP || ! wait_until 5 ka_child db1 ||
+			! wait_until 5 ka_child db2; then
+			fail "$s" "db2's keepalived did not settle as BACKUP"
+			show_logs "${logs[@]}"
+			return 1
+		fi
+	fi
+	if ! wait_until 10 via_vip_is db1; then
+		fail "$s" "the client does not reach db1's mysqld through $VIP"
+		show_logs "${logs[@]}"
+		return 1
+	fi
+	t1=$SECONDS
+	sleep 0.5
+	m0=$(takeovers "$s")
+	if [ "$m0" != 0 ]; then
+		echo "bench_mysql: $(scen_label "$s"): before the failure, db2 has been VRRP master $m0 time(s); run redone"
+		REDONE[$s]=$((${REDONE[$s]:-0} + 1))
+		return 2
+	fi
+	# db1's processes: the daemon (keepalived: parent and VRRP child) and mariadbd
+	if [ "$s" = host-xvipd ]; then
+		pids=$(cat "$WORK/xvipd-db1.pid" 2>/dev/null)
+	else
+		pids="$(cat "$WORK/ka-db1.pid" "$WORK/ka-db1-vrrp.pid" 2>/dev/null | tr '\n' ' ')"
+	fi
+	pids+=" $(db_pid db1)"
+	if [ "$(wc -w <<<"$pids")" -lt 2 ]; then
+		fail "$s" "cannot find db1's processes ($pids)"
+		return 1
+	fi
+	rm -f "$WORK/host.acked" "$WORK/host.acked.at"
+	bgs client "$WORK/writes-$s-$rep.log" "$PROBE" writes $VIP $PORT "$DB_TCP_USER" "$DB_TCP_PASS" \
+		"$dur" "$WORK/host.acked" 2 200
+	wpid=$BG_PID
+	now_ms t
+	# the writes flow (their first acknowledgements), then about 1.5 s
+	for ((j = 0; j < 4000; j++)); do
+		[ -s "$WORK/host.acked" ] && break
+		msleep 0.001
+	done
+	msleep 1.5
+	if [ "$(takeovers "$s")" != "$m0" ]; then
+		bg_stop "$wpid"
+		echo "bench_mysql: $(scen_label "$s"): db2 took over before the failure (adverts late under load); run redone"
+		REDONE[$s]=$((${REDONE[$s]:-0} + 1))
+		return 2
+	fi
+	[ -f "$WORK/xvipd-db2.log" ] && n2=$(wc -l <"$WORK/xvipd-db2.log")
+	# the host dies: one SIGSTOP freezes all of them (microseconds apart),
+	# then the link goes, then they are killed; the clock is read right
+	# before, with no fork in between
+	kill_us=${EPOCHREALTIME/[.,]/}
+	# shellcheck disable=SC2086 # a list of pids
+	kill -STOP $pids 2>/dev/null
+	ip -n "${P}db1" link set eth0 down
+	# shellcheck disable=SC2086
+	kill -KILL $pids 2>/dev/null
+	kill_ms=$((kill_us / 1000))
+	for pid in $pids; do
+		for ((j = 0; j < 2000; j++)); do
+			proc_gone "$pid" && break
+			msleep 0.001
+		done
+	done
+	db_kill db1 # bookkeeping: it is gone already
+	if ! wait_until $((dur / 1000 + 5)) sh -c "! kill -0 $wpid 2>/dev/null"; then
+		echo "bench_mysql: the writes did not finish in time"
+	fi
+	bg_stop "$wpid"
+	out=$(grep '^start_wall_ms' "$WORK/writes-$s-$rep.log")
+	gap=$(sed -n 's/.*longest_gap_ms \([0-9.]*\).*/\1/p' <<<"$out")
+	lat=$(sed -n 's/.*gap_at_ms \([0-9]*\).*/\1/p' <<<"$out")
+	w0=$(sed -n 's/^start_wall_ms \([0-9]*\).*/\1/p' <<<"$out")
+	if [ -z "$gap" ] || [ -z "$w0" ]; then
+		fail "$s" "no result from the writes: $(tail -2 "$WORK/writes-$s-$rep.log" | tr '\n' ' ')"
+		show_logs "${logs[@]}"
+		return 1
+	fi
+	# the failover's own gap: db1's last acknowledged write to db2's first
+	db_sql db2 "SELECT v, node FROM app.t WHERE v LIKE 'host-%'" | sort >"$WORK/host.nodes"
+	sort -k2 "$WORK/host.acked.at" | join -1 2 -2 1 - "$WORK/host.nodes" | sort -k2 -g >"$WORK/host.timeline"
+	sw=$(awk '$3 == "db1" { last1 = $2 } $3 == "db2" && !first2 { first2 = $2 }
+		END { if (last1 != "" && first2 != "") printf "%.1f %.0f", first2 - last1, last1 }' "$WORK/host.timeline")
+	if [ -z "$sw" ]; then
+		fail "$s" "no acknowledged write on db1 then on db2 ($out)"
+		show_logs "${logs[@]}"
+		return 1
+	fi
+	fgap=${sw% *}
+	fat=${sw#* }
+	lost=$(db_missing_acked db2 "$WORK/host.acked" | wc -l)
+	HGAP[$s]+="$fgap "
+	HLONG[$s]+="$gap "
+	HLOST[$s]+="$lost "
+	HLASTOK[$s]+="$((w0 + fat - kill_ms)) "
+	if [ "$s" = host-xvipd ]; then
+		local master="" promo="" took=""
+		js=$(xctl db2 status --json 2>/dev/null)
+		master=$(grep -o '"wall_ms":[0-9]*,"from":"BACKUP","to":"MASTER"' <<<"$js" | head -1 |
+			sed 's/"wall_ms":\([0-9]*\).*/\1/')
+		promo=$(grep -o '"wall_ms":[0-9]*,"event":"promoted","addr":"'$N2'"' <<<"$js" | head -1 |
+			sed 's/"wall_ms":\([0-9]*\).*/\1/')
+		took=$(grep -o '"event":"promoted","addr":"'$N2'","took_us":[0-9]*' <<<"$js" | head -1 | sed 's/.*://')
+		[ -z "$master" ] || { master=$((master - kill_ms)); H_MASTER+=("$master"); }
+		[ -z "$promo" ] || { promo=$((promo - kill_ms)); H_PROMO+=("$promo"); }
+		[ -z "$took" ] || H_TOOK+=("$took")
+		t=$(tail -n +$((${n2:-0} + 1)) "$WORK/xvipd-db2.log" |
+			sed -n 's/.*its host went silent.*decision waits \([0-9]*\) ms.*/\1/p' | head -1)
+		[ -z "$t" ] || H_GRACE+=("$t")
+		extra=", death -> db2 master ${master:-?} ms, -> promoted ${promo:-?} ms, decision -> promoted ${took:-?} us, grace ${t:-?} ms"
+		line=$(tail -n +$((${n2:-0} + 1)) "$WORK/xvipd-db2.log" | grep -m1 "writer is now $N2" |
+			sed 's/.*(\(.*\))$/\1/')
+		[ -z "$line" ] || extra+=$'\n#       '"$line"
+		for n in semi-sync apply open; do
+			t=$(sed -n "s/.*[ ;]${n} \([0-9]*\)[, ].*/\1/p" <<<"$line")
+			[ -z "$t" ] || HSTEP[$n]+="$t "
+		done
+		if tail -n +$((${n2:-0} + 1)) "$WORK/xvipd-db2.log" | grep -q "promoting $N1:$PORT"; then
+			extra+=$'\n#       '"WARNING: db2 tried to promote db1"
+		fi
+	fi
+	printf '# %d/%d %-34s write gap db1 -> db2 %6s ms (db1 last ack %s ms from the death), longest gap %s ms (at %s ms), %s acknowledged lost%s\n#       lab up in %d s, daemons stable in %d s\n' \
+		"$rep" "$(scen_repeat "$s")" "$(scen_label "$s")" "$fgap" "$((w0 + fat - kill_ms))" \
+		"$gap" "$((w0 + lat - kill_ms))" "$lost" "$extra" $((tl - t0)) $((t1 - tl))
+	return 0
+}
+
 # ------------------------------------------------------------------ main
 note "xvip MySQL bench: scenarios $SCENARIOS; $REPEAT run(s) each, seed $REPEAT_SLOW"
 note "$("$KEEPALIVED" --version 2>&1 | head -1); $(mariadbd --version 2>/dev/null | awk '{print $3}'); kernel $(uname -r); $(nproc) CPU(s); load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -644,7 +842,10 @@ for s in $SCENARIOS; do
 	for ((rep = 1; rep <= nrep; rep++)); do
 		rc=0
 		for ((try = 1; try <= 3; try++)); do
-			run_one "$s" "$rep"
+			case $s in
+			host-*) run_host "$s" "$rep" ;;
+			*) run_one "$s" "$rep" ;;
+			esac
 			rc=$?
 			[ $rc = 2 ] || break
 		done
@@ -664,6 +865,7 @@ echo "every 1 ms, 5 ms timeout, success = mariadbd's greeting), min / median / m
 echo
 printf '%-34s %5s  %-28s %s\n' scenario runs "outage ms (min / med / max)" "answered before>after"
 for s in $SCENARIOS; do
+	case $s in host-*) continue ;; esac
 	g=${GAPS[$s]:-}
 	nruns=$(wc -w <<<"$g")
 	printf '%-34s %5s  %-28s %s%s%s%s%s\n' "$(scen_label "$s")" "$nruns" \
@@ -710,5 +912,40 @@ for s in seed tuned; do
 	[ -n "${v// /}" ] || continue
 	printf 'keepalived %-5s kill -9 -> checker DOWN (emulated TCP_CHECK): %s ms\n' "$s" "$(stats_int "$v")"
 done
+case " $SCENARIOS " in *" host-"*)
+	echo
+	echo "The writer's host dies (daemon and mariadbd frozen at once, link down, killed)"
+	echo "under writes through $VIP:$PORT (an INSERT on a new connection every 2 ms,"
+	echo "200 ms deadline), VRRPv3 advert_int 0.01 (master_down_interval ~36 ms),"
+	echo "min / median / p95 / max:"
+	echo
+	printf '%-34s %5s  %-34s %s\n' scenario runs "write gap db1 -> db2 ms" "longest gap ms; lost acknowledged"
+	for s in $SCENARIOS; do
+		case $s in host-*) ;; *) continue ;; esac
+		g=${HGAP[$s]:-}
+		printf '%-34s %5s  %-34s %s; %s%s%s\n' "$(scen_label "$s")" "$(wc -w <<<"$g")" \
+			"$( [ -n "$g" ] && stats_p95 "$g" || echo failed)" "$(stats_p95 "${HLONG[$s]:-}")" \
+			"$(stats_int "${HLOST[$s]:-}")" "${FAILS[$s]:+ (${FAILS[$s]} failed)}" \
+			"${REDONE[$s]:+ (${REDONE[$s]} redone: db2 VRRP master before the failure)}"
+	done
+	for s in $SCENARIOS; do
+		case $s in host-*) ;; *) continue ;; esac
+		[ -n "${HGAP[$s]:-}" ] || continue
+		printf '  %-34s db1 acknowledged its last write %s ms from the death\n' "$(scen_label "$s")" \
+			"$(stats_int "${HLASTOK[$s]:-}")"
+	done
+	case " $SCENARIOS " in *" host-xvipd "*)
+		echo "  xvipd (db2, the new owner), min / median / p95 / max:"
+		echo "    death -> db2 VRRP master             $(stats_p95 "${H_MASTER[*]:-}") ms"
+		echo "    death -> db2 promoted (wall_ms)       $(stats_p95 "${H_PROMO[*]:-}") ms"
+		echo "    decision -> promoted (took_us)        $(stats_p95 "${H_TOOK[*]:-}") us"
+		echo "    grace for the silent db1              $(stats_int "${H_GRACE[*]:-}") ms"
+		echo "    semi-sync off on db2                  $(stats_int "${HSTEP[semi-sync]:-}") us"
+		echo "    apply (MASTER_GTID_WAIT on db2)       $(stats_int "${HSTEP[apply]:-}") us"
+		echo "    open (read_only=OFF on db2)           $(stats_int "${HSTEP[open]:-}") us"
+		;;
+	esac
+	;;
+esac
 echo
 echo "bench_mysql took $(($(date +%s) - BENCH_T0)) s; load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
