@@ -49,7 +49,8 @@ check "db1 read_only=OFF" wait_until 10 ro_is db1 0
 check_eq "db2 read_only=ON" 1 "$(ro db2)"
 out=$(db_sql_tcp client $VIP "INSERT INTO app.t (v, node) VALUES ('first', @@report_host); SELECT node FROM app.t WHERE v='first'")
 check_eq "a write through the VIP lands on db1" db1 "$out"
-check "preflight: semi-synchronous replication reported" sh -c "$OWNER check-mysql | grep -q 'semi-synchronous'"
+# the daemon's preflight uses each node's facts from its latest probe
+check "preflight: semi-synchronous replication reported" wait_until 10 sh -c "$OWNER check-mysql | grep -q 'semi-synchronous'"
 check "status shows the writer and replication mode" wait_until 10 sh -c "$OWNER status | grep -q 'writer $N1:3306, semi-synchronous'"
 
 note "kill -9 of the writer's mariadbd under write load"
