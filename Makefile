@@ -32,11 +32,13 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/lib/*.h) include/xvip.h
 
-# Every user/*.c but the daemon's main is a module linked into xvipd,
-# xvipctl and the unit tests.
+# Every user/*.c but the daemon's main is a module of libxvip.a; xvipd,
+# xvipctl and the tests link the archive, so each pulls only the modules it
+# uses (xvipctl has no VRRP, services or control server in it).
 MAIN_SRCS := user/xvipd.c
 LIB_SRCS := $(filter-out $(MAIN_SRCS),$(wildcard user/*.c))
 LIB_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+LIB := $(BUILD)/libxvip.a
 HDRS := $(wildcard user/*.h) include/xvip.h $(BUILD)/xvip.skel.h
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -63,20 +65,24 @@ $(BUILD)/xvip.skel.h: $(BUILD)/xvip.bpf.o
 $(BUILD)/obj/%.o: user/%.c $(HDRS) | $(BUILD)/obj
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/xvipd: user/xvipd.c $(LIB_OBJS) $(HDRS)
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
+$(LIB): $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
 
-$(BUILD)/xvipctl: tools/xvipctl.c $(LIB_OBJS) $(HDRS)
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
+$(BUILD)/xvipd: user/xvipd.c $(LIB) $(HDRS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) -o $@ $(LDLIBS)
+
+$(BUILD)/xvipctl: tools/xvipctl.c $(LIB) $(HDRS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) -o $@ $(LDLIBS)
 
 $(BUILD)/xvip-probe: tools/xvip-probe.c | $(BUILD)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@ $(MARIADB_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HDRS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(HDRS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/%: tests/bpf/%.c $(LIB_OBJS) $(HDRS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+$(BUILD)/tests/%: tests/bpf/%.c $(LIB) $(HDRS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) -o $@ $(LDLIBS) -lcmocka
 
 test-build: all $(UNIT_BINS) $(BPF_TEST_BINS)
 

@@ -31,7 +31,7 @@
 #include "preflight.h"
 #include "sbuf.h"
 #include "selftest.h"
-#include "xvipd.h"
+#include "control_client.h"
 
 static const char *pin_root = XVIP_PIN_ROOT_DEFAULT;
 static char err[512];

@@ -18,20 +18,9 @@
 #include "log.h"
 #include "sbuf.h"
 #include "service.h"
+#include "control_client.h"
 #include "xvipd.h"
 
-#define CONTROL_DIR "/run/xvip"
-
-void control_path(const char *pin_root, char *buf, size_t len)
-{
-	char name[200];
-	size_t j = 0;
-
-	for (size_t i = 0; pin_root[i] && j + 1 < sizeof(name); i++)
-		name[j++] = pin_root[i] == '/' ? '_' : pin_root[i];
-	name[j] = 0;
-	snprintf(buf, len, "%s/%s.sock", CONTROL_DIR, name);
-}
 
 static const char *ip(uint32_t be, char buf[INET_ADDRSTRLEN])
 {
@@ -85,7 +74,7 @@ char *status_json(struct xvipd *d)
 			  ",\"state\":\"%s\",\"interface\":\"%s\",\"vrid\":%u,\"version\":%u,"
 			  "\"priority\":%u,\"base_priority\":%u,\"advert_int_ms\":%u,"
 			  "\"preempt\":%s,\"vip_mode\":\"%s\",",
-			  vrrp_state_name(in->fsm.state), c->interface, c->virtual_router_id,
+			  vrrp_state_str(in->fsm.state), c->interface, c->virtual_router_id,
 			  c->version, in->fsm.effective_priority, c->priority, c->advert_int_ms,
 			  c->nopreempt ? "false" : "true",
 			  c->vip_mode == CONFIG_VIP_MODE_LO ? "lo" : "interface");
@@ -122,14 +111,13 @@ char *status_json(struct xvipd *d)
 			first = 0;
 		}
 		sb_printf(&b, "},\"transitions\":[");
-		unsigned n = in->nhist < XVIPD_HISTORY ? in->nhist : XVIPD_HISTORY;
-		for (unsigned k = 0; k < n; k++) {
-			const struct transition *t = &in->hist[(in->nhist - 1 - k) % XVIPD_HISTORY];
+		for (unsigned k = 0; k < vrrp_history_len(in); k++) {
+			const struct transition *t = vrrp_history(in, k);
 
 			sb_printf(&b, "%s{\"at_ms_ago\":%llu,\"wall_ms\":%lld,\"from\":\"%s\",\"to\":\"%s\","
 				  "\"reason\":",
 				  k ? "," : "", (unsigned long long)((now - t->at_us) / 1000),
-				  (long long)t->wall_ms, vrrp_state_name(t->from), vrrp_state_name(t->to));
+				  (long long)t->wall_ms, vrrp_state_str(t->from), vrrp_state_str(t->to));
 			sb_json_str(&b, t->reason);
 			sb_printf(&b, ",\"decision_to_map_us\":%u,\"decision_to_garp_us\":%u}",
 				  t->decision_to_map_us, t->decision_to_garp_us);
@@ -223,7 +211,7 @@ char *status_metrics(struct xvipd *d)
 		for (size_t k = 0; k < sizeof(states) / sizeof(states[0]); k++)
 			sb_printf(&b, "xvip_instance_state{instance=\"%s\",vrid=\"%u\",state=\"%s\"} %d\n",
 				  lv(d->inst[i].cfg->name), d->inst[i].cfg->virtual_router_id,
-				  vrrp_state_name(states[k]), d->inst[i].fsm.state == states[k]);
+				  vrrp_state_str(states[k]), d->inst[i].fsm.state == states[k]);
 	metric_head(&b, "xvip_instance_priority", "gauge", "Effective VRRP priority.");
 	PER_INSTANCE(&b, d, "xvip_instance_priority", "%u", in->fsm.effective_priority)
 	for (size_t c = 0; c < sizeof(inst_counters) / sizeof(inst_counters[0]); c++) {
@@ -237,10 +225,9 @@ char *status_metrics(struct xvipd *d)
 		    "and to GARP sent (step=garp).");
 	for (size_t i = 0; i < d->n_inst; i++) {
 		struct vrrp_rt *in = &d->inst[i];
-		unsigned n = in->nhist < XVIPD_HISTORY ? in->nhist : XVIPD_HISTORY;
 
-		for (unsigned k = 0; k < n; k++) {
-			const struct transition *t = &in->hist[(in->nhist - 1 - k) % XVIPD_HISTORY];
+		for (unsigned k = 0; k < vrrp_history_len(in); k++) {
+			const struct transition *t = vrrp_history(in, k);
 
 			if (!t->decision_to_map_us)
 				continue;
@@ -280,7 +267,7 @@ char *status_text(struct xvipd *d)
 
 		sb_printf(&b, "instance %s: %s on %s, vrid %u, VRRPv%u, priority %u (base %u), "
 			  "advert_int %u ms, %s\n",
-			  c->name, vrrp_state_name(in->fsm.state), c->interface, c->virtual_router_id,
+			  c->name, vrrp_state_str(in->fsm.state), c->interface, c->virtual_router_id,
 			  c->version, in->fsm.effective_priority, c->priority, c->advert_int_ms,
 			  c->nopreempt ? "nopreempt" : "preempt");
 		if (in->fsm.state == VRRP_STATE_MASTER)
@@ -305,14 +292,13 @@ char *status_text(struct xvipd *d)
 			if (in->rx_reject[r])
 				sb_printf(&b, "  rejected %s: %llu\n", vrrp_reject_str(-r),
 					  (unsigned long long)in->rx_reject[r]);
-		unsigned n = in->nhist < XVIPD_HISTORY ? in->nhist : XVIPD_HISTORY;
-		if (n)
+		if (vrrp_history_len(in))
 			sb_printf(&b, "  last transitions (newest first):\n");
-		for (unsigned k = 0; k < n; k++) {
-			const struct transition *t = &in->hist[(in->nhist - 1 - k) % XVIPD_HISTORY];
+		for (unsigned k = 0; k < vrrp_history_len(in); k++) {
+			const struct transition *t = vrrp_history(in, k);
 
 			sb_printf(&b, "    %8.3f s ago  %s -> %s  %s", (double)(now - t->at_us) / 1e6,
-				  vrrp_state_name(t->from), vrrp_state_name(t->to), t->reason);
+				  vrrp_state_str(t->from), vrrp_state_str(t->to), t->reason);
 			if (t->decision_to_map_us)
 				sb_printf(&b, "  [decision->map %u us, ->GARP %u us]",
 					  t->decision_to_map_us, t->decision_to_garp_us);
@@ -412,41 +398,4 @@ void control_close(struct xvipd *d)
 	close(d->ctl_fd);
 	unlink(d->ctl_path);
 	d->ctl_fd = -1;
-}
-
-char *control_request(const char *pin_root, const char *request, int timeout_ms)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct sbuf b = { 0 };
-	char path[256], buf[4096], line[256];
-	int fd;
-
-	control_path(pin_root, path, sizeof(path));
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return NULL;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return NULL;
-	/* One write: the daemon answers the first read and closes, so a
-	 * second write could meet a closed socket and lose the reply. */
-	snprintf(line, sizeof(line), "%s\n", request);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    send(fd, line, strlen(line), MSG_NOSIGNAL) < 0) {
-		close(fd);
-		return NULL;
-	}
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, timeout_ms) <= 0)
-			break;
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n <= 0)
-			break;
-		sb_printf(&b, "%.*s", (int)n, buf);
-	}
-	close(fd);
-	return b.s;
 }

@@ -69,14 +69,6 @@ static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 	return rc < 0 ? rc : -rc;
 }
 
-uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int *maps_slot(struct xvip_maps *m, size_t i)
 {
 	int *slots[] = { &m->vips, &m->vip_stats, &m->vrrp_stats, &m->services, &m->backends,

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
+#include "clock.h"
 #include "xdp_mode.h"
 #include "xvip.h"
 
@@ -75,8 +76,6 @@ void maps_close(struct xvip_maps *m);
 /* Remove every pin under pin_root that xvip created. */
 int maps_unpin(const char *pin_root, char *err, size_t errlen);
 
-/* CLOCK_MONOTONIC in ns: the clock bpf_ktime_get_ns() reads. */
-uint64_t mono_ns(void);
 
 /* Map helpers (thin, so the daemon's hot path is one syscall). */
 int dp_vip_put(const struct xvip_maps *m, uint32_t addr_be, const struct vip_entry *v);

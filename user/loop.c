@@ -32,14 +32,6 @@ struct loop {
 	struct timer *timers;
 };
 
-uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000ull + (uint64_t)ts.tv_nsec / 1000;
-}
-
 struct loop *loop_new(void)
 {
 	struct loop *l = calloc(1, sizeof(*l));

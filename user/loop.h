@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clock.h"
+
 struct loop;
 typedef void (*loop_fd_cb)(struct loop *l, int fd, uint32_t events, void *arg);
 typedef void (*loop_timer_cb)(struct loop *l, uint64_t id, void *arg);
@@ -31,7 +33,5 @@ void loop_cancel_timer(struct loop *l, uint64_t id);
 int loop_run(struct loop *l);
 void loop_stop(struct loop *l);
 
-/* CLOCK_MONOTONIC in microseconds. */
-uint64_t now_us(void);
 
 #endif

@@ -21,7 +21,6 @@
 #include "log.h"
 #include "netlink.h"
 #include "scripts.h"
-#include "service.h"
 #include "xvipd.h"
 
 #define VRRP_GROUP_BE htonl(VRRP_MCAST_GROUP)
@@ -38,30 +37,11 @@ struct script_rt {
 	uint64_t runs, failures, timeouts;
 };
 
-const char *vrrp_state_name(enum vrrp_state s)
-{
-	switch (s) {
-	case VRRP_STATE_MASTER: return "MASTER";
-	case VRRP_STATE_BACKUP: return "BACKUP";
-	case VRRP_STATE_FAULT: return "FAULT";
-	case VRRP_STATE_STOP: return "STOP";
-	default: return "INIT";
-	}
-}
-
 static const char *ipstr(uint32_t be, char buf[INET_ADDRSTRLEN])
 {
 	struct in_addr a = { .s_addr = be };
 
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
-}
-
-static int64_t wall_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 /* ---- interfaces and sockets ------------------------------------------ */
@@ -274,7 +254,7 @@ static void notify(struct xvipd *d, struct vrrp_rt *in, enum vrrp_state st)
 	if (cmd && script_notify(d->loop, cmd->text, NULL, err, sizeof(err)) < 0)
 		xlog(LOG_ERR, "(%s) notify script '%s': %s", c->name, cmd->text, err);
 	if (c->notify) {
-		const char *args[] = { "INSTANCE", c->name, vrrp_state_name(st), prio, NULL };
+		const char *args[] = { "INSTANCE", c->name, vrrp_state_str(st), prio, NULL };
 
 		snprintf(prio, sizeof(prio), "%u", in->fsm.effective_priority);
 		if (script_notify(d->loop, c->notify->text, args, err, sizeof(err)) < 0)
@@ -298,11 +278,11 @@ static void cancel_garp_timers(struct xvipd *d, struct vrrp_rt *in)
 
 static struct transition *record(struct vrrp_rt *in, const struct fsm_result *r, uint64_t t0)
 {
-	struct transition *t = &in->hist[in->nhist++ % XVIPD_HISTORY];
+	struct transition *t = RING_PUSH(in->hist, in->nhist, XVIPD_HISTORY);
 
 	memset(t, 0, sizeof(*t));
 	t->at_us = t0;
-	t->wall_ms = wall_ms();
+	t->wall_ms = realtime_ms();
 	t->from = r->old_state;
 	t->to = r->new_state;
 	snprintf(t->reason, sizeof(t->reason), "%s", r->reason);
@@ -336,7 +316,8 @@ static void apply(struct xvipd *d, struct vrrp_rt *in, const struct fsm_result *
 				t->decision_to_garp_us = (uint32_t)(now_us() - t0);
 			vips_interface_mode(in, true);
 			in->became_master++;
-			service_owner_changed(d, in, true, r->silent_master);
+			if (d->hooks.owner_changed)
+				d->hooks.owner_changed(d, in, true, r->silent_master);
 			cancel_garp_timers(d, in);
 			if (in->cfg->garp_master_delay_ms)
 				in->garp_delay_timer = loop_add_timer(
@@ -352,7 +333,8 @@ static void apply(struct xvipd *d, struct vrrp_rt *in, const struct fsm_result *
 		case FSM_ACT_BECOME_STOP:
 			cancel_garp_timers(d, in);
 			vips_write(d, in, false);
-			service_owner_changed(d, in, false, 0);
+			if (d->hooks.owner_changed)
+				d->hooks.owner_changed(d, in, false, 0);
 			if (t && r->old_state == VRRP_STATE_MASTER)
 				t->decision_to_map_us = (uint32_t)(now_us() - t0);
 			vips_interface_mode(in, false);
@@ -362,7 +344,7 @@ static void apply(struct xvipd *d, struct vrrp_rt *in, const struct fsm_result *
 	if (t) {
 		xlog(LOG_NOTICE,
 		     "(%s) %s -> %s: %s (priority %u, master %s)%s", in->cfg->name,
-		     vrrp_state_name(r->old_state), vrrp_state_name(r->new_state), r->reason,
+		     vrrp_state_str(r->old_state), vrrp_state_str(r->new_state), r->reason,
 		     in->fsm.effective_priority,
 		     in->fsm.state == VRRP_STATE_MASTER ? "self" : ipstr(in->fsm.master_addr, a),
 		     "");
@@ -432,10 +414,6 @@ static void reannounce(struct xvipd *d, struct vrrp_rt *in, uint64_t t0)
 
 /* ---- timers ------------------------------------------------------------ */
 
-/* Timers carry the instance; the instance's daemon is the one of this
- * process. */
-static struct xvipd *g_daemon;
-
 static void instance_timer(struct loop *l, uint64_t id, void *arg)
 {
 	struct vrrp_rt *in = arg;
@@ -447,7 +425,7 @@ static void instance_timer(struct loop *l, uint64_t id, void *arg)
 		return;
 	in->timer_id = 0;
 	fsm_timer(&in->fsm, t0, &r);
-	apply(g_daemon, in, &r, t0);
+	apply(in->d, in, &r, t0);
 }
 
 static void arm_timer(struct xvipd *d, struct vrrp_rt *in)
@@ -613,7 +591,7 @@ void vrrp_recompute(struct xvipd *d, struct vrrp_rt *in)
 			weight += w;
 	}
 	/* a service carried by this instance with nothing left to serve */
-	if (service_instance_fault(d, in))
+	if (d->hooks.instance_fault && d->hooks.instance_fault(d, in))
 		fault = true;
 	in->track_weight = weight;
 	xlog(LOG_DEBUG, "(%s) tracking: fault %d, weight %d", c->name, fault, weight);
@@ -732,7 +710,7 @@ void vrrp_conflict(struct xvipd *d, uint32_t vip, const uint8_t mac[6])
 			     "(%s) VIP %s claimed by %02x:%02x:%02x:%02x:%02x:%02x while we are %s: "
 			     "split brain",
 			     in->cfg->name, ipstr(vip, a), mac[0], mac[1], mac[2], mac[3], mac[4],
-			     mac[5], vrrp_state_name(in->fsm.state));
+			     mac[5], vrrp_state_str(in->fsm.state));
 			/* VRRP settles it: our advert makes the lower priority step
 			 * down; the winner re-announces. At most once a second, or two
 			 * masters would answer each other's GARPs forever. */
@@ -753,6 +731,7 @@ static int instance_init(struct xvipd *d, struct vrrp_rt *in, const struct confi
 	struct vrrp_fsm_config fc = { 0 };
 
 	memset(in, 0, sizeof(*in));
+	in->d = d;
 	in->cfg = c;
 	in->ifc = iface_get(d, c->interface, err, errlen);
 	if (!in->ifc)
@@ -860,7 +839,6 @@ int vrrp_setup(struct xvipd *d, char *err, size_t errlen)
 	const struct xvip_config *cfg = d->cfg;
 	int rc;
 
-	g_daemon = d;
 	d->inst = calloc(cfg->n_instances ? cfg->n_instances : 1, sizeof(*d->inst));
 	d->scripts = calloc(cfg->n_scripts ? cfg->n_scripts : 1, sizeof(*d->scripts));
 	if (!d->inst || !d->scripts)
@@ -1083,7 +1061,8 @@ int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_
 	free(d->inst);
 	d->inst = fresh;
 	d->n_inst = next->n_instances;
-	service_rebind(d);
+	if (d->hooks.instances_replaced)
+		d->hooks.instances_replaced(d);
 	if (d->cfg != d->svc_cfg)
 		config_free(d->cfg);
 	d->cfg = next;

@@ -28,6 +28,7 @@
 #include "netlink.h"
 #include "scripts.h"
 #include "service.h"
+#include "control_client.h"
 #include "xvipd.h"
 
 #define DEFAULT_CONFIG "/etc/xvip/xvipd.conf"
@@ -335,6 +336,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	xlog(LOG_INFO, "data plane loaded, maps pinned under %s", d.pin_root);
+	/* the instances tell the services of their changes */
+	d.hooks.owner_changed = service_owner_changed;
+	d.hooks.instance_fault = service_instance_fault;
+	d.hooks.instances_replaced = service_rebind;
 	if (vrrp_setup(&d, err, sizeof(err)) < 0 || service_setup(&d, err, sizeof(err)) < 0) {
 		xlog(LOG_ERR, "%s", err);
 		goto out;

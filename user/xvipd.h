@@ -1,79 +1,36 @@
-/* The daemon's state: what xvipd.c (main, signals, reload), vrrp.c (the
- * instances on the wire and in the maps) and control.c (the control socket)
- * share. */
+/* The daemon: what ties its modules together. vrrp.c (the instances),
+ * service.c (virtual servers and the writer), control.c (the control
+ * socket) each keep their own state; struct xvipd owns it and xvipd.c
+ * (main, signals, reload) binds them. */
 #ifndef XVIP_XVIPD_H
 #define XVIP_XVIPD_H
 
-#include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
+#include "control.h"
 #include "dataplane.h"
 #include "loop.h"
-#include "vrrp_fsm.h"
-#include "vrrp_pkt.h"
+#include "vrrp.h"
+#include "xdp_mode.h"
 
-#define XVIPD_MAX_IFACES 8
-#define XVIPD_HISTORY 8
-/* The lease an advert buys, in advert intervals: longer than the gap
- * between two adverts, shorter than the peer's 3 x interval + skew
- * master_down_interval, so a dead daemon's XDP falls silent before the
- * peer answers. */
-#define XVIPD_LEASE_NUM 5
-#define XVIPD_LEASE_DEN 2
-
-struct iface_rt {
-	char name[IF_NAMESIZE];
-	int ifindex;
-	uint8_t mac[6];
-	uint32_t addr;     /* primary IPv4, network order */
-	bool up;           /* IFF_UP and running */
-	int vrrp_fd;       /* raw IPPROTO_VRRP socket bound to the interface */
-	int garp_fd;       /* AF_PACKET socket for gratuitous ARP */
-	struct xvip_attach att; /* the XDP program here: mode and why */
-	uint64_t rx_unknown_vrid;
-	uint64_t rx_own;   /* our own adverts looped back (ignored) */
-};
-
-struct transition {
-	uint64_t at_us;           /* monotonic */
-	int64_t wall_ms;          /* realtime, for humans */
-	enum vrrp_state from, to;
-	char reason[FSM_REASON_LEN];
-	uint32_t decision_to_map_us;  /* 0 when no map change */
-	uint32_t decision_to_garp_us; /* 0 when no GARP */
-};
-
-struct script_rt;
-
-struct vrrp_rt {
-	const struct config_vrrp_instance *cfg;
-	struct iface_rt *ifc;
-	struct vrrp_instance_fsm fsm;
-	uint64_t timer_id;
-	uint32_t src_addr;   /* our advert source */
-	uint8_t auth[VRRP_AUTH_LEN];
-
-	/* tracking */
-	bool iface_fault;
-	int track_weight;
-
-	/* GARP schedule after becoming master */
-	uint64_t garp_delay_timer, garp_refresh_timer;
-	uint64_t last_reannounce_us;
-	uint64_t reannounce_timer; /* the second announce, after locktime */
-
-	/* counters */
-	uint64_t tx_adverts, rx_adverts, rx_reject[VRRP_REJ_NR];
-	uint64_t conflicts, garp_sent, became_master;
-
-	struct transition hist[XVIPD_HISTORY];
-	unsigned nhist; /* total recorded; hist[(nhist - 1) % N] is the newest */
+/* What vrrp.c tells the rest of the daemon (xvipd.c binds them to the
+ * services). Every hook may be NULL. */
+struct vrrp_hooks {
+	/* the instance gained (owner true) or lost its VIPs; silent_peer: the
+	 * master whose adverts stopped, when that made us master (else 0) */
+	void (*owner_changed)(struct xvipd *d, struct vrrp_rt *in, bool owner,
+			      uint32_t silent_peer);
+	/* true: something the instance carries has nothing to serve with */
+	bool (*instance_fault)(struct xvipd *d, const struct vrrp_rt *in);
+	/* a reload replaced the instances (pointers into the old ones die) */
+	void (*instances_replaced)(struct xvipd *d);
 };
 
 struct xvipd {
 	struct loop *loop;
+	struct vrrp_hooks hooks;
 	const char *cfg_path;
 	char pin_root[256];
 	struct xvip_config *cfg;
@@ -104,31 +61,5 @@ struct xvipd {
 	uint64_t started_us;
 	uint64_t reloads, reload_failures;
 };
-
-/* vrrp.c */
-int vrrp_setup(struct xvipd *d, char *err, size_t errlen);
-void vrrp_start_all(struct xvipd *d);
-void vrrp_shutdown_all(struct xvipd *d);
-void vrrp_teardown(struct xvipd *d);
-/* After a reload: adopt the new config, keeping running state where the
- * instance (by name) still exists on the same interface and VRID. */
-int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_t errlen);
-void vrrp_link_changed(void *arg, int ifindex, const char *ifname, bool up);
-/* Tracking changed (links, scripts, services): re-evaluate fault/priority. */
-void vrrp_recompute(struct xvipd *d, struct vrrp_rt *in);
-void vrrp_conflict(struct xvipd *d, uint32_t vip, const uint8_t mac[6]);
-const char *vrrp_state_name(enum vrrp_state s);
-
-/* control.c */
-int control_open(struct xvipd *d, char *err, size_t errlen);
-void control_close(struct xvipd *d);
-void control_path(const char *pin_root, char *buf, size_t len);
-/* Ask a running daemon; returns the reply (malloc'd) or NULL. */
-char *control_request(const char *pin_root, const char *request, int timeout_ms);
-/* Write the daemon's status as JSON or text into a malloc'd string. */
-char *status_json(struct xvipd *d);
-char *status_text(struct xvipd *d);
-/* Prometheus text format (control request "metrics"). */
-char *status_metrics(struct xvipd *d);
 
 #endif

@@ -1,0 +1,97 @@
+/* The VRRP instances on the wire and in the maps (vrrp.c): interfaces and
+ * their sockets, each instance's state machine (vrrp_fsm.c decides, vrrp.c
+ * acts), leases, GARPs, tracking, reload of the instances. What the rest of
+ * the daemon needs to know of an instance's changes it hears through the
+ * hooks in struct xvipd (xvipd.h), bound by xvipd.c. */
+#ifndef XVIP_VRRP_H
+#define XVIP_VRRP_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "dataplane.h"
+#include "loop.h"
+#include "ring.h"
+#include "vrrp_fsm.h"
+#include "vrrp_pkt.h"
+
+struct xvipd;
+
+#define XVIPD_MAX_IFACES 8
+#define XVIPD_HISTORY 8
+/* The lease an advert buys, in advert intervals: longer than the gap
+ * between two adverts, shorter than the peer's 3 x interval + skew
+ * master_down_interval, so a dead daemon's XDP falls silent before the
+ * peer answers. */
+#define XVIPD_LEASE_NUM 5
+#define XVIPD_LEASE_DEN 2
+
+struct iface_rt {
+	char name[IF_NAMESIZE];
+	int ifindex;
+	uint8_t mac[6];
+	uint32_t addr;     /* primary IPv4, network order */
+	bool up;           /* IFF_UP and running */
+	int vrrp_fd;       /* raw IPPROTO_VRRP socket bound to the interface */
+	int garp_fd;       /* AF_PACKET socket for gratuitous ARP */
+	struct xvip_attach att; /* the XDP program here: mode and why */
+	uint64_t rx_unknown_vrid;
+	uint64_t rx_own;   /* our own adverts looped back (ignored) */
+};
+
+struct transition {
+	uint64_t at_us;           /* monotonic */
+	int64_t wall_ms;          /* realtime, for humans */
+	enum vrrp_state from, to;
+	char reason[FSM_REASON_LEN];
+	uint32_t decision_to_map_us;  /* 0 when no map change */
+	uint32_t decision_to_garp_us; /* 0 when no GARP */
+};
+
+struct script_rt;
+
+struct vrrp_rt {
+	struct xvipd *d;     /* the daemon it belongs to (for its timers) */
+	const struct config_vrrp_instance *cfg;
+	struct iface_rt *ifc;
+	struct vrrp_instance_fsm fsm;
+	uint64_t timer_id;
+	uint32_t src_addr;   /* our advert source */
+	uint8_t auth[VRRP_AUTH_LEN];
+
+	/* tracking */
+	bool iface_fault;
+	int track_weight;
+
+	/* GARP schedule after becoming master */
+	uint64_t garp_delay_timer, garp_refresh_timer;
+	uint64_t last_reannounce_us;
+	uint64_t reannounce_timer; /* the second announce, after locktime */
+
+	/* counters */
+	uint64_t tx_adverts, rx_adverts, rx_reject[VRRP_REJ_NR];
+	uint64_t conflicts, garp_sent, became_master;
+
+	struct transition hist[XVIPD_HISTORY];
+	unsigned nhist; /* total recorded; hist[(nhist - 1) % N] is the newest */
+};
+
+/* Newest first: k from 0 to vrrp_history_len(in) - 1. */
+#define vrrp_history_len(in) RING_LEN((in)->nhist, XVIPD_HISTORY)
+#define vrrp_history(in, k) RING_NTH((in)->hist, (in)->nhist, XVIPD_HISTORY, k)
+
+int vrrp_setup(struct xvipd *d, char *err, size_t errlen);
+void vrrp_start_all(struct xvipd *d);
+void vrrp_shutdown_all(struct xvipd *d);
+void vrrp_teardown(struct xvipd *d);
+/* After a reload: adopt the new config, keeping running state where the
+ * instance (by name) still exists on the same interface and VRID. */
+int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_t errlen);
+void vrrp_link_changed(void *arg, int ifindex, const char *ifname, bool up);
+/* Tracking changed (links, scripts, services): re-evaluate fault/priority. */
+void vrrp_recompute(struct xvipd *d, struct vrrp_rt *in);
+void vrrp_conflict(struct xvipd *d, uint32_t vip, const uint8_t mac[6]);
+
+#endif
