@@ -21,7 +21,7 @@ static __always_inline int handle_ipv4(struct xdp_md *ctx, struct ethhdr *eth, v
 	if (parse_ipv4(eth + 1, data_end, &l3) < 0)
 		return verdict(XVIP_R_IP_MALFORMED, XDP_PASS);
 	switch (l3.iph->protocol) {
-	case XVIP_VRRP_PROTO:
+	case VRRP_IPPROTO:
 		return handle_vrrp(ctx, eth, &l3, data_end);
 	case IPPROTO_TCP_:
 	case IPPROTO_UDP_:

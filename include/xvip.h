@@ -20,6 +20,8 @@
 #include <linux/types.h>
 #endif
 
+#include "vrrp_wire.h"
+
 #define XVIP_MAP_VERSION 1
 
 #define XVIP_MAX_VIPS 256
@@ -31,8 +33,6 @@
 #define XVIP_RINGBUF_BYTES (256 * 1024)
 #define XVIP_NO_BACKEND 0xffffffffu
 
-#define XVIP_VRRP_PROTO 112
-#define XVIP_VRRP_MAX_LEN (8 + 4 * 255 + 8) /* v2 with 255 addresses + auth */
 
 /* vips: one entry per virtual IPv4 address this node may answer ARP for. */
 struct vip_key {
@@ -168,30 +168,36 @@ struct svc_counters {
 	__u64 no_backend;     /* no healthy backend: passed to the stack */
 };
 
-/* counters: per-CPU, index = enum xvip_reason. Every verdict has a reason. */
+/* counters: per-CPU, index = enum xvip_reason. Every verdict has a reason.
+ * One list for the enum and the names user space prints (xvipctl, metrics,
+ * docs/maps.md). */
+#define XVIP_REASONS(X) \
+	X(XVIP_R_PASS_OTHER, "pass_other") /* not ours: neither ARP, VRRP nor a service */ \
+	X(XVIP_R_PASS_VLAN, "pass_vlan") /* 802.1Q/802.1ad tagged: passed on purpose */ \
+	X(XVIP_R_ETH_TRUNC, "eth_truncated") /* shorter than an Ethernet header: passed */ \
+	X(XVIP_R_ARP_REPLY, "arp_reply") /* ARP request answered (XDP_TX) */ \
+	X(XVIP_R_ARP_DROP_NOT_OWNER, "arp_drop_not_owner") /* ARP request for a VIP not owned here */ \
+	X(XVIP_R_ARP_DROP_EXPIRED, "arp_drop_lease_expired") /* ARP request for a VIP whose lease ran out */ \
+	X(XVIP_R_ARP_CONFLICT, "arp_conflict") /* someone else claims a VIP we own (passed) */ \
+	X(XVIP_R_ARP_MALFORMED, "arp_malformed") /* truncated or wrong hw/proto type/lengths */ \
+	X(XVIP_R_ARP_PASS, "arp_pass") /* ARP not about our VIPs */ \
+	X(XVIP_R_IP_MALFORMED, "ip_malformed") /* truncated IPv4 header, bad ihl/total length */ \
+	X(XVIP_R_IP_FRAGMENT, "ip_fragment") /* fragment: no L4 to look at, passed */ \
+	X(XVIP_R_VRRP_VALID, "vrrp_valid") /* valid advert: counted, event sent, passed */ \
+	X(XVIP_R_VRRP_INVALID, "vrrp_invalid") /* invalid advert: counted by reason, passed */ \
+	X(XVIP_R_VRRP_TRUNC, "vrrp_truncated") /* shorter than a VRRP header */ \
+	X(XVIP_R_CARP, "carp") /* a CARP packet (also IP proto 112): passed */ \
+	X(XVIP_R_RINGBUF_FULL, "ringbuf_full") /* event lost: ring buffer full */ \
+	X(XVIP_R_SVC_LOCAL, "svc_local") /* steered to the local backend (XDP_PASS) */ \
+	X(XVIP_R_SVC_REMOTE, "svc_remote") /* steered to a remote backend (XDP_TX) */ \
+	X(XVIP_R_SVC_NO_BACKEND, "svc_no_backend") /* service without a healthy backend: passed */ \
+	X(XVIP_R_L4_TRUNC, "l4_truncated") /* truncated TCP/UDP header: passed */ \
+	X(XVIP_R_SVC_NOT_OWNER, "svc_not_owner") /* service traffic while we do not own the VIP: delivered here (DR from the owner), never re-sent */
+
 enum xvip_reason {
-	XVIP_R_PASS_OTHER = 0,     /* not ours: neither ARP, VRRP nor a service */
-	XVIP_R_PASS_VLAN,          /* 802.1Q/802.1ad tagged: passed on purpose */
-	XVIP_R_ETH_TRUNC,          /* shorter than an Ethernet header: passed */
-	XVIP_R_ARP_REPLY,          /* ARP request answered (XDP_TX) */
-	XVIP_R_ARP_DROP_NOT_OWNER, /* ARP request for a VIP not owned here */
-	XVIP_R_ARP_DROP_EXPIRED,   /* ARP request for a VIP whose lease ran out */
-	XVIP_R_ARP_CONFLICT,       /* someone else claims a VIP we own (passed) */
-	XVIP_R_ARP_MALFORMED,      /* truncated or wrong hw/proto type/lengths */
-	XVIP_R_ARP_PASS,           /* ARP not about our VIPs */
-	XVIP_R_IP_MALFORMED,       /* truncated IPv4 header, bad ihl/total length */
-	XVIP_R_IP_FRAGMENT,        /* fragment: no L4 to look at, passed */
-	XVIP_R_VRRP_VALID,         /* valid advert: counted, event sent, passed */
-	XVIP_R_VRRP_INVALID,       /* invalid advert: counted by reason, passed */
-	XVIP_R_VRRP_TRUNC,         /* shorter than a VRRP header */
-	XVIP_R_CARP,               /* a CARP packet (also IP proto 112): passed */
-	XVIP_R_RINGBUF_FULL,       /* event lost: ring buffer full */
-	XVIP_R_SVC_LOCAL,          /* steered to the local backend (XDP_PASS) */
-	XVIP_R_SVC_REMOTE,         /* steered to a remote backend (XDP_TX) */
-	XVIP_R_SVC_NO_BACKEND,     /* service without a healthy backend: passed */
-	XVIP_R_L4_TRUNC,           /* truncated TCP/UDP header: passed */
-	XVIP_R_SVC_NOT_OWNER,      /* service traffic while we do not own the VIP:
-				    * delivered here (DR from the owner), never re-sent */
+#define XVIP_REASON_ENUM(e, name) e,
+	XVIP_REASONS(XVIP_REASON_ENUM)
+#undef XVIP_REASON_ENUM
 	XVIP_R_MAX,
 };
 

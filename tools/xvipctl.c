@@ -27,6 +27,7 @@
 #include "check.h"
 #include "config.h"
 #include "dataplane.h"
+#include "fmt.h"
 #include "loop.h"
 #include "preflight.h"
 #include "sbuf.h"
@@ -100,19 +101,6 @@ static int parse_ip(const char *s, uint32_t *addr_be)
 		return -1;
 	*addr_be = a.s_addr;
 	return 0;
-}
-
-static const char *ip_str(uint32_t addr_be, char *buf)
-{
-	struct in_addr a = { .s_addr = addr_be };
-
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
-}
-
-static const char *mac_str(const uint8_t m[6], char *buf)
-{
-	sprintf(buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-	return buf;
 }
 
 static const char *sched_name(uint8_t s)
@@ -430,7 +418,7 @@ static void text_vip(const struct vip_row *r, bool first)
 	(void)first;
 	printf("  %-15s vrid %-3u %s lease %lld" " ms mac %s  arp replies %llu"
 	       " not-owner drops %llu" " expired drops %llu" " conflicts %llu" "\n",
-	       ip_str(r->addr, a), r->v.vrid,
+	       ip4_str(r->addr, a), r->v.vrid,
 	       r->v.owner && r->left_ms > 0 ? "OWNER  " : r->v.owner ? "EXPIRED" : "standby",
 	       r->left_ms, mac_str(r->v.mac, mac), r->c.arp_replies, r->c.arp_drop_not_owner,
 	       r->c.arp_drop_expired, r->c.conflicts);
@@ -444,7 +432,7 @@ static void text_vrrp(int vrid, const struct vrrp_stats *s, __u64 ago_ms, bool f
 	printf("  vrid %-3d adverts %llu" " last from %s prio %u v%u int %u, %llu"
 	       " ms ago; prio0 %llu" "; rejected: version %llu" " type %llu" " length %llu"
 	       " ttl %llu" " checksum %llu" "\n",
-	       vrid, s->adverts, ip_str(s->last_sender, a), s->last_priority, s->last_version,
+	       vrid, s->adverts, ip4_str(s->last_sender, a), s->last_priority, s->last_version,
 	       s->last_adver_int, ago_ms, s->prio_zero, s->bad_version, s->bad_type,
 	       s->bad_length, s->bad_ttl, s->bad_checksum);
 }
@@ -456,13 +444,13 @@ static void text_svc(const struct svc_row *r, bool first)
 	(void)first;
 	printf("  %s:%u/%s id %u sched %s persistence %us gen %u  packets %llu"
 	       " new flows %llu" " local %llu" " remote %llu" " no-backend %llu" "\n",
-	       ip_str(r->k.vip, a), ntohs(r->k.port), proto_name(r->k.proto), r->e.id,
+	       ip4_str(r->k.vip, a), ntohs(r->k.port), proto_name(r->k.proto), r->e.id,
 	       sched_name(r->e.sched), r->e.persistence_s, r->e.generation, r->c.packets,
 	       r->c.new_flows, r->c.to_local, r->c.to_remote, r->c.no_backend);
 	for (uint32_t i = 0; i < r->e.nbackends && i < XVIP_MAX_BACKENDS; i++)
 		if (r->have[i])
 			printf("    backend %u %-15s mac %s weight %u %s%s\n", i,
-			       ip_str(r->b[i].addr, a), mac_str(r->b[i].mac, mac), r->b[i].weight,
+			       ip4_str(r->b[i].addr, a), mac_str(r->b[i].mac, mac), r->b[i].weight,
 			       r->b[i].healthy ? "up" : "DOWN", r->b[i].local ? " local" : "");
 }
 
@@ -498,7 +486,7 @@ static void json_vip(const struct vip_row *r, bool first)
 	       ",\"answering\":%s,\"mac\":\"%s\",\"arp_replies\":%llu"
 	       ",\"arp_drop_not_owner\":%llu" ",\"arp_drop_expired\":%llu" ",\"conflicts\":%llu"
 	       "}",
-	       first ? "" : ",", ip_str(r->addr, a), r->v.vrid, r->v.owner ? "true" : "false",
+	       first ? "" : ",", ip4_str(r->addr, a), r->v.vrid, r->v.owner ? "true" : "false",
 	       r->left_ms, r->v.owner && r->left_ms ? "true" : "false", mac_str(r->v.mac, mac),
 	       r->c.arp_replies, r->c.arp_drop_not_owner, r->c.arp_drop_expired, r->c.conflicts);
 }
@@ -512,7 +500,7 @@ static void json_vrrp(int vrid, const struct vrrp_stats *s, __u64 ago_ms, bool f
 	       "\"last_seen_ms_ago\":%llu" ",\"prio_zero\":%llu" ",\"bad_version\":%llu"
 	       ",\"bad_type\":%llu" ",\"bad_length\":%llu" ",\"bad_ttl\":%llu"
 	       ",\"bad_checksum\":%llu" "}",
-	       first ? "" : ",", vrid, s->adverts, ip_str(s->last_sender, a), s->last_priority,
+	       first ? "" : ",", vrid, s->adverts, ip4_str(s->last_sender, a), s->last_priority,
 	       s->last_version, s->last_adver_int, ago_ms, s->prio_zero, s->bad_version,
 	       s->bad_type, s->bad_length, s->bad_ttl, s->bad_checksum);
 }
@@ -526,7 +514,7 @@ static void json_svc(const struct svc_row *r, bool first)
 	       "\"persistence_s\":%u,\"generation\":%u,\"packets\":%llu" ",\"new_flows\":%llu"
 	       ",\"to_local\":%llu" ",\"to_remote\":%llu" ",\"no_backend\":%llu"
 	       ",\"backends\":[",
-	       first ? "" : ",", ip_str(r->k.vip, a), ntohs(r->k.port), proto_name(r->k.proto),
+	       first ? "" : ",", ip4_str(r->k.vip, a), ntohs(r->k.port), proto_name(r->k.proto),
 	       r->e.id, sched_name(r->e.sched), r->e.persistence_s, r->e.generation, r->c.packets,
 	       r->c.new_flows, r->c.to_local, r->c.to_remote, r->c.no_backend);
 	for (uint32_t i = 0; i < r->e.nbackends && i < XVIP_MAX_BACKENDS; i++) {
@@ -534,7 +522,7 @@ static void json_svc(const struct svc_row *r, bool first)
 			continue;
 		printf("%s{\"addr\":\"%s\",\"mac\":\"%s\",\"weight\":%u,\"healthy\":%s,"
 		       "\"local\":%s}",
-		       bfirst ? "" : ",", ip_str(r->b[i].addr, a), mac_str(r->b[i].mac, mac),
+		       bfirst ? "" : ",", ip4_str(r->b[i].addr, a), mac_str(r->b[i].mac, mac),
 		       r->b[i].weight, r->b[i].healthy ? "true" : "false",
 		       r->b[i].local ? "true" : "false");
 		bfirst = false;
@@ -626,7 +614,7 @@ static void m_print(void)
 #define VIPS(metric, fmt, expr)                                                                   \
 	for (size_t i = 0; i < M.nvip; i++) {                                                    \
 		const struct vip_row *r = &M.vip[i];                                             \
-		printf("%s{vip=\"%s\",vrid=\"%u\"} " fmt "\n", metric, ip_str(r->addr, a),        \
+		printf("%s{vip=\"%s\",vrid=\"%u\"} " fmt "\n", metric, ip4_str(r->addr, a),        \
 		       r->v.vrid, expr);                                                         \
 	}
 	family("xvip_vip_owner", "gauge", "1 where this node's map says it owns the VIP.");
@@ -645,7 +633,7 @@ static void m_print(void)
 
 		printf("xvip_vip_arp_drops_total{vip=\"%s\",vrid=\"%u\",reason=\"not_owner\"} %llu\n"
 		       "xvip_vip_arp_drops_total{vip=\"%s\",vrid=\"%u\",reason=\"lease_expired\"} %llu\n",
-		       ip_str(r->addr, a), r->v.vrid, r->c.arp_drop_not_owner, ip_str(r->addr, b),
+		       ip4_str(r->addr, a), r->v.vrid, r->c.arp_drop_not_owner, ip4_str(r->addr, b),
 		       r->v.vrid, r->c.arp_drop_expired);
 	}
 	family("xvip_vip_conflicts_total", "counter",
@@ -682,7 +670,7 @@ static void m_print(void)
 #define SVCS(metric, fmt, expr)                                                                   \
 	for (size_t i = 0; i < M.nsvc; i++) {                                                    \
 		const struct svc_row *r = &M.svc[i];                                             \
-		printf("%s{service=\"%s:%u\",proto=\"%s\"} " fmt "\n", metric, ip_str(r->k.vip, a), \
+		printf("%s{service=\"%s:%u\",proto=\"%s\"} " fmt "\n", metric, ip4_str(r->k.vip, a), \
 		       ntohs(r->k.port), proto_name(r->k.proto), expr);                          \
 	}
 	family("xvip_service_packets_total", "counter", "Packets to the service seen by the owner.");
@@ -694,7 +682,7 @@ static void m_print(void)
 	for (size_t i = 0; i < M.nsvc; i++) {
 		const struct svc_row *r = &M.svc[i];
 
-		ip_str(r->k.vip, a);
+		ip4_str(r->k.vip, a);
 		printf("xvip_service_forwarded_total{service=\"%s:%u\",proto=\"%s\",to=\"local\"} %llu\n"
 		       "xvip_service_forwarded_total{service=\"%s:%u\",proto=\"%s\",to=\"remote\"} %llu\n",
 		       a, ntohs(r->k.port), proto_name(r->k.proto), r->c.to_local, a,
@@ -710,8 +698,8 @@ static void m_print(void)
 		for (uint32_t k = 0; k < M.svc[i].e.nbackends && k < XVIP_MAX_BACKENDS; k++)
 			if (M.svc[i].have[k])
 				printf("xvip_backend_healthy{service=\"%s:%u\",proto=\"%s\",backend=\"%s\"} %d\n",
-				       ip_str(M.svc[i].k.vip, a), ntohs(M.svc[i].k.port),
-				       proto_name(M.svc[i].k.proto), ip_str(M.svc[i].b[k].addr, b),
+				       ip4_str(M.svc[i].k.vip, a), ntohs(M.svc[i].k.port),
+				       proto_name(M.svc[i].k.proto), ip4_str(M.svc[i].b[k].addr, b),
 				       M.svc[i].b[k].healthy ? 1 : 0);
 	family("xvip_verdicts_total", "counter", "Data plane verdicts, by reason.");
 	for (size_t i = 0; i < M.nr; i++)

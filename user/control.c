@@ -19,15 +19,9 @@
 #include "sbuf.h"
 #include "service.h"
 #include "control_client.h"
+#include "fmt.h"
 #include "xvipd.h"
 
-
-static const char *ip(uint32_t be, char buf[INET_ADDRSTRLEN])
-{
-	struct in_addr a = { .s_addr = be };
-
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
-}
 
 /* The VIP's entry in the data plane and the ms its lease has left. */
 static long long vip_lease(struct xvipd *d, uint32_t addr, uint64_t ns, struct vip_entry *v)
@@ -79,11 +73,11 @@ char *status_json(struct xvipd *d)
 			  c->nopreempt ? "false" : "true",
 			  c->vip_mode == CONFIG_VIP_MODE_LO ? "lo" : "interface");
 		if (in->fsm.state == VRRP_STATE_MASTER)
-			sb_printf(&b, "\"master\":\"%s\",\"master_priority\":%u,", ip(in->src_addr, a),
+			sb_printf(&b, "\"master\":\"%s\",\"master_priority\":%u,", ip4_str(in->src_addr, a),
 				  in->fsm.effective_priority);
 		else if (in->fsm.master_addr)
 			sb_printf(&b, "\"master\":\"%s\",\"master_priority\":%u,",
-				  ip(in->fsm.master_addr, a), in->fsm.master_priority);
+				  ip4_str(in->fsm.master_addr, a), in->fsm.master_priority);
 		else
 			sb_printf(&b, "\"master\":null,\"master_priority\":null,");
 		sb_printf(&b, "\"vips\":[");
@@ -93,7 +87,7 @@ char *status_json(struct xvipd *d)
 			long long left = vip_lease(d, addr, ns, &v);
 
 			sb_printf(&b, "%s{\"vip\":\"%s\",\"owner\":%s,\"lease_left_ms\":%lld}",
-				  k ? "," : "", ip(addr, a), v.owner ? "true" : "false", left);
+				  k ? "," : "", ip4_str(addr, a), v.owner ? "true" : "false", left);
 		}
 		sb_printf(&b,
 			  "],\"adverts_sent\":%llu,\"adverts_received\":%llu,\"conflicts\":%llu,"
@@ -271,9 +265,9 @@ char *status_text(struct xvipd *d)
 			  c->version, in->fsm.effective_priority, c->priority, c->advert_int_ms,
 			  c->nopreempt ? "nopreempt" : "preempt");
 		if (in->fsm.state == VRRP_STATE_MASTER)
-			sb_printf(&b, "  master: this node (%s)\n", ip(in->src_addr, a));
+			sb_printf(&b, "  master: this node (%s)\n", ip4_str(in->src_addr, a));
 		else if (in->fsm.master_addr)
-			sb_printf(&b, "  master: %s, priority %u\n", ip(in->fsm.master_addr, a),
+			sb_printf(&b, "  master: %s, priority %u\n", ip4_str(in->fsm.master_addr, a),
 				  in->fsm.master_priority);
 		else
 			sb_printf(&b, "  master: none heard\n");
@@ -282,7 +276,7 @@ char *status_text(struct xvipd *d)
 			uint32_t addr = c->vips[k].addr.s_addr;
 			long long left = vip_lease(d, addr, ns, &v);
 
-			sb_printf(&b, "  VIP %s: %s, lease left %lld ms\n", ip(addr, a),
+			sb_printf(&b, "  VIP %s: %s, lease left %lld ms\n", ip4_str(addr, a),
 				  v.owner ? "owned" : "not owned", left);
 		}
 		sb_printf(&b, "  adverts sent %llu, received %llu, conflicts %llu, GARPs %llu\n",

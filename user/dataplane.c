@@ -31,27 +31,9 @@ static const char *const map_names[] = { XVIP_MAP_NAMES };
 #define N_MAPS (sizeof(map_names) / sizeof(map_names[0]))
 
 static const char *const reason_names[XVIP_R_MAX] = {
-	[XVIP_R_PASS_OTHER] = "pass_other",
-	[XVIP_R_PASS_VLAN] = "pass_vlan",
-	[XVIP_R_ETH_TRUNC] = "eth_truncated",
-	[XVIP_R_ARP_REPLY] = "arp_reply",
-	[XVIP_R_ARP_DROP_NOT_OWNER] = "arp_drop_not_owner",
-	[XVIP_R_ARP_DROP_EXPIRED] = "arp_drop_lease_expired",
-	[XVIP_R_ARP_CONFLICT] = "arp_conflict",
-	[XVIP_R_ARP_MALFORMED] = "arp_malformed",
-	[XVIP_R_ARP_PASS] = "arp_pass",
-	[XVIP_R_IP_MALFORMED] = "ip_malformed",
-	[XVIP_R_IP_FRAGMENT] = "ip_fragment",
-	[XVIP_R_VRRP_VALID] = "vrrp_valid",
-	[XVIP_R_VRRP_INVALID] = "vrrp_invalid",
-	[XVIP_R_VRRP_TRUNC] = "vrrp_truncated",
-	[XVIP_R_CARP] = "carp",
-	[XVIP_R_RINGBUF_FULL] = "ringbuf_full",
-	[XVIP_R_SVC_LOCAL] = "svc_local",
-	[XVIP_R_SVC_REMOTE] = "svc_remote",
-	[XVIP_R_SVC_NO_BACKEND] = "svc_no_backend",
-	[XVIP_R_L4_TRUNC] = "l4_truncated",
-	[XVIP_R_SVC_NOT_OWNER] = "svc_not_owner",
+#define XVIP_REASON_NAME(e, name) [e] = name,
+	XVIP_REASONS(XVIP_REASON_NAME)
+#undef XVIP_REASON_NAME
 };
 
 const char *dp_reason_name(unsigned reason)

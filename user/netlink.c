@@ -24,6 +24,7 @@
 #include <netlink/route/addr.h>
 
 #include "log.h"
+#include "fmt.h"
 #include "netlink.h"
 #include "xdp_mode.h"
 
@@ -116,11 +117,6 @@ static int get_link(struct nl_sock *sk, const char *ifname, struct rtnl_link **l
 		return -e;
 	}
 	return 0;
-}
-
-static const char *ip4(uint32_t addr_be, char *buf)
-{
-	return inet_ntop(AF_INET, &addr_be, buf, INET_ADDRSTRLEN);
 }
 
 static uint32_t addr_local_be(struct rtnl_addr *a)
@@ -423,12 +419,12 @@ int nl_addr_ensure(const char *ifname, uint32_t addr_be, int prefixlen, const ch
 
 	if (prefixlen < 0 || prefixlen > 32) {
 		snprintf(err, errlen, "add address %s/%d on %s: invalid prefix length",
-			 ip4(addr_be, ab), prefixlen, ifname ? ifname : "(null)");
+			 ip4_str(addr_be, ab), prefixlen, ifname ? ifname : "(null)");
 		return -EINVAL;
 	}
 	if (label && strlen(label) >= XVIP_IFNAMSIZ) {
 		snprintf(err, errlen, "add address %s/%d on %s: label '%s' longer than %d chars",
-			 ip4(addr_be, ab), prefixlen, ifname, label, XVIP_IFNAMSIZ - 1);
+			 ip4_str(addr_be, ab), prefixlen, ifname, label, XVIP_IFNAMSIZ - 1);
 		return -EINVAL;
 	}
 	rc = addr_setup("add address on", ifname, &sk, &ifindex, &cache, err, errlen);
@@ -441,7 +437,7 @@ int nl_addr_ensure(const char *ifname, uint32_t addr_be, int prefixlen, const ch
 	a = rtnl_addr_alloc();
 	local = nl_addr_build(AF_INET, &addr_be, 4);
 	if (!a || !local) {
-		snprintf(err, errlen, "add address %s/%d on %s: out of memory", ip4(addr_be, ab),
+		snprintf(err, errlen, "add address %s/%d on %s: out of memory", ip4_str(addr_be, ab),
 			 prefixlen, ifname);
 		rc = -ENOMEM;
 		goto out;
@@ -456,7 +452,7 @@ int nl_addr_ensure(const char *ifname, uint32_t addr_be, int prefixlen, const ch
 	if (rc >= 0)
 		rc = rtnl_addr_add(sk, a, NLM_F_EXCL);
 	if (rc < 0 && rc != -NLE_EXIST) {
-		snprintf(err, errlen, "add address %s/%d%s%s on %s: %s", ip4(addr_be, ab), prefixlen,
+		snprintf(err, errlen, "add address %s/%d%s%s on %s: %s", ip4_str(addr_be, ab), prefixlen,
 			 label ? " label " : "", label ? label : "", ifname, nl_geterror(rc));
 		rc = -nlerr_to_errno(rc);
 		goto out;
@@ -502,7 +498,7 @@ int nl_addr_remove(const char *ifname, uint32_t addr_be, char *err, size_t errle
 		return rc;
 	c.sk = sk;
 	if (for_each_match(cache, ifindex, addr_be, del_one, &c) < 0) {
-		snprintf(err, errlen, "remove address %s from %s: %s", ip4(addr_be, ab), ifname,
+		snprintf(err, errlen, "remove address %s from %s: %s", ip4_str(addr_be, ab), ifname,
 			 nl_geterror(c.nlerr));
 		rc = -nlerr_to_errno(c.nlerr);
 	}

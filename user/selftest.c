@@ -18,6 +18,7 @@
 
 #include "arp_pkt.h"
 #include "dataplane.h"
+#include "fmt.h"
 #include "netlink.h"
 #include "sbuf.h"
 #include "selftest.h"
@@ -240,13 +241,13 @@ static enum selftest_verdict test_one(const struct xvip_maps *m, uint32_t vip,
 	int prog, rc, peer = 0;
 
 	if_indextoname((unsigned)ifindex, ifname);
-	inet_ntop(AF_INET, &vip, a, sizeof(a));
+	ip4_str(vip, a);
 	if (nl_iface_info(ifname, &ii, err, sizeof(err)) < 0) {
 		sb_printf(out, "  FAIL %s\n", err);
 		return SELFTEST_FAIL;
 	}
 	prog = xvip_prog(ifindex, &generic);
-	inet_ntop(AF_INET, &ii.addr_be, me, sizeof(me));
+	ip4_str(ii.addr_be, me);
 	sb_printf(out, "%s, %s mode, VIP %s: %s\n", ifname, prog < 0 ? "no xvip program" :
 		  generic ? "generic" : "native", a,
 		  owned ? "owned here" : v->owner ? "owned, but its lease ran out" :

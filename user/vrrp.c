@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "arp_pkt.h"
+#include "fmt.h"
 #include "log.h"
 #include "netlink.h"
 #include "scripts.h"
@@ -36,13 +37,6 @@ struct script_rt {
 	uint64_t timer_id;
 	uint64_t runs, failures, timeouts;
 };
-
-static const char *ipstr(uint32_t be, char buf[INET_ADDRSTRLEN])
-{
-	struct in_addr a = { .s_addr = be };
-
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
-}
 
 /* ---- interfaces and sockets ------------------------------------------ */
 
@@ -151,7 +145,7 @@ static void vips_write(struct xvipd *d, struct vrrp_rt *in, bool owner)
 		rc = dp_vip_put(&d->dp.maps, in->cfg->vips[i].addr.s_addr, &v);
 		if (rc < 0)
 			xlog(LOG_ERR, "(%s) cannot write VIP %s to the vips map: %s", in->cfg->name,
-			     ipstr(in->cfg->vips[i].addr.s_addr, a), strerror(-rc));
+			     ip4_str(in->cfg->vips[i].addr.s_addr, a), strerror(-rc));
 	}
 }
 
@@ -169,7 +163,7 @@ static void vips_interface_mode(struct vrrp_rt *in, bool add)
 			     : nl_addr_remove(v->dev, v->addr.s_addr, err, sizeof(err));
 		if (rc < 0)
 			xlog(LOG_ERR, "(%s) VIP %s on %s: %s", in->cfg->name,
-			     ipstr(v->addr.s_addr, a), v->dev, err);
+			     ip4_str(v->addr.s_addr, a), v->dev, err);
 	}
 }
 
@@ -227,7 +221,7 @@ static void send_advert(struct xvipd *d, struct vrrp_rt *in, uint8_t prio)
 		if (sendto(in->ifc->vrrp_fd, buf, (size_t)len, 0, (struct sockaddr *)&to,
 			   sizeof(to)) < 0)
 			xlog(LOG_WARNING, "(%s) sending advert to %s failed: %s", c->name,
-			     ipstr(to.sin_addr.s_addr, s), strerror(errno));
+			     ip4_str(to.sin_addr.s_addr, s), strerror(errno));
 		else
 			in->tx_adverts++;
 	}
@@ -346,7 +340,7 @@ static void apply(struct xvipd *d, struct vrrp_rt *in, const struct fsm_result *
 		     "(%s) %s -> %s: %s (priority %u, master %s)%s", in->cfg->name,
 		     vrrp_state_str(r->old_state), vrrp_state_str(r->new_state), r->reason,
 		     in->fsm.effective_priority,
-		     in->fsm.state == VRRP_STATE_MASTER ? "self" : ipstr(in->fsm.master_addr, a),
+		     in->fsm.state == VRRP_STATE_MASTER ? "self" : ip4_str(in->fsm.master_addr, a),
 		     "");
 		if (t->decision_to_map_us)
 			xlog(LOG_NOTICE, "(%s) switchover: decision -> map written %u us, -> GARP sent %u us",
@@ -502,13 +496,13 @@ static void handle_packet(struct xvipd *d, struct iface_rt *ifc, const uint8_t *
 	if (rc < 0) {
 		in->rx_reject[-rc < VRRP_REJ_NR ? -rc : 0]++;
 		xlog(LOG_DEBUG, "(%s) advert from %s rejected: %s", in->cfg->name,
-		     ipstr(iph->saddr, a), vrrp_reject_str(rc));
+		     ip4_str(iph->saddr, a), vrrp_reject_str(rc));
 		return;
 	}
 	if (o.unicast && !from_unicast_peer(in->cfg, iph->saddr)) {
 		in->rx_reject[0]++;
 		xlog(LOG_DEBUG, "(%s) advert from %s, not a unicast peer: ignored", in->cfg->name,
-		     ipstr(iph->saddr, a));
+		     ip4_str(iph->saddr, a));
 		return;
 	}
 	in->rx_adverts++;
@@ -524,7 +518,7 @@ static void handle_packet(struct xvipd *d, struct iface_rt *ifc, const uint8_t *
 		    !in->reannounce_timer) {
 			reannounce(d, in, t0);
 			xlog(LOG_NOTICE, "(%s) lower-priority advert from %s (%u) while master: "
-			     "re-announcing the VIPs", in->cfg->name, ipstr(iph->saddr, a), adv.priority);
+			     "re-announcing the VIPs", in->cfg->name, ip4_str(iph->saddr, a), adv.priority);
 		}
 	}
 	apply(d, in, &r, t0);
@@ -696,7 +690,7 @@ static void script_schedule(struct script_rt *s, uint64_t delay_us)
 
 void vrrp_conflict(struct xvipd *d, uint32_t vip, const uint8_t mac[6])
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], m[MAC_STRLEN];
 	uint64_t t0 = now_us();
 
 	for (size_t i = 0; i < d->n_inst; i++) {
@@ -706,11 +700,9 @@ void vrrp_conflict(struct xvipd *d, uint32_t vip, const uint8_t mac[6])
 			if (in->cfg->vips[k].addr.s_addr != vip)
 				continue;
 			in->conflicts++;
-			xlog(LOG_WARNING,
-			     "(%s) VIP %s claimed by %02x:%02x:%02x:%02x:%02x:%02x while we are %s: "
-			     "split brain",
-			     in->cfg->name, ipstr(vip, a), mac[0], mac[1], mac[2], mac[3], mac[4],
-			     mac[5], vrrp_state_str(in->fsm.state));
+			xlog(LOG_WARNING, "(%s) VIP %s claimed by %s while we are %s: split brain",
+			     in->cfg->name, ip4_str(vip, a), mac_str(mac, m),
+			     vrrp_state_str(in->fsm.state));
 			/* VRRP settles it: our advert makes the lower priority step
 			 * down; the winner re-announces. At most once a second, or two
 			 * masters would answer each other's GARPs forever. */
@@ -806,13 +798,13 @@ static void vip_install(struct xvipd *d, struct vrrp_rt *in, const struct config
 	memcpy(e.mac, in->ifc->mac, 6);
 	if (dp_vip_put(&d->dp.maps, v->addr.s_addr, &e) < 0)
 		xlog(LOG_ERR, "(%s) cannot write VIP %s to the vips map", in->cfg->name,
-		     ipstr(v->addr.s_addr, a));
+		     ip4_str(v->addr.s_addr, a));
 	if (in->cfg->vip_mode == CONFIG_VIP_MODE_LO)
 		rc = nl_addr_ensure("lo", v->addr.s_addr, 32, NULL, err, sizeof(err));
 	else
 		rc = nl_addr_remove(v->dev, v->addr.s_addr, err, sizeof(err));
 	if (rc < 0)
-		xlog(LOG_WARNING, "(%s) VIP %s: %s", in->cfg->name, ipstr(v->addr.s_addr, a), err);
+		xlog(LOG_WARNING, "(%s) VIP %s: %s", in->cfg->name, ip4_str(v->addr.s_addr, a), err);
 }
 
 static void vip_uninstall(struct xvipd *d, struct vrrp_rt *in, const struct config_vip *v)

@@ -5,9 +5,8 @@
 #ifndef XVIP_BPF_VRRP_H
 #define XVIP_BPF_VRRP_H
 
-#define VRRP_TYPE_ADVERT 1
-#define VRRP_HDR_LEN 8
-#define VRRP_AUTH_LEN 8
+#include "vrrp_wire.h"
+
 #define CARP_LEN 36
 #define CARP_AUTHLEN 7
 
@@ -16,7 +15,7 @@ static __always_inline __u32 vrrp_sum(void *vrrp, __u32 len, void *data_end)
 {
 	__u32 sum = 0;
 
-	for (__u32 i = 0; i < XVIP_VRRP_MAX_LEN / 2; i++) {
+	for (__u32 i = 0; i < VRRP_MAX_LEN / 2; i++) {
 		__u16 *w = vrrp + i * 2;
 
 		if (i * 2 >= len || (void *)(w + 1) > data_end)
@@ -38,7 +37,7 @@ static __always_inline int vrrp_checksum_ok(const struct l3_info *l3, void *data
 		return 0;
 	pseudo = (l3->iph->saddr & 0xffff) + (l3->iph->saddr >> 16) +
 		 (l3->iph->daddr & 0xffff) + (l3->iph->daddr >> 16) +
-		 bpf_htons(XVIP_VRRP_PROTO) + bpf_htons((__u16)l3->l4_len);
+		 bpf_htons(VRRP_IPPROTO) + bpf_htons((__u16)l3->l4_len);
 	return csum_fold32(sum + pseudo) == 0xffff;
 }
 

@@ -739,7 +739,7 @@ static void test_vrrp_v2_many_addresses_event_capped(void **state)
 	for (unsigned i = 0; i < 255; i++)
 		vrrp_addrs[i] = 0x0a010000 + i;
 	vlen = fr_vrrp2(vrrp, VRID, 200, 255, vrrp_addrs, 0, NULL, 3);
-	assert_int_equal(vlen, XVIP_VRRP_MAX_LEN);
+	assert_int_equal(vlen, VRRP_MAX_LEN);
 	len = vrrp_frame(f, vrrp, vlen, 255, 0, 0);
 	check(f, len, XDP_PASS, XVIP_R_VRRP_VALID, NULL, 0);
 	struct vrrp_stats st = vrrp_stats(VRID);
