@@ -1055,9 +1055,6 @@ int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_
 	d->n_inst = next->n_instances;
 	if (d->hooks.instances_replaced)
 		d->hooks.instances_replaced(d);
-	if (d->cfg != d->svc_cfg)
-		config_free(d->cfg);
-	d->cfg = next;
 	d->scripts = scripts;
 	for (size_t i = 0; i < next->n_scripts; i++) {
 		scripts[i].cfg = &next->scripts[i];

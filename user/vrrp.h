@@ -86,8 +86,10 @@ int vrrp_setup(struct xvipd *d, char *err, size_t errlen);
 void vrrp_start_all(struct xvipd *d);
 void vrrp_shutdown_all(struct xvipd *d);
 void vrrp_teardown(struct xvipd *d);
-/* After a reload: adopt the new config, keeping running state where the
- * instance (by name) still exists on the same interface and VRID. */
+/* After a reload: run the instances of next, keeping running state where
+ * the instance (by name) still exists on the same interface and VRID. The
+ * instances point into next from then on; d->cfg is the caller's to swap
+ * (xvipd.c's reload owns the configurations). On failure nothing changed. */
 int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_t errlen);
 void vrrp_link_changed(void *arg, int ifindex, const char *ifname, bool up);
 /* Tracking changed (links, scripts, services): re-evaluate fault/priority. */

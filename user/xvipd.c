@@ -108,7 +108,9 @@ static void events_readable(struct loop *l, int fd, uint32_t events, void *arg)
 }
 
 /* The virtual_server part of a reload: rebuilt from d->cfg, now or, while
- * a promotion is in flight, as soon as it ended (retried every 20 ms). */
+ * a promotion is in flight, as soon as it ended (retried every 20 ms);
+ * svc_cfg, the configuration the services point into, is freed once they
+ * no longer do. */
 static void services_retry(struct loop *l, uint64_t id, void *arg);
 
 static void services_apply(struct xvipd *d)
@@ -164,6 +166,12 @@ static void reload(struct xvipd *d)
 		config_free(next);
 		return;
 	}
+	/* The one place the configurations change hands: the instances run
+	 * next now; the services keep svc_cfg until services_apply rebuilds
+	 * them from d->cfg. */
+	if (d->cfg != d->svc_cfg)
+		config_free(d->cfg);
+	d->cfg = next;
 	d->reloads++;
 	xlog(LOG_NOTICE, "reload done: %zu instance(s)", d->n_inst);
 	if (svc_changed || d->svc_retry_timer) {
