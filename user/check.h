@@ -58,8 +58,8 @@
  * read_only is always recorded and never fails the check (check_read_only
  * changes nothing here: the daemon manages read_only).
  *
- * check_free() never calls any callback (on_change, on_probe, a pending
- * mysql_set_read_only/mysql_wait_applied done).
+ * check_free() never calls any callback (on_change, on_probe, the done of
+ * an admin operation running or queued).
  *
  * Failure reasons ("why", check_last_error()) always name the target and
  * what failed, e.g. "connect 127.0.0.1:3306: Connection refused (3
@@ -175,25 +175,50 @@ typedef void (*check_mysql_done_cb)(void *arg, int rc, const char *err);
 
 /* Admin operations run on a second connection of the check (opened on
  * demand, kept for the next one), so that they neither delay the probes
- * nor blind the death watch. One at a time per check: -EBUSY if one is
- * running; -EINVAL if c is not a MYSQL_CHECK. timeout_ms 0 means
- * connect_timeout + read_timeout. The deadline covers the whole
- * operation (connect included).
+ * nor blind the death watch. One runs at a time per check; the others wait
+ * in a queue, in the order they were asked for, and the next one starts
+ * (from the loop) once the previous one's done has run. Each operation's
+ * deadline is its own, counted from its start on the connection: an
+ * operation queued behind another waits at most for that one's deadline,
+ * then gets its whole time. timeout_ms 0 means connect_timeout +
+ * read_timeout. The deadline covers the whole operation (connect
+ * included). Every operation's done is called exactly once, except that
+ * check_free() drops running and queued ones without calling them.
  *
- * SET GLOBAL read_only = ro (and super_read_only where the variable
- * exists, i.e. on MySQL; MariaDB has none). */
+ * mysql_admin_queue() queues; the three calls below it start an operation
+ * only when none is running or queued, and return -EBUSY otherwise (for a
+ * caller that would rather not wait). All: -EINVAL if c is not a
+ * MYSQL_CHECK or the request is not valid; -ENOMEM. */
+enum mysql_admin_kind {
+	/* SET GLOBAL read_only = read_only (and super_read_only where the
+	 * variable exists, i.e. on MySQL; MariaDB has none) */
+	MYSQL_ADMIN_READ_ONLY = 1,
+	/* Waits until everything the replica has received (Gtid_IO_Pos of
+	 * SHOW SLAVE STATUS) is applied, with MASTER_GTID_WAIT(pos, timeout)
+	 * run non-blocking. rc 0: applied (or not a replica / nothing
+	 * received), 1: not applied within timeout_ms (0 is not allowed
+	 * here). */
+	MYSQL_ADMIN_WAIT_APPLIED,
+	/* One administrative statement (e.g. SET GLOBAL
+	 * rpl_semi_sync_master_enabled = OFF), shorter than 256 bytes */
+	MYSQL_ADMIN_SQL,
+};
+
+struct mysql_admin_req {
+	enum mysql_admin_kind kind;
+	bool read_only;        /* READ_ONLY */
+	const char *sql;       /* SQL (copied) */
+	uint32_t timeout_ms;
+};
+
+int mysql_admin_queue(struct check *c, const struct mysql_admin_req *req, check_mysql_done_cb done,
+		      void *arg);
 int mysql_set_read_only(struct check *c, bool ro, uint32_t timeout_ms, check_mysql_done_cb done,
 			void *arg);
-/* Waits until everything the replica has received (Gtid_IO_Pos of SHOW
- * SLAVE STATUS) is applied, with MASTER_GTID_WAIT(pos, timeout) run
- * non-blocking. rc 0: applied (or not a replica / nothing received), 1:
- * not applied within timeout_ms (0 is not allowed here: -EINVAL). */
 int mysql_wait_applied(struct check *c, uint32_t timeout_ms, check_mysql_done_cb done, void *arg);
-/* One administrative statement (e.g. SET GLOBAL rpl_semi_sync_master_enabled
- * = OFF) on the admin connection, with the same rules. */
 int mysql_admin_sql(struct check *c, const char *sql, uint32_t timeout_ms, check_mysql_done_cb done,
 		    void *arg);
-/* An administrative operation is in flight (its done callback is due). */
+/* An administrative operation is running or queued (a done is due). */
 bool mysql_admin_busy(const struct check *c);
 
 

@@ -11,7 +11,10 @@
  *
  * Each check has two mconns: "probe" (kept open between probes and, while
  * idle, watched for EOF/RST: the instant death detection) and "admin"
- * (mysql_set_read_only, mysql_wait_applied).
+ * (mysql_set_read_only, mysql_wait_applied, mysql_admin_sql and
+ * mysql_admin_queue). The admin connection runs one operation at a time:
+ * the others wait in a queue, in the order asked, and the next one starts
+ * (from the loop) once the previous one's done has run.
  */
 #define XVIP_CHECK_INTERNAL
 #include <errno.h>
@@ -67,22 +70,28 @@ struct mconn {
 	void (*on_idle_eof)(struct mconn *mc, uint32_t events);
 };
 
-enum admin_kind { ADMIN_NONE, ADMIN_SET_RO, ADMIN_WAIT_APPLIED, ADMIN_SQL };
+/* An administrative operation, running or waiting for the connection. */
+struct admin_op {
+	struct admin_op *next;
+	enum mysql_admin_kind kind;
+	bool ro;              /* READ_ONLY: ON or OFF */
+	char sql[256];        /* SQL: the statement */
+	uint32_t timeout_ms;  /* from its start on the connection */
+	check_mysql_done_cb done;
+	void *arg;
+};
 
 struct mysql_state {
 	struct mconn probe, admin;
 	struct mysql_facts facts;
 	struct mysql_facts tmp; /* being gathered by the running probe */
 
-	enum admin_kind admin_kind;
-	bool admin_ro;
-	char admin_sql[256]; /* ADMIN_SQL: the statement */
-	char admin_ro_sql[128]; /* ADMIN_SET_RO: the statement sent */
+	struct admin_op *op;    /* running, or its start is due (admin_start_timer) */
+	struct admin_op *queue; /* waiting behind it, oldest first */
+	struct admin_op **queue_tail;
+	char admin_ro_sql[128]; /* READ_ONLY: the statement sent */
 	bool super_ro_exists;
-	uint32_t admin_timeout_ms;
 	uint64_t admin_start_timer;
-	check_mysql_done_cb admin_done;
-	void *admin_arg;
 	char *gtid_io_pos;
 };
 
@@ -915,26 +924,30 @@ void check_mysql_probe(struct check *c)
 static void admin_end(struct check *c, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+static void admin_next(struct check *c);
+
+/* The running operation ended: its done, then the next one in line. Called
+ * with the check held (from the loop). */
 static void admin_end(struct check *c, int rc, const char *fmt, ...)
 {
 	struct mysql_state *s = ms_of(c);
-	check_mysql_done_cb done = s->admin_done;
-	void *arg = s->admin_arg;
+	struct admin_op *op = s->op;
 	char msg[900];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	s->admin_kind = ADMIN_NONE;
-	s->admin_done = NULL;
+	s->op = NULL;
 	free(s->gtid_io_pos);
 	s->gtid_io_pos = NULL;
 	mc_idle(&s->admin);
 	if (rc < 0)
 		xlog(LOG_WARNING, "%s: %s", c->name, msg);
-	if (done && !c->zombie)
-		done(arg, rc, msg);
+	if (op && op->done && !c->zombie)
+		op->done(op->arg, rc, msg);
+	free(op);
+	admin_next(c);
 }
 
 static void admin_fail(struct check *c, const char *what, const char *msg)
@@ -951,7 +964,7 @@ static void on_ro_super_set(struct mconn *mc, MYSQL_RES *res, unsigned err, cons
 		admin_fail(c, "SET GLOBAL super_read_only", msg);
 		return;
 	}
-	admin_end(c, 0, "read_only and super_read_only set to %s", ms_of(c)->admin_ro ? "ON" : "OFF");
+	admin_end(c, 0, "read_only and super_read_only set to %s", ms_of(c)->op->ro ? "ON" : "OFF");
 }
 
 static void on_ro_set(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
@@ -961,16 +974,16 @@ static void on_ro_set(struct mconn *mc, MYSQL_RES *res, unsigned err, const char
 
 	mysql_free_result(res);
 	if (err) {
-		admin_fail(c, s->admin_ro ? "SET GLOBAL read_only = ON" : "SET GLOBAL read_only = OFF",
+		admin_fail(c, s->op->ro ? "SET GLOBAL read_only = ON" : "SET GLOBAL read_only = OFF",
 			   msg);
 		return;
 	}
 	/* On MySQL read_only = OFF also clears super_read_only; ON needs both. */
-	if (s->super_ro_exists && s->admin_ro) {
+	if (s->super_ro_exists && s->op->ro) {
 		mc_query(mc, "SET GLOBAL super_read_only = ON", on_ro_super_set);
 		return;
 	}
-	admin_end(c, 0, "read_only set to %s", s->admin_ro ? "ON" : "OFF");
+	admin_end(c, 0, "read_only set to %s", s->op->ro ? "ON" : "OFF");
 }
 
 static void on_ro_probe_var(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
@@ -997,10 +1010,10 @@ static void on_ro_probe_var(struct mconn *mc, MYSQL_RES *res, unsigned err, cons
 
 		snprintf(s->admin_ro_sql, sizeof(s->admin_ro_sql),
 			 "SET STATEMENT max_statement_time=%.3f FOR SET GLOBAL read_only = %s",
-			 secs < 0.001 ? 0.001 : secs, s->admin_ro ? "ON" : "OFF");
+			 secs < 0.001 ? 0.001 : secs, s->op->ro ? "ON" : "OFF");
 	} else {
 		snprintf(s->admin_ro_sql, sizeof(s->admin_ro_sql), "SET GLOBAL read_only = %s",
-			 s->admin_ro ? "ON" : "OFF");
+			 s->op->ro ? "ON" : "OFF");
 	}
 	mc_query(mc, s->admin_ro_sql, on_ro_set);
 }
@@ -1025,7 +1038,7 @@ static void on_gtid_wait(struct mconn *mc, MYSQL_RES *res, unsigned err, const c
 		admin_end(c, 0, "applied up to Gtid_IO_Pos %s", s->gtid_io_pos);
 	else if (!strcmp(v, "-1"))
 		admin_end(c, 1, "not applied within %u ms: gtid_slave_pos %s, Gtid_IO_Pos %s",
-			  s->admin_timeout_ms, slave_pos, s->gtid_io_pos);
+			  s->op->timeout_ms, slave_pos, s->gtid_io_pos);
 	else
 		admin_end(c, -EIO, "mysql %s:%u: MASTER_GTID_WAIT returned %s", c->addr_str, c->port,
 			  v[0] ? v : "NULL");
@@ -1072,7 +1085,7 @@ static void on_wait_slave_status(struct mconn *mc, MYSQL_RES *res, unsigned err,
 		return;
 	}
 	snprintf(sql, n, "SELECT MASTER_GTID_WAIT('%s', %u.%03u), @@GLOBAL.gtid_slave_pos",
-		 s->gtid_io_pos, s->admin_timeout_ms / 1000, s->admin_timeout_ms % 1000);
+		 s->gtid_io_pos, s->op->timeout_ms / 1000, s->op->timeout_ms % 1000);
 	mc_query(mc, sql, on_gtid_wait);
 	free(sql);
 }
@@ -1083,19 +1096,19 @@ static void on_admin_sql(struct mconn *mc, MYSQL_RES *res, unsigned err, const c
 
 	mysql_free_result(res);
 	if (err) {
-		admin_fail(c, ms_of(c)->admin_sql, msg);
+		admin_fail(c, ms_of(c)->op->sql, msg);
 		return;
 	}
-	admin_end(c, 0, "%s: done", ms_of(c)->admin_sql);
+	admin_end(c, 0, "%s: done", ms_of(c)->op->sql);
 }
 
 static void admin_run(struct mconn *mc)
 {
 	struct mysql_state *s = ms_of(mc->c);
 
-	if (s->admin_kind == ADMIN_SQL)
-		mc_query(mc, s->admin_sql, on_admin_sql);
-	else if (s->admin_kind == ADMIN_SET_RO)
+	if (s->op->kind == MYSQL_ADMIN_SQL)
+		mc_query(mc, s->op->sql, on_admin_sql);
+	else if (s->op->kind == MYSQL_ADMIN_READ_ONLY)
 		mc_query(mc, "SHOW GLOBAL VARIABLES LIKE 'super_read_only'", on_ro_probe_var);
 	else
 		mc_query(mc, SLAVE_SQL, on_wait_slave_status);
@@ -1116,17 +1129,18 @@ static void on_admin_start(struct loop *l, uint64_t id, void *arg)
 	struct check *c = arg;
 	struct mysql_state *s = ms_of(c);
 	struct mconn *mc = &s->admin;
-	uint32_t deadline = s->admin_timeout_ms;
+	struct admin_op *op = s->op;
+	uint32_t deadline = op->timeout_ms;
 
 	(void)l;
 	(void)id;
 	s->admin_start_timer = 0;
 	check_hold(c);
-	if (s->admin_kind == ADMIN_WAIT_APPLIED)
+	if (op->kind == MYSQL_ADMIN_WAIT_APPLIED)
 		deadline += c->cfg.mysql.connect_timeout_ms + c->cfg.mysql.read_timeout_ms;
 	mc_set_deadline(mc, deadline,
-			s->admin_kind == ADMIN_SET_RO ? "set read_only"
-			: s->admin_kind == ADMIN_SQL ? s->admin_sql : "wait applied");
+			op->kind == MYSQL_ADMIN_READ_ONLY ? "set read_only"
+			: op->kind == MYSQL_ADMIN_SQL ? op->sql : "wait applied");
 	if (mc->connected)
 		admin_run(mc);
 	else
@@ -1134,68 +1148,131 @@ static void on_admin_start(struct loop *l, uint64_t id, void *arg)
 	check_release(c);
 }
 
-static int admin_begin(struct check *c, enum admin_kind kind, uint32_t timeout_ms,
-		       check_mysql_done_cb done, void *arg)
+/* op gets the connection; it starts from the loop, so that its done is never
+ * called from inside the call that asked for it. */
+static int admin_launch(struct check *c, struct admin_op *op)
+{
+	struct mysql_state *s = ms_of(c);
+
+	s->op = op;
+	s->admin_start_timer = loop_add_timer(c->l, now_us(), on_admin_start, c);
+	if (s->admin_start_timer)
+		return 0;
+	s->op = NULL;
+	xlog(LOG_ERR, "%s: cannot start the admin operation (out of memory)", c->name);
+	return -ENOMEM;
+}
+
+/* The next operation in line, once the connection is free. */
+static void admin_next(struct check *c)
+{
+	struct mysql_state *s = ms_of(c);
+
+	while (!s->op && s->queue && !c->zombie) {
+		struct admin_op *op = s->queue;
+
+		s->queue = op->next;
+		if (!s->queue)
+			s->queue_tail = &s->queue;
+		op->next = NULL;
+		if (admin_launch(c, op) == 0)
+			return;
+		if (op->done)
+			op->done(op->arg, -ENOMEM, "cannot start the admin operation (out of memory)");
+		free(op);
+	}
+}
+
+/* wait: queue behind a running operation; else -EBUSY then. */
+static int admin_submit(struct check *c, const struct mysql_admin_req *req, bool wait,
+			check_mysql_done_cb done, void *arg)
 {
 	struct mysql_state *s;
+	struct admin_op *op;
+	uint32_t timeout_ms;
+	bool busy;
 
-	if (!c || c->type != CONFIG_CHECK_MYSQL || c->zombie)
+	if (!c || c->type != CONFIG_CHECK_MYSQL || c->zombie || !req)
 		return -EINVAL;
+	timeout_ms = req->timeout_ms;
+	switch (req->kind) {
+	case MYSQL_ADMIN_SQL:
+		if (!req->sql || strlen(req->sql) >= sizeof(op->sql))
+			return -EINVAL;
+		/* fall through */
+	case MYSQL_ADMIN_READ_ONLY:
+		if (!timeout_ms)
+			timeout_ms = c->cfg.mysql.connect_timeout_ms + c->cfg.mysql.read_timeout_ms;
+		break;
+	case MYSQL_ADMIN_WAIT_APPLIED:
+		if (!timeout_ms)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
 	s = ms_of(c);
-	if (s->admin_kind != ADMIN_NONE)
+	busy = s->op || s->queue;
+	if (busy && !wait)
 		return -EBUSY;
-	s->admin_kind = kind;
-	s->admin_timeout_ms = timeout_ms;
-	s->admin_done = done;
-	s->admin_arg = arg;
-	/* Start from the loop, so that done is never called from in here. */
-	s->admin_start_timer = loop_add_timer(c->l, now_us(), on_admin_start, c);
-	if (!s->admin_start_timer) {
-		s->admin_kind = ADMIN_NONE;
-		xlog(LOG_ERR, "%s: cannot start the admin operation (out of memory)", c->name);
+	op = calloc(1, sizeof(*op));
+	if (!op) {
+		xlog(LOG_ERR, "%s: cannot queue the admin operation (out of memory)", c->name);
 		return -ENOMEM;
 	}
+	op->kind = req->kind;
+	op->ro = req->read_only;
+	op->timeout_ms = timeout_ms;
+	op->done = done;
+	op->arg = arg;
+	if (req->kind == MYSQL_ADMIN_SQL)
+		snprintf(op->sql, sizeof(op->sql), "%s", req->sql);
+	if (!busy) {
+		int rc = admin_launch(c, op);
+
+		if (rc < 0)
+			free(op);
+		return rc;
+	}
+	*s->queue_tail = op;
+	s->queue_tail = &op->next;
 	return 0;
+}
+
+int mysql_admin_queue(struct check *c, const struct mysql_admin_req *req, check_mysql_done_cb done,
+		      void *arg)
+{
+	return admin_submit(c, req, true, done, arg);
 }
 
 int mysql_set_read_only(struct check *c, bool ro, uint32_t timeout_ms, check_mysql_done_cb done,
 			void *arg)
 {
-	int rc;
+	struct mysql_admin_req req = {
+		.kind = MYSQL_ADMIN_READ_ONLY, .read_only = ro, .timeout_ms = timeout_ms,
+	};
 
-	if (c && c->type == CONFIG_CHECK_MYSQL && !timeout_ms)
-		timeout_ms = c->cfg.mysql.connect_timeout_ms + c->cfg.mysql.read_timeout_ms;
-	rc = admin_begin(c, ADMIN_SET_RO, timeout_ms, done, arg);
-	if (rc == 0)
-		ms_of(c)->admin_ro = ro;
-	return rc;
+	return admin_submit(c, &req, false, done, arg);
 }
 
 bool mysql_admin_busy(const struct check *c)
 {
-	return c && c->type == CONFIG_CHECK_MYSQL && ms_of(c)->admin_kind != ADMIN_NONE;
+	return c && c->type == CONFIG_CHECK_MYSQL && (ms_of(c)->op || ms_of(c)->queue);
 }
 
 int mysql_admin_sql(struct check *c, const char *sql, uint32_t timeout_ms, check_mysql_done_cb done,
 		    void *arg)
 {
-	int rc;
+	struct mysql_admin_req req = { .kind = MYSQL_ADMIN_SQL, .sql = sql, .timeout_ms = timeout_ms };
 
-	if (!sql || strlen(sql) >= sizeof(((struct mysql_state *)0)->admin_sql))
-		return -EINVAL;
-	if (c && c->type == CONFIG_CHECK_MYSQL && !timeout_ms)
-		timeout_ms = c->cfg.mysql.connect_timeout_ms + c->cfg.mysql.read_timeout_ms;
-	rc = admin_begin(c, ADMIN_SQL, timeout_ms, done, arg);
-	if (rc == 0)
-		snprintf(ms_of(c)->admin_sql, sizeof(ms_of(c)->admin_sql), "%s", sql);
-	return rc;
+	return admin_submit(c, &req, false, done, arg);
 }
 
 int mysql_wait_applied(struct check *c, uint32_t timeout_ms, check_mysql_done_cb done, void *arg)
 {
-	if (!timeout_ms)
-		return -EINVAL;
-	return admin_begin(c, ADMIN_WAIT_APPLIED, timeout_ms, done, arg);
+	struct mysql_admin_req req = { .kind = MYSQL_ADMIN_WAIT_APPLIED, .timeout_ms = timeout_ms };
+
+	return admin_submit(c, &req, false, done, arg);
 }
 
 /* ---- life cycle ---- */
@@ -1226,6 +1303,7 @@ int check_mysql_init(struct check *c)
 		return -ENOMEM;
 	}
 	s->probe.c = s->admin.c = c;
+	s->queue_tail = &s->queue;
 	s->probe.role = "probe";
 	s->admin.role = "admin";
 	s->probe.fd = s->admin.fd = -1;
@@ -1250,6 +1328,14 @@ void check_mysql_fini(struct check *c)
 		return;
 	if (s->admin_start_timer)
 		loop_cancel_timer(c->l, s->admin_start_timer);
+	/* operations running or queued are dropped, none of them called */
+	free(s->op);
+	while (s->queue) {
+		struct admin_op *op = s->queue;
+
+		s->queue = op->next;
+		free(op);
+	}
 	mc_close(&s->probe);
 	mc_close(&s->admin);
 	free(s->gtid_io_pos);

@@ -5,7 +5,9 @@
  * read_only round trip, wait_applied on a primary, wrong password, a
  * world-readable password_file, SIGSTOP -> DOWN by timeouts after `fall`
  * while the loop keeps running, SIGCONT -> UP, free during a hung probe,
- * kill -9 -> DOWN at once through the idle-connection watch.
+ * kill -9 -> DOWN at once through the idle-connection watch; admin
+ * operations queued one behind the other, each with its own deadline,
+ * dropped uncalled by check_free.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -734,11 +736,129 @@ static void test_kill9_detected_at_once(void **state)
 	loop_free(l);
 }
 
+/* ---- the admin queue ---- */
+
+struct qrec {
+	int order[8];      /* done calls: the op's number, in call order */
+	int rc[8];
+	uint64_t at[8];
+	int n;
+	struct check *c;   /* for the done that queues another */
+};
+
+struct qop {
+	struct qrec *q;
+	int id;
+};
+
+static void on_qdone(void *arg, int rc, const char *err)
+{
+	struct qop *o = arg;
+	struct qrec *q = o->q;
+
+	if (q->n < 8) {
+		q->order[q->n] = o->id;
+		q->rc[q->n] = rc;
+		q->at[q->n] = now_us();
+		q->n++;
+	}
+	printf("admin op %d: rc %d: %s\n", o->id, rc, err);
+}
+
+/* op 2's done queues op 9: it runs after op 3, already queued */
+static struct qop q9;
+
+static void on_qdone_more(void *arg, int rc, const char *err)
+{
+	struct qop *o = arg;
+	struct mysql_admin_req ro_off = { .kind = MYSQL_ADMIN_READ_ONLY, .read_only = false };
+
+	on_qdone(arg, rc, err);
+	q9.q = o->q;
+	q9.id = 9;
+	assert_int_equal(mysql_admin_queue(o->q->c, &ro_off, on_qdone, &q9), 0);
+}
+
+static bool p_qdone(struct rec *r, void *arg)
+{
+	(void)r;
+	return ((struct qrec *)arg)->n >= 4;
+}
+
+static void test_admin_queue(void **state)
+{
+	struct loop *l = loop_new();
+	struct rec r = { .l = l };
+	struct config_checker cfg = mysql_cfg("xvip", "secret");
+	struct qrec q = { .n = 0 };
+	struct qop o1 = { &q, 1 }, o2 = { &q, 2 }, o3 = { &q, 3 }, dropped = { &q, 99 };
+	/* 300 ms of work, then a statement whose own deadline (150 ms) is
+	 * shorter than the wait behind it */
+	struct mysql_admin_req sleep = { .kind = MYSQL_ADMIN_SQL, .sql = "DO SLEEP(0.3)",
+					 .timeout_ms = 1000 };
+	struct mysql_admin_req ro_on = { .kind = MYSQL_ADMIN_READ_ONLY, .read_only = true,
+					 .timeout_ms = 150 };
+	struct mysql_admin_req wait = { .kind = MYSQL_ADMIN_WAIT_APPLIED, .timeout_ms = 500 };
+	struct mysql_admin_req bad = { .kind = MYSQL_ADMIN_WAIT_APPLIED, .timeout_ms = 0 };
+	struct check *c;
+	uint64_t t0;
+
+	(void)state;
+	NEED_SERVER();
+	c = new_check(&r, &cfg);
+	q.c = c;
+	check_start(c);
+	assert_true(wait_changes(&r, 1, 3000));
+	assert_true(r.up);
+
+	assert_int_equal(mysql_admin_queue(c, &bad, on_qdone, &o1), -EINVAL);
+	assert_int_equal(mysql_admin_queue(NULL, &sleep, on_qdone, &o1), -EINVAL);
+	assert_false(mysql_admin_busy(c));
+	t0 = now_us();
+	assert_int_equal(mysql_admin_queue(c, &sleep, on_qdone, &o1), 0);
+	assert_int_equal(mysql_admin_queue(c, &ro_on, on_qdone_more, &o2), 0);
+	assert_int_equal(mysql_admin_queue(c, &wait, on_qdone, &o3), 0);
+	assert_int_equal(q.n, 0); /* never from inside the call */
+	assert_true(mysql_admin_busy(c));
+	/* the forms that do not wait still refuse while any is queued */
+	assert_int_equal(mysql_set_read_only(c, false, 0, on_done, &r), -EBUSY);
+	assert_int_equal(mysql_admin_sql(c, "DO 1", 0, on_done, &r), -EBUSY);
+	assert_int_equal(mysql_wait_applied(c, 100, on_done, &r), -EBUSY);
+
+	assert_true(run_until(&r, p_qdone, &q, 5000));
+	/* one at a time, in the order asked, op 9 (queued from op 2's done)
+	 * after op 3 */
+	assert_int_equal(q.n, 4);
+	assert_int_equal(q.order[0], 1);
+	assert_int_equal(q.order[1], 2);
+	assert_int_equal(q.order[2], 3);
+	assert_int_equal(q.order[3], 9);
+	for (int k = 0; k < 4; k++)
+		assert_int_equal(q.rc[k], 0);
+	/* op 2 waited 300 ms behind op 1 and still had its own 150 ms */
+	assert_true(q.at[0] - t0 >= 300000);
+	assert_true(q.at[1] >= q.at[0]);
+	assert_false(mysql_admin_busy(c));
+	run_until(&r, p_never, NULL, 200);
+	assert_int_equal(check_mysql_facts(c)->read_only, 0); /* op 9 ran last */
+
+	/* check_free drops the running and the queued ones, calling none */
+	assert_int_equal(mysql_admin_queue(c, &sleep, on_qdone, &dropped), 0);
+	assert_int_equal(mysql_admin_queue(c, &ro_on, on_qdone, &dropped), 0);
+	run_until(&r, p_never, NULL, 50); /* the first one runs */
+	assert_true(mysql_admin_busy(c));
+	check_free(c);
+	run_until(&r, p_never, NULL, 400);
+	assert_int_equal(q.n, 4);
+	loop_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_up_after_rise_and_facts),
 		cmocka_unit_test(test_read_only_roundtrip),
+		cmocka_unit_test(test_admin_queue),
 		cmocka_unit_test(test_wrong_password),
 		cmocka_unit_test(test_password_file),
 		cmocka_unit_test(test_bad_query),
