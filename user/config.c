@@ -53,76 +53,114 @@ static int cmp_diag_rank(const void *a, const void *b)
 /* Whole-file checks run after parsing; sorting this load's diagnostics by
  * file (in the order files were read) and line lets the report read top to
  * bottom like the configuration itself. */
-static void sort_diagnostics(struct config_diag *diag, size_t first,
-			     const struct xvip_config *cfg)
+static void sort_diagnostics(struct load *ld)
 {
-	size_t n = diag->count - first;
+	struct config_diag *diag = ld->diag;
+	const struct xvip_config *cfg = ld->cfg;
+	size_t n = diag->count - ld->first_diag, n_names = 0;
 	struct diag_rank *r;
+	char **names; /* the files as diagnostics name them (escaped) */
 
 	if (n < 2)
 		return;
-	r = xcalloc(n, sizeof(*r));
+	r = cfg_alloc(ld, n, sizeof(*r));
+	names = r ? cfg_alloc(ld, cfg->n_files, sizeof(*names)) : NULL;
+	for (; names && n_names < cfg->n_files; n_names++)
+		if (!(names[n_names] = escape_text(ld, cfg->files[n_names])))
+			break;
+	if (ld->oom)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
-		r[i].entry = diag->entries[first + i];
+		r[i].entry = diag->entries[ld->first_diag + i];
 		r[i].file_rank = SIZE_MAX;
 		for (size_t f = 0; f < cfg->n_files; f++)
-			if (!strcmp(cfg->files[f], r[i].entry.file))
+			if (!strcmp(names[f], r[i].entry.file))
 				r[i].file_rank = f;
 		r[i].line = r[i].entry.line;
 		r[i].seq = i;
 	}
 	qsort(r, n, sizeof(*r), cmp_diag_rank);
 	for (size_t i = 0; i < n; i++)
-		diag->entries[first + i] = r[i].entry;
+		diag->entries[ld->first_diag + i] = r[i].entry;
+out:
+	for (size_t f = 0; names && f < n_names; f++)
+		free(names[f]);
+	free(names);
 	free(r);
 }
 
+/* Far above what a configuration needs: one that fills every map of the
+ * data plane (256 VIPs, 64 services of 16 real servers, each with a check)
+ * is about 0.5 MB and 30000 words, and no keyword takes 4096 words. What
+ * they bound is what a hostile or mistaken file can cost a reload: the
+ * words, each a few allocations, and the bytes, read whole, keep it under
+ * some 50 MB and a tenth of a second. 1000 diagnostics are more than a real
+ * file has: past that, a file that is not a configuration (a binary, a log)
+ * would only fill memory with them. */
+const struct config_limits config_default_limits = {
+	.line_bytes = 64 * 1024,
+	.line_words = 4096,
+	.load_words = 256 * 1024,
+	.total_bytes = 16 * 1024 * 1024,
+	.includes = 256,
+	.diagnostics = 1000,
+};
+
 struct xvip_config *config_load(const char *path, struct config_diag *diag)
 {
+	return config_load_limited(path, diag, &config_default_limits);
+}
+
+struct xvip_config *config_load_limited(const char *path, struct config_diag *diag,
+					const struct config_limits *lim)
+{
 	struct config_diag local = CONFIG_DIAG_INIT;
-	struct xvip_config *cfg = xcalloc(1, sizeof(*cfg));
-	struct lexer lx = { 0 };
+	struct load ld = { .lim = lim };
+	struct lexer lx = { .ld = &ld };
 	struct parse_state ps = { 0 };
-	struct top_ctx top = { .cfg = cfg, .ps = &ps };
-	struct parser p = { 0 };
-	size_t errors_before, first_entry;
+	struct top_ctx top = { .ps = &ps };
+	struct parser p = { .ld = &ld };
+	struct xvip_config *cfg;
+	size_t errors_before;
 
-	if (!diag)
-		diag = &local;
-	errors_before = diag->errors;
-	first_entry = diag->count;
-
-	cfg->global.smtp_port = 25;
-	cfg->global.smtp_connect_timeout_ms = 30 * SEC;
-	cfg->global.vrrp_version = 2;
+	ld.diag = diag ? diag : &local;
+	ld.first_diag = ld.diag->count;
+	errors_before = ld.diag->errors;
 
 	if (!path || !*path) {
-		diag_add(diag, CONFIG_ERROR, "(config)", 0, "no configuration file given");
-		config_free(cfg);
+		diag_add(&ld, CONFIG_ERROR, "(config)", 0, "no configuration file given");
 		config_diag_free(&local);
 		return NULL;
 	}
+	cfg = ld.cfg = top.cfg = cfg_alloc(&ld, 1, sizeof(*cfg));
+	if (cfg) {
+		cfg->global.smtp_port = 25;
+		cfg->global.smtp_connect_timeout_ms = 30 * SEC;
+		cfg->global.vrrp_version = 2;
 
-	lx.cfg = cfg;
-	lx.diag = diag;
-	lex_file(&lx, path, NULL, 0);
+		lex_main_file(&lx, path);
+		p.stmts = lx.stmts;
+		p.n_stmts = lx.n_stmts;
+		parse_top_level(&p, &top_block, &top);
+		lex_free(&lx);
 
-	p.stmts = lx.stmts;
-	p.n_stmts = lx.n_stmts;
-	p.cfg = cfg;
-	p.diag = diag;
-	parse_top_level(&p, &top_block, &top);
-	free_stmts(lx.stmts, lx.n_stmts);
+		if (cfg->n_files > 0 && !ld.oom)
+			config_validate(&ld, &ps);
+		free(ps.instance_src);
+		name_map_free(&ps.instance_names);
+		name_map_free(&ps.script_names);
+		sort_diagnostics(&ld);
+	}
 
-	if (cfg->n_files > 0)
-		config_validate(cfg, diag, &ps);
-	free(ps.instance_src);
-	sort_diagnostics(diag, first_entry, cfg);
-
-	if (diag->errors > errors_before || cfg->n_files == 0) {
+	if (ld.oom || ld.diag->errors > errors_before || !cfg || cfg->n_files == 0) {
 		config_free(cfg);
 		cfg = NULL;
 	}
+	/* after the free: the memory it gave back lets this message be kept */
+	if (ld.oom)
+		diag_add(&ld, CONFIG_ERROR, path, 0,
+			 "out of memory while reading the configuration; it is not used");
+	diag_summary(&ld, path);
 	config_diag_free(&local);
 	return cfg;
 }

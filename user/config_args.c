@@ -108,10 +108,13 @@ const char *fmt_seconds(uint32_t ms, char buf[16])
 }
 
 /* Durations: seconds with up to 3 decimals ("2", "0.5", "0.01"), or whole
- * milliseconds with an "ms" suffix ("100ms"); "s" is accepted too. */
-static bool parse_duration_text(const char *s, uint32_t *out_ms)
+ * milliseconds with an "ms" suffix ("100ms"); "s" is accepted too. The value
+ * is computed in 64 bits (saturating), so that a range check sees it as
+ * written: 4294968.296 s must not wrap to 1 s in 32-bit milliseconds. */
+static bool parse_duration_text(const char *s, uint64_t *out_ms)
 {
-	unsigned long long whole = 0, frac = 0;
+	const uint64_t huge = UINT64_MAX / 10000; /* whole * SEC + frac still fits */
+	uint64_t whole = 0, frac = 0;
 	unsigned frac_digits = 0;
 	const char *c = s;
 	bool ms_unit = false;
@@ -120,8 +123,8 @@ static bool parse_duration_text(const char *s, uint32_t *out_ms)
 		return false;
 	while (*c >= '0' && *c <= '9') {
 		whole = whole * 10 + (unsigned)(*c++ - '0');
-		if (whole > DAY_MS * 10ull)
-			return false;
+		if (whole > huge)
+			whole = huge;
 	}
 	if (*c == '.') {
 		c++;
@@ -148,9 +151,9 @@ static bool parse_duration_text(const char *s, uint32_t *out_ms)
 	if (ms_unit) {
 		if (frac)
 			return false;
-		*out_ms = (uint32_t)whole;
+		*out_ms = whole;
 	} else {
-		*out_ms = (uint32_t)(whole * SEC + frac);
+		*out_ms = whole * SEC + frac;
 	}
 	return true;
 }
@@ -159,7 +162,7 @@ static bool parse_duration_tok(struct parser *p, const struct stmt *st, const ch
 			       const char *text, uint32_t min_ms, uint32_t max_ms, uint32_t *out)
 {
 	char lo[16], hi[16];
-	uint32_t ms;
+	uint64_t ms;
 
 	if (!parse_duration_text(text, &ms)) {
 		error_at(p, st,
@@ -172,7 +175,7 @@ static bool parse_duration_tok(struct parser *p, const struct stmt *st, const ch
 			 fmt_seconds(min_ms, lo), fmt_seconds(max_ms, hi));
 		return false;
 	}
-	*out = ms;
+	*out = (uint32_t)ms;
 	return true;
 }
 
@@ -218,8 +221,8 @@ bool arg_string(struct parser *p, const struct stmt *st, char **dst)
 	if (!want_args(p, st, 1, 1))
 		return false;
 	free(*dst);
-	*dst = xstrdup(st->tok[1].text);
-	return true;
+	*dst = cfg_strdup(p->ld, st->tok[1].text);
+	return *dst != NULL;
 }
 
 bool parse_ipv4_tok(struct parser *p, const struct stmt *st, const char *name,
@@ -283,40 +286,68 @@ void free_command(struct config_command *c)
 	free(c);
 }
 
+/* The end of the argument that starts at s, and its length once its quotes
+ * are removed; *quote is left set when a quote is not closed. */
+static const char *argument_end(const char *s, size_t *len, char *quote)
+{
+	*len = 0;
+	*quote = 0;
+	for (; *s && (*quote || (*s != ' ' && *s != '\t')); s++) {
+		if (!*quote && (*s == '\'' || *s == '"'))
+			*quote = *s;
+		else if (*quote && *s == *quote)
+			*quote = 0;
+		else
+			(*len)++;
+	}
+	return s;
+}
+
 /* Splits a command line the way keepalived does before execve(): on blanks,
- * with '...' and "..." grouping words. Returns false on an unbalanced quote. */
-static bool split_command(const char *text, struct config_command *c)
+ * with '...' and "..." grouping words. Returns false on an unbalanced quote,
+ * or when memory ran out (ld->oom). Each argument is allocated at its own
+ * length. */
+static bool split_command(struct load *ld, const char *text, struct config_command *c)
 {
 	const char *s = text;
 	size_t slots = 0; /* argv entries, including the NULL terminator */
+	char **slot;
 
 	c->argv = NULL;
 	c->argc = 0;
 	for (;;) {
-		char *word, quote = 0;
-		size_t len = 0;
+		const char *end;
+		char *word, quote;
+		size_t len;
 
 		while (*s == ' ' || *s == '\t')
 			s++;
 		if (!*s)
 			break;
-		word = xcalloc(strlen(s) + 1, 1);
-		while (*s && (quote || (*s != ' ' && *s != '\t'))) {
+		end = argument_end(s, &len, &quote);
+		word = cfg_alloc(ld, len + 1, 1);
+		slot = word ? PUSH(ld, c->argv, slots) : NULL;
+		if (!slot) {
+			free(word);
+			return false;
+		}
+		for (len = 0, quote = 0; s < end; s++) {
 			if (!quote && (*s == '\'' || *s == '"'))
 				quote = *s;
 			else if (quote && *s == quote)
 				quote = 0;
 			else
 				word[len++] = *s;
-			s++;
 		}
-		*PUSH(c->argv, slots) = word;
+		*slot = word;
 		c->argc = slots;
 		if (quote)
 			return false;
 	}
-	*PUSH(c->argv, slots) = NULL;
-	return true;
+	slot = PUSH(ld, c->argv, slots);
+	if (slot)
+		*slot = NULL;
+	return slot != NULL;
 }
 
 /* The command is everything after the keyword: either one "quoted string"
@@ -326,27 +357,38 @@ struct config_command *arg_command(struct parser *p, const struct stmt *st)
 	struct config_command *c;
 	size_t len = 0;
 
+	char *o;
+
 	if (!want_args(p, st, 1, SIZE_MAX))
 		return NULL;
 	for (size_t i = 1; i < st->ntok; i++)
 		len += strlen(st->tok[i].text) + 3;
-	c = xcalloc(1, sizeof(*c));
-	c->text = xcalloc(len + 1, 1);
+	c = cfg_alloc(p->ld, 1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->text = o = cfg_alloc(p->ld, len + 1, 1);
+	if (!o) {
+		free(c);
+		return NULL;
+	}
 	for (size_t i = 1; i < st->ntok; i++) {
 		/* keep a quoted word with blanks in it one argument */
 		bool group = st->ntok > 2 && st->tok[i].quoted && strpbrk(st->tok[i].text, " \t");
+		size_t n = strlen(st->tok[i].text);
 
 		if (i > 1)
-			strcat(c->text, " ");
+			*o++ = ' ';
 		if (group)
-			strcat(c->text, "'");
-		strcat(c->text, st->tok[i].text);
+			*o++ = '\'';
+		memcpy(o, st->tok[i].text, n);
+		o += n;
 		if (group)
-			strcat(c->text, "'");
+			*o++ = '\'';
 	}
-	if (!split_command(c->text, c) || c->argc == 0) {
-		error_at(p, st, "%s: cannot split '%s' into a program and its arguments "
-			 "(empty, or unbalanced quote)", kw(st), c->text);
+	if (!split_command(p->ld, c->text, c) || c->argc == 0) {
+		if (!p->ld->oom)
+			error_at(p, st, "%s: cannot split '%s' into a program and its arguments "
+				 "(empty, or unbalanced quote)", kw(st), c->text);
 		free_command(c);
 		return NULL;
 	}
@@ -370,8 +412,8 @@ void set_user_group(struct parser *p, const struct stmt *st, char **user, char *
 		return;
 	free(*user);
 	free(*group);
-	*user = xstrdup(st->tok[1].text);
-	*group = st->ntok > 2 ? xstrdup(st->tok[2].text) : NULL;
+	*user = cfg_strdup(p->ld, st->tok[1].text);
+	*group = st->ntok > 2 ? cfg_strdup(p->ld, st->tok[2].text) : NULL;
 }
 
 /* ---- keyword table ---------------------------------------------------- */

@@ -3,7 +3,9 @@
  * What the parts of the configuration parser share; config.h is the API.
  *
  *   config.c        config_load(): lex, parse, validate; config_free()
- *   config_lex.c    memory, diagnostics, tokenizer, includes, block walking
+ *   config_diag.c   a load's memory (failures reported, never an abort) and
+ *                   diagnostics (counted, capped, escaped)
+ *   config_lex.c    files within the limits, tokenizer, includes, block walking
  *   config_args.c   arguments (numbers, durations, addresses, commands) and
  *                   the keyword table's field setter
  *   config_vrrp.c   global_defs, vrrp_script, vrrp_instance, vrrp_sync_group
@@ -34,31 +36,91 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#define MAX_INCLUDE_DEPTH 32
 #define SEC 1000u /* milliseconds */
 #define DAY_MS (86400u * SEC)
 
-/* ---- memory (config_lex.c) -------------------------------------------- */
+/* Nesting that no configuration needs (keepalived's deepest block is 4
+ * levels); fixed, so that walking them needs no allocation. */
+#define MAX_INCLUDE_DEPTH 32
+#define MAX_BLOCK_DEPTH 32
 
-void out_of_memory(void);
-void *xcalloc(size_t n, size_t size);
-char *xstrdup(const char *s);
-void *push_zeroed(void *array, size_t *count, size_t elem_size);
+/* What one load may read: a file that is over a cap is an error at its
+ * file:line, never a crash, a hang or an exhausted host. The defaults
+ * (config_default_limits, documented in docs/configuration.md "Limits")
+ * are far above any real configuration; tests lower or raise them. */
+struct config_limits {
+	size_t line_bytes;  /* one line, without its newline */
+	size_t line_words;  /* words and braces on one line */
+	size_t load_words;  /* words and braces in the main file and its includes */
+	size_t total_bytes; /* the main file and every included file together */
+	size_t includes;    /* files included, the main file not counted */
+	size_t diagnostics; /* kept in the report; more are counted, summarized */
+	size_t fail_alloc;  /* tests: this allocation (1-based) fails; 0: none */
+};
 
-/* Appends one zeroed element to a dynamic array and returns it. Arrays are
- * only appended to while the block that owns them is being parsed, so a
- * pointer to an element of an outer array stays valid. */
-#define PUSH(array, count) \
-	((array) = push_zeroed((array), &(count), sizeof(*(array))), &(array)[(count) - 1])
+extern const struct config_limits config_default_limits;
 
-/* ---- diagnostics (config_lex.c) --------------------------------------- */
+/* config_load() with other limits. */
+struct xvip_config *config_load_limited(const char *path, struct config_diag *diag,
+					const struct config_limits *lim);
 
+/* One load: what every pass shares. */
+struct load {
+	struct xvip_config *cfg;
+	struct config_diag *diag;
+	const struct config_limits *lim;
+	size_t first_diag;       /* this load's first entry in diag */
+	size_t dropped_errors;   /* diagnostics over lim->diagnostics */
+	size_t dropped_warnings;
+	size_t allocs;           /* made so far, for lim->fail_alloc */
+	size_t bytes;            /* read so far, for lim->total_bytes */
+	/* An allocation failed: the load fails with an error saying so, and
+	 * the passes stop. Whatever was built is still reachable from cfg and
+	 * freed by config_free(); nothing aborts (a reload keeps running). */
+	bool oom;
+};
+
+/* ---- memory (config_diag.c) ------------------------------------------- */
+
+/* Each returns NULL and sets ld->oom when the allocation fails. */
+void *cfg_alloc(struct load *ld, size_t n, size_t size); /* zeroed */
+void *cfg_realloc(struct load *ld, void *p, size_t size); /* p stays valid on failure */
+char *cfg_strdup(struct load *ld, const char *s);
+char *cfg_strndup(struct load *ld, const char *s, size_t len);
+__attribute__((format(printf, 2, 3)))
+char *cfg_asprintf(struct load *ld, const char *fmt, ...);
+__attribute__((format(printf, 2, 0)))
+char *cfg_vasprintf(struct load *ld, const char *fmt, va_list ap);
+void *push_grow(struct load *ld, void *array, size_t count, size_t elem_size);
+
+/* Appends one zeroed element to a dynamic array and returns it, or NULL
+ * (the array unchanged) when memory runs out. Arrays grow only through
+ * PUSH, by doubling. They are only appended to while the block that owns
+ * them is being parsed, so a pointer to an element of an outer array stays
+ * valid. */
+#define PUSH(ld, array, count) ({                                               \
+	__typeof__(array) push_new_ = push_grow((ld), (array), (count), sizeof(*(array))); \
+	push_new_ ? ((array) = push_new_, &(array)[(count)++]) : NULL;          \
+})
+
+/* A copy of s appended to a string array; false when memory runs out. */
+bool push_string(struct load *ld, char ***array, size_t *count, const char *s);
+
+/* ---- diagnostics (config_diag.c) --------------------------------------- */
+
+/* Counts the diagnostic and keeps it (up to lim->diagnostics), with every
+ * byte that is not printable UTF-8 shown as \xHH. */
 __attribute__((format(printf, 5, 0)))
-void diag_vadd(struct config_diag *diag, enum config_severity severity, const char *file,
+void diag_vadd(struct load *ld, enum config_severity severity, const char *file,
 	       unsigned line, const char *fmt, va_list ap);
 __attribute__((format(printf, 5, 6)))
-void diag_add(struct config_diag *diag, enum config_severity severity, const char *file,
+void diag_add(struct load *ld, enum config_severity severity, const char *file,
 	      unsigned line, const char *fmt, ...);
+/* After the load: one line for the diagnostics over the cap, not counted
+ * again. */
+void diag_summary(struct load *ld, const char *path);
+/* s with every byte that is not printable UTF-8 written as \xHH. */
+char *escape_text(struct load *ld, const char *s);
 
 /* ---- lexer (config_lex.c) --------------------------------------------- */
 
@@ -82,19 +144,33 @@ struct stmt {
 	unsigned line;
 };
 
+/* A file read in this load, by its real path: each is read once. */
+struct read_file {
+	char *real;
+	const char *from_file; /* the include directive; NULL: the main file */
+	unsigned from_line;
+};
+
 struct lexer {
 	struct stmt *stmts;
 	size_t n_stmts;
-	struct xvip_config *cfg;
-	struct config_diag *diag;
-	char *open_files[MAX_INCLUDE_DEPTH]; /* realpaths being read: loop guard */
+	struct load *ld;
+	struct read_file *read;  /* every file read, main file first */
+	size_t n_read;
+	size_t n_included;       /* files the includes named, for lim->includes */
+	size_t words;            /* tokens so far, for lim->load_words */
+	bool full;               /* over lim->load_words: nothing more is read */
+	size_t open[MAX_INCLUDE_DEPTH]; /* indexes in read[] of the include chain */
 	size_t depth;
+	/* blocks left open, per file of the chain, and in all */
+	size_t blocks_of[MAX_INCLUDE_DEPTH];
+	size_t blocks;
 };
 
-/* Reads one file into statements. from_file/from_line: the include directive
- * (NULL for the main file), which is where open failures are reported. */
-void lex_file(struct lexer *lx, const char *path, const char *from_file, unsigned from_line);
-void free_stmts(struct stmt *stmts, size_t n);
+/* Reads the main file and what it includes into lx->stmts; lx starts
+ * zeroed but for ld. */
+void lex_main_file(struct lexer *lx, const char *path);
+void lex_free(struct lexer *lx);
 
 /* ---- block walking (config_lex.c) ------------------------------------- */
 
@@ -102,8 +178,7 @@ struct parser {
 	const struct stmt *stmts;
 	size_t n_stmts;
 	size_t pos;
-	struct xvip_config *cfg;
-	struct config_diag *diag;
+	struct load *ld;
 };
 
 typedef void (*keyword_fn)(struct parser *p, const struct stmt *st, void *ctx);
@@ -247,10 +322,33 @@ struct instance_src {
 	bool auth_type_set;
 };
 
-/* Parse-time sidecar of cfg->instances (same index). */
+/* A string -> index map (config_check.c). Every check of a name against
+ * those before it goes through one: done by comparing with each, a file of
+ * a few hundred thousand instances (well within the limits) would take
+ * minutes to load. */
+struct name_slot {
+	char *key;
+	size_t index;
+};
+
+struct name_map {
+	struct name_slot *slots; /* open addressing; cap is a power of two */
+	size_t cap, n;
+};
+
+/* The index stored for key; when key is new, `index` is stored for it and
+ * returned (also when memory ran out: ld->oom). */
+size_t name_map_first(struct load *ld, struct name_map *m, const char *key, size_t index);
+/* SIZE_MAX when key is not in the map. */
+size_t name_map_find(const struct name_map *m, const char *key);
+void name_map_free(struct name_map *m);
+
+/* Parse-time sidecar of cfg->instances (same index), and the names so far. */
 struct parse_state {
 	struct instance_src *instance_src;
 	size_t n_instance_src;
+	struct name_map instance_names;
+	struct name_map script_names;
 };
 
 /* The context of the top-level keywords. */
@@ -267,6 +365,6 @@ void kw_virtual_server(struct parser *p, const struct stmt *st, void *top_ctx);
 
 /* ---- whole-file checks (config_check.c) ------------------------------- */
 
-void config_validate(struct xvip_config *cfg, struct config_diag *diag, struct parse_state *ps);
+void config_validate(struct load *ld, struct parse_state *ps);
 
 #endif /* XVIP_CONFIG_INT_H */

@@ -8,6 +8,7 @@
  */
 #include "config_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -135,20 +136,24 @@ static void kw_mysql_query(struct parser *p, const struct stmt *st, void *ctx)
 		return;
 	if (st->ntok == 2) {
 		free(m->query);
-		m->query = xstrdup(st->tok[1].text);
+		m->query = cfg_strdup(p->ld, st->tok[1].text);
 		return;
 	}
 	{
 		size_t len = 0;
+		char *o;
 
 		for (size_t i = 1; i < st->ntok; i++)
 			len += strlen(st->tok[i].text) + 1;
 		free(m->query);
-		m->query = xcalloc(len + 1, 1);
-		for (size_t i = 1; i < st->ntok; i++) {
+		m->query = o = cfg_alloc(p->ld, len + 1, 1);
+		for (size_t i = 1; o && i < st->ntok; i++) {
+			size_t n = strlen(st->tok[i].text);
+
 			if (i > 1)
-				strcat(m->query, " ");
-			strcat(m->query, st->tok[i].text);
+				*o++ = ' ';
+			memcpy(o, st->tok[i].text, n);
+			o += n;
 		}
 	}
 }
@@ -194,9 +199,11 @@ static struct config_checker *new_checker(struct parser *p, const struct stmt *s
 					  struct config_real_server *rs,
 					  enum config_checker_type type)
 {
-	struct config_checker *c = PUSH(rs->checkers, rs->n_checkers);
+	struct config_checker *c = PUSH(p->ld, rs->checkers, rs->n_checkers);
 
 	want_args(p, st, 0, 0);
+	if (!c)
+		return NULL;
 	c->type = type;
 	c->where = where_of(st);
 	return c;
@@ -206,6 +213,8 @@ static void kw_tcp_check(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct config_checker *c = new_checker(p, st, ctx, CONFIG_CHECK_TCP);
 
+	if (!c)
+		return;
 	c->u.tcp.connect_timeout_ms = 5 * SEC;
 	c->u.tcp.retry = 1;
 	c->u.tcp.delay_before_retry_ms = 1 * SEC;
@@ -216,21 +225,25 @@ static void kw_misc_check(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct config_checker *c = new_checker(p, st, ctx, CONFIG_CHECK_MISC);
 
-	parse_block(p, &misc_check_block, c, st);
+	if (c)
+		parse_block(p, &misc_check_block, c, st);
 }
 
 static void kw_mysql_check(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct config_checker *c = new_checker(p, st, ctx, CONFIG_CHECK_MYSQL);
-	struct config_mysql_check *m = &c->u.mysql;
+	struct config_mysql_check *m;
 
+	if (!c)
+		return;
+	m = &c->u.mysql;
 	/* defaults sized for "a hung mysqld is seen within 3 x 100 ms" */
 	m->connect_timeout_ms = 100;
 	m->read_timeout_ms = 100;
 	m->interval_ms = 100;
 	m->rise = 3;
 	m->fall = 3;
-	m->query = xstrdup("SELECT 1");
+	m->query = cfg_strdup(p->ld, "SELECT 1");
 	parse_block(p, &mysql_check_block, c, st);
 }
 
@@ -270,26 +283,34 @@ static bool parse_ip_port(struct parser *p, const struct stmt *st, struct in_add
 	return parse_port_tok(p, st, "port", st->tok[2].text, port);
 }
 
+/* A virtual_server being parsed, and the real servers it has so far. */
+struct vs_ctx {
+	struct config_virtual_server *vs;
+	struct name_map real_servers; /* "address port" -> index */
+};
+
 static void kw_real_server(struct parser *p, const struct stmt *st, void *ctx)
 {
-	struct config_virtual_server *vs = ctx;
+	struct vs_ctx *vc = ctx;
+	struct config_virtual_server *vs = vc->vs;
 	struct config_real_server *rs;
 	struct in_addr addr;
 	uint16_t port;
+	char key[32];
+	size_t first;
 
 	if (!parse_ip_port(p, st, &addr, &port)) {
 		skip_block(p, st);
 		return;
 	}
-	for (size_t i = 0; i < vs->n_real_servers; i++) {
-		if (vs->real_servers[i].addr.s_addr == addr.s_addr &&
-		    vs->real_servers[i].port == port) {
-			error_at(p, st, "duplicate real_server %s %u (first at line %u)",
-				 st->tok[1].text, port, vs->real_servers[i].where.line);
-			break;
-		}
-	}
-	rs = PUSH(vs->real_servers, vs->n_real_servers);
+	snprintf(key, sizeof(key), "%08x %u", (unsigned)addr.s_addr, port);
+	first = name_map_first(p->ld, &vc->real_servers, key, vs->n_real_servers);
+	if (first != vs->n_real_servers)
+		error_at(p, st, "duplicate real_server %s %u (first at line %u)",
+			 st->tok[1].text, port, vs->real_servers[first].where.line);
+	rs = PUSH(p->ld, vs->real_servers, vs->n_real_servers);
+	if (!rs)
+		return;
 	rs->addr = addr;
 	rs->port = port;
 	rs->where = where_of(st);
@@ -301,7 +322,7 @@ static void kw_vs_lb_algo(struct parser *p, const struct stmt *st, void *ctx)
 {
 	static const char *const like_wrr[] = { "wlc", "lc", "lblc", "lblcr", "dh", "sh",
 						"sed", "nq", "mh", "ovf", "twos", NULL };
-	struct config_virtual_server *vs = ctx;
+	struct config_virtual_server *vs = ((struct vs_ctx *)ctx)->vs;
 	const char *v;
 
 	if (!want_args(p, st, 1, 1))
@@ -342,7 +363,7 @@ static void kw_vs_lb_kind(struct parser *p, const struct stmt *st, void *ctx)
 
 static void kw_vs_protocol(struct parser *p, const struct stmt *st, void *ctx)
 {
-	struct config_virtual_server *vs = ctx;
+	struct config_virtual_server *vs = ((struct vs_ctx *)ctx)->vs;
 
 	if (!want_args(p, st, 1, 1))
 		return;
@@ -377,14 +398,20 @@ static const char *const virtual_server_unsupported[] = {
 	"persistence_engine", "retry", "delay_before_retry", "warmup", NULL,
 };
 
+static void *vs_target(void *ctx)
+{
+	return ((struct vs_ctx *)ctx)->vs;
+}
+
 static const struct block_def virtual_server_block = { "virtual_server", virtual_server_keywords,
-							virtual_server_unsupported, NULL };
+							virtual_server_unsupported, vs_target };
 
 void kw_virtual_server(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct top_ctx *top = ctx;
 	struct xvip_config *cfg = top->cfg;
 	struct config_virtual_server *vs;
+	struct vs_ctx vc = { 0 };
 	struct in_addr addr;
 	uint16_t port;
 
@@ -392,11 +419,15 @@ void kw_virtual_server(struct parser *p, const struct stmt *st, void *ctx)
 		skip_block(p, st);
 		return;
 	}
-	vs = PUSH(cfg->virtual_servers, cfg->n_virtual_servers);
+	vs = PUSH(p->ld, cfg->virtual_servers, cfg->n_virtual_servers);
+	if (!vs)
+		return;
 	vs->addr = addr;
 	vs->port = port;
 	vs->where = where_of(st);
 	vs->delay_loop_ms = 60 * SEC;
 	vs->promote_timeout_ms = 2 * SEC;
-	parse_block(p, &virtual_server_block, vs, st);
+	vc.vs = vs;
+	parse_block(p, &virtual_server_block, &vc, st);
+	name_map_free(&vc.real_servers);
 }

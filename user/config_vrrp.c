@@ -7,6 +7,7 @@
  */
 #include "config_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,9 +18,10 @@ static void email_item(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct config_global *g = ctx;
 
-	(void)p;
 	for (size_t i = 0; i < st->ntok; i++)
-		*PUSH(g->notification_email, g->n_notification_email) = xstrdup(st->tok[i].text);
+		if (!push_string(p->ld, &g->notification_email, &g->n_notification_email,
+				 st->tok[i].text))
+			return;
 }
 
 static void kw_notification_email(struct parser *p, const struct stmt *st, void *ctx)
@@ -37,7 +39,7 @@ static void kw_smtp_server(struct parser *p, const struct stmt *st, void *ctx)
 	if (st->ntok > 2 && !parse_port_tok(p, st, "smtp_server port", st->tok[2].text, &port))
 		return;
 	free(g->smtp_server);
-	g->smtp_server = xstrdup(st->tok[1].text);
+	g->smtp_server = cfg_strdup(p->ld, st->tok[1].text);
 	g->smtp_port = port;
 }
 
@@ -145,23 +147,24 @@ static const char *block_name(struct parser *p, const struct stmt *st)
 
 void kw_vrrp_script(struct parser *p, const struct stmt *st, void *ctx)
 {
-	struct xvip_config *cfg = ((struct top_ctx *)ctx)->cfg;
+	struct top_ctx *top = ctx;
+	struct xvip_config *cfg = top->cfg;
 	const char *name = block_name(p, st);
 	struct config_vrrp_script *s;
+	size_t first;
 
 	if (!name) {
 		skip_block(p, st);
 		return;
 	}
-	for (size_t i = 0; i < cfg->n_scripts; i++) {
-		if (!strcmp(cfg->scripts[i].name, name)) {
-			error_at(p, st, "duplicate vrrp_script '%s' (first defined at %s:%u)", name,
-				 cfg->scripts[i].where.file, cfg->scripts[i].where.line);
-			break;
-		}
-	}
-	s = PUSH(cfg->scripts, cfg->n_scripts);
-	s->name = xstrdup(name);
+	first = name_map_first(p->ld, &top->ps->script_names, name, cfg->n_scripts);
+	if (first != cfg->n_scripts)
+		error_at(p, st, "duplicate vrrp_script '%s' (first defined at %s:%u)", name,
+			 cfg->scripts[first].where.file, cfg->scripts[first].where.line);
+	s = PUSH(p->ld, cfg->scripts, cfg->n_scripts);
+	if (!s)
+		return;
+	s->name = cfg_strdup(p->ld, name);
 	s->where = where_of(st);
 	s->interval_ms = 1 * SEC;
 	s->rise = 1;
@@ -174,6 +177,7 @@ void kw_vrrp_script(struct parser *p, const struct stmt *st, void *ctx)
 struct instance_ctx {
 	struct config_vrrp_instance *inst;
 	struct instance_src *src;
+	struct name_map peers;
 };
 
 static void kw_state(struct parser *p, const struct stmt *st, void *ctx)
@@ -309,11 +313,14 @@ static void vip_item(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct instance_ctx *ic = ctx;
 	struct config_vip vip = { .prefix_len = 32, .where = where_of(st) };
-	char *addr = xstrdup(st->tok[0].text);
-	char *slash = strchr(addr, '/');
+	char *addr = cfg_strdup(p->ld, st->tok[0].text), *slash;
+	struct config_vip *slot;
 	bool ok = true;
 
 	ic->src->vip_items++;
+	if (!addr)
+		return;
+	slash = strchr(addr, '/');
 	if (slash) {
 		unsigned len;
 
@@ -340,7 +347,7 @@ static void vip_item(struct parser *p, const struct stmt *st, void *ctx)
 			ok = parse_ifname_tok(p, st, st->tok[++i].text, vip.dev) && ok;
 		} else if (!strcmp(opt, "label")) {
 			free(vip.label);
-			vip.label = xstrdup(st->tok[++i].text);
+			vip.label = cfg_strdup(p->ld, st->tok[++i].text);
 		} else if (!strcmp(opt, "brd") || !strcmp(opt, "scope")) {
 			warn_at(p, st, "virtual_ipaddress option '%s %s' is not supported by xvipd, ignored",
 				opt, st->tok[i + 1].text);
@@ -349,11 +356,12 @@ static void vip_item(struct parser *p, const struct stmt *st, void *ctx)
 			warn_at(p, st, "unknown virtual_ipaddress option '%s', ignored", opt);
 		}
 	}
-	if (!ok) {
+	slot = ok ? PUSH(p->ld, ic->inst->vips, ic->inst->n_vips) : NULL;
+	if (!slot) {
 		free(vip.label);
 		return;
 	}
-	*PUSH(ic->inst->vips, ic->inst->n_vips) = vip;
+	*slot = vip;
 }
 
 static void kw_virtual_ipaddress(struct parser *p, const struct stmt *st, void *ctx)
@@ -390,20 +398,23 @@ static void kw_unicast_src_ip(struct parser *p, const struct stmt *st, void *ctx
 static void peer_item(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct instance_ctx *ic = ctx;
-	struct in_addr a;
+	struct in_addr a, *slot;
+	char key[16];
 
 	if (!parse_ipv4_tok(p, st, "unicast_peer", st->tok[0].text, &a))
 		return;
 	if (st->ntok > 1)
 		warn_at(p, st, "unicast_peer option '%s' is not supported by xvipd, ignored",
 			st->tok[1].text);
-	for (size_t i = 0; i < ic->inst->n_unicast_peers; i++) {
-		if (ic->inst->unicast_peers[i].s_addr == a.s_addr) {
-			warn_at(p, st, "unicast_peer %s listed twice", st->tok[0].text);
-			return;
-		}
+	snprintf(key, sizeof(key), "%08x", (unsigned)a.s_addr);
+	if (name_map_first(p->ld, &ic->peers, key, ic->inst->n_unicast_peers) !=
+	    ic->inst->n_unicast_peers) {
+		warn_at(p, st, "unicast_peer %s listed twice", st->tok[0].text);
+		return;
 	}
-	*PUSH(ic->inst->unicast_peers, ic->inst->n_unicast_peers) = a;
+	slot = PUSH(p->ld, ic->inst->unicast_peers, ic->inst->n_unicast_peers);
+	if (slot)
+		*slot = a;
 }
 
 static void kw_unicast_peer(struct parser *p, const struct stmt *st, void *ctx)
@@ -438,13 +449,15 @@ static bool parse_track_weight(struct parser *p, const struct stmt *st, bool *se
 static void track_if_item(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct instance_ctx *ic = ctx;
-	struct config_track_interface t = { .where = where_of(st) };
+	struct config_track_interface t = { .where = where_of(st) }, *slot;
 	bool set = false;
 
 	if (!parse_ifname_tok(p, st, st->tok[0].text, t.name) ||
 	    !parse_track_weight(p, st, &set, &t.weight))
 		return;
-	*PUSH(ic->inst->track_interfaces, ic->inst->n_track_interfaces) = t;
+	slot = PUSH(p->ld, ic->inst->track_interfaces, ic->inst->n_track_interfaces);
+	if (slot)
+		*slot = t;
 }
 
 static void kw_track_interface(struct parser *p, const struct stmt *st, void *ctx)
@@ -456,12 +469,17 @@ static void kw_track_interface(struct parser *p, const struct stmt *st, void *ct
 static void track_script_item(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct instance_ctx *ic = ctx;
-	struct config_track_script t = { .where = where_of(st) };
+	struct config_track_script t = { .where = where_of(st) }, *slot;
 
 	if (!parse_track_weight(p, st, &t.weight_set, &t.weight))
 		return;
-	t.name = xstrdup(st->tok[0].text);
-	*PUSH(ic->inst->track_scripts, ic->inst->n_track_scripts) = t;
+	t.name = cfg_strdup(p->ld, st->tok[0].text);
+	slot = t.name ? PUSH(p->ld, ic->inst->track_scripts, ic->inst->n_track_scripts) : NULL;
+	if (!slot) {
+		free(t.name);
+		return;
+	}
+	*slot = t;
 }
 
 static void kw_track_script(struct parser *p, const struct stmt *st, void *ctx)
@@ -523,23 +541,24 @@ void kw_vrrp_instance(struct parser *p, const struct stmt *st, void *ctx)
 	struct xvip_config *cfg = top->cfg;
 	const char *name = block_name(p, st);
 	struct config_vrrp_instance *inst;
-	struct instance_ctx ic;
+	struct instance_ctx ic = { 0 };
+	size_t first;
 
 	if (!name) {
 		skip_block(p, st);
 		return;
 	}
-	for (size_t i = 0; i < cfg->n_instances; i++) {
-		if (!strcmp(cfg->instances[i].name, name)) {
-			error_at(p, st, "duplicate vrrp_instance '%s' (first defined at %s:%u)", name,
-				 cfg->instances[i].where.file, cfg->instances[i].where.line);
-			break;
-		}
-	}
-	inst = PUSH(cfg->instances, cfg->n_instances);
-	ic.src = PUSH(top->ps->instance_src, top->ps->n_instance_src);
+	first = name_map_first(p->ld, &top->ps->instance_names, name, cfg->n_instances);
+	if (first != cfg->n_instances)
+		error_at(p, st, "duplicate vrrp_instance '%s' (first defined at %s:%u)", name,
+			 cfg->instances[first].where.file, cfg->instances[first].where.line);
+	/* the sidecar first: an instance without one must not exist */
+	ic.src = PUSH(p->ld, top->ps->instance_src, top->ps->n_instance_src);
+	inst = ic.src ? PUSH(p->ld, cfg->instances, cfg->n_instances) : NULL;
+	if (!inst)
+		return;
 	ic.inst = inst;
-	inst->name = xstrdup(name);
+	inst->name = cfg_strdup(p->ld, name);
 	inst->where = where_of(st);
 	inst->priority = 100;
 	inst->advert_int_ms = 1 * SEC;
@@ -547,6 +566,7 @@ void kw_vrrp_instance(struct parser *p, const struct stmt *st, void *ctx)
 	inst->garp_master_repeat = 5;
 	inst->garp_master_refresh_repeat = 1;
 	parse_block(p, &instance_block, &ic, st);
+	name_map_free(&ic.peers);
 }
 
 /* ---- vrrp_sync_group -------------------------------------------------- */
@@ -555,9 +575,9 @@ static void group_item(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct config_sync_group *g = ctx;
 
-	(void)p;
 	for (size_t i = 0; i < st->ntok; i++)
-		*PUSH(g->members, g->n_members) = xstrdup(st->tok[i].text);
+		if (!push_string(p->ld, &g->members, &g->n_members, st->tok[i].text))
+			return;
 }
 
 static void kw_sync_group_group(struct parser *p, const struct stmt *st, void *ctx)
@@ -597,8 +617,10 @@ void kw_vrrp_sync_group(struct parser *p, const struct stmt *st, void *ctx)
 	}
 	warn_at(p, st, "vrrp_sync_group '%s' is accepted but its instances run independently "
 		"(xvipd does not move them together)", name);
-	g = PUSH(top->cfg->sync_groups, top->cfg->n_sync_groups);
-	g->name = xstrdup(name);
+	g = PUSH(p->ld, top->cfg->sync_groups, top->cfg->n_sync_groups);
+	if (!g)
+		return;
+	g->name = cfg_strdup(p->ld, name);
 	g->where = where_of(st);
 	parse_block(p, &sync_group_block, g, st);
 }

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for user/config.c, the keepalived.conf dialect parser.
+ * Unit tests for user/config*.c, the keepalived.conf dialect parser.
  *
  * Fixtures live in tests/unit/config/ and are found through XVIP_TEST_DIR
  * (default "tests/unit", i.e. run from the repository root). Malformed
- * snippets are written to a temporary directory by the table-driven test.
+ * snippets are written to a temporary directory by the table-driven test;
+ * the bad inputs of "a reload must never kill the daemon" (huge lines,
+ * deep nesting, include fan-outs, devices, NUL bytes, ...) are generated
+ * there at test time.
  */
 #include <setjmp.h> /* cmocka needs these before cmocka.h */
 #include <stdarg.h>
@@ -14,12 +17,15 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "config_int.h" /* config_load_limited(), for other limits */
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -740,6 +746,16 @@ static const struct snippet snippets[] = {
 	{ "VRRPv3 ignores authentication", "global_defs {\n    vrrp_version 3\n}\n" HEAD
 	  "    authentication {\n        auth_type PASS\n        auth_pass x\n    }\n" TAIL,
 	  EXPECT_WARNING, 7, "VRRPv3 has no authentication" },
+	{ "advert_int past 32-bit milliseconds", HEAD "    advert_int 4294968.296\n" TAIL,
+	  EXPECT_ERROR, 4, "advert_int 4294968.296 is out of range (0.01..255 s)" },
+	{ "duration in ms past 32 bits", VS_HEAD "        TCP_CHECK {\n"
+	  "            connect_timeout 4294967297ms\n        }\n    }\n}\n", EXPECT_ERROR, 4,
+	  "connect_timeout 4294967297ms is out of range (0.001..3600 s)" },
+	{ "duration with more digits than 64 bits", HEAD
+	  "    preempt_delay 99999999999999999999999999\n" TAIL, EXPECT_ERROR, 4,
+	  "preempt_delay 99999999999999999999999999 is out of range (0..1000 s)" },
+	{ "control bytes are escaped in messages", HEAD "    priority \x1b[31mred\x07\n" TAIL,
+	  EXPECT_ERROR, 4, "priority: '\\x1b[31mred\\x07' is not a number" },
 	{ "quoted braces and comment characters are words",
 	  HEAD "    notify_master \"/bin/echo {x} #1 !2\"   # a comment { }\n" TAIL, EXPECT_CLEAN, 0,
 	  NULL },
@@ -891,6 +907,456 @@ static void test_checker_equal(void **state)
 	rmdir(dir);
 }
 
+/* ---- bad input: a reload must never kill the daemon ------------------ */
+
+/* A scratch directory; scratch_free() removes it with all it holds. */
+static char *scratch(void)
+{
+	char *dir = strdup("/tmp/xvip-config-test-XXXXXX");
+
+	assert_non_null(dir);
+	assert_non_null(mkdtemp(dir));
+	return dir;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void scratch_free(char *dir)
+{
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(dir);
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+	char *path;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		abort();
+	return path;
+}
+
+/* prefix, then `unit` n times, then suffix: the big inputs, made here */
+static char *repeat(const char *prefix, const char *unit, size_t n, const char *suffix)
+{
+	size_t lp = strlen(prefix), lu = strlen(unit), ls = strlen(suffix);
+	char *s = malloc(lp + lu * n + ls + 1), *o = s;
+
+	assert_non_null(s);
+	memcpy(o, prefix, lp);
+	o += lp;
+	for (size_t i = 0; i < n; i++, o += lu)
+		memcpy(o, unit, lu);
+	memcpy(o, suffix, ls + 1);
+	return s;
+}
+
+static void write_repeat(const char *path, const char *prefix, const char *unit, size_t n,
+			 const char *suffix)
+{
+	char *text = repeat(prefix, unit, n, suffix);
+
+	write_file(path, text);
+	free(text);
+}
+
+/* Loads path with lim (NULL: the defaults) and expects it refused with an
+ * error at file (suffix) / line containing needle. */
+static void expect_refused(const char *path, const struct config_limits *lim,
+			   const char *file_suffix, unsigned line, const char *needle)
+{
+	struct config_diag d = CONFIG_DIAG_INIT;
+	struct xvip_config *cfg = config_load_limited(path, &d, lim ? lim : &config_default_limits);
+
+	assert_null(cfg);
+	expect_diag(&d, CONFIG_ERROR, file_suffix, line, needle);
+	config_diag_free(&d);
+}
+
+/* A 1 MB line of `{` made skip_block() recurse 785k frames deep (SIGSEGV):
+ * lines are capped, nesting is capped, and blocks are skipped without
+ * recursion. */
+static void test_deep_braces(void **state)
+{
+	char *dir = scratch(), *path = path_in(dir, "x.conf");
+	struct config_diag d = CONFIG_DIAG_INIT;
+	struct xvip_config *cfg;
+
+	(void)state;
+	write_repeat(path, "", "{", 1000000, "\n");
+	expect_refused(path, NULL, "x.conf", 1, "line is longer than 64 KiB; not read");
+
+	/* the same braces one per line: refused where they pass 32 levels */
+	write_repeat(path, "", "{\n", 1000000, "");
+	expect_refused(path, NULL, "x.conf", 33,
+		       "blocks nested more than 32 deep; the rest of this file is not read");
+
+	/* 31 nested unknown blocks are skipped, and what follows is parsed */
+	{
+		char *open = repeat("", "foo {\n", 31, ""), *close = repeat("", "}\n", 31, "");
+		char *text;
+
+		if (asprintf(&text, "%s%s" HEAD TAIL, open, close) < 0)
+			abort();
+		write_file(path, text);
+		free(text);
+		free(open);
+		free(close);
+	}
+	cfg = config_load(path, &d);
+	if (!cfg)
+		config_diag_print(&d, stderr);
+	assert_non_null(cfg);
+	assert_int_equal(d.warnings, 1); /* the outermost foo; its body is skipped */
+	expect_diag(&d, CONFIG_WARNING, "x.conf", 1, "unknown keyword 'foo' at top level");
+	assert_int_equal(cfg->n_instances, 1);
+	assert_int_equal(cfg->instances[0].where.line, 63);
+	config_free(cfg);
+	config_diag_free(&d);
+	free(path);
+	scratch_free(dir);
+}
+
+/* 1 MB of words in notify_master, or 200k "" on one line, took memory per
+ * word in proportion to the rest of the line (out of memory, abort): lines
+ * and words are capped, and each word costs its own length. */
+static void test_long_lines(void **state)
+{
+	char *dir = scratch(), *path = path_in(dir, "x.conf");
+	struct config_limits big = config_default_limits;
+	struct config_diag d = CONFIG_DIAG_INIT;
+	struct xvip_config *cfg;
+
+	(void)state;
+	write_repeat(path, HEAD "    notify_master /bin/notify", " a", 500000, "\n" TAIL);
+	expect_refused(path, NULL, "x.conf", 4, "line is longer than 64 KiB; not read");
+	write_repeat(path, "global_defs {\n    router_id ", "\"\"", 200000, "\n}\n");
+	expect_refused(path, NULL, "x.conf", 2, "line is longer than 64 KiB; not read");
+	write_repeat(path, HEAD "    notify_master /bin/notify", " a", 4096, "\n" TAIL);
+	expect_refused(path, NULL, "x.conf", 4,
+		       "more than 4096 words on one line; the line is not read");
+
+	/* at the caps: a 64 KiB comment line, 4096 words */
+	write_repeat(path, "!", "x", 64 * 1024 - 1, "\n" HEAD TAIL);
+	cfg = config_load(path, &d);
+	assert_non_null(cfg);
+	config_free(cfg);
+	config_diag_free(&d);
+	write_repeat(path, HEAD "    notify_master /bin/notify", " a", 4094, "\n" TAIL);
+	cfg = config_load(path, &d);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->instances[0].notify_master->argc, 4095);
+	config_free(cfg);
+	config_diag_free(&d);
+
+	/* with the caps lifted, the same lines load in linear time and memory */
+	big.line_bytes = 2 * 1024 * 1024;
+	big.line_words = big.load_words = 1000000;
+	alarm(60);
+	write_repeat(path, HEAD "    notify_master /bin/notify", " a", 500000, "\n" TAIL);
+	cfg = config_load_limited(path, &d, &big);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->instances[0].notify_master->argc, 500001);
+	assert_string_equal(cfg->instances[0].notify_master->argv[500000], "a");
+	config_free(cfg);
+	config_diag_free(&d);
+	write_repeat(path, "global_defs {\n    router_id ", "\"\"", 200000, "\n}\n");
+	cfg = config_load_limited(path, &d, &big);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->global.router_id, "");
+	expect_diag(&d, CONFIG_WARNING, "x.conf", 2, "extra argument");
+	config_free(cfg);
+	config_diag_free(&d);
+	alarm(0);
+	free(path);
+	scratch_free(dir);
+}
+
+/* 9 files that each include all 9 hung: the loop guard covered only the
+ * include chain, so they were read 9! times. Each file is read once. */
+/* Writes text to the file `name` in dir. */
+static void write_in(const char *dir, const char *name, const char *text)
+{
+	char *path = path_in(dir, name);
+
+	write_file(path, text);
+	free(path);
+}
+
+static void test_include_fan_out(void **state)
+{
+	char *dir = scratch(), *path = path_in(dir, "main.conf"), *sub = path_in(dir, "d");
+	struct config_diag d = CONFIG_DIAG_INIT;
+
+	(void)state;
+	assert_int_equal(mkdir(sub, 0755), 0);
+	write_file(path, "include d/*.conf\n");
+	for (int i = 0; i < 9; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "d/%d.conf", i);
+		write_in(dir, name, "include *.conf\n");
+	}
+	alarm(10);
+	assert_null(config_load(path, &d));
+	alarm(0);
+	expect_diag(&d, CONFIG_ERROR, "d/0.conf", 1, "include loop: ");
+	expect_diag(&d, CONFIG_ERROR, "main.conf", 1, "d/8.conf' is already included (at ");
+	config_diag_free(&d);
+
+	/* two files that include a third: the second include is an error */
+	write_file(path, "include a.conf\ninclude b.conf\n");
+	write_in(dir, "a.conf", "include common.conf\n");
+	write_in(dir, "b.conf", "! b\ninclude common.conf\n");
+	write_in(dir, "common.conf", HEAD TAIL);
+	assert_null(config_load(path, &d));
+	assert_int_equal(d.errors, 1);
+	expect_diag(&d, CONFIG_ERROR, "b.conf", 2, "common.conf' is already included (at ");
+	assert_non_null(strstr(d.entries[0].message, "a.conf:1); a file is read once per load"));
+	config_diag_free(&d);
+	free(sub);
+	free(path);
+	scratch_free(dir);
+}
+
+/* `include /dev/zero` was read for 7 s and accepted: only regular files are
+ * read, and a FIFO does not block the load. */
+static void test_not_regular_files(void **state)
+{
+	char *dir = scratch(), *path = path_in(dir, "x.conf"), *fifo = path_in(dir, "fifo");
+	struct config_diag d = CONFIG_DIAG_INIT;
+
+	(void)state;
+	alarm(10);
+	write_file(path, "include /dev/zero\n");
+	expect_refused(path, NULL, "x.conf", 1, "include '/dev/zero': not a regular file; not read");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	write_file(path, "! a FIFO nobody writes to\ninclude fifo\n");
+	expect_refused(path, NULL, "x.conf", 2, "fifo': not a regular file; not read");
+	write_file(path, "include /tmp\n");
+	expect_refused(path, NULL, "x.conf", 1, "include '/tmp': not a regular file");
+
+	assert_null(config_load("/dev/zero", &d));
+	assert_int_equal(d.errors, 1);
+	assert_string_equal(d.entries[0].file, "/dev/zero");
+	assert_int_equal(d.entries[0].line, 0);
+	assert_string_equal(d.entries[0].message, "not a regular file; not read");
+	config_diag_free(&d);
+	alarm(0);
+	free(fifo);
+	free(path);
+	scratch_free(dir);
+}
+
+/* A NUL byte silently cut its line short. */
+static void test_nul_byte(void **state)
+{
+	static const char text[] = "global_defs {\n    router_id ab\0cd\n}\n" HEAD TAIL;
+	char *dir = scratch(), *path = path_in(dir, "x.conf");
+	FILE *f = fopen(path, "w");
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+	fclose(f);
+	expect_refused(path, NULL, "x.conf", 2, "NUL byte at column 17; the line is not read");
+	free(path);
+	scratch_free(dir);
+}
+
+/* Control bytes from the file were echoed into the terminal and the log. */
+static void test_diagnostics_escaped(void **state)
+{
+	char *dir = scratch(), *path = path_in(dir, "x.conf"), *text = NULL;
+	struct config_diag d = CONFIG_DIAG_INIT;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	write_file(path, HEAD "    priority \x1b]0;owned\x07\n"
+			 "    state \xe7\x8a\xb6\xe6\x80\x81\n"   /* UTF-8: kept as it is */
+			 "    version \xff\xc2\x9b\xed\xa0\x80\n" /* not UTF-8, C1, surrogate */
+			 "    vip_mode \"a\tb\r\"\n" TAIL);
+	assert_null(config_load(path, &d));
+	expect_diag(&d, CONFIG_ERROR, "x.conf", 4, "priority: '\\x1b]0;owned\\x07' is not a number");
+	expect_diag(&d, CONFIG_ERROR, "x.conf", 5, "state: '\xe7\x8a\xb6\xe6\x80\x81' is neither");
+	expect_diag(&d, CONFIG_ERROR, "x.conf", 6, "'\\xff\\xc2\\x9b\\xed\\xa0\\x80' is not a number");
+	expect_diag(&d, CONFIG_ERROR, "x.conf", 7, "vip_mode: 'a\\x09b\\x0d' is neither");
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	config_diag_print(&d, f);
+	fclose(f);
+	for (size_t i = 0; i < len; i++)
+		assert_true(text[i] == '\n' || ((unsigned char)text[i] >= 0x20 && text[i] != 0x7f));
+	free(text);
+	config_diag_free(&d);
+	free(path);
+	scratch_free(dir);
+}
+
+/* The other caps, each an error at its file:line. */
+static void test_limits(void **state)
+{
+	char *dir = scratch(), *path = path_in(dir, "x.conf"), *big = path_in(dir, "big.conf");
+	char *sub = path_in(dir, "d");
+	struct config_diag d = CONFIG_DIAG_INIT;
+	struct xvip_config *cfg;
+	FILE *f;
+
+	(void)state;
+	/* 16 MiB for the main file and its includes together */
+	f = fopen(big, "w");
+	assert_non_null(f);
+	assert_int_equal(ftruncate(fileno(f), 16 * 1024 * 1024 + 1), 0);
+	fclose(f);
+	expect_refused(big, NULL, "big.conf", 0,
+		       "the configuration would be larger than 16 MiB (the main file and its includes together); not read");
+	write_file(path, "include big.conf\n");
+	expect_refused(path, NULL, "x.conf", 1, "big.conf': the configuration would be larger");
+
+	/* 262144 words in all */
+	write_repeat(path, "", "a\n", 256 * 1024 + 1, "");
+	expect_refused(path, NULL, "x.conf", 256 * 1024 + 1,
+		       "more than 262144 words in the configuration; the rest is not read");
+
+	/* 256 included files */
+	assert_int_equal(mkdir(sub, 0755), 0);
+	for (int i = 0; i < 257; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "d/%03d.conf", i);
+		write_in(dir, name, "! empty\n");
+	}
+	write_file(path, "include d/*.conf\n");
+	expect_refused(path, NULL, "x.conf", 1,
+		       "include 'd/*.conf': more than 256 files included in one load; '");
+	assert_null(config_load(path, &d));
+	assert_int_equal(d.errors, 1);
+	assert_non_null(strstr(d.entries[0].message, "d/256.conf' and what follows not read"));
+	config_diag_free(&d);
+
+	/* 32 files deep */
+	for (int i = 0; i < 40; i++) {
+		char name[32], line[32];
+
+		snprintf(name, sizeof(name), "n%d.conf", i);
+		snprintf(line, sizeof(line), "include n%d.conf\n", i + 1);
+		write_in(dir, name, line);
+	}
+	free(path);
+	path = path_in(dir, "n0.conf");
+	expect_refused(path, NULL, "n31.conf", 1, "include '");
+	assert_null(config_load(path, &d));
+	assert_int_equal(d.errors, 1);
+	assert_non_null(strstr(d.entries[0].message, "n32.conf': more than 32 nested includes"));
+	config_diag_free(&d);
+
+	/* 1000 diagnostics kept, the rest counted */
+	free(path);
+	path = path_in(dir, "x.conf");
+	write_repeat(path, "", "foo\n", 1500, "");
+	cfg = config_load(path, &d);
+	assert_non_null(cfg);
+	config_free(cfg);
+	assert_int_equal(d.warnings, 1500);
+	assert_int_equal(d.count, 1001);
+	assert_string_equal(d.entries[1000].message,
+			    "500 more diagnostics not shown (0 errors, 500 warnings): only the first 1000 are kept");
+	config_diag_free(&d);
+	free(sub);
+	free(big);
+	free(path);
+	scratch_free(dir);
+}
+
+/* Checking each name against every one before it made a load quadratic:
+ * minutes for 100k VIPs. */
+static void test_many_objects_load_fast(void **state)
+{
+	char *dir = scratch(), *path = path_in(dir, "x.conf");
+	struct config_diag d = CONFIG_DIAG_INIT;
+	struct xvip_config *cfg;
+	FILE *f;
+
+	(void)state;
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n"
+	      "    virtual_ipaddress {\n", f);
+	for (unsigned i = 0; i < 100000; i++)
+		fprintf(f, "        10.%u.%u.%u\n", i >> 16, (i >> 8) & 255, i & 255);
+	fputs("        10.0.0.7\n    }\n}\n", f);
+	/* 12000 instances, 5 lines each, VRID 1 on e0..e999 over and over */
+	for (unsigned i = 0; i < 12000; i++)
+		fprintf(f, "vrrp_instance v%u {\n interface e%u\n virtual_router_id 1\n"
+			" virtual_ipaddress { 172.16.%u.%u }\n}\n", i, i % 1000, i >> 8, i & 255);
+	fclose(f);
+	alarm(30);
+	cfg = config_load(path, &d);
+	alarm(0);
+	assert_null(cfg);
+	expect_diag(&d, CONFIG_ERROR, "x.conf", 100005,
+		    "virtual_ipaddress 10.0.0.7 is already held by vrrp_instance 'VI_1' (");
+	expect_diag(&d, CONFIG_ERROR, "x.conf", 100008 + 5 * 1000 + 2,
+		    "virtual_router_id 1 on e0 is already used by vrrp_instance 'v0'");
+	assert_int_equal(d.errors, 1 + 11000);
+	config_diag_free(&d);
+	free(path);
+	scratch_free(dir);
+}
+
+/* An allocation failure anywhere in a load (a reload on a host short of
+ * memory) aborted the daemon. Now every allocation is made to fail in turn:
+ * each load fails with an error saying why, and leaks nothing (LSan). */
+static void test_out_of_memory(void **state)
+{
+	static const struct {
+		const char *name;
+		bool loads;
+	} files[] = {
+		{ "full.conf", true },
+		{ "include-main.conf", true },
+		{ "many-errors.conf", false },
+	};
+
+	(void)state;
+	for (size_t n = 0; n < sizeof(files) / sizeof(files[0]); n++) {
+		struct config_limits lim = config_default_limits;
+		char *path = fixture(files[n].name);
+		size_t i;
+
+		for (i = 1;; i++) {
+			struct config_diag d = CONFIG_DIAG_INIT;
+			struct xvip_config *cfg;
+
+			lim.fail_alloc = i;
+			cfg = config_load_limited(path, &d, &lim);
+			if (!find_diag(&d, CONFIG_ERROR, files[n].name, 0,
+				       "out of memory while reading the configuration; it is not used")) {
+				/* past the last allocation: the load as it is */
+				assert_true(files[n].loads ? cfg != NULL : cfg == NULL);
+				config_free(cfg);
+				config_diag_free(&d);
+				break;
+			}
+			if (cfg) {
+				print_error("%s: allocation %zu failed, yet the load succeeded\n",
+					    files[n].name, i);
+				fail();
+			}
+			config_diag_free(&d);
+		}
+		assert_true(i > 100); /* it did fail many different allocations */
+		free(path);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -908,6 +1374,15 @@ int main(void)
 		cmocka_unit_test(test_malformed_snippets),
 		cmocka_unit_test(test_tokenizer),
 		cmocka_unit_test(test_checker_equal),
+		cmocka_unit_test(test_deep_braces),
+		cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_include_fan_out),
+		cmocka_unit_test(test_not_regular_files),
+		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_diagnostics_escaped),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_many_objects_load_fast),
+		cmocka_unit_test(test_out_of_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
