@@ -151,6 +151,18 @@ check "a broken config is refused on SIGHUP and reported with file:line" \
 	wait_log "$WORK/node1.log" "node1.conf:[0-9]*: error" 10
 # sampled once the refused reload is over (status comes from the same loop)
 check "node1 keeps running as MASTER" is_state node1 MASTER
+# input that used to kill the daemon in the parser on SIGHUP (a 1 MB line of
+# '{': SIGSEGV) or be read for seconds (/dev/zero): refused the same way
+{ cat "$WORK/node1.good"; head -c 1000000 /dev/zero | tr '\0' '{'; echo; echo "include /dev/zero"; } >"$WORK/node1.conf"
+ns node1 kill -HUP "$PID_node1"
+check "a 1 MB line of '{' is refused on SIGHUP, with file:line" \
+	wait_log "$WORK/node1.log" "node1.conf:[0-9]*: error: line is longer than 64 KiB" 10
+check "and an include of /dev/zero" wait_log "$WORK/node1.log" "include '/dev/zero': not a regular file" 10
+# sampled once the reload was refused (its errors are in the log); a
+# crashed node1 would be gone, or a zombie until this shell reaps it
+check "node1 is still running" awk '/^State:/ { exit $2 == "Z" }' "/proc/$PID_node1/status"
+check "still MASTER" is_state node1 MASTER
+check "with the running config (priority 100)" sh -c "'$BUILD/xvipctl' --pin-root '$(pin_of node1)' status --json | grep -q '\"priority\":100'"
 sed 's/priority 100$/priority 120/' "$WORK/node1.good" >"$WORK/node1.conf"
 ns node1 kill -HUP "$PID_node1"
 check "a good config is applied without dropping the VIP (priority 120)" wait_until 10 sh -c "'$BUILD/xvipctl' --pin-root '$(pin_of node1)' status --json | grep -q '\"priority\":120'"
