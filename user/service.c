@@ -1096,7 +1096,10 @@ static void rs_probed(void *arg, struct check *c)
 	}
 	if (vs->owner && vs->is_fo && vs->writer < 0 && vs->phase == PROMO_IDLE)
 		writer_update(vs);
-	if (vs->owner && vs->cfg->manage_read_only && f && f->valid)
+	/* Also when not the owner: a momentary owner (a VRRP flap) may have
+	 * switched its own node's semi-sync off in a promotion it made; what
+	 * it switched off it switches on again once a peer replicates. */
+	if (vs->cfg->manage_read_only && f && f->valid)
 		semisync_restore(vs);
 }
 
@@ -1440,26 +1443,35 @@ void service_rebind(struct xvipd *d)
  * for the fresh probe asked for now to come back if only its xvipd stopped
  * or its adverts came late (a VRRP flap: then it keeps the writes and
  * nothing moves), far less than a probe's deadline (which is what it costs
- * to find a node gone). Twice the time its last probe took, 5 to 50 ms. */
+ * to find a node gone). Twice the time its last probe took, 5 to 50 ms;
+ * none when its last probe failed already (with slow adverts the probes
+ * see a dead host before VRRP does). */
 #define SILENT_GRACE_MIN_US 5000ull
 #define SILENT_GRACE_MAX_US 50000ull
 
 static void rs_silent(struct rs_rt *r, uint64_t now)
 {
 	uint64_t g = 0;
+	bool failing = false;
 
 	for (size_t k = 0; k < r->n_checks; k++) {
-		uint64_t p = 2 * check_get_stats(r->checks[k])->last_probe_us;
+		const struct check_stats *st = check_get_stats(r->checks[k]);
+		uint64_t p = 2 * st->last_probe_us;
 
+		failing |= st->bad_run > 0;
 		g = p > g ? p : g;
 	}
-	g = g < SILENT_GRACE_MIN_US ? SILENT_GRACE_MIN_US
+	g = failing ? 0 : g < SILENT_GRACE_MIN_US ? SILENT_GRACE_MIN_US
 	    : g > SILENT_GRACE_MAX_US ? SILENT_GRACE_MAX_US : g;
 	r->silent_at_us = now;
 	r->silent_grace_end_us = now + g;
-	xlog(LOG_NOTICE, "[%s] %s: its host went silent (VRRP adverts stopped): not counted on "
-	     "until it answers (a decision waits %llu ms for it)", r->vs->name, rs_name(r),
-	     (unsigned long long)(g / 1000));
+	if (failing)
+		xlog(LOG_NOTICE, "[%s] %s: its host went silent (VRRP adverts stopped) and its last "
+		     "probe failed: not counted on until it answers", r->vs->name, rs_name(r));
+	else
+		xlog(LOG_NOTICE, "[%s] %s: its host went silent (VRRP adverts stopped): not counted "
+		     "on until it answers (a decision waits %llu ms for it)", r->vs->name,
+		     rs_name(r), (unsigned long long)(g / 1000));
 }
 
 void service_owner_changed(struct xvipd *d, struct vrrp_rt *in, bool owner, uint32_t silent_peer)

@@ -102,18 +102,33 @@ if since "$LOG1" "$n1" | grep -q "was set read-only by someone else"; then
 fi
 
 note "db1's host dies under writes through the VIP"
-check "stable before the failure" wait_until 10 stable
 PID1=$(db_pid db1)
 comm_is() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; }
 check "db1's xvipd is running (pid $XV1)" comm_is "$XV1" xvipd
 check "db1's mariadbd is running (pid ${PID1:-none})" test -n "$PID1"
-bg_start client "$WORK/writes.txt" "$BUILD/xvip-probe" writes $VIP 3306 "$DB_TCP_USER" "$DB_TCP_PASS" \
-	6000 "$WORK/hd.acked" 2 200
-WPID=$BG_PID
-# wait for the writes to flow before the failure
-acked_n() { [ "$(wc -l <"$WORK/hd.acked" 2>/dev/null || echo 0)" -ge "$1" ]; }
-check "writes through the VIP are acknowledged" wait_until 5 acked_n 100
-sleep 1
+takeovers() { xctl db2 status --json 2>/dev/null | json_get became_master; }
+acked_n() { [ "$(wc -l <"$WORK/$T.acked" 2>/dev/null || echo 0)" -ge "$1" ]; }
+# A takeover by db2 before the failure (10 ms adverts late on a loaded
+# machine: db2 is master for a moment, the client follows its GARP and, ARP
+# locktime, stays there for up to 1.2 s, writing to db2's read-only mysqld)
+# would make the gap measure that instead: the writes start again, with a
+# new tag, at most 4 times.
+for try in 1 2 3 4; do
+	T=hd$try
+	check "stable before the failure" wait_until 20 stable ||
+		xctl db1 status 2>&1 | grep -E "writer|real_server" | sed 's/^/#   /'
+	check "writes through the VIP land on db1" wait_until 5 lands_on "pre$try" db1
+	m0=$(takeovers)
+	bg_start client "$WORK/writes.txt" "$BUILD/xvip-probe" writes $VIP 3306 "$DB_TCP_USER" \
+		"$DB_TCP_PASS" 6000 "$WORK/$T.acked" 2 200
+	WPID=$BG_PID
+	# the writes flow, then about a second before the failure
+	check "writes through the VIP are acknowledged" wait_until 5 acked_n 100
+	sleep 1
+	[ "$(takeovers)" = "$m0" ] && break
+	note "db2 was VRRP master for a moment during the writes (adverts late under load): again"
+	bg_stop "$WPID"
+done
 # the host dies: both processes frozen by one kill(1) (microseconds apart),
 # then the link goes, then they are killed. db2's log is read from here on
 # (a takeover by db2 before, when 10 ms adverts come late on a loaded
@@ -140,8 +155,8 @@ kill_ms=$((kill_us / 1000))
 check "the writer reported a gap" test -n "$gap"
 # The failover's own gap: from the last write db1 acknowledged to the first
 # db2 did (each acknowledged token's node is in the table on db2).
-db_sql db2 "SELECT v, node FROM app.t WHERE v LIKE 'hd-%'" | sort >"$WORK/hd.nodes"
-sort -k2 "$WORK/hd.acked.at" | join -1 2 -2 1 - "$WORK/hd.nodes" | sort -k2 -g >"$WORK/hd.timeline"
+db_sql db2 "SELECT v, node FROM app.t WHERE v LIKE '$T-%'" | sort >"$WORK/hd.nodes"
+sort -k2 "$WORK/$T.acked.at" | join -1 2 -2 1 - "$WORK/hd.nodes" | sort -k2 -g >"$WORK/hd.timeline"
 switch=$(awk '$3 == "db1" { last1 = $2 } $3 == "db2" && !first2 { first2 = $2 }
 	END { if (last1 != "" && first2 != "") printf "%.1f %.0f", first2 - last1, last1 }' "$WORK/hd.timeline")
 fgap=${switch% *}
@@ -156,7 +171,7 @@ check "the longest gap between any two acknowledged writes (${gap:-?} ms) is und
 # (the client reads an acknowledgement a little after db1 sent it)
 check "the writes flowed until the death: db1's last acknowledgement within 200 ms of it" \
 	awk -v k="$((kill_ms - w0))" -v s="${fat:-0}" 'BEGIN { d = s - k; exit !(d > -200 && d < 200) }'
-check "every acknowledged write is on db2 (semi-sync)" db_missing_acked db2 "$WORK/hd.acked"
+check "every acknowledged write is on db2 (semi-sync)" db_missing_acked db2 "$WORK/$T.acked"
 check "db2 read_only=OFF" ro_is db2 0
 # everything below is about db2's log since the failure, which is over: db2
 # is the writer and the writes have ended
