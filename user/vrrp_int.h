@@ -1,0 +1,37 @@
+/* What vrrp.c (the instances at run time) and vrrp_setup.c (setting them
+ * up, tearing down, reload) share. Not for the rest of the daemon: that
+ * uses vrrp.h. */
+#ifndef XVIP_VRRP_INT_H
+#define XVIP_VRRP_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vrrp.h"
+
+/* A vrrp_script and its state (tracking). */
+struct script_rt {
+	const struct config_vrrp_script *cfg;
+	struct xvipd *d;
+	bool ok;          /* current result after rise/fall */
+	bool known;       /* at least one result */
+	unsigned streak;  /* consecutive results against the current state */
+	bool running;
+	bool retired;     /* replaced by a reload; freed with the daemon */
+	uint64_t timer_id;
+	uint64_t runs, failures, timeouts;
+};
+
+struct iface_rt *iface_get(struct xvipd *d, const char *name, char *err, size_t errlen);
+int iface_open_sockets(struct xvipd *d, struct iface_rt *ifc, char *err, size_t errlen);
+void iface_close(struct xvipd *d, struct iface_rt *ifc);
+/* Own (or release) the instance's VIPs in the vips map, with a fresh lease. */
+void vips_write(struct xvipd *d, struct vrrp_rt *in, bool owner);
+void cancel_garp_timers(struct xvipd *d, struct vrrp_rt *in);
+/* Carry out what the state machine decided, in its order; t0 is when the
+ * input arrived. */
+void apply(struct xvipd *d, struct vrrp_rt *in, const struct fsm_result *r, uint64_t t0);
+void arm_timer(struct xvipd *d, struct vrrp_rt *in);
+void script_schedule(struct script_rt *s, uint64_t delay_us);
+
+#endif
