@@ -53,6 +53,9 @@
 #                          slave_net_timeout=$DB_SLAVE_NET_TIMEOUT (5 s),
 #                          innodb_buffer_pool_size=32M, innodb_log_file_size=
 #                          8M, performance_schema=OFF, skip-name-resolve,
+#                          tmpdir=$WORK/db-NAME.tmp (its own: a starting
+#                          mariadbd deletes every #sql* file in its tmpdir,
+#                          other servers' temporary tables included),
 #                          innodb_flush_log_at_trx_commit=2, sync_binlog=0
 #                          (commits reach the OS at once, so they survive
 #                          kill -9 of mariadbd, only not a crash of the
@@ -259,17 +262,28 @@ db__trap() {
 }
 
 # db__template: a datadir made once per run by mariadb-install-db.
+# Every server here, the bootstrap one included, has a tmpdir of its own:
+# mariadbd deletes every #sql* file in its tmpdir when it starts, so with
+# the shared /tmp a server starting (a restart in this test, or any other
+# test or lab on the machine) removed the temporary tables of one already
+# running ("Could not remove temporary table '/tmp/#sql-temptable-...'",
+# then "ERROR: 1051 Unknown table 'mysql.tmp_user_sys'" and
+# mariadb-install-db failed; seen 2 times in 12 with 4 run at once).
 db__template() {
 	local t=$WORK/db-template
 	[ -d "$t/mysql" ] && return 0
 	rm -rf "$t"
+	mkdir -p "$t.tmp" || return 1
 	if ! mariadb-install-db --no-defaults --user=root --datadir="$t" \
+		--tmpdir="$t.tmp" \
 		--auth-root-authentication-method=normal --skip-test-db \
 		--innodb-buffer-pool-size=32M --innodb-log-file-size=8M \
 		--performance-schema=OFF --skip-name-resolve \
 		>"$WORK/db-template.log" 2>&1; then
 		note "mariadb-install-db failed:"
-		tail -20 "$WORK/db-template.log" | sed 's/^/#   /'
+		# its errors come first, then a long generic explanation
+		{ grep -E "ERROR|Warning" "$WORK/db-template.log" | head -10
+		  tail -5 "$WORK/db-template.log"; } | sed 's/^/#   /'
 		return 1
 	fi
 }
@@ -340,13 +354,14 @@ db_start() {
 		fresh=1
 	fi
 	[ ! -f "$log" ] || cat "$log" >>"$log.old"
+	mkdir -p "$d.tmp" || return 1
 	if [ "${DB_MODE[$name]:-}" = semisync ]; then
 		semi=(--rpl-semi-sync-master-enabled=ON --rpl-semi-sync-slave-enabled=ON
 			--rpl-semi-sync-master-wait-point=AFTER_SYNC
 			--rpl-semi-sync-master-timeout="$DB_SEMISYNC_TIMEOUT")
 	fi
 	bg_start "$name" "$log" "$MARIADBD" --no-defaults --user=root \
-		--datadir="$d" --socket="$d/mysqld.sock" --pid-file="$d/mysqld.pid" \
+		--datadir="$d" --tmpdir="$d.tmp" --socket="$d/mysqld.sock" --pid-file="$d/mysqld.pid" \
 		--port=3306 --bind-address=0.0.0.0 --skip-name-resolve \
 		--innodb-buffer-pool-size=32M --innodb-log-file-size=8M \
 		--performance-schema=OFF --innodb-flush-log-at-trx-commit=2 \
