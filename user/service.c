@@ -20,9 +20,12 @@
  * succeeded, and not silent. A node is silent from the moment this node
  * took the VIP because that node's VRRP adverts stopped (its host may be
  * gone: nothing it last reported counts) until a probe started since then
- * succeeds. Only a node reachable now is chosen, adopted, counted as a
- * standby or waited for; a candidate that stops being reachable aborts its
- * promotion at once. */
+ * succeeds. Only a node reachable now is chosen or adopted. "Gone"
+ * (rs_gone) is the stronger word: DOWN by its checks, or silent. A gone
+ * node is not counted as a standby nor waited for (its fence is sent, not
+ * awaited), and a candidate that is gone aborts its promotion at once; a
+ * node that only failed its last probe (a loaded host) is still waited
+ * for, since it may be alive and writable. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
@@ -345,13 +348,37 @@ static bool reachable(const struct rs_rt *r)
 	return rs_reachable(r, why, sizeof(why));
 }
 
-/* Is this node safe to make the writer, from what its check knows? */
-static bool candidate_ok(const struct rs_rt *r, char *why, size_t len)
+/* Gone: DOWN by its checks (fall, or the death watch), or its host silent
+ * since the VIP moved here. Stronger than "not reachable now": one probe
+ * that timed out on a loaded host is not enough to stop waiting for a node
+ * (its fence in flight, its promotion), or a live, writable node would be
+ * left writable while another opens. Says why in why. */
+static bool rs_gone(const struct rs_rt *r, char *why, size_t len)
+{
+	if (!r->up) {
+		snprintf(why, len, "%s is down (%.200s)", rs_name(r), r->why);
+		return true;
+	}
+	if (r->silent_at_us) {
+		snprintf(why, len, "%s did not answer since its host went silent (its VRRP adverts "
+			 "stopped)", rs_name(r));
+		return true;
+	}
+	return false;
+}
+
+static bool gone(const struct rs_rt *r)
+{
+	char why[256];
+
+	return rs_gone(r, why, sizeof(why));
+}
+
+/* Can it apply what it received, from what its check knows? */
+static bool replication_ok(const struct rs_rt *r, char *why, size_t len)
 {
 	const struct mysql_facts *f;
 
-	if (!rs_reachable(r, why, len))
-		return false;
 	if (!r->mysql)
 		return true;
 	f = check_mysql_facts(r->mysql);
@@ -370,6 +397,13 @@ static bool candidate_ok(const struct rs_rt *r, char *why, size_t len)
 		return false;
 	}
 	return true;
+}
+
+/* Is this node safe to make the writer? Reachable now, and its replication
+ * can apply what it received. */
+static bool candidate_ok(const struct rs_rt *r, char *why, size_t len)
+{
+	return rs_reachable(r, why, len) && replication_ok(r, why, len);
 }
 
 static void fence_done(void *arg, int rc, const char *err)
@@ -513,13 +547,13 @@ static void semisync_done(void *arg, int rc, const char *err)
 	promote_step(vs);
 }
 
-/* A standby that could acknowledge the writer's commits: reachable now (a
- * node whose host went silent is still UP for a while, and still a
- * semi-sync client in the writer's eyes, but will never acknowledge). */
+/* A standby that could acknowledge the writer's commits: not gone (a node
+ * whose host went silent is still UP for a while, and still a semi-sync
+ * client in the writer's eyes, but will never acknowledge). */
 static bool standby_up(const struct vs_rt *vs, int writer)
 {
 	for (size_t i = 0; i < vs->n_rs; i++)
-		if ((int)i != writer && reachable(&vs->rs[i]))
+		if ((int)i != writer && !gone(&vs->rs[i]))
 			return true;
 	return false;
 }
@@ -731,11 +765,12 @@ static void promote_step(struct vs_rt *vs)
 					continue;
 				if (f && f->valid && f->read_only == 1 && !r->fencing)
 					continue;
-				/* Nor one that cannot be reached now (its host
-				 * went silent, its probes fail): its fence is
+				/* Nor one whose host went silent: its fence is
 				 * started, best effort, and it is fenced when it
-				 * answers again anyway. */
-				if (!rs_reachable(r, why, sizeof(why))) {
+				 * answers again anyway. A node that merely failed
+				 * a probe is waited for: it may be alive and
+				 * writable. */
+				if (rs_gone(r, why, sizeof(why))) {
 					xlog(LOG_NOTICE, "[%s] fencing %s without waiting for it: %s",
 					     vs->name, rs_name(r), why);
 					fence(r, false);
@@ -755,7 +790,10 @@ static void promote_step(struct vs_rt *vs)
 	case PROMO_SEMISYNC: {
 		const struct mysql_facts *f = c->mysql ? check_mysql_facts(c->mysql) : NULL;
 
-		if (!candidate_ok(c, why, sizeof(why))) {
+		/* chosen as reachable a moment ago: now only its death (or its
+		 * host's silence) or its replication stops it, not one slow
+		 * probe on a loaded host */
+		if (rs_gone(c, why, sizeof(why)) || !replication_ok(c, why, sizeof(why))) {
 			promo_fail(vs, "%s", why);
 			return;
 		}
@@ -877,17 +915,18 @@ static bool all_decided(const struct vs_rt *vs, uint64_t *due)
 	return all;
 }
 
-/* During a promotion, a node that is no longer reachable now: the
+/* During a promotion, a node that is gone (DOWN, or its host silent): the
  * candidate's promotion ends at once and another pick is made (nothing
  * waits for the candidate's statements to time out); a fence the promotion
- * waits for is no longer waited for. true when the promotion was aborted. */
+ * waits for is no longer waited for. One failed probe is not enough (see
+ * rs_gone). true when the promotion was aborted. */
 static bool promo_recheck(struct vs_rt *vs)
 {
 	char why[256];
 
 	if (vs->phase == PROMO_IDLE || vs->candidate < 0)
 		return false;
-	if (!rs_reachable(&vs->rs[vs->candidate], why, sizeof(why))) {
+	if (rs_gone(&vs->rs[vs->candidate], why, sizeof(why))) {
 		promo_fail(vs, "unreachable during its promotion: %s", why);
 		vs_update(vs); /* a new pick, now */
 		return true;
@@ -895,7 +934,7 @@ static bool promo_recheck(struct vs_rt *vs)
 	for (size_t i = 0; vs->phase == PROMO_FENCE && i < vs->n_rs; i++) {
 		struct rs_rt *r = &vs->rs[i];
 
-		if (!r->fence_counted || rs_reachable(r, why, sizeof(why)))
+		if (!r->fence_counted || !rs_gone(r, why, sizeof(why)))
 			continue;
 		r->fence_counted = false;
 		xlog(LOG_NOTICE, "[%s] not waiting for the fence of %s any longer: %s", vs->name,
