@@ -1,0 +1,276 @@
+/*
+ * writer_fsm.h - the single MySQL writer of a virtual server (lb_algo fo):
+ * who may take writes, decided from what the checks saw.
+ *
+ * Pure, like vrrp_fsm.h: no loop, no checks, no sockets, no clock. Every
+ * input carries the caller's monotonic time in microseconds and fills a
+ * struct wf_result with the actions the shell (writer.c) must carry out, in
+ * order. "writer_fsm.c decides, writer.c acts."
+ *
+ * Nodes are the real servers of the virtual server, by index. The shell
+ * describes each one with a struct wf_node (a snapshot of its checks) on
+ * every change; the fsm keeps the last one.
+ *
+ * Operations (FENCE, SEMISYNC, WAIT_APPLIED, OPEN) each carry a generation;
+ * the shell hands every one back exactly once through writer_fsm_op_done()
+ * (also when it could not be started), with that generation. A result whose
+ * promotion was aborted meanwhile is recognised by it and ignored.
+ *
+ * The rules, and where they live in writer_fsm.c:
+ *  - only the VIP's owner decides (every input checks fsm->owner);
+ *  - reachable now: UP, the last probes succeeded, not silent
+ *    (writer_fsm_reachable): only such a node is chosen or adopted;
+ *  - gone: DOWN, or silent (writer_fsm_gone): only a gone node is not
+ *    waited for, not counted as a standby, and stops its own promotion;
+ *    one failed probe (a loaded host) is not gone;
+ *  - a node already writable is adopted when no writer is known, else the
+ *    safe node of highest weight (decide, pick);
+ *  - safe: reachable, replication state known, SQL thread running without
+ *    error (candidate_ok, replication_ok);
+ *  - promotion: fence every other node that is not gone, wait for their
+ *    results (a node that is UP and refuses stops it), semi-sync off with
+ *    no standby left, apply within promote_timeout, open, steer (step);
+ *  - no automatic fail-back: the writer stays while it is UP (decide);
+ *  - a candidate that is gone aborts at once; a fence waited for is
+ *    dropped when its node is gone (recheck);
+ *  - the writer's standby lost: semi-sync off on the writer; on again when
+ *    a peer replicates, also after this node lost the VIP
+ *    (semisync_lost, semisync_restore);
+ *  - a writable node that is not the writer is fenced; the writer found
+ *    read-only by a probe that started after it was opened is opened
+ *    again (probed);
+ *  - a node whose host went silent when the VIP moved is not counted on
+ *    until a probe started since succeeds; it holds a decision only for a
+ *    short grace (owner_gained, all_decided).
+ */
+#ifndef XVIP_WRITER_FSM_H
+#define XVIP_WRITER_FSM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WF_NO_DEADLINE UINT64_MAX
+#define WF_MAX_NODES 16      /* XVIP_MAX_BACKENDS */
+#define WF_NAME_LEN 32
+#define WF_WHY_LEN 256
+#define WF_TEXT_LEN 400
+#define WF_MAX_ACTIONS 128
+
+/* How long a node whose host went silent still holds the decision: enough
+ * for the fresh probe asked for now to come back if only its xvipd stopped
+ * or its adverts came late (a VRRP flap: then it keeps the writes and
+ * nothing moves), far less than a probe's deadline (which is what it costs
+ * to find a node gone). Twice the time its last probe took, 5 to 50 ms;
+ * none when its last probe failed already (with slow adverts the probes
+ * see a dead host before VRRP does). */
+#define WF_SILENT_GRACE_MIN_US 5000ull
+#define WF_SILENT_GRACE_MAX_US 50000ull
+
+/* What the fsm needs of a node's MySQL facts (check.h's struct mysql_facts). */
+struct wf_mysql {
+	bool valid;                 /* a probe gathered them */
+	int read_only;              /* 0/1, -1 unknown */
+	bool is_replica;
+	bool sql_running;
+	unsigned last_sql_errno;
+	char last_sql_error[256];
+	bool io_running;
+	int semi_sync_master_enabled; /* 0/1, -1 unknown */
+};
+
+/* A node as its checks see it (filled by the shell). */
+struct wf_node {
+	bool up;                    /* its checks say UP */
+	bool decided;               /* every check has decided once */
+	char why[WF_WHY_LEN];       /* why it went DOWN */
+	uint64_t down_at_us;        /* when it last went DOWN */
+	bool probes_ok;             /* the last probe of every check succeeded */
+	char probe_error[WF_WHY_LEN]; /* else the first failing check's error */
+	/* the checks' last completed probes: the latest start, the earliest
+	 * end (0: a check has none yet; WF_NO_DEADLINE: no check), the longest */
+	uint64_t probe_start_max_us;
+	uint64_t probe_end_min_us;
+	uint64_t probe_us_max;
+	struct wf_mysql mysql;      /* valid false without a MYSQL_CHECK */
+};
+
+/* The probe that just completed (writer_fsm_probed). */
+struct wf_probe {
+	bool ok;
+	uint64_t started_us;
+	bool mysql;                 /* the MYSQL_CHECK's: the facts are its */
+};
+
+struct wf_node_cfg {
+	char name[WF_NAME_LEN];     /* "addr:port", for texts */
+	unsigned weight;
+	bool has_mysql;             /* it has a MYSQL_CHECK */
+};
+
+struct writer_fsm_config {
+	bool fo;                    /* lb_algo fo: there is one writer to keep.
+				     * Without it only the fencing of writable
+				     * nodes (manage_read_only) applies. */
+	bool manage_read_only;
+	uint32_t promote_timeout_ms;
+	size_t n_nodes;
+	struct wf_node_cfg node[WF_MAX_NODES];
+};
+
+enum wf_phase { WF_IDLE, WF_FENCE, WF_SEMISYNC, WF_APPLY, WF_OPEN };
+
+enum wf_op { WF_OP_FENCE = 1, WF_OP_SEMISYNC, WF_OP_WAIT_APPLIED, WF_OP_OPEN };
+
+enum wf_event { WF_EV_PROMOTED = 1, WF_EV_REFUSED, WF_EV_FENCED, WF_EV_LOST };
+
+enum wf_level { WF_LOG_INFO, WF_LOG_NOTICE, WF_LOG_WARNING, WF_LOG_ERR };
+
+enum wf_action_type {
+	WF_ACT_FENCE = 1,   /* node: read_only=ON (an operation: gen) */
+	WF_ACT_SEMISYNC,    /* node: rpl_semi_sync_master_enabled = on (gen) */
+	WF_ACT_WAIT_APPLIED, /* node: applied what it received, timeout_ms (gen) */
+	WF_ACT_OPEN,        /* node: read_only=OFF (gen) */
+	WF_ACT_STEER,       /* program the DR maps: writer node (-1 none); on
+			     * false: this node no longer owns the VIP, drop
+			     * the service; fresh: read the writer's MAC again */
+	WF_ACT_PROBE,       /* probe node's checks now (-1: every node's) */
+	WF_ACT_EVENT,       /* writer event (history, notify_writer): event,
+			     * node (-1 none), text, took_us */
+	WF_ACT_LOG,         /* log text at level */
+	WF_ACT_TIMER,       /* call writer_fsm_timer() at `at` (WF_NO_DEADLINE:
+			     * no timer) */
+};
+
+struct wf_action {
+	enum wf_action_type type;
+	int node;
+	bool on;            /* SEMISYNC: on/off; STEER: this node steers */
+	bool fresh;         /* STEER */
+	uint32_t timeout_ms; /* WAIT_APPLIED */
+	uint64_t gen;       /* operations: hand it back */
+	uint64_t at;        /* TIMER */
+	enum wf_event event;
+	enum wf_level level;
+	uint32_t took_us;   /* EVENT: from the writer's loss or the request */
+	char text[WF_TEXT_LEN]; /* LOG, EVENT */
+};
+
+struct wf_result {
+	unsigned n;
+	bool overflow;      /* actions were dropped (WF_MAX_ACTIONS) */
+	struct wf_action act[WF_MAX_ACTIONS];
+	/* writer_fsm_request: the reply to the operator ("" for an input
+	 * that gives none); refused: it is an error */
+	char reason[WF_TEXT_LEN];
+	bool refused;
+};
+
+/* An operation's outcome, handed back once per operation action. */
+struct wf_op_result {
+	enum wf_op op;
+	int node;
+	uint64_t gen;
+	int rc;             /* 0 done; WAIT_APPLIED 1: not applied in time; < 0 failed */
+	bool not_started;   /* the shell could not start it (rc < 0) */
+	const char *err;    /* what failed, or what was done */
+};
+
+struct wf_node_state {
+	struct wf_node s;           /* the last snapshot */
+	uint64_t fence_gen;         /* a read_only=ON in flight, 0 none */
+	bool fence_counted;         /* the promotion's fence step waits for it */
+	bool semisync_off;          /* we switched its semi-sync master side off */
+	uint64_t semisync_gen;      /* a switch outside a promotion in flight */
+	bool semisync_want_on;      /* what that switch asks for */
+	uint64_t silent_at_us;      /* its host went silent then; 0: not silent */
+	uint64_t silent_grace_end_us; /* it holds a decision until then */
+};
+
+struct writer_fsm {
+	struct writer_fsm_config cfg;
+	struct wf_node_state node[WF_MAX_NODES];
+
+	bool owner;                 /* this node owns the VIP: it decides */
+	uint64_t owner_since_us;
+	int writer;                 /* -1 none */
+	bool semisync;              /* the pair replicates semi-synchronously
+				     * (the shell's preflight says so) */
+
+	enum wf_phase phase;
+	int candidate;              /* the node being promoted, -1 none */
+	unsigned pending;           /* counted fences in flight */
+	uint64_t promo_gen;         /* the promotion in flight */
+	uint64_t step_gen;          /* its step's operation in flight, 0 none */
+	uint64_t promo_start_us;
+	uint64_t step_us[5];        /* when each phase ended (WF_* index) */
+	uint64_t lost_at_us;        /* the writer was lost then, none since (0: no loss) */
+	uint64_t opened_at_us;      /* the writer was opened then */
+	uint64_t retry_at;          /* decide again then (WF_NO_DEADLINE: no) */
+	char refused[WF_WHY_LEN];   /* why the last promotion did not happen */
+
+	uint64_t next_gen;          /* generations handed out */
+	unsigned ops_out;           /* operations not handed back yet */
+};
+
+const char *wf_phase_str(enum wf_phase p);
+const char *wf_event_str(enum wf_event e);
+const char *wf_action_str(enum wf_action_type t);
+
+/* Check cfg and start without a writer, not owner. 0, or -1 when cfg is
+ * not usable (more than WF_MAX_NODES nodes). */
+int writer_fsm_init(struct writer_fsm *fsm, const struct writer_fsm_config *cfg);
+
+/* Store a node's snapshot without deciding anything (setup, reload). */
+void writer_fsm_set_node(struct writer_fsm *fsm, int node, const struct wf_node *s);
+
+/*
+ * Inputs. Each fills *out (always; n = 0 when nothing is to be done) and
+ * returns out->n.
+ */
+
+/* The node's state changed: UP/DOWN (or its first decision). */
+unsigned writer_fsm_changed(struct writer_fsm *fsm, uint64_t now, int node,
+			    const struct wf_node *s, struct wf_result *out);
+/* A probe of one of the node's checks completed (after _changed when it
+ * also changed the node's state). */
+unsigned writer_fsm_probed(struct writer_fsm *fsm, uint64_t now, int node,
+			   const struct wf_node *s, const struct wf_probe *p,
+			   struct wf_result *out);
+/* This node gained (owner true) or lost the VIP. silent: bit i set when
+ * node i's host went silent (we gained the VIP because the adverts of the
+ * master on its host stopped). */
+unsigned writer_fsm_owner(struct writer_fsm *fsm, uint64_t now, bool owner, uint32_t silent,
+			  struct wf_result *out);
+unsigned writer_fsm_op_done(struct writer_fsm *fsm, uint64_t now, const struct wf_op_result *r,
+			    struct wf_result *out);
+/* The TIMER deadline passed (early calls do nothing). */
+unsigned writer_fsm_timer(struct writer_fsm *fsm, uint64_t now, struct wf_result *out);
+/* Decide again from what is known (after a reload). */
+unsigned writer_fsm_update(struct writer_fsm *fsm, uint64_t now, struct wf_result *out);
+/* The operator: promote node (-1: hand over to the best other node). The
+ * reply is out->reason (out->refused for an error). */
+unsigned writer_fsm_request(struct writer_fsm *fsm, uint64_t now, int node,
+			    struct wf_result *out);
+
+/* A reload replaces the fsm (just initialised): what `old` knew goes into
+ * it. old NULL: a virtual server the reload added. map[i]: the old index of
+ * new node i, -1 for a node the reload added. owner: whether this node owns
+ * the VIP now; when it did before the reload too, the writer carries over.
+ * Only while !writer_fsm_busy(old). Decides nothing: writer_fsm_update()
+ * does, once the nodes are set. */
+void writer_fsm_carry(struct writer_fsm *fsm, const struct writer_fsm *old, const int *map,
+		      bool owner, uint64_t now);
+
+/* A promotion runs or an operation is not handed back yet: a reload must
+ * wait (the shell's operations point into the services). */
+bool writer_fsm_busy(const struct writer_fsm *fsm);
+/* Reachable now; else why (a sentence naming the node). */
+bool writer_fsm_reachable(const struct writer_fsm *fsm, int node, char *why, size_t len);
+/* Gone (DOWN, or its host silent); then why. */
+bool writer_fsm_gone(const struct writer_fsm *fsm, int node, char *why, size_t len);
+/* Some node's semi-sync master side is off (switched by us). */
+bool writer_fsm_semisync_off(const struct writer_fsm *fsm);
+uint64_t writer_fsm_next_deadline(const struct writer_fsm *fsm);
+
+#endif /* XVIP_WRITER_FSM_H */
