@@ -197,21 +197,32 @@ out:
 /* ---- XDP facts -------------------------------------------------------- */
 
 struct peer_xdp {
-	bool seen;      /* the reply was parsed */
-	bool attached;  /* IFLA_XDP_ATTACHED != XDP_ATTACHED_NONE */
+	int ifindex;    /* the link asked for */
+	bool seen;      /* its reply was parsed */
+	bool native;    /* a native (driver mode) XDP program is attached */
 };
 
+/* Only a native program gives a veth the receive queue (NAPI) that takes
+ * XDP_TX frames from its peer: a generic one does not. */
 static int peer_xdp_parse(struct nl_msg *msg, void *arg)
 {
 	struct peer_xdp *res = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
 	struct nlattr *tb[IFLA_MAX + 1], *xdp[IFLA_XDP_MAX + 1];
+	const struct ifinfomsg *ifi = nlmsg_data(h);
+	uint8_t mode;
 
-	if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0)
+	if (h->nlmsg_type != RTM_NEWLINK || ifi->ifi_index != res->ifindex ||
+	    nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0)
 		return NL_SKIP;
 	res->seen = true;
-	if (tb[IFLA_XDP] && nla_parse_nested(xdp, IFLA_XDP_MAX, tb[IFLA_XDP], NULL) == 0 &&
-	    xdp[IFLA_XDP_ATTACHED])
-		res->attached = nla_get_u8(xdp[IFLA_XDP_ATTACHED]) != XDP_ATTACHED_NONE;
+	if (!tb[IFLA_XDP] || nla_parse_nested(xdp, IFLA_XDP_MAX, tb[IFLA_XDP], NULL) < 0 ||
+	    !xdp[IFLA_XDP_ATTACHED])
+		return NL_OK;
+	mode = nla_get_u8(xdp[IFLA_XDP_ATTACHED]);
+	res->native = mode == XDP_ATTACHED_DRV ||
+		      (mode == XDP_ATTACHED_MULTI && xdp[IFLA_XDP_DRV_PROG_ID] &&
+		       nla_get_u32(xdp[IFLA_XDP_DRV_PROG_ID]));
 	return NL_OK;
 }
 
@@ -287,7 +298,7 @@ int nl_xdp_facts(const char *ifname, struct xdp_facts *f, char *err, size_t errl
 	if (!strcmp(f->kind, "veth")) {
 		struct peer_xdp res = { 0 };
 
-		f->peer_ifindex = rtnl_link_get_link(link);
+		f->peer_ifindex = res.ifindex = rtnl_link_get_link(link);
 		if (rtnl_link_get_link_netnsid(link, &nsid) == 0)
 			f->peer_netnsid = nsid;
 		if (f->peer_ifindex <= 0) {
@@ -299,7 +310,7 @@ int nl_xdp_facts(const char *ifname, struct xdp_facts *f, char *err, size_t errl
 			snprintf(f->peer_error, sizeof(f->peer_error), "no reply");
 		} else {
 			f->peer_known = true;
-			f->peer_xdp = res.attached;
+			f->peer_xdp = res.native;
 		}
 	}
 	rc = 0;

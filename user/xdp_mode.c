@@ -19,7 +19,7 @@ static bool no_native_xdp(const char *kind)
 {
 	static const char *const kinds[] = { "vlan", "macvlan", "macvtap", "ipvlan", "vxlan",
 					     "geneve", "gre", "gretap", "bridge", "dummy", "team",
-					     "vrf", "wireguard", "tun" };
+					     "vrf", "wireguard" };
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (!strcmp(kind, kinds[i]))
@@ -65,7 +65,7 @@ static void decide_veth(const struct xdp_facts *f, enum xdp_pref pref, struct xd
 	if (!f->peer_xdp) {
 		snprintf(why, sizeof(why),
 			 "veth: native XDP_TX frames would be dropped: its peer (%s) has no XDP "
-			 "program", peer);
+			 "program in native mode", peer);
 		set(out, pref == XDP_PREF_NATIVE ? XDP_PLAN_REFUSE : XDP_PLAN_GENERIC, why);
 		return;
 	}

@@ -40,7 +40,8 @@ struct xdp_facts {
 	bool peer_known;      /* the peer was found and queried */
 	int peer_ifindex;
 	int peer_netnsid;     /* -1: the peer is in this namespace */
-	bool peer_xdp;        /* an XDP program is attached to the peer */
+	bool peer_xdp;        /* a native XDP program is attached to the peer
+			       * (a generic one does not make it take XDP_TX) */
 	char peer_error[96];  /* why the peer could not be queried */
 	/* from the configuration: a DR service on this interface may send a
 	 * client's frame on to another node with XDP_TX */

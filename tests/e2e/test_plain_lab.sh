@@ -90,7 +90,7 @@ check "node2 is BACKUP" wait_until 10 is_state node2 BACKUP
 note "the mode: generic, with the reason, logged once and in status"
 WHY="veth: native XDP_TX frames would be dropped: its peer"
 check "xvipd logged the mode and why" wait_log "$WORK/node1.log" \
-	"XDP attached to eth0 (generic mode: $WHY (ifindex [0-9]* in netns id [0-9]*) has no XDP program)" 10
+	"XDP attached to eth0 (generic mode: $WHY (ifindex [0-9]* in netns id [0-9]*) has no XDP program in native mode)" 10
 # negative: sampled once the attach was logged and node1 is MASTER (xvipd
 # attaches once, at start)
 check_eq "... once" 1 "$(grep -c "XDP attached to eth0" "$WORK/node1.log")"
@@ -148,8 +148,13 @@ out=$(xctl client attach eth0 --native 2>&1)
 check "xvipctl attach --native is refused the same way" grep -q "refusing native XDP on eth0" <<<"$out"
 
 note "selftest catches native XDP_TX dropped by a veth (the prepared port, then unprepared)"
-ip -n "${P}br" link set dev clientp xdp obj "$BUILD/xdp_pass.bpf.o" sec xdp
-check "with an XDP program on the peer, attach --native works" xctl client attach eth0 --native
+ip -n "${P}br" link set dev clientp xdpgeneric obj "$BUILD/xdp_pass.bpf.o" sec xdp
+out=$(xctl client attach eth0 --native 2>&1)
+check "a generic-mode program on the peer is not enough: --native is refused" \
+	grep -q "refusing native XDP on eth0: .*has no XDP program in native mode" <<<"$out"
+ip -n "${P}br" link set dev clientp xdpgeneric off
+ip -n "${P}br" link set dev clientp xdpdrv obj "$BUILD/xdp_pass.bpf.o" sec xdp
+check "with a native XDP program on the peer, attach --native works" xctl client attach eth0 --native
 CM=$(mac_of client)
 check "a VIP owned by the client, by hand" xctl client vip set 10.79.0.200 mac "$CM" owner 1 lease-ms 600000
 st_out=$(xctl client selftest 2>&1)
@@ -159,7 +164,7 @@ check_eq "native mode, peer with a program: selftest exits 0" 0 "$rc"
 # (check has a local "out": read the report from another name)
 native_left() { grep -q "eth0, native mode" <<<"$st_out" && grep -q "ok   3 of 3 replies left eth0" <<<"$st_out"; }
 check "... in native mode, and the replies left" native_left
-ip -n "${P}br" link set dev clientp xdp off
+ip -n "${P}br" link set dev clientp xdpdrv off
 out=$(xctl client selftest 2>&1)
 rc=$?
 echo "$out" | sed 's/^/#   /'
