@@ -435,6 +435,29 @@ static void promoted(struct writer_fsm *fsm, uint64_t now, struct wf_result *out
 	event(out, now, WF_EV_PROMOTED, w, why, fsm->promo_start_us);
 }
 
+/* Before the candidate opens: a node that is not gone and may still take
+ * writes is fenced first, and waited for. The fence step did not wait for
+ * a node whose host was silent then; it may have answered since (alive,
+ * writable by its fresh facts, its fence still in flight or failed). true
+ * when the opening must wait for such fences (counted in pending). */
+static bool open_must_wait(struct writer_fsm *fsm, struct wf_result *out)
+{
+	for (size_t i = 0; i < fsm->cfg.n_nodes; i++) {
+		const struct wf_node_state *n = &fsm->node[i];
+		const struct wf_mysql *nf = facts(fsm, (int)i);
+		bool writable;
+
+		if ((int)i == fsm->candidate || !nf || gone(fsm, (int)i))
+			continue;
+		/* writable after our last fence of it, by a probe since */
+		writable = nf->valid && nf->read_only == 0 &&
+			   n->s.probe_start_max_us > n->fenced_at_us;
+		if (n->fence_gen || writable)
+			fence(fsm, out, (int)i, true);
+	}
+	return fsm->pending != 0;
+}
+
 static void step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 {
 	int c = fsm->candidate;
@@ -506,6 +529,12 @@ static void step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 		fsm->phase = WF_OPEN;
 		/* fall through */
 	case WF_OPEN:
+		if (manage && f && open_must_wait(fsm, out)) {
+			say(out, WF_LOG_NOTICE, "not opening %s yet: a node that answered during the "
+			    "promotion is fenced first", nm(fsm, c));
+			fsm->phase = WF_FENCE; /* the fences' results run the chain again */
+			return;
+		}
 		if (manage && f) {
 			step_op(fsm, now, out, WF_ACT_OPEN, false, 0);
 			return;
@@ -541,6 +570,7 @@ static void fence_done(struct writer_fsm *fsm, uint64_t now, struct wf_result *o
 	n->fence_gen = 0;
 	n->fence_counted = false;
 	if (r->rc == 0) {
+		n->fenced_at_us = now;
 		say(out, WF_LOG_NOTICE, "%s set read_only=ON (fenced)", nm(fsm, r->node));
 		event(out, now, WF_EV_FENCED, r->node, "read_only=ON", 0);
 	} else {
@@ -1024,6 +1054,11 @@ unsigned writer_fsm_op_done(struct writer_fsm *fsm, uint64_t now, const struct w
 			semisync_set_done(fsm, out, r);
 		else if (step_current(fsm, r, WF_SEMISYNC))
 			semisync_step_done(fsm, now, out, r);
+		else if (r->rc == 0 && !r->not_started)
+			/* a promotion's switch-off that landed after the
+			 * promotion ended (the VIP moved on meanwhile): it is
+			 * off, and semisync_restore must know to switch it on */
+			n->semisync_off = true;
 		break;
 	case WF_OP_WAIT_APPLIED:
 		if (step_current(fsm, r, WF_APPLY))

@@ -179,6 +179,7 @@ struct wf_op_result {
 struct wf_node_state {
 	struct wf_node s;           /* the last snapshot */
 	uint64_t fence_gen;         /* a read_only=ON in flight, 0 none */
+	uint64_t fenced_at_us;      /* its last read_only=ON succeeded then */
 	bool fence_counted;         /* the promotion's fence step waits for it */
 	bool semisync_off;          /* we switched its semi-sync master side off */
 	uint64_t semisync_gen;      /* a switch outside a promotion in flight */

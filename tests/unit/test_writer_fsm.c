@@ -1189,6 +1189,64 @@ static void test_momentary_owner_undoes_semisync(void **state)
 	assert_true(find_text(s, k, "a peer replicates from 10.0.0.2:3306 again") != SIZE_MAX);
 }
 
+/* Rule: a silent node that answers during the promotion, alive and
+ * writable, is fenced before the candidate opens. The fence step did not
+ * wait for it (silent then); its fence is slow (a fresh connect): opening
+ * before it lands would make two writers. */
+static void test_silent_node_answers_during_promotion(void **state)
+{
+	struct sim *s = &S;
+	size_t m, k;
+
+	(void)state;
+	sim_backup_view(s);
+	s->n[A].probe_dur = 12 * MS; /* answers after the 5 ms grace */
+	s->n[A].op_delay = 30 * MS;  /* its fence lands 30 ms after it is sent */
+	s->n[B].op_delay = 5 * MS;   /* B's own steps: OPEN asked ~15 ms in */
+	m = mark(s);
+	sim_owner(s, true, 1u << A);
+	sim_run(s, 300 * MS);
+	assert_true(find_text(s, m, "fencing 10.0.0.1:3306 without waiting for it") != SIZE_MAX);
+	assert_true(find_text(s, m, "10.0.0.1:3306 answers: its host is not gone") != SIZE_MAX);
+	assert_true(find_text(s, m, "not opening 10.0.0.2:3306 yet") != SIZE_MAX);
+	k = find(s, m, R_DONE, WF_ACT_FENCE, A);
+	assert_true(k != SIZE_MAX);
+	assert_true(k < find(s, m, R_ACT, WF_ACT_OPEN, B));
+	assert_int_equal(s->fsm.writer, B);
+	assert_int_equal(s->n[A].read_only, 1);
+	assert_safe(s);
+}
+
+/* Rule: a promotion's semi-sync switch-off that lands after the VIP moved
+ * on is still recorded, so that it is switched on again. */
+static void test_late_semisync_off_recorded(void **state)
+{
+	struct sim *s = &S;
+	size_t m, k;
+
+	(void)state;
+	sim_backup_view(s);
+	s->n[B].op_delay = 20 * MS;  /* the switch-off is in flight for 20 ms */
+	sim_host_down(s, A);
+	sim_run(s, 40 * MS);
+	m = mark(s);
+	sim_owner(s, true, 1u << A);
+	RUN_WHILE(s, !count_act(s, m, WF_ACT_SEMISYNC, B));
+	sim_owner(s, false, 0);       /* a flap: the VIP moves on meanwhile */
+	sim_run(s, 50 * MS);
+	assert_int_equal(s->n[B].semi, 0); /* it landed */
+	assert_true(s->fsm.node[B].semisync_off);
+	/* A returns and replicates from B: B switches it on again */
+	sim_restart_mysqld(s, A);
+	s->n[A].host_up = true;
+	sim_run(s, 2 * SEC);
+	k = find(s, m, R_ACT, WF_ACT_SEMISYNC, B);
+	k = find(s, k + 1, R_ACT, WF_ACT_SEMISYNC, B);
+	assert_true(k != SIZE_MAX);
+	assert_true(s->log[k].on);
+	assert_int_equal(s->n[B].semi, 1);
+}
+
 /* ---------------------------------------------------------------------------
  * Aborts and late results
  */
@@ -1426,6 +1484,8 @@ int main(void)
 		cmocka_unit_test(test_silent_probe_started_before_proves_nothing),
 		cmocka_unit_test(test_silent_failed_probe_holds_nothing),
 		cmocka_unit_test(test_silent_failing_node_no_grace),
+		cmocka_unit_test(test_silent_node_answers_during_promotion),
+		cmocka_unit_test(test_late_semisync_off_recorded),
 		cmocka_unit_test(test_momentary_owner_undoes_semisync),
 		cmocka_unit_test(test_abort_when_candidate_gone),
 		cmocka_unit_test(test_one_failed_probe_is_not_gone),
