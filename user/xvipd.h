@@ -28,8 +28,11 @@ struct vrrp_hooks {
 	void (*instances_replaced)(struct xvipd *d);
 };
 
+struct services;
+
 struct xvipd {
 	struct loop *loop;
+	struct services *svc; /* the virtual servers (service.c) */
 	struct vrrp_hooks hooks;
 	const char *cfg_path;
 	char pin_root[256];

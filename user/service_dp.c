@@ -1,0 +1,94 @@
+/* The services in the data plane: the DR maps (dp_service_put) from the
+ * real servers and the writer, with the peers' MACs from the kernel's
+ * neighbour table. See service_int.h. */
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "service_int.h"
+#include "xvipd.h"
+
+bool svc_addr_is_local(uint32_t addr)
+{
+	struct ifaddrs *ifa, *p;
+	bool found = false;
+
+	if (getifaddrs(&ifa) < 0)
+		return false;
+	for (p = ifa; p && !found; p = p->ifa_next) {
+		if (!p->ifa_addr || p->ifa_addr->sa_family != AF_INET || !strcmp(p->ifa_name, "lo"))
+			continue;
+		found = ((struct sockaddr_in *)p->ifa_addr)->sin_addr.s_addr == addr;
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
+/* The peer's MAC from the kernel's neighbour table (the checks talk to it,
+ * so the entry is there once they have run). */
+static bool neigh_mac(uint32_t addr, uint8_t mac[6])
+{
+	FILE *f = fopen("/proc/net/arp", "r");
+	char line[256], a[INET_ADDRSTRLEN], want[INET_ADDRSTRLEN];
+	struct in_addr ia = { .s_addr = addr };
+	unsigned m[6], flags;
+	bool ok = false;
+
+	if (!f)
+		return false;
+	inet_ntop(AF_INET, &ia, want, sizeof(want));
+	while (!ok && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%15s %*s %x %x:%x:%x:%x:%x:%x", a, &flags, &m[0], &m[1], &m[2],
+			   &m[3], &m[4], &m[5]) != 8 || strcmp(a, want) || !(flags & 0x2))
+			continue;
+		for (int i = 0; i < 6; i++)
+			mac[i] = (uint8_t)m[i];
+		ok = true;
+	}
+	fclose(f);
+	return ok;
+}
+
+void svc_program(struct vs_rt *vs)
+{
+	struct backend b[XVIP_MAX_BACKENDS];
+	int writer = vs->w.fsm.writer;
+	char err[256];
+	int n = 0;
+
+	if (!vs_owner(vs))
+		return;
+	for (size_t i = 0; i < vs->n_rs && n < XVIP_MAX_BACKENDS; i++, n++) {
+		struct rs_rt *r = &vs->rs[i];
+
+		memset(&b[n], 0, sizeof(b[n]));
+		b[n].addr = r->cfg->addr.s_addr;
+		b[n].weight = r->cfg->weight;
+		b[n].local = r->local;
+		if (!r->local && !r->mac_known)
+			r->mac_known = neigh_mac(r->cfg->addr.s_addr, r->mac);
+		memcpy(b[n].mac, r->mac, 6);
+		/* fo: the data plane's "healthy" means "the writer": one node
+		 * takes the writes, chosen by the writer's state machine, never
+		 * by weight alone. A remote one whose MAC we do not know would
+		 * be a black hole: say so (its checks talk to it, so this
+		 * should not last). */
+		if (vs->is_fo) {
+			b[n].healthy = (int)i == writer && (r->local || r->mac_known);
+			if ((int)i == writer && !b[n].healthy)
+				xlog(LOG_ERR, "[%s] writer %s: no MAC in the neighbour table, cannot "
+				     "steer to it yet", vs->name, r->name);
+		} else
+			b[n].healthy = r->up && (r->local || r->mac_known);
+		if (b[n].weight == 0 && b[n].healthy)
+			b[n].weight = 1;
+	}
+	if (dp_service_put(&vs->d->dp.maps, &vs->key,
+			   vs->is_fo ? XVIP_SCHED_FO
+			   : vs->cfg->lb_algo == CONFIG_LB_RR ? XVIP_SCHED_RR : XVIP_SCHED_WRR,
+			   vs->cfg->persistence_timeout_s, b, n, NULL, err, sizeof(err)) < 0)
+		xlog(LOG_ERR, "[%s] cannot program the DR maps: %s", vs->name, err);
+}
