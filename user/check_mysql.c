@@ -10,11 +10,8 @@
  * its socket cleanly (its own timeout path), and the connection is closed.
  *
  * Each check has two mconns: "probe" (kept open between probes and, while
- * idle, watched for EOF/RST: the instant death detection) and "admin"
- * (mysql_set_read_only, mysql_wait_applied, mysql_admin_sql and
- * mysql_admin_queue). The admin connection runs one operation at a time:
- * the others wait in a queue, in the order asked, and the next one starts
- * (from the loop) once the previous one's done has run.
+ * idle, watched for EOF/RST: the instant death detection) and "admin", for
+ * the administrative operations (check_mysql_admin.c).
  */
 #define XVIP_CHECK_INTERNAL
 #include <errno.h>
@@ -33,67 +30,8 @@
 #include <mysql.h>
 
 #include "check.h"
+#include "check_mysql_int.h"
 #include "log.h"
-
-#define MC_ERR_TIMEOUT 9999u /* ours: the deadline fired */
-#define ER_SERVER_SHUTDOWN_ 1053u
-
-struct mconn;
-/* err 0: success, res the result set (NULL for statements without one);
- * the callback owns res. err != 0: msg says what failed; when the error
- * broke the connection (client error, timeout) it is closed already. */
-typedef void (*mc_cb)(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg);
-
-enum mstep { MS_NONE, MS_CONNECT, MS_QUERY, MS_STORE, MS_NEXT, MS_STORE_MORE };
-
-struct mconn {
-	struct check *c;
-	const char *role;
-	MYSQL *m;
-	bool connected;
-	int fd;               /* registered in the loop, -1 none */
-	int wait;             /* the library's last wait status */
-	uint64_t io_timer;    /* the library's MYSQL_WAIT_TIMEOUT */
-	uint64_t deadline;    /* our deadline timer */
-	uint32_t deadline_ms;
-	uint64_t deadline_at_us;
-	char deadline_what[96];
-	enum mstep step;
-	MYSQL *ret_mysql;
-	int ret_int;
-	MYSQL_RES *res;       /* first result set of the running query */
-	MYSQL_RES *more;
-	mc_cb cb;
-	/* password_file's content: the library reads it during the whole
-	 * connect, not only in _start() */
-	char pw[1024];
-	void (*on_idle_eof)(struct mconn *mc, uint32_t events);
-};
-
-/* An administrative operation, running or waiting for the connection. */
-struct admin_op {
-	struct admin_op *next;
-	enum mysql_admin_kind kind;
-	bool ro;              /* READ_ONLY: ON or OFF */
-	char sql[256];        /* SQL: the statement */
-	uint32_t timeout_ms;  /* from its start on the connection */
-	check_mysql_done_cb done;
-	void *arg;
-};
-
-struct mysql_state {
-	struct mconn probe, admin;
-	struct mysql_facts facts;
-	struct mysql_facts tmp; /* being gathered by the running probe */
-
-	struct admin_op *op;    /* running, or its start is due (admin_start_timer) */
-	struct admin_op *queue; /* waiting behind it, oldest first */
-	struct admin_op **queue_tail;
-	char admin_ro_sql[128]; /* READ_ONLY: the statement sent */
-	bool super_ro_exists;
-	uint64_t admin_start_timer;
-	char *gtid_io_pos;
-};
 
 static const char VARS_SQL[] =
 	"SHOW GLOBAL VARIABLES WHERE Variable_name IN ('read_only','super_read_only',"
@@ -101,12 +39,7 @@ static const char VARS_SQL[] =
 	"'auto_increment_increment','auto_increment_offset','log_bin',"
 	"'rpl_semi_sync_master_enabled','rpl_semi_sync_slave_enabled','version')";
 static const char STATUS_SQL[] = "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'";
-static const char SLAVE_SQL[] = "SHOW SLAVE STATUS";
-
-static struct mysql_state *ms_of(const struct check *c)
-{
-	return c->priv;
-}
+const char MYSQL_SLAVE_SQL[] = "SHOW SLAVE STATUS";
 
 static bool is_client_error(unsigned err)
 {
@@ -139,7 +72,7 @@ static void mc_clear_deadline(struct mconn *mc)
 	}
 }
 
-static void mc_close(struct mconn *mc)
+void mc_close(struct mconn *mc)
 {
 	mc_unwatch(mc);
 	mc_clear_deadline(mc);
@@ -351,7 +284,7 @@ static void on_deadline(struct loop *l, uint64_t id, void *arg)
 	check_release(c);
 }
 
-static void mc_set_deadline(struct mconn *mc, uint32_t ms, const char *what)
+void mc_set_deadline(struct mconn *mc, uint32_t ms, const char *what)
 {
 	mc_clear_deadline(mc);
 	mc->deadline_ms = ms;
@@ -475,7 +408,7 @@ static int read_password(struct check *c, char *buf, size_t len, char *why, size
 }
 
 /* Starts a connect; cb gets the outcome (possibly before this returns). */
-static void mc_connect(struct mconn *mc, mc_cb cb)
+void mc_connect(struct mconn *mc, mc_cb cb)
 {
 	struct check *c = mc->c;
 	char why[600];
@@ -523,7 +456,7 @@ static void mc_connect(struct mconn *mc, mc_cb cb)
 	mc_progress(mc, st);
 }
 
-static void mc_query(struct mconn *mc, const char *sql, mc_cb cb)
+void mc_query(struct mconn *mc, const char *sql, mc_cb cb)
 {
 	mc->cb = cb;
 	mc->step = MS_QUERY;
@@ -532,7 +465,7 @@ static void mc_query(struct mconn *mc, const char *sql, mc_cb cb)
 }
 
 /* Watch an idle connection for the server going away. */
-static void mc_idle(struct mconn *mc)
+void mc_idle(struct mconn *mc)
 {
 	mc_clear_deadline(mc);
 	if (mc->io_timer) {
@@ -547,7 +480,7 @@ static void mc_idle(struct mconn *mc)
 
 /* What the server said while we were idle: an error packet, EOF or RST.
  * Returns true when the server is gone (EOF/RST/shutdown). */
-static bool idle_verdict(struct mconn *mc, char *why, size_t whylen)
+bool mc_idle_verdict(struct mconn *mc, char *why, size_t whylen)
 {
 	unsigned char buf[512];
 	ssize_t n, got = 0;
@@ -597,7 +530,7 @@ static void probe_idle_eof(struct mconn *mc, uint32_t events)
 	bool dead;
 
 	why[0] = '\0';
-	dead = idle_verdict(mc, why, sizeof(why));
+	dead = mc_idle_verdict(mc, why, sizeof(why));
 	if (!why[0] && !(events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
 		return; /* spurious wakeup */
 	if (!why[0])
@@ -611,17 +544,6 @@ static void probe_idle_eof(struct mconn *mc, uint32_t events)
 		xlog(LOG_NOTICE, "%s: %s; reconnecting", c->name, why);
 		check_probe_now(c);
 	}
-}
-
-static void admin_idle_eof(struct mconn *mc, uint32_t events)
-{
-	char why[700];
-
-	why[0] = '\0';
-	idle_verdict(mc, why, sizeof(why));
-	if (!why[0] && !(events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
-		return;
-	mc_close(mc);
 }
 
 /* ---- the probe ---- */
@@ -683,7 +605,7 @@ static long long num(const char *v)
 	return (errno || *end) ? -1 : x;
 }
 
-static void copy(char *dst, size_t n, const char *v)
+void fact_copy(char *dst, size_t n, const char *v)
 {
 	snprintf(dst, n, "%s", v ? v : "");
 }
@@ -706,9 +628,9 @@ static void parse_vars(struct mysql_facts *f, MYSQL_RES *res)
 		else if (!strcmp(k, "gtid_domain_id"))
 			f->gtid_domain_id = num(v);
 		else if (!strcmp(k, "gtid_current_pos"))
-			copy(f->gtid_current_pos, sizeof(f->gtid_current_pos), v);
+			fact_copy(f->gtid_current_pos, sizeof(f->gtid_current_pos), v);
 		else if (!strcmp(k, "gtid_slave_pos"))
-			copy(f->gtid_slave_pos, sizeof(f->gtid_slave_pos), v);
+			fact_copy(f->gtid_slave_pos, sizeof(f->gtid_slave_pos), v);
 		else if (!strcmp(k, "auto_increment_increment"))
 			f->auto_increment_increment = num(v);
 		else if (!strcmp(k, "auto_increment_offset"))
@@ -720,12 +642,12 @@ static void parse_vars(struct mysql_facts *f, MYSQL_RES *res)
 		else if (!strcmp(k, "rpl_semi_sync_slave_enabled"))
 			f->semi_sync_slave_enabled = onoff(v);
 		else if (!strcmp(k, "version"))
-			copy(f->version, sizeof(f->version), v);
+			fact_copy(f->version, sizeof(f->version), v);
 	}
 }
 
 /* Column index by name, -1 if absent. */
-static int col(MYSQL_RES *res, const char *name)
+int res_col(MYSQL_RES *res, const char *name)
 {
 	unsigned n = mysql_num_fields(res);
 	MYSQL_FIELD *fs = mysql_fetch_fields(res);
@@ -736,7 +658,7 @@ static int col(MYSQL_RES *res, const char *name)
 	return -1;
 }
 
-static const char *cell(MYSQL_ROW row, int i)
+const char *row_cell(MYSQL_ROW row, int i)
 {
 	return i >= 0 ? row[i] : NULL;
 }
@@ -749,18 +671,18 @@ static void parse_slave(struct mysql_facts *f, MYSQL_RES *res)
 	f->is_replica = row != NULL;
 	if (!row)
 		return;
-	copy(f->io_state, sizeof(f->io_state), cell(row, col(res, "Slave_IO_Running")));
+	fact_copy(f->io_state, sizeof(f->io_state), row_cell(row, res_col(res, "Slave_IO_Running")));
 	f->io_running = !strcasecmp(f->io_state, "Yes");
-	v = cell(row, col(res, "Slave_SQL_Running"));
+	v = row_cell(row, res_col(res, "Slave_SQL_Running"));
 	f->sql_running = v && !strcasecmp(v, "Yes");
-	f->seconds_behind = num(cell(row, col(res, "Seconds_Behind_Master")));
-	v = cell(row, col(res, "Last_SQL_Errno"));
+	f->seconds_behind = num(row_cell(row, res_col(res, "Seconds_Behind_Master")));
+	v = row_cell(row, res_col(res, "Last_SQL_Errno"));
 	f->last_sql_errno = v ? (unsigned)strtoul(v, NULL, 10) : 0;
-	copy(f->last_sql_error, sizeof(f->last_sql_error), cell(row, col(res, "Last_SQL_Error")));
-	v = cell(row, col(res, "Last_IO_Errno"));
+	fact_copy(f->last_sql_error, sizeof(f->last_sql_error), row_cell(row, res_col(res, "Last_SQL_Error")));
+	v = row_cell(row, res_col(res, "Last_IO_Errno"));
 	f->last_io_errno = v ? (unsigned)strtoul(v, NULL, 10) : 0;
-	copy(f->last_io_error, sizeof(f->last_io_error), cell(row, col(res, "Last_IO_Error")));
-	copy(f->gtid_io_pos, sizeof(f->gtid_io_pos), cell(row, col(res, "Gtid_IO_Pos")));
+	fact_copy(f->last_io_error, sizeof(f->last_io_error), row_cell(row, res_col(res, "Last_IO_Error")));
+	fact_copy(f->gtid_io_pos, sizeof(f->gtid_io_pos), row_cell(row, res_col(res, "Gtid_IO_Pos")));
 }
 
 static void eval_repl(struct check *c, struct mysql_facts *f)
@@ -769,11 +691,11 @@ static void eval_repl(struct check *c, struct mysql_facts *f)
 
 	f->repl_ok = true;
 	if (!m->check_replication) {
-		copy(f->repl_reason, sizeof(f->repl_reason), "replication not checked");
+		fact_copy(f->repl_reason, sizeof(f->repl_reason), "replication not checked");
 		return;
 	}
 	if (!f->is_replica) {
-		copy(f->repl_reason, sizeof(f->repl_reason),
+		fact_copy(f->repl_reason, sizeof(f->repl_reason),
 		     f->facts_error[0] ? f->facts_error : "not a replica");
 		f->repl_ok = !f->facts_error[0];
 		return;
@@ -804,7 +726,7 @@ static void eval_repl(struct check *c, struct mysql_facts *f)
 static void fact_error(struct mysql_facts *f, const char *msg)
 {
 	if (!f->facts_error[0])
-		copy(f->facts_error, sizeof(f->facts_error), msg);
+		fact_copy(f->facts_error, sizeof(f->facts_error), msg);
 }
 
 static void on_slave(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
@@ -813,7 +735,7 @@ static void on_slave(struct mconn *mc, MYSQL_RES *res, unsigned err, const char 
 	struct mysql_facts *f = &ms_of(c)->tmp;
 
 	if (err && is_client_error(err)) {
-		probe_end(c, false, SLAVE_SQL, err, msg);
+		probe_end(c, false, MYSQL_SLAVE_SQL, err, msg);
 		return;
 	}
 	if (err)
@@ -843,8 +765,8 @@ static void on_status(struct mconn *mc, MYSQL_RES *res, unsigned err, const char
 		if (row[0] && !strcasecmp(row[0], "Rpl_semi_sync_master_status"))
 			f->semi_sync_master_status = onoff(row[1]);
 	mysql_free_result(res);
-	mc_set_deadline(mc, c->cfg.mysql.read_timeout_ms, SLAVE_SQL);
-	mc_query(mc, SLAVE_SQL, on_slave);
+	mc_set_deadline(mc, c->cfg.mysql.read_timeout_ms, MYSQL_SLAVE_SQL);
+	mc_query(mc, MYSQL_SLAVE_SQL, on_slave);
 }
 
 static void on_vars(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
@@ -919,362 +841,6 @@ void check_mysql_probe(struct check *c)
 	mc_connect(mc, on_probe_connected);
 }
 
-/* ---- admin operations ---- */
-
-static void admin_end(struct check *c, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void admin_next(struct check *c);
-
-/* The running operation ended: its done, then the next one in line. Called
- * with the check held (from the loop). */
-static void admin_end(struct check *c, int rc, const char *fmt, ...)
-{
-	struct mysql_state *s = ms_of(c);
-	struct admin_op *op = s->op;
-	char msg[900];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	s->op = NULL;
-	free(s->gtid_io_pos);
-	s->gtid_io_pos = NULL;
-	mc_idle(&s->admin);
-	if (rc < 0)
-		xlog(LOG_WARNING, "%s: %s", c->name, msg);
-	if (op && op->done && !c->zombie)
-		op->done(op->arg, rc, msg);
-	free(op);
-	admin_next(c);
-}
-
-static void admin_fail(struct check *c, const char *what, const char *msg)
-{
-	admin_end(c, -EIO, "mysql %s:%u: %s: %s", c->addr_str, c->port, what, msg);
-}
-
-static void on_ro_super_set(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
-{
-	struct check *c = mc->c;
-
-	mysql_free_result(res);
-	if (err) {
-		admin_fail(c, "SET GLOBAL super_read_only", msg);
-		return;
-	}
-	admin_end(c, 0, "read_only and super_read_only set to %s", ms_of(c)->op->ro ? "ON" : "OFF");
-}
-
-static void on_ro_set(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
-{
-	struct check *c = mc->c;
-	struct mysql_state *s = ms_of(c);
-
-	mysql_free_result(res);
-	if (err) {
-		admin_fail(c, s->op->ro ? "SET GLOBAL read_only = ON" : "SET GLOBAL read_only = OFF",
-			   msg);
-		return;
-	}
-	/* On MySQL read_only = OFF also clears super_read_only; ON needs both. */
-	if (s->super_ro_exists && s->op->ro) {
-		mc_query(mc, "SET GLOBAL super_read_only = ON", on_ro_super_set);
-		return;
-	}
-	admin_end(c, 0, "read_only set to %s", s->op->ro ? "ON" : "OFF");
-}
-
-static void on_ro_probe_var(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
-{
-	struct check *c = mc->c;
-	struct mysql_state *s = ms_of(c);
-
-	if (err) {
-		mysql_free_result(res);
-		admin_fail(c, "SHOW GLOBAL VARIABLES LIKE 'super_read_only'", msg);
-		return;
-	}
-	s->super_ro_exists = res && mysql_num_rows(res) > 0;
-	mysql_free_result(res);
-	/* SET GLOBAL read_only waits for table locks and running commits. If
-	 * we give up waiting, the server must give up too: a statement that
-	 * ran later could close a node that has become the writer meanwhile,
-	 * or open one that is not. MariaDB (no super_read_only) aborts it by
-	 * itself after max_statement_time, set below our own deadline. */
-	if (!s->super_ro_exists) {
-		uint64_t now = now_us();
-		double left = mc->deadline_at_us > now ? (double)(mc->deadline_at_us - now) : 0;
-		double secs = left * 0.75 / 1e6;
-
-		snprintf(s->admin_ro_sql, sizeof(s->admin_ro_sql),
-			 "SET STATEMENT max_statement_time=%.3f FOR SET GLOBAL read_only = %s",
-			 secs < 0.001 ? 0.001 : secs, s->op->ro ? "ON" : "OFF");
-	} else {
-		snprintf(s->admin_ro_sql, sizeof(s->admin_ro_sql), "SET GLOBAL read_only = %s",
-			 s->op->ro ? "ON" : "OFF");
-	}
-	mc_query(mc, s->admin_ro_sql, on_ro_set);
-}
-
-static void on_gtid_wait(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
-{
-	struct check *c = mc->c;
-	struct mysql_state *s = ms_of(c);
-	MYSQL_ROW row;
-	char v[32], slave_pos[MYSQL_FACT_STR];
-
-	if (err) {
-		mysql_free_result(res);
-		admin_fail(c, "MASTER_GTID_WAIT", msg);
-		return;
-	}
-	row = res ? mysql_fetch_row(res) : NULL;
-	copy(v, sizeof(v), row ? row[0] : NULL);
-	copy(slave_pos, sizeof(slave_pos), row && mysql_num_fields(res) > 1 ? row[1] : NULL);
-	mysql_free_result(res);
-	if (!strcmp(v, "0"))
-		admin_end(c, 0, "applied up to Gtid_IO_Pos %s", s->gtid_io_pos);
-	else if (!strcmp(v, "-1"))
-		admin_end(c, 1, "not applied within %u ms: gtid_slave_pos %s, Gtid_IO_Pos %s",
-			  s->op->timeout_ms, slave_pos, s->gtid_io_pos);
-	else
-		admin_end(c, -EIO, "mysql %s:%u: MASTER_GTID_WAIT returned %s", c->addr_str, c->port,
-			  v[0] ? v : "NULL");
-}
-
-static void on_wait_slave_status(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
-{
-	struct check *c = mc->c;
-	struct mysql_state *s = ms_of(c);
-	MYSQL_ROW row;
-	const char *pos;
-	char *sql;
-	size_t n;
-
-	if (err) {
-		mysql_free_result(res);
-		admin_fail(c, SLAVE_SQL, msg);
-		return;
-	}
-	row = res ? mysql_fetch_row(res) : NULL;
-	if (!row) {
-		mysql_free_result(res);
-		admin_end(c, 0, "not a replica: nothing to apply");
-		return;
-	}
-	pos = cell(row, col(res, "Gtid_IO_Pos"));
-	if (!pos || !*pos) {
-		mysql_free_result(res);
-		admin_end(c, 0, "no GTID received (Gtid_IO_Pos empty): nothing to apply");
-		return;
-	}
-	if (strspn(pos, "0123456789-, ") != strlen(pos)) {
-		admin_end(c, -EINVAL, "mysql %s:%u: unexpected Gtid_IO_Pos '%.200s'", c->addr_str,
-			  c->port, pos);
-		mysql_free_result(res);
-		return;
-	}
-	s->gtid_io_pos = strdup(pos);
-	mysql_free_result(res);
-	n = s->gtid_io_pos ? strlen(s->gtid_io_pos) + 128 : 0;
-	sql = n ? malloc(n) : NULL;
-	if (!sql) {
-		admin_end(c, -ENOMEM, "mysql %s:%u: out of memory", c->addr_str, c->port);
-		return;
-	}
-	snprintf(sql, n, "SELECT MASTER_GTID_WAIT('%s', %u.%03u), @@GLOBAL.gtid_slave_pos",
-		 s->gtid_io_pos, s->op->timeout_ms / 1000, s->op->timeout_ms % 1000);
-	mc_query(mc, sql, on_gtid_wait);
-	free(sql);
-}
-
-static void on_admin_sql(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
-{
-	struct check *c = mc->c;
-
-	mysql_free_result(res);
-	if (err) {
-		admin_fail(c, ms_of(c)->op->sql, msg);
-		return;
-	}
-	admin_end(c, 0, "%s: done", ms_of(c)->op->sql);
-}
-
-static void admin_run(struct mconn *mc)
-{
-	struct mysql_state *s = ms_of(mc->c);
-
-	if (s->op->kind == MYSQL_ADMIN_SQL)
-		mc_query(mc, s->op->sql, on_admin_sql);
-	else if (s->op->kind == MYSQL_ADMIN_READ_ONLY)
-		mc_query(mc, "SHOW GLOBAL VARIABLES LIKE 'super_read_only'", on_ro_probe_var);
-	else
-		mc_query(mc, SLAVE_SQL, on_wait_slave_status);
-}
-
-static void on_admin_connected(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
-{
-	(void)res;
-	if (err) {
-		admin_fail(mc->c, "connect", msg);
-		return;
-	}
-	admin_run(mc);
-}
-
-static void on_admin_start(struct loop *l, uint64_t id, void *arg)
-{
-	struct check *c = arg;
-	struct mysql_state *s = ms_of(c);
-	struct mconn *mc = &s->admin;
-	struct admin_op *op = s->op;
-	uint32_t deadline = op->timeout_ms;
-
-	(void)l;
-	(void)id;
-	s->admin_start_timer = 0;
-	check_hold(c);
-	if (op->kind == MYSQL_ADMIN_WAIT_APPLIED)
-		deadline += c->cfg.mysql.connect_timeout_ms + c->cfg.mysql.read_timeout_ms;
-	mc_set_deadline(mc, deadline,
-			op->kind == MYSQL_ADMIN_READ_ONLY ? "set read_only"
-			: op->kind == MYSQL_ADMIN_SQL ? op->sql : "wait applied");
-	if (mc->connected)
-		admin_run(mc);
-	else
-		mc_connect(mc, on_admin_connected);
-	check_release(c);
-}
-
-/* op gets the connection; it starts from the loop, so that its done is never
- * called from inside the call that asked for it. */
-static int admin_launch(struct check *c, struct admin_op *op)
-{
-	struct mysql_state *s = ms_of(c);
-
-	s->op = op;
-	s->admin_start_timer = loop_add_timer(c->l, now_us(), on_admin_start, c);
-	if (s->admin_start_timer)
-		return 0;
-	s->op = NULL;
-	xlog(LOG_ERR, "%s: cannot start the admin operation (out of memory)", c->name);
-	return -ENOMEM;
-}
-
-/* The next operation in line, once the connection is free. */
-static void admin_next(struct check *c)
-{
-	struct mysql_state *s = ms_of(c);
-
-	while (!s->op && s->queue && !c->zombie) {
-		struct admin_op *op = s->queue;
-
-		s->queue = op->next;
-		if (!s->queue)
-			s->queue_tail = &s->queue;
-		op->next = NULL;
-		if (admin_launch(c, op) == 0)
-			return;
-		if (op->done)
-			op->done(op->arg, -ENOMEM, "cannot start the admin operation (out of memory)");
-		free(op);
-	}
-}
-
-/* wait: queue behind a running operation; else -EBUSY then. */
-static int admin_submit(struct check *c, const struct mysql_admin_req *req, bool wait,
-			check_mysql_done_cb done, void *arg)
-{
-	struct mysql_state *s;
-	struct admin_op *op;
-	uint32_t timeout_ms;
-	bool busy;
-
-	if (!c || c->type != CONFIG_CHECK_MYSQL || c->zombie || !req)
-		return -EINVAL;
-	timeout_ms = req->timeout_ms;
-	switch (req->kind) {
-	case MYSQL_ADMIN_SQL:
-		if (!req->sql || strlen(req->sql) >= sizeof(op->sql))
-			return -EINVAL;
-		/* fall through */
-	case MYSQL_ADMIN_READ_ONLY:
-		if (!timeout_ms)
-			timeout_ms = c->cfg.mysql.connect_timeout_ms + c->cfg.mysql.read_timeout_ms;
-		break;
-	case MYSQL_ADMIN_WAIT_APPLIED:
-		if (!timeout_ms)
-			return -EINVAL;
-		break;
-	default:
-		return -EINVAL;
-	}
-	s = ms_of(c);
-	busy = s->op || s->queue;
-	if (busy && !wait)
-		return -EBUSY;
-	op = calloc(1, sizeof(*op));
-	if (!op) {
-		xlog(LOG_ERR, "%s: cannot queue the admin operation (out of memory)", c->name);
-		return -ENOMEM;
-	}
-	op->kind = req->kind;
-	op->ro = req->read_only;
-	op->timeout_ms = timeout_ms;
-	op->done = done;
-	op->arg = arg;
-	if (req->kind == MYSQL_ADMIN_SQL)
-		snprintf(op->sql, sizeof(op->sql), "%s", req->sql);
-	if (!busy) {
-		int rc = admin_launch(c, op);
-
-		if (rc < 0)
-			free(op);
-		return rc;
-	}
-	*s->queue_tail = op;
-	s->queue_tail = &op->next;
-	return 0;
-}
-
-int mysql_admin_queue(struct check *c, const struct mysql_admin_req *req, check_mysql_done_cb done,
-		      void *arg)
-{
-	return admin_submit(c, req, true, done, arg);
-}
-
-int mysql_set_read_only(struct check *c, bool ro, uint32_t timeout_ms, check_mysql_done_cb done,
-			void *arg)
-{
-	struct mysql_admin_req req = {
-		.kind = MYSQL_ADMIN_READ_ONLY, .read_only = ro, .timeout_ms = timeout_ms,
-	};
-
-	return admin_submit(c, &req, false, done, arg);
-}
-
-bool mysql_admin_busy(const struct check *c)
-{
-	return c && c->type == CONFIG_CHECK_MYSQL && (ms_of(c)->op || ms_of(c)->queue);
-}
-
-int mysql_admin_sql(struct check *c, const char *sql, uint32_t timeout_ms, check_mysql_done_cb done,
-		    void *arg)
-{
-	struct mysql_admin_req req = { .kind = MYSQL_ADMIN_SQL, .sql = sql, .timeout_ms = timeout_ms };
-
-	return admin_submit(c, &req, false, done, arg);
-}
-
-int mysql_wait_applied(struct check *c, uint32_t timeout_ms, check_mysql_done_cb done, void *arg)
-{
-	struct mysql_admin_req req = { .kind = MYSQL_ADMIN_WAIT_APPLIED, .timeout_ms = timeout_ms };
-
-	return admin_submit(c, &req, false, done, arg);
-}
-
 /* ---- life cycle ---- */
 
 const struct mysql_facts *check_mysql_facts(const struct check *c)
@@ -1308,7 +874,7 @@ int check_mysql_init(struct check *c)
 	s->admin.role = "admin";
 	s->probe.fd = s->admin.fd = -1;
 	s->probe.on_idle_eof = probe_idle_eof;
-	s->admin.on_idle_eof = admin_idle_eof;
+	s->admin.on_idle_eof = mysql_admin_idle_eof;
 	s->facts.read_only = s->facts.super_read_only = s->facts.log_bin = -1;
 	s->facts.server_id = s->facts.gtid_domain_id = -1;
 	s->facts.auto_increment_increment = s->facts.auto_increment_offset = -1;
@@ -1328,14 +894,7 @@ void check_mysql_fini(struct check *c)
 		return;
 	if (s->admin_start_timer)
 		loop_cancel_timer(c->l, s->admin_start_timer);
-	/* operations running or queued are dropped, none of them called */
-	free(s->op);
-	while (s->queue) {
-		struct admin_op *op = s->queue;
-
-		s->queue = op->next;
-		free(op);
-	}
+	mysql_admin_drop(s);
 	mc_close(&s->probe);
 	mc_close(&s->admin);
 	free(s->gtid_io_pos);

@@ -1,0 +1,401 @@
+/*
+ * MYSQL_CHECK's administrative operations (check.h: mysql_admin_queue,
+ * mysql_set_read_only, mysql_wait_applied, mysql_admin_sql) on the check's
+ * second connection, "admin", driven by the mconn engine of check_mysql.c.
+ * One runs at a time: the others wait in a queue, in the order asked, and
+ * the next one starts (from the loop) once the previous one's done has run.
+ */
+#define XVIP_CHECK_INTERNAL
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include <mysql.h>
+
+#include "check.h"
+#include "check_mysql_int.h"
+#include "log.h"
+
+static void admin_end(struct check *c, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void admin_next(struct check *c);
+
+/* The running operation ended: its done, then the next one in line. Called
+ * with the check held (from the loop). */
+static void admin_end(struct check *c, int rc, const char *fmt, ...)
+{
+	struct mysql_state *s = ms_of(c);
+	struct admin_op *op = s->op;
+	char msg[900];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->op = NULL;
+	free(s->gtid_io_pos);
+	s->gtid_io_pos = NULL;
+	mc_idle(&s->admin);
+	if (rc < 0)
+		xlog(LOG_WARNING, "%s: %s", c->name, msg);
+	if (op && op->done && !c->zombie)
+		op->done(op->arg, rc, msg);
+	free(op);
+	admin_next(c);
+}
+
+static void admin_fail(struct check *c, const char *what, const char *msg)
+{
+	admin_end(c, -EIO, "mysql %s:%u: %s: %s", c->addr_str, c->port, what, msg);
+}
+
+static void on_ro_super_set(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+
+	mysql_free_result(res);
+	if (err) {
+		admin_fail(c, "SET GLOBAL super_read_only", msg);
+		return;
+	}
+	admin_end(c, 0, "read_only and super_read_only set to %s", ms_of(c)->op->ro ? "ON" : "OFF");
+}
+
+static void on_ro_set(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+	struct mysql_state *s = ms_of(c);
+
+	mysql_free_result(res);
+	if (err) {
+		admin_fail(c, s->op->ro ? "SET GLOBAL read_only = ON" : "SET GLOBAL read_only = OFF",
+			   msg);
+		return;
+	}
+	/* On MySQL read_only = OFF also clears super_read_only; ON needs both. */
+	if (s->super_ro_exists && s->op->ro) {
+		mc_query(mc, "SET GLOBAL super_read_only = ON", on_ro_super_set);
+		return;
+	}
+	admin_end(c, 0, "read_only set to %s", s->op->ro ? "ON" : "OFF");
+}
+
+static void on_ro_probe_var(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+	struct mysql_state *s = ms_of(c);
+
+	if (err) {
+		mysql_free_result(res);
+		admin_fail(c, "SHOW GLOBAL VARIABLES LIKE 'super_read_only'", msg);
+		return;
+	}
+	s->super_ro_exists = res && mysql_num_rows(res) > 0;
+	mysql_free_result(res);
+	/* SET GLOBAL read_only waits for table locks and running commits. If
+	 * we give up waiting, the server must give up too: a statement that
+	 * ran later could close a node that has become the writer meanwhile,
+	 * or open one that is not. MariaDB (no super_read_only) aborts it by
+	 * itself after max_statement_time, set below our own deadline. */
+	if (!s->super_ro_exists) {
+		uint64_t now = now_us();
+		double left = mc->deadline_at_us > now ? (double)(mc->deadline_at_us - now) : 0;
+		double secs = left * 0.75 / 1e6;
+
+		snprintf(s->admin_ro_sql, sizeof(s->admin_ro_sql),
+			 "SET STATEMENT max_statement_time=%.3f FOR SET GLOBAL read_only = %s",
+			 secs < 0.001 ? 0.001 : secs, s->op->ro ? "ON" : "OFF");
+	} else {
+		snprintf(s->admin_ro_sql, sizeof(s->admin_ro_sql), "SET GLOBAL read_only = %s",
+			 s->op->ro ? "ON" : "OFF");
+	}
+	mc_query(mc, s->admin_ro_sql, on_ro_set);
+}
+
+static void on_gtid_wait(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+	struct mysql_state *s = ms_of(c);
+	MYSQL_ROW row;
+	char v[32], slave_pos[MYSQL_FACT_STR];
+
+	if (err) {
+		mysql_free_result(res);
+		admin_fail(c, "MASTER_GTID_WAIT", msg);
+		return;
+	}
+	row = res ? mysql_fetch_row(res) : NULL;
+	fact_copy(v, sizeof(v), row ? row[0] : NULL);
+	fact_copy(slave_pos, sizeof(slave_pos), row && mysql_num_fields(res) > 1 ? row[1] : NULL);
+	mysql_free_result(res);
+	if (!strcmp(v, "0"))
+		admin_end(c, 0, "applied up to Gtid_IO_Pos %s", s->gtid_io_pos);
+	else if (!strcmp(v, "-1"))
+		admin_end(c, 1, "not applied within %u ms: gtid_slave_pos %s, Gtid_IO_Pos %s",
+			  s->op->timeout_ms, slave_pos, s->gtid_io_pos);
+	else
+		admin_end(c, -EIO, "mysql %s:%u: MASTER_GTID_WAIT returned %s", c->addr_str, c->port,
+			  v[0] ? v : "NULL");
+}
+
+static void on_wait_slave_status(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+	struct mysql_state *s = ms_of(c);
+	MYSQL_ROW row;
+	const char *pos;
+	char *sql;
+	size_t n;
+
+	if (err) {
+		mysql_free_result(res);
+		admin_fail(c, MYSQL_SLAVE_SQL, msg);
+		return;
+	}
+	row = res ? mysql_fetch_row(res) : NULL;
+	if (!row) {
+		mysql_free_result(res);
+		admin_end(c, 0, "not a replica: nothing to apply");
+		return;
+	}
+	pos = row_cell(row, res_col(res, "Gtid_IO_Pos"));
+	if (!pos || !*pos) {
+		mysql_free_result(res);
+		admin_end(c, 0, "no GTID received (Gtid_IO_Pos empty): nothing to apply");
+		return;
+	}
+	if (strspn(pos, "0123456789-, ") != strlen(pos)) {
+		admin_end(c, -EINVAL, "mysql %s:%u: unexpected Gtid_IO_Pos '%.200s'", c->addr_str,
+			  c->port, pos);
+		mysql_free_result(res);
+		return;
+	}
+	s->gtid_io_pos = strdup(pos);
+	mysql_free_result(res);
+	n = s->gtid_io_pos ? strlen(s->gtid_io_pos) + 128 : 0;
+	sql = n ? malloc(n) : NULL;
+	if (!sql) {
+		admin_end(c, -ENOMEM, "mysql %s:%u: out of memory", c->addr_str, c->port);
+		return;
+	}
+	snprintf(sql, n, "SELECT MASTER_GTID_WAIT('%s', %u.%03u), @@GLOBAL.gtid_slave_pos",
+		 s->gtid_io_pos, s->op->timeout_ms / 1000, s->op->timeout_ms % 1000);
+	mc_query(mc, sql, on_gtid_wait);
+	free(sql);
+}
+
+static void on_admin_sql(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+
+	mysql_free_result(res);
+	if (err) {
+		admin_fail(c, ms_of(c)->op->sql, msg);
+		return;
+	}
+	admin_end(c, 0, "%s: done", ms_of(c)->op->sql);
+}
+
+static void admin_run(struct mconn *mc)
+{
+	struct mysql_state *s = ms_of(mc->c);
+
+	if (s->op->kind == MYSQL_ADMIN_SQL)
+		mc_query(mc, s->op->sql, on_admin_sql);
+	else if (s->op->kind == MYSQL_ADMIN_READ_ONLY)
+		mc_query(mc, "SHOW GLOBAL VARIABLES LIKE 'super_read_only'", on_ro_probe_var);
+	else
+		mc_query(mc, MYSQL_SLAVE_SQL, on_wait_slave_status);
+}
+
+static void on_admin_connected(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	(void)res;
+	if (err) {
+		admin_fail(mc->c, "connect", msg);
+		return;
+	}
+	admin_run(mc);
+}
+
+static void on_admin_start(struct loop *l, uint64_t id, void *arg)
+{
+	struct check *c = arg;
+	struct mysql_state *s = ms_of(c);
+	struct mconn *mc = &s->admin;
+	struct admin_op *op = s->op;
+	uint32_t deadline = op->timeout_ms;
+
+	(void)l;
+	(void)id;
+	s->admin_start_timer = 0;
+	check_hold(c);
+	if (op->kind == MYSQL_ADMIN_WAIT_APPLIED)
+		deadline += c->cfg.mysql.connect_timeout_ms + c->cfg.mysql.read_timeout_ms;
+	mc_set_deadline(mc, deadline,
+			op->kind == MYSQL_ADMIN_READ_ONLY ? "set read_only"
+			: op->kind == MYSQL_ADMIN_SQL ? op->sql : "wait applied");
+	if (mc->connected)
+		admin_run(mc);
+	else
+		mc_connect(mc, on_admin_connected);
+	check_release(c);
+}
+
+/* op gets the connection; it starts from the loop, so that its done is never
+ * called from inside the call that asked for it. */
+static int admin_launch(struct check *c, struct admin_op *op)
+{
+	struct mysql_state *s = ms_of(c);
+
+	s->op = op;
+	s->admin_start_timer = loop_add_timer(c->l, now_us(), on_admin_start, c);
+	if (s->admin_start_timer)
+		return 0;
+	s->op = NULL;
+	xlog(LOG_ERR, "%s: cannot start the admin operation (out of memory)", c->name);
+	return -ENOMEM;
+}
+
+/* The next operation in line, once the connection is free. */
+static void admin_next(struct check *c)
+{
+	struct mysql_state *s = ms_of(c);
+
+	while (!s->op && s->queue && !c->zombie) {
+		struct admin_op *op = s->queue;
+
+		s->queue = op->next;
+		if (!s->queue)
+			s->queue_tail = &s->queue;
+		op->next = NULL;
+		if (admin_launch(c, op) == 0)
+			return;
+		if (op->done)
+			op->done(op->arg, -ENOMEM, "cannot start the admin operation (out of memory)");
+		free(op);
+	}
+}
+
+/* wait: queue behind a running operation; else -EBUSY then. */
+static int admin_submit(struct check *c, const struct mysql_admin_req *req, bool wait,
+			check_mysql_done_cb done, void *arg)
+{
+	struct mysql_state *s;
+	struct admin_op *op;
+	uint32_t timeout_ms;
+	bool busy;
+
+	if (!c || c->type != CONFIG_CHECK_MYSQL || c->zombie || !req)
+		return -EINVAL;
+	timeout_ms = req->timeout_ms;
+	switch (req->kind) {
+	case MYSQL_ADMIN_SQL:
+		if (!req->sql || strlen(req->sql) >= sizeof(op->sql))
+			return -EINVAL;
+		/* fall through */
+	case MYSQL_ADMIN_READ_ONLY:
+		if (!timeout_ms)
+			timeout_ms = c->cfg.mysql.connect_timeout_ms + c->cfg.mysql.read_timeout_ms;
+		break;
+	case MYSQL_ADMIN_WAIT_APPLIED:
+		if (!timeout_ms)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	s = ms_of(c);
+	busy = s->op || s->queue;
+	if (busy && !wait)
+		return -EBUSY;
+	op = calloc(1, sizeof(*op));
+	if (!op) {
+		xlog(LOG_ERR, "%s: cannot queue the admin operation (out of memory)", c->name);
+		return -ENOMEM;
+	}
+	op->kind = req->kind;
+	op->ro = req->read_only;
+	op->timeout_ms = timeout_ms;
+	op->done = done;
+	op->arg = arg;
+	if (req->kind == MYSQL_ADMIN_SQL)
+		snprintf(op->sql, sizeof(op->sql), "%s", req->sql);
+	if (!busy) {
+		int rc = admin_launch(c, op);
+
+		if (rc < 0)
+			free(op);
+		return rc;
+	}
+	*s->queue_tail = op;
+	s->queue_tail = &op->next;
+	return 0;
+}
+
+int mysql_admin_queue(struct check *c, const struct mysql_admin_req *req, check_mysql_done_cb done,
+		      void *arg)
+{
+	return admin_submit(c, req, true, done, arg);
+}
+
+int mysql_set_read_only(struct check *c, bool ro, uint32_t timeout_ms, check_mysql_done_cb done,
+			void *arg)
+{
+	struct mysql_admin_req req = {
+		.kind = MYSQL_ADMIN_READ_ONLY, .read_only = ro, .timeout_ms = timeout_ms,
+	};
+
+	return admin_submit(c, &req, false, done, arg);
+}
+
+bool mysql_admin_busy(const struct check *c)
+{
+	return c && c->type == CONFIG_CHECK_MYSQL && (ms_of(c)->op || ms_of(c)->queue);
+}
+
+int mysql_admin_sql(struct check *c, const char *sql, uint32_t timeout_ms, check_mysql_done_cb done,
+		    void *arg)
+{
+	struct mysql_admin_req req = { .kind = MYSQL_ADMIN_SQL, .sql = sql, .timeout_ms = timeout_ms };
+
+	return admin_submit(c, &req, false, done, arg);
+}
+
+int mysql_wait_applied(struct check *c, uint32_t timeout_ms, check_mysql_done_cb done, void *arg)
+{
+	struct mysql_admin_req req = { .kind = MYSQL_ADMIN_WAIT_APPLIED, .timeout_ms = timeout_ms };
+
+	return admin_submit(c, &req, false, done, arg);
+}
+
+/* The admin connection went idle-dead (the server closed it): the next
+ * operation connects again. */
+void mysql_admin_idle_eof(struct mconn *mc, uint32_t events)
+{
+	char why[700];
+
+	why[0] = '\0';
+	mc_idle_verdict(mc, why, sizeof(why));
+	if (!why[0] && !(events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
+		return;
+	mc_close(mc);
+}
+
+void mysql_admin_drop(struct mysql_state *s)
+{
+	/* operations running or queued are dropped, none of them called */
+	free(s->op);
+	s->op = NULL;
+	while (s->queue) {
+		struct admin_op *op = s->queue;
+
+		s->queue = op->next;
+		free(op);
+	}
+	s->queue_tail = &s->queue;
+}
