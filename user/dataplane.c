@@ -415,6 +415,8 @@ int dp_attach(struct xvip_dp *dp, const char *ifname, enum xdp_pref pref, bool r
 	att->ifindex = ifindex;
 	snprintf(att->ifname, sizeof(att->ifname), "%s", ifname);
 	att->xdp_flags = flags;
+	snprintf(att->kind, sizeof(att->kind), "%s", facts.kind);
+	att->remote_steering = remote_steering;
 	if (old_id && old_mode != flags)
 		snprintf(att->why, sizeof(att->why), "%.160s; xvip's program in %s mode was detached "
 			 "first", plan.why, old_mode == XDP_FLAGS_SKB_MODE ? "generic" : "native");

@@ -35,6 +35,8 @@ struct xvip_attach {
 	uint32_t xdp_flags;       /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE */
 	char why[XDP_WHY_LEN];    /* why this mode, for the log and status */
 	char warning[XDP_WHY_LEN]; /* a risk left in this mode, "" if none */
+	char kind[16];            /* the link's kind ("veth", ...; "" for a NIC) */
+	bool remote_steering;     /* the plan counted on DR to a remote backend */
 };
 
 /* Errors are written to err (a full sentence naming what failed) and the

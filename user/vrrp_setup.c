@@ -62,14 +62,22 @@ static bool remote_backends(const struct xvip_config *cfg)
 }
 
 /* Attach the data plane and open the sockets on an interface, once. */
-static int iface_setup(struct xvipd *d, struct iface_rt *ifc, char *err, size_t errlen)
+static int iface_setup(struct xvipd *d, const struct xvip_config *cfg, struct iface_rt *ifc,
+		       char *err, size_t errlen)
 {
 	char e2[256];
 	int rc;
 
-	if (ifc->vrrp_fd >= 0)
+	if (ifc->vrrp_fd >= 0) {
+		/* a reload: the mode stays what it was planned for */
+		if (remote_backends(cfg) && !ifc->att.remote_steering && !strcmp(ifc->att.kind, "veth") &&
+		    strcmp(dp_attach_mode(&ifc->att), "native") == 0)
+			xlog(LOG_WARNING, "XDP on %s stays in native mode until xvipd restarts: DR "
+			     "steering to a remote backend on a veth needs generic mode (steered TCP "
+			     "would be dropped by the backend)", ifc->name);
 		return 0;
-	rc = dp_attach(&d->dp, ifc->name, d->xdp_pref, remote_backends(d->cfg), &ifc->att, err,
+	}
+	rc = dp_attach(&d->dp, ifc->name, d->xdp_pref, remote_backends(cfg), &ifc->att, err,
 		       errlen);
 	if (rc < 0)
 		return rc;
@@ -142,7 +150,7 @@ int vrrp_setup(struct xvipd *d, char *err, size_t errlen)
 		d->n_inst++;
 	}
 	for (size_t i = 0; i < d->n_ifaces; i++) {
-		rc = iface_setup(d, &d->ifaces[i], err, errlen);
+		rc = iface_setup(d, d->cfg, &d->ifaces[i], err, errlen);
 		if (rc < 0)
 			return rc;
 	}
@@ -303,7 +311,7 @@ int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_
 		rc = instance_init(d, &fresh[i], c, err, errlen);
 		if (rc < 0)
 			goto fail;
-		rc = iface_setup(d, fresh[i].ifc, err, errlen);
+		rc = iface_setup(d, next, fresh[i].ifc, err, errlen);
 		if (rc < 0)
 			goto fail;
 		is_new[i] = true;

@@ -283,8 +283,14 @@ int main(int argc, char **argv)
 		case 'D': debug = true; break;
 		case 'p': pidfile = optarg; break;
 		case 'P': pin_root = optarg; break;
-		case 'G': d.xdp_pref = XDP_PREF_GENERIC; break;
-		case 'N': d.xdp_pref = XDP_PREF_NATIVE; break;
+		case 'G':
+		case 'N':
+			if (d.xdp_pref != XDP_PREF_AUTO) {
+				fprintf(stderr, "xvipd: --generic and --native exclude each other\n");
+				return 1;
+			}
+			d.xdp_pref = c == 'G' ? XDP_PREF_GENERIC : XDP_PREF_NATIVE;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}

@@ -45,6 +45,9 @@ check "nothing was pinned" test ! -e "$WORK/bpf/none/vips"
 "$XVIPD" -t -f "$WORK/missing.conf" >/dev/null 2>"$WORK/missing.err"
 check_eq "a missing file exits 1" 1 $?
 check "and is named" grep -q "missing.conf" "$WORK/missing.err"
+"$XVIPD" --generic --native -t -f "$WORK/missing.conf" >/dev/null 2>"$WORK/modes.err"
+check_eq "--generic with --native exits 1" 1 $?
+check "and says they exclude each other" grep -q "generic and --native exclude each other" "$WORK/modes.err"
 
 note "make install into a scratch tree"
 ROOT=$WORK/root
