@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "log.h"
+#include "netlink.h"
 #include "sbuf.h"
 #include "scripts.h"
 #include "service.h"
@@ -228,7 +229,7 @@ static void rs_init(struct vs_rt *vs, struct rs_rt *rs, const struct config_real
 	rs->cfg = rc;
 	inet_ntop(AF_INET, &rc->addr, a, sizeof(a));
 	snprintf(rs->name, sizeof(rs->name), "%s:%u", a, rc->port);
-	rs->local = svc_addr_is_local(rc->addr.s_addr);
+	rs->local = nl_addr_is_local(rc->addr.s_addr);
 	rs->up = true; /* keepalived: alive until a check says otherwise */
 	rs->decided = rc->n_checkers == 0;
 	for (size_t k = 0; k < rc->n_checkers; k++)

@@ -2,7 +2,6 @@
  * real servers and the writer, with the peers' MACs from the kernel's
  * neighbour table. See service_int.h. */
 #include <arpa/inet.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,22 +9,6 @@
 #include "log.h"
 #include "service_int.h"
 #include "xvipd.h"
-
-bool svc_addr_is_local(uint32_t addr)
-{
-	struct ifaddrs *ifa, *p;
-	bool found = false;
-
-	if (getifaddrs(&ifa) < 0)
-		return false;
-	for (p = ifa; p && !found; p = p->ifa_next) {
-		if (!p->ifa_addr || p->ifa_addr->sa_family != AF_INET || !strcmp(p->ifa_name, "lo"))
-			continue;
-		found = ((struct sockaddr_in *)p->ifa_addr)->sin_addr.s_addr == addr;
-	}
-	freeifaddrs(ifa);
-	return found;
-}
 
 /* The peer's MAC from the kernel's neighbour table (the checks talk to it,
  * so the entry is there once they have run). */

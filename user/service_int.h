@@ -63,7 +63,6 @@ static inline bool vs_owner(const struct vs_rt *vs)
 }
 
 /* service_dp.c */
-bool svc_addr_is_local(uint32_t addr);
 /* The DR maps from the real servers (fo: the writer only), when this node
  * owns the VIP. */
 void svc_program(struct vs_rt *vs);
