@@ -346,6 +346,18 @@ static __u32 plan_flags(enum xdp_plan_mode m)
 	return m == XDP_PLAN_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 }
 
+int dp_xvip_prog_fd(int ifindex, bool *generic)
+{
+	char name[BPF_OBJ_NAME_LEN];
+	__u32 id, mode;
+
+	if (attached_prog(ifindex, &id, &mode, name, sizeof(name)) < 0 || !id ||
+	    strcmp(name, XVIP_PROG_NAME) || mode == XDP_FLAGS_HW_MODE)
+		return -1;
+	*generic = mode == XDP_FLAGS_SKB_MODE;
+	return bpf_prog_get_fd_by_id(id);
+}
+
 int dp_attach(struct xvip_dp *dp, const char *ifname, enum xdp_pref pref, bool remote_steering,
 	      struct xvip_attach *att, char *err, size_t errlen)
 {
@@ -373,7 +385,7 @@ int dp_attach(struct xvip_dp *dp, const char *ifname, enum xdp_pref pref, bool r
 	rc = attached_prog(ifindex, &old_id, &old_mode, old_name, sizeof(old_name));
 	if (rc < 0)
 		return fail(err, errlen, rc, "cannot query XDP on %s: %s", ifname, strerror(-rc));
-	if (old_id && strcmp(old_name, "xvip_xdp") != 0)
+	if (old_id && strcmp(old_name, XVIP_PROG_NAME) != 0)
 		return fail(err, errlen, EBUSY,
 			    "%s already has XDP program id %u (%s) attached; not replacing "
 			    "someone else's program",
@@ -458,7 +470,7 @@ int dp_detach_ifname(const char *ifname, char *err, size_t errlen)
 		return fail(err, errlen, rc, "cannot query XDP on %s: %s", ifname, strerror(-rc));
 	if (!id)
 		return 0;
-	if (strcmp(name, "xvip_xdp") != 0)
+	if (strcmp(name, XVIP_PROG_NAME) != 0)
 		return fail(err, errlen, EBUSY, "%s has XDP program %u (%s), not xvip's", ifname,
 			    id, name);
 	opts.old_prog_fd = bpf_prog_get_fd_by_id(id);

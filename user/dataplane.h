@@ -60,6 +60,11 @@ int dp_attach(struct xvip_dp *dp, const char *ifname, enum xdp_pref pref, bool r
 	      struct xvip_attach *att, char *err, size_t errlen);
 /* "native" or "generic" */
 const char *dp_attach_mode(const struct xvip_attach *att);
+/* The program's name in the kernel (xvip.bpf.c's entry point). */
+#define XVIP_PROG_NAME "xvip_xdp"
+/* An fd of the xvip program attached to ifindex (native or generic, told
+ * in *generic), -1 when there is none or it is someone else's. */
+int dp_xvip_prog_fd(int ifindex, bool *generic);
 
 /* Detach our program from att's interface (only if it is still ours). */
 int dp_detach(struct xvip_dp *dp, struct xvip_attach *att, char *err, size_t errlen);

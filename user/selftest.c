@@ -176,30 +176,6 @@ static bool arp_replies_verdicts(const struct xvip_maps *m, uint64_t *n)
 	return true;
 }
 
-/* The xvip program attached to ifindex: its fd and mode; -1 when none. */
-static int xvip_prog(int ifindex, bool *generic)
-{
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), id;
-	int fd;
-
-	if (bpf_xdp_query(ifindex, 0, &q) < 0)
-		return -1;
-	id = q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id;
-	*generic = !q.drv_prog_id;
-	if (!id)
-		return -1;
-	fd = bpf_prog_get_fd_by_id(id);
-	if (fd < 0)
-		return -1;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || strcmp(info.name, "xvip_xdp")) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* A veth in native mode whose peer has no XDP program drops XDP_TX frames
  * (for live test frames even before any counter moves). */
 static bool veth_without_peer_program(const char *ifname, int *peer, bool *other_ns)
@@ -263,7 +239,7 @@ static enum selftest_verdict test_one(const struct xvip_maps *m, uint32_t vip,
 		sb_printf(out, "  FAIL %s\n", err);
 		return SELFTEST_FAIL;
 	}
-	prog = xvip_prog(ifindex, &generic);
+	prog = dp_xvip_prog_fd(ifindex, &generic);
 	ip4_str(ii.addr_be, me);
 	sb_printf(out, "%s, %s mode, VIP %s: %s\n", ifname, prog < 0 ? "no xvip program" :
 		  generic ? "generic" : "native", a,
@@ -413,7 +389,7 @@ enum selftest_verdict selftest_run(const char *pin_root, const char *ifname, uns
 			if ((v.ifindex && (int)v.ifindex != idx) || (only && only != idx))
 				continue;
 			if (!v.ifindex) {
-				fd = xvip_prog(idx, &g);
+				fd = dp_xvip_prog_fd(idx, &g);
 				if (fd < 0)
 					continue;
 				close(fd);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fmt.h"
 #include "log.h"
 #include "netlink.h"
 #include "sbuf.h"
@@ -212,7 +213,7 @@ static void vs_init(struct xvipd *d, struct vs_rt *vs, const struct config_virtu
 	vs->key.vip = c->addr.s_addr;
 	vs->key.port = htons(c->port);
 	vs->key.proto = c->protocol == CONFIG_PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP;
-	inet_ntop(AF_INET, &c->addr, a, sizeof(a));
+	ip4_str(c->addr.s_addr, a);
 	snprintf(vs->name, sizeof(vs->name), "%s:%u", a, c->port);
 	vs->inst = instance_for_vip(d, c->addr.s_addr);
 	if (!vs->inst)
@@ -227,7 +228,7 @@ static void rs_init(struct vs_rt *vs, struct rs_rt *rs, const struct config_real
 
 	rs->vs = vs;
 	rs->cfg = rc;
-	inet_ntop(AF_INET, &rc->addr, a, sizeof(a));
+	ip4_str(rc->addr.s_addr, a);
 	snprintf(rs->name, sizeof(rs->name), "%s:%u", a, rc->port);
 	rs->local = nl_addr_is_local(rc->addr.s_addr);
 	rs->up = true; /* keepalived: alive until a check says otherwise */

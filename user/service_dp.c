@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "log.h"
 #include "service_int.h"
 #include "xvipd.h"
@@ -16,13 +17,12 @@ static bool neigh_mac(uint32_t addr, uint8_t mac[6])
 {
 	FILE *f = fopen("/proc/net/arp", "r");
 	char line[256], a[INET_ADDRSTRLEN], want[INET_ADDRSTRLEN];
-	struct in_addr ia = { .s_addr = addr };
 	unsigned m[6], flags;
 	bool ok = false;
 
 	if (!f)
 		return false;
-	inet_ntop(AF_INET, &ia, want, sizeof(want));
+	ip4_str(addr, want);
 	while (!ok && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%15s %*s %x %x:%x:%x:%x:%x:%x", a, &flags, &m[0], &m[1], &m[2],
 			   &m[3], &m[4], &m[5]) != 8 || strcmp(a, want) || !(flags & 0x2))

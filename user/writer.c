@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "clock.h"
+#include "fmt.h"
 #include "log.h"
 #include "loop.h"
 #include "sbuf.h"
@@ -36,11 +37,8 @@ int writer_init(struct writer *w, struct loop *l, const char *name,
 	snprintf(w->name, sizeof(w->name), "%s", name);
 	w->notify = notify;
 	w->hooks = *hooks;
-	for (size_t i = 0; i < cfg->n_nodes; i++) {
-		struct in_addr a = { .s_addr = addr[i] };
-
-		inet_ntop(AF_INET, &a, w->addr[i], sizeof(w->addr[i]));
-	}
+	for (size_t i = 0; i < cfg->n_nodes; i++)
+		ip4_str(addr[i], w->addr[i]);
 	return 0;
 }
 
