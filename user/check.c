@@ -293,6 +293,7 @@ void check_probe_done(struct check *c, bool ok, const char *why)
 	if (ok) {
 		c->st.ok_run++;
 		c->st.bad_run = 0;
+		c->st.refused = false;
 	} else {
 		c->st.failures++;
 		c->st.bad_run++;

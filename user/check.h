@@ -91,6 +91,9 @@ struct check_stats {
 	uint64_t last_end_us;   /* now_us() at its end, 0: none yet */
 	unsigned ok_run;        /* consecutive good probes */
 	unsigned bad_run;       /* consecutive bad probes */
+	bool refused;           /* the last bad probe's connect was refused
+				   (ECONNREFUSED: the host answers, nothing
+				   listens); false after a good probe */
 };
 
 /* Creates a check for the real server rs_addr:rs_port (a TCP_CHECK's
@@ -140,13 +143,21 @@ struct mysql_facts {
 	int semi_sync_master_enabled;
 	int semi_sync_slave_enabled;
 	int semi_sync_master_status; /* Rpl_semi_sync_master_status ON = 1 */
+	long long semi_sync_master_timeout; /* rpl_semi_sync_master_timeout, ms */
+	int semi_sync_wait_no_slave;  /* rpl_semi_sync_master_wait_no_slave */
+	char semi_sync_wait_point[24]; /* AFTER_SYNC / AFTER_COMMIT */
 	char gtid_current_pos[MYSQL_FACT_STR];
+	/* the last seq_no of every (domain, server) in its binlog: what it
+	 * has, whoever wrote it (errant transactions, gtid.h) */
+	char gtid_binlog_state[MYSQL_FACT_STR];
 	char gtid_slave_pos[MYSQL_FACT_STR];
 
 	/* SHOW SLAVE STATUS (the default connection) */
 	bool is_replica;        /* it returned a row */
 	char io_state[16];      /* Slave_IO_Running: Yes / No / Connecting */
 	bool io_running;        /* == "Yes" */
+	bool io_stopped;        /* == "No" with no IO error: stopped on
+				   purpose (a promotion detached it) */
 	bool sql_running;       /* Slave_SQL_Running == "Yes" */
 	long long seconds_behind; /* Seconds_Behind_Master, -1 for NULL */
 	unsigned last_sql_errno;

@@ -37,7 +37,9 @@ static const char VARS_SQL[] =
 	"SHOW GLOBAL VARIABLES WHERE Variable_name IN ('read_only','super_read_only',"
 	"'server_id','gtid_domain_id','gtid_current_pos','gtid_slave_pos',"
 	"'auto_increment_increment','auto_increment_offset','log_bin',"
-	"'rpl_semi_sync_master_enabled','rpl_semi_sync_slave_enabled','version')";
+	"'rpl_semi_sync_master_enabled','rpl_semi_sync_slave_enabled','version',"
+	"'rpl_semi_sync_master_timeout','rpl_semi_sync_master_wait_no_slave',"
+	"'rpl_semi_sync_master_wait_point','gtid_binlog_state')";
 static const char STATUS_SQL[] = "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'";
 const char MYSQL_SLAVE_SQL[] = "SHOW SLAVE STATUS";
 
@@ -548,6 +550,19 @@ static void probe_idle_eof(struct mconn *mc, uint32_t events)
 
 /* ---- the probe ---- */
 
+/* The connect was refused: the host answered with a reset, nothing
+ * listens on the port (its mysqld is not running). Connector/C says so
+ * only in its text: "Can't connect to server on 'h' (111)". */
+bool mysql_refused(unsigned err, const char *msg)
+{
+	char tail[16];
+
+	if ((err != CR_CONNECTION_ERROR && err != CR_CONN_HOST_ERROR) || !msg)
+		return false;
+	snprintf(tail, sizeof(tail), "(%d)", ECONNREFUSED);
+	return strstr(msg, tail) != NULL;
+}
+
 static void probe_end(struct check *c, bool ok, const char *what, unsigned err, const char *msg)
 {
 	struct mysql_state *s = ms_of(c);
@@ -560,6 +575,7 @@ static void probe_end(struct check *c, bool ok, const char *what, unsigned err, 
 			 c->cfg.mysql.query, s->facts.repl_ok ? "" : ", replication: ",
 			 s->facts.repl_ok ? "" : s->facts.repl_reason);
 	} else {
+		c->st.refused = mysql_refused(err, msg);
 		if (s->probe.connected)
 			mc_idle(&s->probe);
 		else
@@ -641,6 +657,14 @@ static void parse_vars(struct mysql_facts *f, MYSQL_RES *res)
 			f->semi_sync_master_enabled = onoff(v);
 		else if (!strcmp(k, "rpl_semi_sync_slave_enabled"))
 			f->semi_sync_slave_enabled = onoff(v);
+		else if (!strcmp(k, "rpl_semi_sync_master_timeout"))
+			f->semi_sync_master_timeout = num(v);
+		else if (!strcmp(k, "rpl_semi_sync_master_wait_no_slave"))
+			f->semi_sync_wait_no_slave = onoff(v);
+		else if (!strcmp(k, "rpl_semi_sync_master_wait_point"))
+			fact_copy(f->semi_sync_wait_point, sizeof(f->semi_sync_wait_point), v);
+		else if (!strcmp(k, "gtid_binlog_state"))
+			fact_copy(f->gtid_binlog_state, sizeof(f->gtid_binlog_state), v);
 		else if (!strcmp(k, "version"))
 			fact_copy(f->version, sizeof(f->version), v);
 	}
@@ -683,6 +707,7 @@ static void parse_slave(struct mysql_facts *f, MYSQL_RES *res)
 	f->last_io_errno = v ? (unsigned)strtoul(v, NULL, 10) : 0;
 	fact_copy(f->last_io_error, sizeof(f->last_io_error), row_cell(row, res_col(res, "Last_IO_Error")));
 	fact_copy(f->gtid_io_pos, sizeof(f->gtid_io_pos), row_cell(row, res_col(res, "Gtid_IO_Pos")));
+	f->io_stopped = !strcasecmp(f->io_state, "No") && !f->last_io_errno;
 }
 
 static void eval_repl(struct check *c, struct mysql_facts *f)
@@ -803,6 +828,8 @@ static void on_user_query(struct mconn *mc, MYSQL_RES *res, unsigned err, const 
 	f->read_only = f->super_read_only = f->log_bin = -1;
 	f->semi_sync_master_enabled = f->semi_sync_slave_enabled = -1;
 	f->semi_sync_master_status = -1;
+	f->semi_sync_master_timeout = -1;
+	f->semi_sync_wait_no_slave = -1;
 	f->seconds_behind = -1;
 	mc_set_deadline(mc, c->cfg.mysql.read_timeout_ms, "SHOW GLOBAL VARIABLES");
 	mc_query(mc, VARS_SQL, on_vars);
@@ -880,6 +907,8 @@ int check_mysql_init(struct check *c)
 	s->facts.auto_increment_increment = s->facts.auto_increment_offset = -1;
 	s->facts.semi_sync_master_enabled = s->facts.semi_sync_slave_enabled = -1;
 	s->facts.semi_sync_master_status = -1;
+	s->facts.semi_sync_master_timeout = -1;
+	s->facts.semi_sync_wait_no_slave = -1;
 	s->facts.seconds_behind = -1;
 	s->facts.repl_ok = true;
 	c->priv = s;

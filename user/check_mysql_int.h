@@ -94,6 +94,8 @@ bool mc_idle_verdict(struct mconn *mc, char *why, size_t whylen);
 void fact_copy(char *dst, size_t n, const char *v);
 int res_col(MYSQL_RES *res, const char *name);
 const char *row_cell(MYSQL_ROW row, int i);
+/* a connect refused (ECONNREFUSED): nothing listens on the port */
+bool mysql_refused(unsigned err, const char *msg);
 
 /* check_mysql_admin.c */
 void mysql_admin_idle_eof(struct mconn *mc, uint32_t events);

@@ -293,6 +293,12 @@ struct config_virtual_server {
 	/* xvip: how long a promotion may wait for the candidate to apply
 	 * what it received before giving up (default 2 s). */
 	uint32_t promote_timeout_ms;
+	/* xvip: the writer's standby lost without proof that it is not being
+	 * promoted (its commits wait): after standby_loss_timeout (default
+	 * 10 s) standby_loss_policy block (default) keeps them waiting and
+	 * says so again, async switches the writer's semi-sync off. */
+	uint32_t standby_loss_timeout_ms;
+	bool standby_loss_async;
 	/* xvip: run on every writer decision, with the arguments
 	 * WRITER <vip:port> <promoted|refused|fenced|lost> <addr|-> <reason>. */
 	struct config_command *notify_writer;

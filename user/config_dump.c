@@ -213,6 +213,14 @@ static void dump_virtual_server(const struct config_virtual_server *vs, FILE *ou
 	put_kv(out, 4, "protocol", vs->protocol == CONFIG_PROTO_TCP ? "TCP" : "UDP");
 	put_onoff(out, 4, "manage_read_only", vs->manage_read_only);
 	put_secs(out, 4, "promote_timeout", vs->promote_timeout_ms);
+	put_secs(out, 4, "standby_loss_timeout", vs->standby_loss_timeout_ms);
+	put_kv(out, 4, "standby_loss_policy", vs->standby_loss_async ? "async" : "block");
+	if (vs->lb_algo == CONFIG_LB_FO && vs->manage_read_only)
+		fprintf(out, "    # a writer without its standby and without proof it is stopped: %s\n"
+			"    # (no witness is configured; a witness would decide instead)\n",
+			vs->standby_loss_async ? "asynchronous after standby_loss_timeout: TWO WRITERS "
+						 "POSSIBLE behind a partition"
+					       : "commits wait (safe: one writer, no availability)");
 	put_command(out, 4, "notify_writer", vs->notify_writer);
 	for (size_t r = 0; r < vs->n_real_servers; r++) {
 		const struct config_real_server *rs = &vs->real_servers[r];

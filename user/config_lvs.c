@@ -361,6 +361,21 @@ static void kw_vs_lb_kind(struct parser *p, const struct stmt *st, void *ctx)
 		error_at(p, st, "lb_kind: '%s' is not DR, NAT or TUN", st->tok[1].text);
 }
 
+static void kw_vs_standby_loss_policy(struct parser *p, const struct stmt *st, void *ctx)
+{
+	struct config_virtual_server *vs = ((struct vs_ctx *)ctx)->vs;
+
+	if (!want_args(p, st, 1, 1))
+		return;
+	if (!strcasecmp(st->tok[1].text, "block"))
+		vs->standby_loss_async = false;
+	else if (!strcasecmp(st->tok[1].text, "async"))
+		vs->standby_loss_async = true;
+	else
+		error_at(p, st, "standby_loss_policy: '%s' is neither block nor async",
+			 st->tok[1].text);
+}
+
 static void kw_vs_protocol(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct config_virtual_server *vs = ((struct vs_ctx *)ctx)->vs;
@@ -386,6 +401,8 @@ static const struct keyword virtual_server_keywords[] = {
 	KEY("protocol", kw_vs_protocol),
 	KEY_SET_BOOL("manage_read_only", VS, manage_read_only),
 	KEY_SET_DURATION("promote_timeout", VS, promote_timeout_ms, 1, DAY_MS),
+	KEY_SET_DURATION("standby_loss_timeout", VS, standby_loss_timeout_ms, 0, DAY_MS),
+	KEY("standby_loss_policy", kw_vs_standby_loss_policy),
 	KEY_SET_COMMAND("notify_writer", VS, notify_writer),
 	KEY_BLOCK("real_server", kw_real_server),
 	KEY_END,
@@ -427,6 +444,7 @@ void kw_virtual_server(struct parser *p, const struct stmt *st, void *ctx)
 	vs->where = where_of(st);
 	vs->delay_loop_ms = 60 * SEC;
 	vs->promote_timeout_ms = 2 * SEC;
+	vs->standby_loss_timeout_ms = 10 * SEC;
 	vc.vs = vs;
 	parse_block(p, &virtual_server_block, &vc, st);
 	name_map_free(&vc.real_servers);

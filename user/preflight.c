@@ -1,6 +1,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "preflight.h"
 
@@ -39,14 +40,14 @@ size_t preflight_mysql(const struct pf_node *nodes, size_t n, bool manage_read_o
 {
 	struct pf_out o = { .f = out, .max = max };
 	size_t readable = 0, writable = 0;
-	bool all_semi = n > 0;
+	bool all_semi = n > 0, all_slave_semi = n > 0;
 
 	for (size_t i = 0; i < n; i++) {
 		if (usable(&nodes[i])) {
 			readable++;
 			continue;
 		}
-		all_semi = false;
+		all_semi = all_slave_semi = false;
 		add(&o, PF_ERROR, "%s: cannot read its settings (%s); the checks below leave it out",
 		    nodes[i].name,
 		    nodes[i].unreachable_why && *nodes[i].unreachable_why ? nodes[i].unreachable_why
@@ -89,6 +90,27 @@ size_t preflight_mysql(const struct pf_node *nodes, size_t n, bool manage_read_o
 		}
 		if (!(a->semi_sync_master_enabled == 1 && a->semi_sync_slave_enabled == 1))
 			all_semi = false;
+		/* the slave side is never switched by xvipd: it says what
+		 * the pair is meant to be, also while a writer runs
+		 * asynchronously for want of a standby */
+		if (a->semi_sync_slave_enabled != 1)
+			all_slave_semi = false;
+		if (a->semi_sync_slave_enabled == 1 && a->semi_sync_master_timeout >= 0 &&
+		    a->semi_sync_master_timeout < PF_FENCE_MIN_TIMEOUT_MS)
+			add(&o, PF_WARN, "%s: rpl_semi_sync_master_timeout is %lld ms: behind a "
+			    "partition longer than that it goes asynchronous by itself, so it is no "
+			    "fence, and a node that cannot reach it is not promoted; set it to "
+			    "4294967295 (xvipd switches semi-sync off itself when a standby is "
+			    "proven stopped)", nodes[i].name, a->semi_sync_master_timeout);
+		if (a->semi_sync_slave_enabled == 1 && a->semi_sync_wait_no_slave == 0)
+			add(&o, PF_WARN, "%s: rpl_semi_sync_master_wait_no_slave=OFF: without a "
+			    "connected standby it acknowledges writes at once, so it is no fence; set "
+			    "it ON", nodes[i].name);
+		if (a->semi_sync_slave_enabled == 1 && a->semi_sync_wait_point[0] &&
+		    strcasecmp(a->semi_sync_wait_point, "AFTER_SYNC"))
+			add(&o, PF_WARN, "%s: rpl_semi_sync_master_wait_point=%s: other sessions see "
+			    "a commit before the standby has it; use AFTER_SYNC", nodes[i].name,
+			    a->semi_sync_wait_point);
 		for (size_t j = i + 1; j < n; j++) {
 			const struct mysql_facts *b = nodes[j].f;
 
@@ -141,6 +163,6 @@ size_t preflight_mysql(const struct pf_node *nodes, size_t n, bool manage_read_o
 		    "acknowledged writes with it; enable rpl_semi_sync_master_enabled and "
 		    "rpl_semi_sync_slave_enabled (wait point AFTER_SYNC) on every node");
 	if (semisync)
-		*semisync = readable && all_semi;
+		*semisync = readable && all_slave_semi;
 	return o.n;
 }

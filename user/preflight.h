@@ -9,6 +9,9 @@
 
 #include "check.h"
 
+/* writer_fsm.h's WF_FENCE_MIN_TIMEOUT_MS */
+#define PF_FENCE_MIN_TIMEOUT_MS 86400000ll
+
 enum pf_level { PF_OK = 0, PF_WARN = 1, PF_ERROR = 2 };
 
 struct pf_node {

@@ -39,6 +39,7 @@ static void rs_snapshot(const struct rs_rt *r, struct wf_node *s)
 	s->decided = r->decided;
 	snprintf(s->why, sizeof(s->why), "%s", r->why);
 	s->down_at_us = r->down_at_us;
+	s->up_at_us = r->up_at_us;
 	s->probes_ok = true;
 	s->probe_end_min_us = WF_NO_DEADLINE;
 	for (size_t k = 0; k < r->n_checks; k++) {
@@ -65,7 +66,14 @@ static void rs_snapshot(const struct rs_rt *r, struct wf_node *s)
 		snprintf(s->mysql.last_sql_error, sizeof(s->mysql.last_sql_error), "%s",
 			 f->last_sql_error);
 		s->mysql.io_running = f->io_running;
+		s->mysql.io_stopped = f->io_stopped;
 		s->mysql.semi_sync_master_enabled = f->semi_sync_master_enabled;
+		s->mysql.semi_sync_wait_no_slave = f->semi_sync_wait_no_slave;
+		s->mysql.semi_sync_timeout_ms = f->semi_sync_master_timeout;
+		s->mysql.at_us = f->at_us;
+		snprintf(s->mysql.gtid_binlog_state, sizeof(s->mysql.gtid_binlog_state), "%s",
+			 f->gtid_binlog_state);
+		s->refused = check_get_stats(r->mysql)->refused;
 	}
 }
 
@@ -101,6 +109,8 @@ static void vs_writer_init(struct vs_rt *vs)
 		.fo = vs->is_fo,
 		.manage_read_only = vs->cfg->manage_read_only,
 		.promote_timeout_ms = vs->cfg->promote_timeout_ms,
+		.standby_loss_timeout_ms = vs->cfg->standby_loss_timeout_ms,
+		.standby_loss_async = vs->cfg->standby_loss_async,
 		.n_nodes = vs->n_rs,
 	};
 	const struct writer_hooks hooks = { vs_steer, vs_probe, vs };
@@ -153,6 +163,7 @@ static void rs_changed(void *arg, struct check *c, bool up, const char *why)
 	r->up = all_up;
 	if (r->up && (!was || !was_decided)) {
 		r->ups++;
+		r->up_at_us = now_us();
 		r->mac_known = false; /* read afresh: a node can come back with a new NIC */
 		xlog(LOG_NOTICE, "[%s] real server %s is UP", vs->name, r->name);
 		notify = r->cfg->notify_up;
@@ -355,6 +366,7 @@ static void rs_carry(struct rs_rt *rs, struct rs_rt *old, bool *fresh_checks, ch
 	rs->ups = old->ups;
 	rs->downs = old->downs;
 	rs->down_at_us = old->down_at_us;
+	rs->up_at_us = old->up_at_us;
 	memcpy(rs->mac, old->mac, sizeof(rs->mac));
 	rs->mac_known = old->mac_known;
 	if (same_checkers(rs->cfg, old->cfg) && old->n_checks == rs->cfg->n_checkers) {

@@ -33,7 +33,7 @@ struct rs_rt {
 	uint8_t mac[6];
 	bool mac_known;
 	char why[256];        /* why it went DOWN */
-	uint64_t ups, downs, down_at_us;
+	uint64_t ups, downs, down_at_us, up_at_us;
 };
 
 struct vs_rt {

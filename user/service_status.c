@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "clock.h"
 #include "log.h"
 #include "preflight.h"
 #include "sbuf.h"
@@ -75,6 +76,19 @@ void svc_log_preflight(struct vs_rt *vs)
 	for (size_t k = 0; k < n; k++)
 		xlog(f[k].level == PF_OK ? LOG_INFO : f[k].level == PF_WARN ? LOG_WARNING : LOG_ERR,
 		     "[%s] preflight %s: %s", vs->name, pf_level_str(f[k].level), f[k].text);
+	if (vs->is_fo && vs->cfg->manage_read_only)
+		xlog(vs->cfg->standby_loss_async ? LOG_WARNING : LOG_NOTICE,
+		     "[%s] one writer under partition: %s; a writer that loses its standby without "
+		     "proof it is stopped %s (standby_loss_policy %s, standby_loss_timeout %u ms; no "
+		     "witness configured: a witness would decide instead)", vs->name,
+		     vs->w.fsm.semisync ? "semi-sync is the fence (a node that cannot be reached is "
+					  "promoted only once it cannot acknowledge)"
+					: "NO FENCE: the pair replicates asynchronously, a partition "
+					  "can make two writers",
+		     vs->cfg->standby_loss_async ? "goes asynchronous after the timeout: two writers "
+						   "possible behind a partition"
+						 : "keeps its commits waiting",
+		     vs->cfg->standby_loss_async ? "async" : "block", vs->cfg->standby_loss_timeout_ms);
 }
 
 /* ---- one walk, three printers ------------------------------------------- */
@@ -86,6 +100,7 @@ struct vs_row {
 	const char *writer;        /* its name, NULL: none */
 	bool semi;                 /* the preflight says semi-synchronous */
 	bool semisync_off;         /* we switched a node's semi-sync off */
+	uint64_t wait_ms;          /* the writer's commits wait since, ms */
 	struct pf_finding pf[PF_FINDINGS];
 	size_t npf;
 };
@@ -128,6 +143,9 @@ static void status_walk(const struct services *S, const struct status_printer *p
 			.semisync_off = writer_fsm_semisync_off(fsm),
 		};
 
+		if (fsm->blocked_since_us)
+			v.wait_ms = (now_us() - fsm->blocked_since_us) / 1000;
+
 		v.npf = vs_preflight(vs, v.pf, PF_FINDINGS, &v.semi);
 		p->vs(o, &v, i == 0);
 		for (size_t r = 0; r < vs->n_rs; r++) {
@@ -164,6 +182,10 @@ static void json_vs(struct status_out *o, const struct vs_row *v, bool first)
 		  : v->semi ? "semi-synchronous" : "asynchronous",
 		  wf_phase_str(vs->w.fsm.phase));
 	sb_json_str(o->b, vs->w.fsm.refused);
+	sb_printf(o->b, ",\"standby_loss_policy\":\"%s\",\"writes_wait\":%s,\"writes_wait_ms\":%llu,"
+		  "\"writes_wait_why\":", vs->cfg->standby_loss_async ? "async" : "block",
+		  vs->w.fsm.blocked_since_us ? "true" : "false", (unsigned long long)v->wait_ms);
+	sb_json_str(o->b, vs->w.fsm.blocked_since_us ? vs->w.fsm.blocked_why : "");
 	sb_printf(o->b, ",\"real_servers\":[");
 }
 
@@ -174,13 +196,14 @@ static void json_rs(struct status_out *o, const struct vs_row *v, const struct r
 	const struct mysql_facts *mf = r->mf;
 	struct sbuf *b = o->b;
 
-	(void)v;
 	sb_printf(b, "%s{\"addr\":\"%s\",\"up\":%s,\"local\":%s,\"weight\":%u,\"why\":",
 		  first ? "" : ",", rs->name, rs->up ? "true" : "false",
 		  rs->local ? "true" : "false", rs->cfg->weight);
 	sb_json_str(b, rs->up ? "" : rs->why);
 	sb_printf(b, ",\"reachable\":%s,\"unreachable_why\":", r->reachable ? "true" : "false");
 	sb_json_str(b, r->unreachable_why);
+	sb_printf(b, ",\"errant\":");
+	sb_json_str(b, v->vs->w.fsm.node[rs - v->vs->rs].errant);
 	if (mf) {
 		sb_printf(b, ",\"mysql\":{\"stale\":%s,\"read_only\":%d,\"server_id\":%lld,"
 			  "\"io_running\":%s,\"sql_running\":%s,\"seconds_behind\":%lld,"
@@ -261,6 +284,12 @@ static void text_vs(struct status_out *o, const struct vs_row *v, bool first)
 	sb_printf(o->b, "\n");
 	if (vs->w.fsm.refused[0])
 		sb_printf(o->b, "  NOT PROMOTED: %s\n", vs->w.fsm.refused);
+	if (vs->w.fsm.blocked_since_us)
+		sb_printf(o->b, "  WRITES WAIT for %llu ms: the writer has no standby (%s) and no proof "
+			  "it is stopped; standby_loss_policy %s after %u ms\n",
+			  (unsigned long long)v->wait_ms, vs->w.fsm.blocked_why,
+			  vs->cfg->standby_loss_async ? "async" : "block",
+			  vs->cfg->standby_loss_timeout_ms);
 }
 
 static void text_rs(struct status_out *o, const struct vs_row *v, const struct rs_row *r,
@@ -269,7 +298,6 @@ static void text_rs(struct status_out *o, const struct vs_row *v, const struct r
 	const struct rs_rt *rs = r->rs;
 	const struct mysql_facts *mf = r->mf;
 
-	(void)v;
 	(void)first;
 	sb_printf(o->b, "  real_server %s%s weight %u: %s%s%s", rs->name,
 		  rs->local ? " (this host)" : "", rs->cfg->weight, rs->up ? "UP" : "DOWN",
@@ -281,6 +309,8 @@ static void text_rs(struct status_out *o, const struct vs_row *v, const struct r
 			  mf->io_running ? "yes" : "no", mf->sql_running ? "yes" : "no",
 			  mf->seconds_behind, mf->last_sql_errno ? ", SQL error: " : "",
 			  mf->last_sql_errno ? mf->last_sql_error : "");
+	if (v->vs->w.fsm.node[rs - v->vs->rs].errant_n)
+		sb_printf(o->b, " ERRANT: %s", v->vs->w.fsm.node[rs - v->vs->rs].errant);
 	sb_printf(o->b, "\n");
 }
 
@@ -378,6 +408,21 @@ static void m_end(struct status_out *o)
 		if (vs->is_fo && vs_owner(vs) && vs->w.fsm.writer >= 0)
 			sb_printf(b, "xvip_writer_semisync{service=\"%s\"} %d\n", vs->name,
 				  vs->w.fsm.semisync && !writer_fsm_semisync_off(&vs->w.fsm));
+	sb_printf(b, "# HELP xvip_writer_writes_wait 1 while the writer's commits wait for a "
+		     "standby that is lost without proof it is stopped (standby_loss_policy).\n"
+		     "# TYPE xvip_writer_writes_wait gauge\n");
+	EACH_VS(vs)
+		if (vs->is_fo && vs_owner(vs))
+			sb_printf(b, "xvip_writer_writes_wait{service=\"%s\"} %d\n", vs->name,
+				  vs->w.fsm.blocked_since_us != 0);
+	sb_printf(b, "# HELP xvip_real_server_errant_transactions Transactions in the node's "
+		     "binlog the writer never received (errant; 0: none known).\n"
+		     "# TYPE xvip_real_server_errant_transactions gauge\n");
+	EACH_VS(vs)
+		for (size_t r = 0; vs->is_fo && r < vs->n_rs; r++)
+			sb_printf(b, "xvip_real_server_errant_transactions{service=\"%s\","
+				  "real_server=\"%s\"} %zu\n", vs->name, vs->rs[r].name,
+				  vs->w.fsm.node[r].errant_n);
 	sb_printf(b, "# HELP xvip_writer_last_promotion_seconds From the writer's loss (or the "
 		     "request) to the new writer open, for the last promotion.\n"
 		     "# TYPE xvip_writer_last_promotion_seconds gauge\n");

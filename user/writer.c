@@ -153,6 +153,16 @@ static int op_start(struct writer *w, const struct wf_action *a, enum wf_op *op)
 		req.sql = a->on ? "SET GLOBAL rpl_semi_sync_master_enabled = ON"
 				: "SET GLOBAL rpl_semi_sync_master_enabled = OFF";
 		break;
+	case WF_ACT_DETACH:
+		*op = WF_OP_DETACH;
+		req.kind = MYSQL_ADMIN_SQL;
+		req.sql = "STOP SLAVE IO_THREAD";
+		break;
+	case WF_ACT_ATTACH:
+		*op = WF_OP_ATTACH;
+		req.kind = MYSQL_ADMIN_SQL;
+		req.sql = "START SLAVE IO_THREAD";
+		break;
 	default:
 		*op = WF_OP_WAIT_APPLIED;
 		req.kind = MYSQL_ADMIN_WAIT_APPLIED;
@@ -231,6 +241,8 @@ static void apply(struct writer *w, const struct wf_result *r)
 		case WF_ACT_SEMISYNC:
 		case WF_ACT_WAIT_APPLIED:
 		case WF_ACT_OPEN:
+		case WF_ACT_DETACH:
+		case WF_ACT_ATTACH:
 			rc = op_start(w, a, &op);
 			if (rc < 0) {
 				/* handed back once this result is carried out */

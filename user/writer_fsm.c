@@ -29,9 +29,11 @@ const char *wf_phase_str(enum wf_phase p)
 	switch (p) {
 	case WF_IDLE: return "idle";
 	case WF_FENCE: return "fencing";
+	case WF_DETACH: return "detaching";
 	case WF_SEMISYNC: return "semi-sync";
 	case WF_APPLY: return "waiting for apply";
 	case WF_OPEN: return "opening";
+	case WF_NPHASES: break;
 	}
 	return "unknown";
 }
@@ -43,6 +45,9 @@ const char *wf_event_str(enum wf_event e)
 	case WF_EV_REFUSED: return "refused";
 	case WF_EV_FENCED: return "fenced";
 	case WF_EV_LOST: return "lost";
+	case WF_EV_BLOCKED: return "blocked";
+	case WF_EV_ASYNC: return "async";
+	case WF_EV_ERRANT: return "errant";
 	}
 	return "unknown";
 }
@@ -54,6 +59,8 @@ const char *wf_action_str(enum wf_action_type t)
 	case WF_ACT_SEMISYNC: return "SEMISYNC";
 	case WF_ACT_WAIT_APPLIED: return "WAIT_APPLIED";
 	case WF_ACT_OPEN: return "OPEN";
+	case WF_ACT_DETACH: return "DETACH";
+	case WF_ACT_ATTACH: return "ATTACH";
 	case WF_ACT_STEER: return "STEER";
 	case WF_ACT_PROBE: return "PROBE";
 	case WF_ACT_EVENT: return "EVENT";
@@ -268,7 +275,58 @@ bool wf_replication_ok(const struct writer_fsm *fsm, int i, char *why, size_t le
  * can apply what it received. */
 bool wf_candidate_ok(const struct writer_fsm *fsm, int i, char *why, size_t len)
 {
+	const struct wf_node_state *n = &fsm->node[i];
+
+	if (n->errant_n) {
+		snprintf(why, len, "%s has %zu transaction(s) the writer never received (errant: "
+			 "%.120s): resolve them first", wf_name(fsm, i), n->errant_n, n->errant);
+		return false;
+	}
 	return writer_fsm_reachable(fsm, i, why, len) && wf_replication_ok(fsm, i, why, len);
+}
+
+/* Its mysqld is stopped: DOWN, and its last connect was refused. */
+bool wf_stopped(const struct writer_fsm *fsm, int i)
+{
+	return !fsm->node[i].s.up && fsm->node[i].s.refused;
+}
+
+bool writer_fsm_fenced(const struct writer_fsm *fsm, int c, int i, char *why, size_t len)
+{
+	const struct wf_mysql *f = wf_facts(fsm, i);
+	const char *name = wf_name(fsm, i);
+
+	if (!f || wf_stopped(fsm, i))
+		return true;
+	if (!f->valid || f->at_us < fsm->node[c].s.up_at_us) {
+		snprintf(why, len, "nothing %s said since %s came up shows it is semi-synchronous",
+			 name, wf_name(fsm, c));
+		return false;
+	}
+	/* a node that was read-only may be promoting itself right now, on
+	 * the other side of a partition, and be asynchronous soon */
+	if (f->read_only != 0) {
+		snprintf(why, len, "%s was read-only when last seen: it may be promoting itself",
+			 name);
+		return false;
+	}
+	if (f->semi_sync_master_enabled != 1) {
+		snprintf(why, len, "%s's semi-sync master side is off: it acknowledges writes "
+			 "without a standby", name);
+		return false;
+	}
+	if (f->semi_sync_wait_no_slave == 0) {
+		snprintf(why, len, "%s has rpl_semi_sync_master_wait_no_slave=OFF: without a "
+			 "standby it acknowledges writes", name);
+		return false;
+	}
+	if (f->semi_sync_timeout_ms >= 0 && f->semi_sync_timeout_ms < WF_FENCE_MIN_TIMEOUT_MS) {
+		snprintf(why, len, "%s goes asynchronous by itself after rpl_semi_sync_master_timeout "
+			 "%lld ms (a fence needs at least %lld)", name, f->semi_sync_timeout_ms,
+			 WF_FENCE_MIN_TIMEOUT_MS);
+		return false;
+	}
+	return true;
 }
 
 /* A standby that could acknowledge the writer's commits: not gone (a node
@@ -290,6 +348,25 @@ bool writer_fsm_semisync_off(const struct writer_fsm *fsm)
 	return false;
 }
 
+/* A read-only node becomes the writer only when every other node that is
+ * gone is proven unable to acknowledge (the fence step checks it again). */
+bool wf_promotable(const struct writer_fsm *fsm, int c, char *why, size_t len)
+{
+	const struct wf_mysql *f = wf_facts(fsm, c);
+	char one[WF_WHY_LEN];
+
+	if (!fsm->cfg.manage_read_only || !fsm->semisync || !f || (f->valid && f->read_only == 0))
+		return true;
+	for (size_t i = 0; i < fsm->cfg.n_nodes; i++)
+		if ((int)i != c && wf_gone(fsm, (int)i) &&
+		    !writer_fsm_fenced(fsm, c, (int)i, one, sizeof(one))) {
+			snprintf(why, len, "%s: cannot prove %s cannot acknowledge writes: %s",
+				 wf_name(fsm, c), wf_name(fsm, (int)i), one);
+			return false;
+		}
+	return true;
+}
+
 /* The best node to become the writer: highest weight among the safe ones.
  * Returns -1 and says why when none is. */
 static int pick(const struct writer_fsm *fsm, int exclude, char *why, size_t len)
@@ -302,7 +379,8 @@ static int pick(const struct writer_fsm *fsm, int exclude, char *why, size_t len
 	for (size_t i = 0; i < fsm->cfg.n_nodes; i++) {
 		if ((int)i == exclude)
 			continue;
-		if (!wf_candidate_ok(fsm, (int)i, one, sizeof(one))) {
+		if (!wf_candidate_ok(fsm, (int)i, one, sizeof(one)) ||
+		    !wf_promotable(fsm, (int)i, one, sizeof(one))) {
 			/* why a live node is unsafe tells more than "the dead
 			 * writer is down" */
 			if (!why[0] || (fsm->node[i].s.up && !why_up)) {
@@ -320,6 +398,15 @@ static int pick(const struct writer_fsm *fsm, int exclude, char *why, size_t len
 }
 
 /* --- deciding ------------------------------------------------------------ */
+
+/* The writer's commits no longer wait (another writer, or not ours to say). */
+static void unblock(struct writer_fsm *fsm)
+{
+	fsm->blocked_since_us = 0;
+	fsm->blocked_timed_out = false;
+	fsm->loss_at = 0;
+	fsm->blocked_why[0] = 0;
+}
 
 static void decide(struct writer_fsm *fsm, uint64_t now, struct wf_result *out);
 
@@ -377,21 +464,53 @@ static bool recheck(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 		n->fence_counted = false;
 		wf_say(out, WF_LOG_NOTICE, "not waiting for the fence of %s any longer: %s",
 		    wf_name(fsm, (int)i), why);
-		if (--fsm->pending == 0) {
-			fsm->phase = WF_SEMISYNC;
+		fsm->pending--;
+		if (!wf_gone_fenced(fsm, now, out, (int)i, why)) {
+			decide(fsm, now, out);
+			return true;
+		}
+		if (fsm->pending == 0) {
+			fsm->phase = WF_DETACH;
 			wf_step(fsm, now, out);
 		}
 	}
 	return false;
 }
 
-static void arm(struct writer_fsm *fsm, struct wf_result *out, uint64_t at)
+void wf_rearm(struct writer_fsm *fsm, struct wf_result *out)
 {
 	struct wf_action *a;
 
-	fsm->retry_at = at;
 	if ((a = wf_push(out, WF_ACT_TIMER, -1)))
-		a->at = at;
+		a->at = writer_fsm_next_deadline(fsm);
+}
+
+static void arm(struct writer_fsm *fsm, struct wf_result *out, uint64_t at)
+{
+	fsm->retry_at = at;
+	wf_rearm(fsm, out);
+}
+
+/* A node that takes writes and stopped replicating from the writer (its IO
+ * thread stopped, no error) while the writer still replicates from it: it
+ * was promoted by a node that could not reach the writer (a partition),
+ * and it is the one whose commits were acknowledged since (the writer's
+ * waited for it). -1 when there is none. */
+static int newer_writer(const struct writer_fsm *fsm, int w)
+{
+	const struct wf_mysql *wf = w >= 0 ? wf_facts(fsm, w) : NULL;
+	char why[WF_WHY_LEN];
+
+	if (wf && wf->valid && wf->io_stopped)
+		return -1; /* the writer detached itself: it is the newer one */
+	for (size_t i = 0; i < fsm->cfg.n_nodes; i++) {
+		const struct wf_mysql *f = wf_facts(fsm, (int)i);
+
+		if ((int)i != w && f && f->valid && f->read_only == 0 && f->is_replica &&
+		    f->io_stopped && wf_candidate_ok(fsm, (int)i, why, sizeof(why)))
+			return (int)i;
+	}
+	return -1;
 }
 
 /* fo: keep the writer while it is up (no automatic fail-back); choose one
@@ -413,6 +532,7 @@ static void decide(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 		wf_say(out, WF_LOG_WARNING, "writer %s lost: %s", wf_name(fsm, old), o->why);
 		wf_event(out, now, WF_EV_LOST, old, o->why, 0);
 		fsm->writer = -1;
+		unblock(fsm);
 		fsm->lost_at_us = o->down_at_us;
 		wf_steer(fsm, out, false); /* nobody writes until a safe node is open */
 		best = pick(fsm, -1, why, sizeof(why));
@@ -432,6 +552,12 @@ static void decide(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 	if (!all_decided(fsm, now, &due) && now < fsm->owner_since_us + timeout) {
 		if (fsm->retry_at == WF_NO_DEADLINE || fsm->retry_at > due)
 			arm(fsm, out, due);
+		return;
+	}
+	/* two writable nodes after a partition: the one promoted behind it */
+	if ((best = newer_writer(fsm, -1)) >= 0) {
+		wf_promote(fsm, now, out, best, "it takes writes and was promoted while its peer "
+			   "could not be reached (its replication from it stopped)", fsm->lost_at_us);
 		return;
 	}
 	for (size_t i = 0; i < fsm->cfg.n_nodes; i++) {
@@ -485,8 +611,7 @@ unsigned writer_fsm_changed(struct writer_fsm *fsm, uint64_t now, int i, const s
 	if (fsm->owner && fsm->cfg.fo)
 		recheck(fsm, now, out);
 	update(fsm, now, out);
-	if (!s->up)
-		wf_semisync_lost(fsm, out);
+	wf_standby_check(fsm, now, out);
 	return out->n;
 }
 
@@ -528,6 +653,19 @@ unsigned writer_fsm_probed(struct writer_fsm *fsm, uint64_t now, int i, const st
 		 * reached now is judged once it answers. */
 		bool adoptable = fo && fsm->writer < 0 && wf_candidate_ok(fsm, i, why, sizeof(why));
 
+		/* After a partition: the writable node promoted behind it
+		 * holds the acknowledged writes; ours could not get any
+		 * acknowledged since. It becomes the writer, ours is fenced. */
+		if (fo && fsm->writer >= 0 && i != fsm->writer && fsm->phase == WF_IDLE &&
+		    wf_reachable(fsm, i) && newer_writer(fsm, fsm->writer) == i) {
+			wf_say(out, WF_LOG_WARNING, "%s takes writes and stopped replicating from the "
+			    "writer %s: it was promoted while this node could not reach it, and holds "
+			    "the writes acknowledged since: it becomes the writer, %s is fenced",
+			    wf_name(fsm, i), wf_name(fsm, fsm->writer), wf_name(fsm, fsm->writer));
+			wf_promote(fsm, now, out, i, "promoted behind a partition", 0);
+			return out->n;
+		}
+
 		if (f->read_only == 0 && i != fsm->writer && i != fsm->candidate && !n->fence_gen &&
 		    fsm->phase == WF_IDLE && wf_reachable(fsm, i) && !adoptable) {
 			wf_say(out, WF_LOG_WARNING, "%s is writable but not the writer: setting "
@@ -539,7 +677,8 @@ unsigned writer_fsm_probed(struct writer_fsm *fsm, uint64_t now, int i, const st
 		 * a VRRP flap, which took it for gone). This node decides:
 		 * open it again, the safe way (the others fenced first). */
 		if (fo && i == fsm->writer && fsm->phase == WF_IDLE && f->read_only == 1 &&
-		    p->started_us > fsm->opened_at_us && wf_candidate_ok(fsm, i, why, sizeof(why))) {
+		    p->started_us > fsm->opened_at_us && wf_candidate_ok(fsm, i, why, sizeof(why)) &&
+		    newer_writer(fsm, i) < 0) {
 			wf_say(out, WF_LOG_WARNING, "the writer %s was set read-only by someone else: "
 			    "opening it again", wf_name(fsm, i));
 			wf_promote(fsm, now, out, i, "the writer was found read-only", 0);
@@ -553,6 +692,9 @@ unsigned writer_fsm_probed(struct writer_fsm *fsm, uint64_t now, int i, const st
 	 * it switched off it switches on again once a peer replicates. */
 	if (manage && p->mysql && f && f->valid)
 		wf_semisync_restore(fsm, out);
+	wf_standby_check(fsm, now, out);
+	if (p->mysql && p->ok)
+		wf_attach_check(fsm, now, out);
 	return out->n;
 }
 
@@ -601,6 +743,7 @@ unsigned writer_fsm_owner(struct writer_fsm *fsm, uint64_t now, bool owner, uint
 		fsm->phase = WF_IDLE;
 		fsm->step_gen = 0;
 		fsm->promo_gen++;
+		unblock(fsm);
 		if ((a = wf_push(out, WF_ACT_STEER, -1)))
 			a->on = false;
 	}
@@ -621,14 +764,17 @@ unsigned writer_fsm_op_done(struct writer_fsm *fsm, uint64_t now, const struct w
 unsigned writer_fsm_timer(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 {
 	begin(out);
-	if (fsm->retry_at == WF_NO_DEADLINE)
-		return 0;
-	if (now < fsm->retry_at) {
-		arm(fsm, out, fsm->retry_at); /* early: keep it */
-		return out->n;
+	if (fsm->loss_at && now >= fsm->loss_at) {
+		wf_standby_check(fsm, now, out);
+		/* not judged now (a promotion runs): promoted() judges it */
+		if (fsm->loss_at && now >= fsm->loss_at)
+			fsm->loss_at = 0;
 	}
-	fsm->retry_at = WF_NO_DEADLINE;
-	update(fsm, now, out);
+	if (fsm->retry_at != WF_NO_DEADLINE && now >= fsm->retry_at) {
+		fsm->retry_at = WF_NO_DEADLINE;
+		update(fsm, now, out);
+	}
+	wf_rearm(fsm, out); /* what is left, or early: keep it */
 	return out->n;
 }
 
@@ -692,6 +838,10 @@ void writer_fsm_carry(struct writer_fsm *fsm, const struct writer_fsm *old, cons
 		fsm->opened_at_us = old->opened_at_us;
 		memcpy(fsm->refused, old->refused, sizeof(fsm->refused));
 		fsm->semisync = old->semisync;
+		fsm->blocked_since_us = old->blocked_since_us;
+		fsm->blocked_timed_out = old->blocked_timed_out;
+		fsm->loss_at = old->loss_at;
+		memcpy(fsm->blocked_why, old->blocked_why, sizeof(fsm->blocked_why));
 	}
 	fsm->owner = owner;
 	if (owner && !(old && old->owner))
@@ -704,6 +854,8 @@ void writer_fsm_carry(struct writer_fsm *fsm, const struct writer_fsm *old, cons
 			continue;
 		o = &old->node[j];
 		fsm->node[i].semisync_off = o->semisync_off;
+		fsm->node[i].errant_n = o->errant_n;
+		memcpy(fsm->node[i].errant, o->errant, sizeof(o->errant));
 		fsm->node[i].silent_at_us = o->silent_at_us;
 		fsm->node[i].silent_grace_end_us = o->silent_grace_end_us;
 		if (owner && old->owner && old->writer == j)
@@ -718,5 +870,9 @@ bool writer_fsm_busy(const struct writer_fsm *fsm)
 
 uint64_t writer_fsm_next_deadline(const struct writer_fsm *fsm)
 {
-	return fsm->retry_at;
+	uint64_t at = fsm->retry_at;
+
+	if (fsm->loss_at && fsm->loss_at < at)
+		at = fsm->loss_at;
+	return at;
 }

@@ -67,6 +67,12 @@
 #define WF_SILENT_GRACE_MIN_US 5000ull
 #define WF_SILENT_GRACE_MAX_US 50000ull
 
+/* The semi-sync fence holds only while the old writer keeps waiting for
+ * its standby's acknowledgement: MariaDB goes asynchronous by itself after
+ * rpl_semi_sync_master_timeout. Below a day it is not counted as a fence
+ * (a partition can last that long; an operator sets 4294967295). */
+#define WF_FENCE_MIN_TIMEOUT_MS 86400000ll
+
 /* What the fsm needs of a node's MySQL facts (check.h's struct mysql_facts). */
 struct wf_mysql {
 	bool valid;                 /* a probe gathered them */
@@ -76,7 +82,13 @@ struct wf_mysql {
 	unsigned last_sql_errno;
 	char last_sql_error[256];
 	bool io_running;
+	bool io_stopped;            /* IO thread stopped on purpose (no error):
+				     * a promotion detached it */
 	int semi_sync_master_enabled; /* 0/1, -1 unknown */
+	int semi_sync_wait_no_slave;  /* 0/1, -1 unknown */
+	long long semi_sync_timeout_ms; /* -1 unknown */
+	uint64_t at_us;             /* when the probe that read them ended */
+	char gtid_binlog_state[512]; /* @@gtid_binlog_state */
 };
 
 /* A node as its checks see it (filled by the shell). */
@@ -85,6 +97,10 @@ struct wf_node {
 	bool decided;               /* every check has decided once */
 	char why[WF_WHY_LEN];       /* why it went DOWN */
 	uint64_t down_at_us;        /* when it last went DOWN */
+	uint64_t up_at_us;          /* when it last went UP */
+	bool refused;               /* its MySQL's last failed connect was
+				     * refused: the host answers, its mysqld
+				     * is not running */
 	bool probes_ok;             /* the last probe of every check succeeded */
 	char probe_error[WF_WHY_LEN]; /* else the first failing check's error */
 	/* the checks' last completed probes: the latest start, the earliest
@@ -114,15 +130,29 @@ struct writer_fsm_config {
 				     * nodes (manage_read_only) applies. */
 	bool manage_read_only;
 	uint32_t promote_timeout_ms;
+	/* The writer's standby lost without proof that it is not being
+	 * promoted: its commits wait; after this long, standby_loss_async
+	 * switches its semi-sync off (two writers possible), else they keep
+	 * waiting and the operator is told again. */
+	uint32_t standby_loss_timeout_ms;
+	bool standby_loss_async;
 	size_t n_nodes;
 	struct wf_node_cfg node[WF_MAX_NODES];
 };
 
-enum wf_phase { WF_IDLE, WF_FENCE, WF_SEMISYNC, WF_APPLY, WF_OPEN };
+enum wf_phase { WF_IDLE, WF_FENCE, WF_DETACH, WF_SEMISYNC, WF_APPLY, WF_OPEN, WF_NPHASES };
 
-enum wf_op { WF_OP_FENCE = 1, WF_OP_SEMISYNC, WF_OP_WAIT_APPLIED, WF_OP_OPEN };
+enum wf_op {
+	WF_OP_FENCE = 1, WF_OP_SEMISYNC, WF_OP_WAIT_APPLIED, WF_OP_OPEN, WF_OP_DETACH,
+	WF_OP_ATTACH,
+};
 
-enum wf_event { WF_EV_PROMOTED = 1, WF_EV_REFUSED, WF_EV_FENCED, WF_EV_LOST };
+enum wf_event {
+	WF_EV_PROMOTED = 1, WF_EV_REFUSED, WF_EV_FENCED, WF_EV_LOST,
+	WF_EV_BLOCKED,      /* the writer's commits wait: standby lost, no proof */
+	WF_EV_ASYNC,        /* the writer went asynchronous (proof, or the policy) */
+	WF_EV_ERRANT,       /* a node has transactions the writer never received */
+};
 
 enum wf_level { WF_LOG_INFO, WF_LOG_NOTICE, WF_LOG_WARNING, WF_LOG_ERR };
 
@@ -131,6 +161,9 @@ enum wf_action_type {
 	WF_ACT_SEMISYNC,    /* node: rpl_semi_sync_master_enabled = on (gen) */
 	WF_ACT_WAIT_APPLIED, /* node: applied what it received, timeout_ms (gen) */
 	WF_ACT_OPEN,        /* node: read_only=OFF (gen) */
+	WF_ACT_DETACH,      /* node: STOP SLAVE IO_THREAD (gen): it no longer
+			     * receives, so acknowledges, the others' commits */
+	WF_ACT_ATTACH,      /* node: START SLAVE IO_THREAD (gen) */
 	WF_ACT_STEER,       /* program the DR maps: writer node (-1 none); on
 			     * false: this node no longer owns the VIP, drop
 			     * the service; fresh: read the writer's MAC again */
@@ -186,6 +219,12 @@ struct wf_node_state {
 	bool semisync_want_on;      /* what that switch asks for */
 	uint64_t silent_at_us;      /* its host went silent then; 0: not silent */
 	uint64_t silent_grace_end_us; /* it holds a decision until then */
+	uint64_t attach_gen;        /* a START SLAVE IO_THREAD in flight */
+	/* transactions in its binlog the writer never received (never
+	 * acknowledged): not a candidate, the writer does not replicate
+	 * from it; errant_n 0: none known */
+	size_t errant_n;
+	char errant[WF_WHY_LEN];
 };
 
 struct writer_fsm {
@@ -204,11 +243,19 @@ struct writer_fsm {
 	uint64_t promo_gen;         /* the promotion in flight */
 	uint64_t step_gen;          /* its step's operation in flight, 0 none */
 	uint64_t promo_start_us;
-	uint64_t step_us[5];        /* when each phase ended (WF_* index) */
+	uint64_t step_us[WF_NPHASES]; /* when each phase ended (WF_* index) */
+	bool detach;                /* the promotion detaches the candidate */
+	bool cand_writable;         /* the candidate took writes before it */
 	uint64_t lost_at_us;        /* the writer was lost then, none since (0: no loss) */
 	uint64_t opened_at_us;      /* the writer was opened then */
 	uint64_t retry_at;          /* decide again then (WF_NO_DEADLINE: no) */
 	char refused[WF_WHY_LEN];   /* why the last promotion did not happen */
+	uint64_t blocked_since_us;  /* the writer's commits wait (standby lost,
+				     * no proof) since then; 0: they do not */
+	bool blocked_announced;     /* said so (after a short grace for proof) */
+	bool blocked_timed_out;     /* standby_loss_timeout passed meanwhile */
+	uint64_t loss_at;           /* standby_loss_timeout's deadline */
+	char blocked_why[WF_WHY_LEN];
 
 	uint64_t next_gen;          /* generations handed out */
 	unsigned ops_out;           /* operations not handed back yet */
@@ -270,6 +317,10 @@ bool writer_fsm_busy(const struct writer_fsm *fsm);
 bool writer_fsm_reachable(const struct writer_fsm *fsm, int node, char *why, size_t len);
 /* Gone (DOWN, or its host silent); then why. */
 bool writer_fsm_gone(const struct writer_fsm *fsm, int node, char *why, size_t len);
+/* Can node i, which cannot be reached now, still acknowledge a write once
+ * candidate c opens? false (and why) unless its mysqld is stopped or it
+ * is the old writer held by the semi-sync fence (writer_fsm.c). */
+bool writer_fsm_fenced(const struct writer_fsm *fsm, int c, int i, char *why, size_t len);
 /* Some node's semi-sync master side is off (switched by us). */
 bool writer_fsm_semisync_off(const struct writer_fsm *fsm);
 uint64_t writer_fsm_next_deadline(const struct writer_fsm *fsm);

@@ -31,6 +31,10 @@ bool wf_gone(const struct writer_fsm *fsm, int i);
 bool wf_replication_ok(const struct writer_fsm *fsm, int i, char *why, size_t len);
 bool wf_candidate_ok(const struct writer_fsm *fsm, int i, char *why, size_t len);
 bool wf_standby_up(const struct writer_fsm *fsm, int writer);
+bool wf_stopped(const struct writer_fsm *fsm, int i);
+bool wf_promotable(const struct writer_fsm *fsm, int c, char *why, size_t len);
+/* the earliest of the fsm's deadlines, as a TIMER action */
+void wf_rearm(struct writer_fsm *fsm, struct wf_result *out);
 
 /* writer_fsm_promote.c */
 void wf_promote(struct writer_fsm *fsm, uint64_t now, struct wf_result *out, int i,
@@ -42,9 +46,16 @@ void wf_fence(struct writer_fsm *fsm, struct wf_result *out, int i, bool count);
 /* the promotion's next step, from fsm->phase */
 void wf_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out);
 void wf_semisync_restore(struct writer_fsm *fsm, struct wf_result *out);
+void wf_semisync_set(struct writer_fsm *fsm, struct wf_result *out, int i, bool on);
+bool wf_others_stopped(const struct writer_fsm *fsm, int c);
+bool wf_gone_fenced(struct writer_fsm *fsm, uint64_t now, struct wf_result *out, int i,
+		    const char *gone);
 /* what an operation's result does (writer_fsm_op_done; a valid node) */
 void wf_op_result(struct writer_fsm *fsm, uint64_t now, const struct wf_op_result *r,
 		  struct wf_result *out);
-void wf_semisync_lost(struct writer_fsm *fsm, struct wf_result *out);
+/* the writer without a standby: blocked, or asynchronous with proof */
+void wf_standby_check(struct writer_fsm *fsm, uint64_t now, struct wf_result *out);
+/* the writer detached from a peer: attach it again, or say it is errant */
+void wf_attach_check(struct writer_fsm *fsm, uint64_t now, struct wf_result *out);
 
 #endif

@@ -3,7 +3,14 @@
  * writer's state machine (writer_fsm.h): pure, time in, actions out.
  *
  * A promotion is a chain of phases, each waiting for operations' results:
- *   FENCE    every other reachable node gets read_only=ON (manage_read_only)
+ *   FENCE    every other reachable node gets read_only=ON (manage_read_only);
+ *            one that cannot be reached must be proven unable to
+ *            acknowledge a write (writer_fsm_fenced): its mysqld stopped, or
+ *            it is the old writer held by semi-sync, else nobody is promoted
+ *   DETACH   when a node could not be reached: the candidate's IO thread
+ *            stops (STOP SLAVE IO_THREAD). Its acknowledgements were the old
+ *            writer's only way to commit: from here the old writer cannot
+ *            acknowledge anything, alive behind a partition or not
  *   SEMISYNC with no standby up, the candidate's semi-sync master side is
  *            switched off (nobody could acknowledge: every commit would
  *            hang for rpl_semi_sync_master_timeout); on again when one is.
@@ -25,6 +32,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gtid.h"
 #include "writer_fsm.h"
 #include "writer_fsm_int.h"
 
@@ -89,7 +97,7 @@ static void promoted(struct writer_fsm *fsm, uint64_t now, struct wf_result *out
 	int w = fsm->candidate;
 	char why[WF_WHY_LEN];
 	uint64_t prev = fsm->promo_start_us;
-	unsigned part[5];
+	unsigned part[WF_NPHASES];
 
 	fsm->writer = w;
 	fsm->candidate = -1;
@@ -109,19 +117,21 @@ static void promoted(struct writer_fsm *fsm, uint64_t now, struct wf_result *out
 	/* where the time went: from the loss (or request) to our first step,
 	 * then fence, semi-sync, apply and open; 0 for a step skipped */
 	fsm->step_us[WF_OPEN] = now;
-	for (int k = 0; k < 5; k++) {
+	for (int k = 0; k < WF_NPHASES; k++) {
 		uint64_t end = fsm->step_us[k] ? fsm->step_us[k] : prev;
 
 		part[k] = end > prev ? (unsigned)(end - prev) : 0;
 		prev = end > prev ? end : prev;
 	}
 	snprintf(why, sizeof(why), "%s replication, applied all it received; detect->start %u, "
-		 "fence %u, semi-sync %u, apply %u, open %u us",
-		 fsm->semisync ? "semi-synchronous" : "asynchronous", part[0], part[1], part[2],
-		 part[3], part[4]);
+		 "fence %u, detach %u, semi-sync %u, apply %u, open %u us",
+		 fsm->semisync ? "semi-synchronous" : "asynchronous", part[WF_IDLE], part[WF_FENCE],
+		 part[WF_DETACH], part[WF_SEMISYNC], part[WF_APPLY], part[WF_OPEN]);
 	wf_say(out, WF_LOG_NOTICE, "writer is now %s (%s; %u us after the decision)", wf_name(fsm, w), why,
 	    (unsigned)(now - fsm->promo_start_us));
 	wf_event(out, now, WF_EV_PROMOTED, w, why, fsm->promo_start_us);
+	wf_standby_check(fsm, now, out);
+	wf_attach_check(fsm, now, out);
 }
 
 /* Before the candidate opens: a node that is not gone and may still take
@@ -147,6 +157,48 @@ static bool open_must_wait(struct writer_fsm *fsm, struct wf_result *out)
 	return fsm->pending != 0;
 }
 
+/* Every other MySQL node's mysqld is stopped. */
+bool wf_others_stopped(const struct writer_fsm *fsm, int c)
+{
+	for (size_t i = 0; i < fsm->cfg.n_nodes; i++)
+		if ((int)i != c && fsm->cfg.node[i].has_mysql && !wf_stopped(fsm, (int)i))
+			return false;
+	return true;
+}
+
+/* Node i is gone during the fence step (gone says why): for a candidate
+ * that was read-only, with a semi-sync pair, it must be proven unable to
+ * acknowledge, else the promotion is refused (false), and the candidate
+ * detaches from it. Its fence is started, best effort, when it is still UP
+ * (its host silent). */
+bool wf_gone_fenced(struct writer_fsm *fsm, uint64_t now, struct wf_result *out, int i,
+		    const char *gone)
+{
+	char why[WF_WHY_LEN];
+
+	/* A candidate that already takes writes (adopted) is not made a
+	 * writer here, nor asynchronous (see WF_SEMISYNC): it needs no proof,
+	 * and keeps receiving from the gone node, which may be the newer
+	 * writer whose acknowledged writes it must not lose. */
+	if (!fsm->cand_writable) {
+		fsm->detach = true;
+		if (fsm->semisync && !writer_fsm_fenced(fsm, fsm->candidate, i, why, sizeof(why))) {
+			wf_promo_fail(fsm, now, out, "cannot prove %s cannot acknowledge writes (%s): %s",
+				   wf_name(fsm, i), gone, why);
+			return false;
+		}
+		if (!fsm->semisync)
+			wf_say(out, WF_LOG_WARNING, "%s is not fenced: the pair replicates asynchronously, "
+			    "so if it is alive behind a partition it keeps acknowledging writes",
+			    wf_name(fsm, i));
+	}
+	if (fsm->node[i].s.up) {
+		wf_say(out, WF_LOG_NOTICE, "fencing %s without waiting for it: %s", wf_name(fsm, i), gone);
+		wf_fence(fsm, out, i, false);
+	}
+	return true;
+}
+
 void wf_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 {
 	int c = fsm->candidate;
@@ -162,6 +214,8 @@ void wf_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 		memset(fsm->step_us, 0, sizeof(fsm->step_us));
 		fsm->step_us[WF_IDLE] = now; /* the decision's handling starts */
 		fsm->pending = 0;
+		fsm->detach = false;
+		fsm->cand_writable = f && f->valid && f->read_only == 0;
 		for (size_t i = 0; i < fsm->cfg.n_nodes; i++)
 			fsm->node[i].fence_counted = false;
 		for (size_t i = 0; manage && i < fsm->cfg.n_nodes; i++) {
@@ -170,27 +224,30 @@ void wf_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 
 			if ((int)i == c || !nf)
 				continue;
-			/* A dead node is not waited for: the data plane
-			 * already sends it nothing; it is fenced when it comes
-			 * back (see writer_fsm_probed). */
-			if (!n->s.up)
-				continue;
-			if (nf->valid && nf->read_only == 1 && !n->fence_gen)
-				continue;
-			/* Nor one whose host went silent: its fence is
-			 * started, best effort, and it is fenced when it
-			 * answers again anyway. A node that merely failed a
-			 * probe is waited for: it may be alive and writable. */
+			/* A node that is gone is not waited for (the data
+			 * plane sends it nothing; it is fenced when it answers
+			 * again, see writer_fsm_probed), but it must be proven
+			 * unable to acknowledge, and the candidate detaches
+			 * from it. A node that merely failed a probe is waited
+			 * for: it may be alive and writable. */
 			if (writer_fsm_gone(fsm, (int)i, why, sizeof(why))) {
-				wf_say(out, WF_LOG_NOTICE, "fencing %s without waiting for it: %s",
-				    wf_name(fsm, (int)i), why);
-				wf_fence(fsm, out, (int)i, false);
+				if (!wf_gone_fenced(fsm, now, out, (int)i, why))
+					return;
 				continue;
 			}
+			if (nf->valid && nf->read_only == 1 && !n->fence_gen)
+				continue;
 			wf_fence(fsm, out, (int)i, true);
 		}
 		if (fsm->pending)
 			return; /* the fences' results continue */
+		fsm->phase = WF_DETACH;
+		/* fall through */
+	case WF_DETACH:
+		if (fsm->detach && manage && f && f->valid && f->is_replica) {
+			step_op(fsm, now, out, WF_ACT_DETACH, false, 0);
+			return;
+		}
 		fsm->phase = WF_SEMISYNC;
 		/* fall through */
 	case WF_SEMISYNC:
@@ -205,7 +262,23 @@ void wf_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 		/* server settings are xvipd's to change only with manage_read_only */
 		if (manage && f && f->valid && f->semi_sync_master_enabled == 1 &&
 		    !wf_standby_up(fsm, c)) {
-			step_op(fsm, now, out, WF_ACT_SEMISYNC, false, 0);
+			/* Going asynchronous is safe for a node that was
+			 * read-only: the others were proven unable to
+			 * acknowledge. One that already took writes is the old
+			 * writer (adopted, or reopened): its peer may be the
+			 * one promoting itself behind a partition. It keeps
+			 * waiting for a standby (wf_standby_check), and is not
+			 * made to apply anything more (its applied events
+			 * would wait for an acknowledgement too). */
+			if (!fsm->cand_writable || wf_others_stopped(fsm, c)) {
+				step_op(fsm, now, out, WF_ACT_SEMISYNC, false, 0);
+				return;
+			}
+			wf_say(out, WF_LOG_NOTICE, "%s keeps semi-sync on: it took writes before and no "
+			    "standby is proven stopped; its commits wait for a standby",
+			    wf_name(fsm, c));
+			fsm->phase = WF_OPEN;
+			wf_step(fsm, now, out);
 			return;
 		}
 		fsm->phase = WF_APPLY;
@@ -231,6 +304,7 @@ void wf_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 		promoted(fsm, now, out);
 		return;
 	case WF_IDLE:
+	case WF_NPHASES:
 		return;
 	}
 }
@@ -279,7 +353,7 @@ static void fence_done(struct writer_fsm *fsm, uint64_t now, struct wf_result *o
 	}
 	if (--fsm->pending)
 		return;
-	fsm->phase = WF_SEMISYNC;
+	fsm->phase = WF_DETACH;
 	wf_step(fsm, now, out);
 }
 
@@ -318,6 +392,26 @@ static void semisync_step_done(struct writer_fsm *fsm, uint64_t now, struct wf_r
 	wf_step(fsm, now, out);
 }
 
+static void detach_done(struct writer_fsm *fsm, uint64_t now, struct wf_result *out,
+			const struct wf_op_result *r)
+{
+	const char *err = r->err ? r->err : "";
+
+	fsm->step_gen = 0;
+	if (r->rc != 0) {
+		/* its IO thread may still acknowledge the old writer's commits */
+		wf_promo_fail(fsm, now, out, "%s: cannot stop its replication from the node it cannot "
+			   "reach (STOP SLAVE IO_THREAD): %s", wf_name(fsm, r->node), err);
+		return;
+	}
+	fsm->detach = false;
+	fsm->node[r->node].s.mysql.io_stopped = true; /* until the next probe says */
+	wf_say(out, WF_LOG_NOTICE, "%s stopped replicating from the node it cannot reach (STOP SLAVE "
+	    "IO_THREAD): that node can no longer get a commit acknowledged", wf_name(fsm, r->node));
+	fsm->phase = WF_SEMISYNC;
+	wf_step(fsm, now, out);
+}
+
 static void applied_done(struct writer_fsm *fsm, uint64_t now, struct wf_result *out,
 			 const struct wf_op_result *r)
 {
@@ -353,7 +447,7 @@ static void open_done(struct writer_fsm *fsm, uint64_t now, struct wf_result *ou
 
 /* Switches one node's semi-sync master side outside a promotion: off on the
  * writer when its last standby is lost, on again once a peer replicates. */
-static void semisync_set(struct writer_fsm *fsm, struct wf_result *out, int i, bool on)
+void wf_semisync_set(struct writer_fsm *fsm, struct wf_result *out, int i, bool on)
 {
 	struct wf_action *a = wf_op(fsm, out, WF_ACT_SEMISYNC, i);
 
@@ -380,6 +474,11 @@ static void semisync_set_done(struct writer_fsm *fsm, struct wf_result *out,
 		return;
 	}
 	n->semisync_off = !on;
+	if (!on && r->node == fsm->writer) {
+		fsm->blocked_since_us = 0; /* its commits no longer wait */
+		fsm->blocked_timed_out = false;
+		fsm->loss_at = 0;
+	}
 	if (on)
 		wf_say(out, WF_LOG_NOTICE, "a peer replicates from %s again: its semi-sync master side "
 		    "is on again", wf_name(fsm, r->node));
@@ -411,29 +510,162 @@ void wf_semisync_restore(struct writer_fsm *fsm, struct wf_result *out)
 			peer = k != i && wf_reachable(fsm, (int)k) && f && f->valid && f->io_running;
 		}
 		if (peer)
-			semisync_set(fsm, out, (int)i, true);
+			wf_semisync_set(fsm, out, (int)i, true);
 	}
 }
 
-/* The last standby is gone (its mysqld died or hangs): every commit on the
- * writer would now wait rpl_semi_sync_master_timeout for an acknowledgement
- * nobody sends, and then MariaDB goes asynchronous by itself. Do that at
- * once instead: the same durability, without the seconds of frozen writes.
- * wf_semisync_restore switches it on again when a standby replicates. */
-void wf_semisync_lost(struct writer_fsm *fsm, struct wf_result *out)
+/* The writer without a standby (every other node gone): every commit now
+ * waits for an acknowledgement nobody sends. That wait is the fence that
+ * keeps a partition from making two writers (writer_fsm_fenced), so the
+ * writer goes asynchronous only with proof that the standby is not being
+ * promoted: its mysqld is stopped (its connects are refused). A clean stop
+ * of the standby's mysqld, a reboot, a package upgrade all give it. Without
+ * proof the commits wait, loudly; after standby_loss_timeout the policy
+ * says whether they keep waiting (block) or the writer goes asynchronous
+ * (async: if the standby is being promoted, both take writes). The standby
+ * back ends the wait; wf_semisync_restore switches semi-sync on again. */
+void wf_standby_check(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 {
 	const struct wf_node_state *w;
 	const struct wf_mysql *f;
+	char gone[WF_WHY_LEN] = "";
+	int wi = fsm->writer;
 
-	if (!fsm->cfg.fo || !fsm->owner || !fsm->cfg.manage_read_only || fsm->writer < 0 ||
+	if (!fsm->cfg.fo || !fsm->owner || !fsm->cfg.manage_read_only || wi < 0 ||
 	    fsm->phase != WF_IDLE)
 		return;
-	w = &fsm->node[fsm->writer];
-	f = wf_facts(fsm, fsm->writer);
+	w = &fsm->node[wi];
+	f = wf_facts(fsm, wi);
 	if (!w->s.up || !f || !f->valid || f->semi_sync_master_enabled != 1 || w->semisync_off ||
-	    w->semisync_gen || wf_standby_up(fsm, fsm->writer))
+	    w->semisync_gen || wf_standby_up(fsm, wi)) {
+		if (fsm->blocked_since_us && (wf_standby_up(fsm, wi) || w->semisync_off)) {
+			wf_say(out, WF_LOG_NOTICE, "the writer %s's commits no longer wait: %s after "
+			    "%llu ms", wf_name(fsm, wi), w->semisync_off ? "it is asynchronous"
+			    : "a standby is back", (unsigned long long)((now - fsm->blocked_since_us) / 1000));
+			fsm->blocked_since_us = 0;
+			fsm->blocked_timed_out = false;
+			fsm->blocked_why[0] = 0;
+			fsm->loss_at = 0;
+		}
 		return;
-	semisync_set(fsm, out, fsm->writer, false);
+	}
+	if (wf_others_stopped(fsm, wi)) {
+		wf_say(out, WF_LOG_WARNING, "the writer %s's standby is stopped (its mysqld refuses "
+		    "connections: it cannot be promoted): semi-sync off, writes are asynchronous until "
+		    "it returns", wf_name(fsm, wi));
+		wf_event(out, now, WF_EV_ASYNC, wi, "standby stopped (connection refused)", 0);
+		wf_semisync_set(fsm, out, wi, false);
+		return;
+	}
+	for (size_t i = 0; i < fsm->cfg.n_nodes && !gone[0]; i++)
+		if ((int)i != wi && fsm->cfg.node[i].has_mysql && !wf_stopped(fsm, (int)i))
+			writer_fsm_gone(fsm, (int)i, gone, sizeof(gone));
+	if (!fsm->blocked_since_us) {
+		/* A killed mysqld is seen first as a connection lost: ask
+		 * every gone node again at once, and say nothing for a
+		 * moment; a refused connect (the proof) comes back in a round
+		 * trip. */
+		fsm->blocked_since_us = now;
+		fsm->blocked_timed_out = false;
+		fsm->blocked_announced = false;
+		fsm->loss_at = now + WF_SILENT_GRACE_MAX_US;
+		snprintf(fsm->blocked_why, sizeof(fsm->blocked_why), "%s", gone);
+		for (size_t i = 0; i < fsm->cfg.n_nodes; i++)
+			if ((int)i != wi && fsm->cfg.node[i].has_mysql && !fsm->node[i].s.up)
+				wf_push(out, WF_ACT_PROBE, (int)i);
+		wf_rearm(fsm, out);
+		return;
+	}
+	if (!fsm->blocked_announced) {
+		if (now < fsm->loss_at)
+			return;
+		fsm->blocked_announced = true;
+		fsm->loss_at = fsm->blocked_since_us + fsm->cfg.standby_loss_timeout_ms * 1000ull;
+		snprintf(fsm->blocked_why, sizeof(fsm->blocked_why), "%s", gone);
+		wf_say(out, WF_LOG_ERR, "writes wait: the writer %s has no standby (%s) and no proof that "
+		    "it is not being promoted behind a partition; semi-sync stays on, commits wait for "
+		    "an acknowledgement (standby_loss_policy %s after %u ms)", wf_name(fsm, wi), gone,
+		    fsm->cfg.standby_loss_async ? "async" : "block", fsm->cfg.standby_loss_timeout_ms);
+		wf_event(out, now, WF_EV_BLOCKED, wi, gone, fsm->blocked_since_us);
+		wf_rearm(fsm, out);
+		return;
+	}
+	if (fsm->blocked_timed_out || now < fsm->loss_at)
+		return;
+	fsm->blocked_timed_out = true;
+	fsm->loss_at = 0;
+	if (fsm->cfg.standby_loss_async) {
+		wf_say(out, WF_LOG_WARNING, "standby_loss_policy async: the writer %s goes asynchronous "
+		    "after %u ms without a standby and without proof it is stopped: if %s is being "
+		    "promoted, both take writes", wf_name(fsm, wi), fsm->cfg.standby_loss_timeout_ms,
+		    gone);
+		wf_event(out, now, WF_EV_ASYNC, wi, "standby_loss_policy async", fsm->blocked_since_us);
+		wf_semisync_set(fsm, out, wi, false);
+		return;
+	}
+	wf_say(out, WF_LOG_ERR, "writes still wait: the writer %s has had no standby for %u ms "
+	    "(standby_loss_policy block): bring the standby back, or stop its mysqld to prove it is "
+	    "not promoting (a witness would decide this)", wf_name(fsm, wi),
+	    fsm->cfg.standby_loss_timeout_ms);
+	wf_event(out, now, WF_EV_BLOCKED, wi, "standby_loss_timeout passed", fsm->blocked_since_us);
+}
+
+/* After a promotion that detached the writer from a peer it could not
+ * reach, the writer replicates from that peer again only once the peer's
+ * binlog holds nothing the writer lacks: what it has beyond are commits it
+ * made while it could no longer get them acknowledged (errant). A node with
+ * errant transactions is not a candidate; the operator is told which. */
+void wf_attach_check(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
+{
+	const struct wf_mysql *wf;
+	struct gtid_set ws, ns;
+	char err[WF_WHY_LEN], text[WF_WHY_LEN];
+	int wi = fsm->writer;
+
+	if (!fsm->cfg.fo || !fsm->owner || !fsm->cfg.manage_read_only || wi < 0 ||
+	    fsm->phase != WF_IDLE)
+		return;
+	wf = wf_facts(fsm, wi);
+	if (!wf || !wf->valid || gtid_parse(wf->gtid_binlog_state, &ws, err, sizeof(err)) < 0)
+		return;
+	for (size_t i = 0; i < fsm->cfg.n_nodes; i++) {
+		struct wf_node_state *n = &fsm->node[i];
+		const struct wf_mysql *f = wf_facts(fsm, (int)i);
+		size_t missing;
+
+		if ((int)i == wi || !f || !f->valid || !wf_reachable(fsm, (int)i) ||
+		    gtid_parse(f->gtid_binlog_state, &ns, err, sizeof(err)) < 0)
+			continue;
+		missing = gtid_missing(&ns, &ws, text, sizeof(text));
+		if (missing) {
+			if (n->errant_n && !strcmp(n->errant, text))
+				continue;
+			n->errant_n = missing;
+			snprintf(n->errant, sizeof(n->errant), "%s", text);
+			wf_say(out, WF_LOG_ERR, "errant transactions on %s: its binlog holds %zu the "
+			    "writer %s never received (%s): commits made while they could not be "
+			    "acknowledged. It stays read-only and out of the writer's replication "
+			    "until they are resolved (docs/operations.md)", wf_name(fsm, (int)i),
+			    missing, wf_name(fsm, wi), text);
+			wf_event(out, now, WF_EV_ERRANT, (int)i, text, 0);
+			continue;
+		}
+		if (n->errant_n) {
+			wf_say(out, WF_LOG_NOTICE, "%s has no errant transactions any more", wf_name(fsm, (int)i));
+			n->errant_n = 0;
+			n->errant[0] = 0;
+		}
+		if (wf->is_replica && wf->io_stopped && !fsm->node[wi].attach_gen) {
+			struct wf_action *a = wf_op(fsm, out, WF_ACT_ATTACH, wi);
+
+			if (!a)
+				return;
+			fsm->node[wi].attach_gen = a->gen;
+			wf_say(out, WF_LOG_NOTICE, "the writer %s replicates from %s again: %s's binlog "
+			    "holds nothing the writer lacks", wf_name(fsm, wi), wf_name(fsm, (int)i),
+			    wf_name(fsm, (int)i));
+		}
+	}
 }
 
 /* --- an operation's result ------------------------------------------------ */
@@ -467,6 +699,23 @@ void wf_op_result(struct writer_fsm *fsm, uint64_t now, const struct wf_op_resul
 	case WF_OP_OPEN:
 		if (step_current(fsm, r, WF_OPEN))
 			open_done(fsm, now, out, r);
+		break;
+	case WF_OP_DETACH:
+		if (step_current(fsm, r, WF_DETACH))
+			detach_done(fsm, now, out, r);
+		break;
+	case WF_OP_ATTACH:
+		if (r->gen != n->attach_gen)
+			break;
+		n->attach_gen = 0;
+		if (r->rc == 0)
+			n->s.mysql.io_stopped = false; /* until the next probe says */
+		if (r->rc == 0)
+			wf_say(out, WF_LOG_NOTICE, "%s replicates from its peer again (START SLAVE "
+			    "IO_THREAD)", wf_name(fsm, r->node));
+		else
+			wf_say(out, WF_LOG_WARNING, "cannot start %s's replication from its peer again: %s",
+			    wf_name(fsm, r->node), r->err ? r->err : "");
 		break;
 	}
 }

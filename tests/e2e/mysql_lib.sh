@@ -93,12 +93,18 @@
 #                          MASTER_CONNECT_RETRY=1; START SLAVE. semisync
 #                          (default): master and slave semi-sync on both,
 #                          wait point AFTER_SYNC, timeout $DB_SEMISYNC_TIMEOUT
-#                          ms (10000), set before the slave threads start.
+#                          ms (4294967295: no fallback to async, the fence
+#                          xvipd counts on), set before the slave threads start.
 #                          Waits (20 s) for IO and SQL threads Yes on both,
 #                          for one semi-sync client on each master, and for a
 #                          probe row written on each to appear on the other.
 #   db_set_writer NAME     read_only=OFF on NAME, ON on every other running
 #                          node
+#   db_kill_clients NAME [USER]
+#                          KILL every connection of USER (default
+#                          $DB_APP_USER) on NAME, commits waiting for a
+#                          semi-sync ack included: between the scenarios of
+#                          a test, so none leaves threads behind for the next
 #   db_repl_status NAME    "Field: value" lines of SHOW SLAVE STATUS:
 #                          Slave_IO_Running, Slave_SQL_Running,
 #                          Seconds_Behind_Master, Last_SQL_Errno,
@@ -164,7 +170,7 @@ DB_TCP_PASS=${DB_TCP_PASS:-$DB_APP_PASS}
 DB_TCP_TIMEOUT=${DB_TCP_TIMEOUT:-5}
 DB_LOAD_TIMEOUT=${DB_LOAD_TIMEOUT:-5}
 DB_LOAD_WORKERS=${DB_LOAD_WORKERS:-2}
-DB_SEMISYNC_TIMEOUT=${DB_SEMISYNC_TIMEOUT:-10000}
+DB_SEMISYNC_TIMEOUT=${DB_SEMISYNC_TIMEOUT:-4294967295}
 DB_SLAVE_NET_TIMEOUT=${DB_SLAVE_NET_TIMEOUT:-5}
 MARIADBD=${MARIADBD:-$(command -v mariadbd 2>/dev/null || echo /usr/sbin/mariadbd)}
 
@@ -551,6 +557,13 @@ db_set_writer() {
 	done
 }
 
+db_kill_clients() {
+	local name=$1 user=${2:-$DB_APP_USER}
+	db_sql "$name" "SELECT CONCAT('KILL ', id, ';') FROM information_schema.processlist
+		WHERE user='$user'" | db__cli "$name" "$DB_PASS" -f >/dev/null 2>&1
+	return 0
+}
+
 db_break_replication() {
 	local name=$1 peer=${DB_PEER[$1]:-} id
 	db__main db_break_replication || return 1
@@ -635,7 +648,10 @@ db_missing_acked() {
 #                          monitoring user (100 ms timeouts and interval, rise
 #                          2, fall 3). Env: XC_ADVERT_INT (0.1),
 #                          XC_PROMOTE_TIMEOUT (2), XC_NOTIFY_WRITER (a script:
-#                          called as "SCRIPT NODE" + xvipd's arguments; none).
+#                          called as "SCRIPT NODE" + xvipd's arguments; none),
+#                          XC_VS_EXTRA (lines added to the virtual_server
+#                          block after promote_timeout, e.g.
+#                          "standby_loss_timeout 2"; none).
 xvipd_mysql_conf() {
 	local file=$1 node=$2 prio=$3 vip=$4 vrid=$5 a1=$6 a2=$7 notify="" rs
 	[ -n "${XC_NOTIFY_WRITER:-}" ] && notify="notify_writer \"$XC_NOTIFY_WRITER $node\""
@@ -662,8 +678,9 @@ virtual_server $vip 3306 {
     protocol TCP
     manage_read_only on
     promote_timeout ${XC_PROMOTE_TIMEOUT:-2}
-    $notify
 EOC
+		[ -z "${XC_VS_EXTRA:-}" ] || printf '%s\n' "$XC_VS_EXTRA" | sed 's/^[[:space:]]*/    /'
+		echo "    $notify"
 		for rs in "$a1 3" "$a2 2"; do
 			set -- $rs
 			cat <<EOC

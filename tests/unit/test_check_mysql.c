@@ -393,6 +393,9 @@ static void test_up_after_rise_and_facts(void **state)
 	assert_int_equal(f->semi_sync_master_enabled, 0);
 	assert_int_equal(f->semi_sync_slave_enabled, 0);
 	assert_int_equal(f->semi_sync_master_status, 0);
+	assert_int_equal(f->semi_sync_master_timeout, 10000); /* MariaDB's default */
+	assert_int_equal(f->semi_sync_wait_no_slave, 1);
+	assert_string_equal(f->semi_sync_wait_point, "AFTER_COMMIT");
 	assert_non_null(strstr(f->version, "MariaDB"));
 	assert_false(f->is_replica);
 	assert_true(f->repl_ok);
@@ -728,10 +731,13 @@ static void test_kill9_detected_at_once(void **state)
 	assert_true(dt < 50000);
 	assert_int_equal(r.probes, target); /* no probe was needed */
 
-	/* later probes fail (refused) without further reports */
+	/* the EOF is not a proof that nothing listens; later probes fail
+	 * (refused, which is) without further reports */
+	assert_false(check_get_stats(c)->refused);
 	run_until(&r, p_never, NULL, 1200);
 	assert_int_equal(r.changes, 2);
 	assert_non_null(strstr(check_last_error(c), ": connect: "));
+	assert_true(check_get_stats(c)->refused);
 	check_free(c);
 	loop_free(l);
 }

@@ -395,6 +395,8 @@ static void test_full(void **state)
 	assert_int_equal(vs->delay_loop_ms, 500);
 	assert_int_equal(vs->lb_algo, CONFIG_LB_FO);
 	assert_true(vs->manage_read_only);
+	assert_int_equal(vs->standby_loss_timeout_ms, 2500);
+	assert_true(vs->standby_loss_async);
 	assert_int_equal(vs->n_real_servers, 2);
 	assert_true(vs->real_servers[0].inhibit_on_failure);
 	assert_int_equal(vs->real_servers[0].weight, 100);
@@ -712,6 +714,15 @@ static const struct snippet snippets[] = {
 	  "port 70000 is out of range (1..65535)" },
 	{ "virtual_server bad address", "virtual_server db.example 3306 {\n}\n", EXPECT_ERROR, 1,
 	  "virtual_server: 'db.example' is not an IPv4 address" },
+	{ "standby_loss_policy unknown", "virtual_server 10.0.0.1 3306 {\n    lb_algo fo\n"
+	  "    standby_loss_policy wait\n}\n", EXPECT_ERROR, 3,
+	  "standby_loss_policy: 'wait' is neither block nor async" },
+	{ "standby_loss_policy async", "virtual_server 10.0.0.1 3306 {\n    lb_algo fo\n"
+	  "    standby_loss_policy async\n    standby_loss_timeout 1.5\n}\n", EXPECT_WARNING, 1,
+	  "has no real_server" },
+	{ "standby_loss_timeout not a duration", "virtual_server 10.0.0.1 3306 {\n"
+	  "    standby_loss_timeout soon\n}\n", EXPECT_ERROR, 2,
+	  "standby_loss_timeout: 'soon' is not a duration" },
 	{ "nb_get_retry", VS_HEAD "        TCP_CHECK {\n            nb_get_retry 2\n        }\n"
 	  "    }\n}\n", EXPECT_WARNING, 4, "'nb_get_retry' is deprecated, treated as 'retry'" },
 	{ "connect_timeout with 4 decimals", VS_HEAD "        TCP_CHECK {\n"

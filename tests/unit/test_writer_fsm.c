@@ -56,6 +56,9 @@ struct snode {
 	bool probe_fails;    /* alive, but its probes time out (a loaded host) */
 	int read_only, semi;
 	bool is_replica, sql_running, io_running;
+	bool io_stopped;     /* STOP SLAVE IO_THREAD (a detach) */
+	bool semi_fallback;  /* a short rpl_semi_sync_master_timeout: no fence */
+	char gtid[64];       /* its @@gtid_binlog_state */
 	unsigned sql_errno;
 	uint64_t applied_at; /* it has applied all it received from then on */
 	bool refuse_ro;      /* SET read_only=ON fails */
@@ -69,7 +72,8 @@ struct snode {
 	uint64_t last_end, last_dur;
 	struct wf_mysql facts, reading;
 	char last_error[64], why[64];
-	uint64_t down_at;
+	uint64_t down_at, up_at;
+	bool last_refused;   /* its last failed probe's connect was refused */
 	/* its admin connection */
 	struct sop q[32];
 	unsigned nq;
@@ -154,6 +158,8 @@ static void sim_apply(struct sim *s)
 		case WF_ACT_FENCE:
 		case WF_ACT_SEMISYNC:
 		case WF_ACT_WAIT_APPLIED:
+		case WF_ACT_DETACH:
+		case WF_ACT_ATTACH:
 			assert_non_null(n);
 			assert_true(n->nq < 32);
 			n->q[n->nq++] = (struct sop){ a->type, a->gen, a->on, a->timeout_ms };
@@ -187,6 +193,8 @@ static struct wf_node snap(const struct snode *n)
 	w.decided = n->decided;
 	snprintf(w.why, sizeof(w.why), "%s", n->why);
 	w.down_at_us = n->down_at;
+	w.up_at_us = n->up_at;
+	w.refused = !n->up && n->last_refused;
 	w.probes_ok = n->bad_run == 0;
 	snprintf(w.probe_error, sizeof(w.probe_error), "%s", n->last_error);
 	w.probe_start_max_us = n->last_end - n->last_dur;
@@ -208,8 +216,12 @@ static struct wf_mysql server_facts(const struct snode *n)
 	f.last_sql_errno = n->sql_errno;
 	if (n->sql_errno)
 		snprintf(f.last_sql_error, sizeof(f.last_sql_error), "Duplicate entry");
-	f.io_running = n->io_running;
+	f.io_running = n->io_running && !n->io_stopped;
+	f.io_stopped = n->io_stopped;
 	f.semi_sync_master_enabled = n->semi;
+	f.semi_sync_wait_no_slave = 1;
+	f.semi_sync_timeout_ms = n->semi_fallback ? 10000 : 4294967295ll;
+	snprintf(f.gtid_binlog_state, sizeof(f.gtid_binlog_state), "%s", n->gtid);
 	return f;
 }
 
@@ -224,6 +236,8 @@ static void report(struct sim *s, int i, bool up)
 	if (!up) {
 		memcpy(n->why, n->last_error, sizeof(n->why));
 		n->down_at = s->now;
+	} else {
+		n->up_at = s->now;
 	}
 	w = snap(n);
 	writer_fsm_changed(&s->fsm, s->now, i, &w, &s->res);
@@ -264,9 +278,12 @@ static void probe_end(struct sim *s, int i)
 		n->ok_run++;
 		n->bad_run = 0;
 		n->facts = n->reading;
+		n->facts.at_us = s->now;
+		n->last_refused = false;
 	} else {
 		n->ok_run = 0;
 		n->bad_run++;
+		n->last_refused = !alive(n) && n->host_up;
 		snprintf(n->last_error, sizeof(n->last_error), "%s",
 			 alive(n) ? "timeout after 100 ms (query)"
 			 : n->host_up ? "connect: Connection refused" : "timeout after 100 ms (connect)");
@@ -322,6 +339,7 @@ static void op_end(struct sim *s, int i)
 	static const enum wf_op kind[] = {
 		[WF_ACT_FENCE] = WF_OP_FENCE, [WF_ACT_SEMISYNC] = WF_OP_SEMISYNC,
 		[WF_ACT_WAIT_APPLIED] = WF_OP_WAIT_APPLIED, [WF_ACT_OPEN] = WF_OP_OPEN,
+		[WF_ACT_DETACH] = WF_OP_DETACH, [WF_ACT_ATTACH] = WF_OP_ATTACH,
 	};
 	struct wf_op_result r = { .op = kind[o.type], .node = i, .gen = o.gen, .rc = n->op_rc,
 				  .err = n->op_msg };
@@ -338,6 +356,10 @@ static void op_end(struct sim *s, int i)
 		}
 		if (o.type == WF_ACT_SEMISYNC)
 			n->semi = o.on;
+		if (o.type == WF_ACT_DETACH)
+			n->io_stopped = true;
+		if (o.type == WF_ACT_ATTACH)
+			n->io_stopped = false;
 	}
 	memmove(&n->q[0], &n->q[1], --n->nq * sizeof(n->q[0]));
 	n->op_done_at = 0;
@@ -1324,6 +1346,10 @@ static void test_late_results_ignored(void **state)
 
 	(void)state;
 	sim_pair_running(s, 2);
+	/* no DETACH (B shows no replica row): it would queue behind the late
+	 * WAIT_APPLIED, and the second one would never overlap the first */
+	s->n[B].is_replica = false;
+	sim_run(s, 300 * MS);
 	t = s->now;
 	s->n[B].applied_at = t + 500 * MS;
 	s->n[B].op_delay = 10 * MS;
@@ -1462,6 +1488,276 @@ static void test_reload_during_promotion(void **state)
 	assert_int_equal(next.writer, 0);
 }
 
+/* ---------------------------------------------------------------------------
+ * One writer under partition (issue 13): the semi-sync fence
+ */
+
+/* Rule: the writer's standby lost without proof it is stopped (its host
+ * gone, or behind a partition: probes time out): semi-sync stays on, the
+ * commits wait, the operator is told after a short grace and again after
+ * standby_loss_timeout (policy block); the standby back ends it. */
+static void test_standby_lost_without_proof_blocks(void **state)
+{
+	struct sim *s = &S;
+	size_t m, k;
+	uint64_t t;
+
+	(void)state;
+	sim_pair_running(s, 2);
+	s->fsm.cfg.standby_loss_timeout_ms = 2000;
+	m = mark(s);
+	t = s->now;
+	sim_host_down(s, B);
+	RUN_WHILE(s, s->fsm.node[B].s.up);
+	sim_run(s, 100 * MS);
+	assert_int_equal(count_act(s, m, WF_ACT_SEMISYNC, A), 0);
+	assert_int_equal(s->n[A].semi, 1);
+	k = find_text(s, m, "writes wait: the writer 10.0.0.1:3306 has no standby");
+	assert_true(k != SIZE_MAX);
+	assert_true(find_event(s, m, WF_EV_BLOCKED, A) != SIZE_MAX);
+	assert_true(s->fsm.blocked_since_us != 0);
+	/* the timeout: said again, still no switch */
+	sim_run_until(s, t + 4 * SEC);
+	assert_true(find_text(s, k + 1, "writes still wait") != SIZE_MAX);
+	assert_int_equal(count_act(s, m, WF_ACT_SEMISYNC, A), 0);
+	assert_int_equal(s->fsm.writer, A);
+	/* the standby back: the wait ends */
+	m = mark(s);
+	s->n[B].host_up = true;
+	sim_run(s, 1 * SEC);
+	assert_true(find_text(s, m, "commits no longer wait: a standby is back") != SIZE_MAX);
+	assert_int_equal(s->fsm.blocked_since_us, 0);
+	assert_int_equal(count_act(s, m, WF_ACT_SEMISYNC, A), 0);
+	assert_safe(s);
+}
+
+/* Rule: proof that the standby is stopped (its connects refused: mysqld
+ * killed or cleanly stopped, its host alive) makes the writer asynchronous
+ * at once, without the alarm. */
+static void test_standby_stopped_goes_async_quietly(void **state)
+{
+	struct sim *s = &S;
+	size_t m;
+
+	(void)state;
+	sim_pair_running(s, 2);
+	m = mark(s);
+	sim_kill_mysqld(s, B); /* EOF first: not yet a proof */
+	sim_run(s, 200 * MS);
+	assert_int_equal(s->n[A].semi, 0);
+	assert_true(find_event(s, m, WF_EV_ASYNC, A) != SIZE_MAX);
+	assert_int_equal(find_event(s, m, WF_EV_BLOCKED, A), SIZE_MAX);
+	assert_int_equal(find_text(s, m, "writes wait"), SIZE_MAX);
+	assert_safe(s);
+}
+
+/* Rule: standby_loss_policy async: after the timeout without proof, the
+ * writer goes asynchronous, with the warning. */
+static void test_standby_loss_policy_async(void **state)
+{
+	struct sim *s = &S;
+	size_t m, k;
+	uint64_t lost;
+
+	(void)state;
+	sim_pair_running(s, 2);
+	s->fsm.cfg.standby_loss_timeout_ms = 1000;
+	s->fsm.cfg.standby_loss_async = true;
+	m = mark(s);
+	sim_host_down(s, B);
+	RUN_WHILE(s, s->fsm.node[B].s.up);
+	lost = s->now;
+	sim_run(s, 900 * MS);
+	assert_int_equal(s->n[A].semi, 1);
+	sim_run(s, 300 * MS);
+	assert_int_equal(s->n[A].semi, 0);
+	k = find_text(s, m, "standby_loss_policy async: the writer 10.0.0.1:3306 goes asynchronous");
+	assert_true(k != SIZE_MAX);
+	assert_true(s->log[k].at >= lost + 1000 * MS);
+	assert_true(find_event(s, m, WF_EV_ASYNC, A) != SIZE_MAX);
+	assert_int_equal(s->fsm.blocked_since_us, 0);
+	assert_safe(s);
+}
+
+/* Rule: a read-only candidate promoted while the old writer cannot be
+ * reached first stops its own replication from it (DETACH), then goes
+ * asynchronous, applies, opens: the old writer, alive or not, can no
+ * longer get a commit acknowledged before the candidate takes writes. */
+static void test_partition_candidate_detaches_first(void **state)
+{
+	struct sim *s = &S;
+	size_t m, det, dd, sem, open;
+
+	(void)state;
+	sim_backup_view(s);
+	sim_host_down(s, A); /* from B: adverts and probes stop (a partition) */
+	sim_run(s, 40 * MS);
+	m = mark(s);
+	sim_owner(s, true, 1u << A);
+	sim_run(s, 300 * MS);
+	assert_int_equal(s->fsm.writer, B);
+	det = find(s, m, R_ACT, WF_ACT_DETACH, B);
+	dd = find(s, m, R_DONE, WF_ACT_DETACH, B);
+	sem = find(s, m, R_ACT, WF_ACT_SEMISYNC, B);
+	open = find(s, m, R_ACT, WF_ACT_OPEN, B);
+	assert_true(det != SIZE_MAX && dd != SIZE_MAX);
+	assert_true(dd < sem && sem < open);
+	assert_true(s->n[B].io_stopped);
+	assert_true(find_text(s, m, "detach ") != SIZE_MAX); /* in the breakdown */
+	assert_safe(s);
+}
+
+/* Rule: no proof, no promotion: the old writer, unreachable, could go
+ * asynchronous by itself (a short rpl_semi_sync_master_timeout) or was
+ * read-only when last seen (it may be promoting itself). */
+static void test_no_fence_no_promotion(void **state)
+{
+	struct sim *s = &S;
+	size_t m;
+
+	(void)state;
+	for (int variant = 0; variant < 3; variant++) {
+		sim_init(s, 2);
+		if (variant == 0)
+			s->n[A].semi_fallback = true;
+		if (variant == 1)
+			s->n[A].read_only = 1;
+		if (variant == 2)
+			s->n[A].semi = 0; /* asynchronous already: it acknowledges alone */
+		sim_start_checks(s);
+		sim_run(s, 1 * SEC);
+		sim_host_down(s, A);
+		sim_run(s, 40 * MS);
+		m = mark(s);
+		sim_owner(s, true, 1u << A);
+		sim_run(s, 1 * SEC);
+		assert_int_equal(s->fsm.writer, -1);
+		assert_int_equal(count_act(s, m, WF_ACT_OPEN, B), 0);
+		assert_int_equal(s->n[B].read_only, 1);
+		assert_true(strstr(s->fsm.refused, "cannot prove 10.0.0.1:3306 cannot acknowledge") != NULL);
+		assert_true(strstr(s->fsm.refused, variant == 0 ? "rpl_semi_sync_master_timeout"
+					    : variant == 1 ? "was read-only when last seen"
+					    : "semi-sync master side is off") != NULL);
+		/* said once, not at every probe */
+		assert_true(count_act(s, m, WF_ACT_EVENT, -1) <= 2);
+		assert_safe(s);
+	}
+}
+
+/* Rule: the old writer's mysqld stopped (refused) is proof too: B is
+ * promoted even with a fence that would not hold. */
+static void test_stopped_writer_needs_no_fence(void **state)
+{
+	struct sim *s = &S;
+
+	(void)state;
+	sim_pair_running(s, 2);
+	s->n[A].semi_fallback = true;
+	sim_run(s, 300 * MS);
+	sim_kill_mysqld(s, A);
+	sim_run(s, 500 * MS);
+	assert_int_equal(s->fsm.writer, B);
+	assert_int_equal(s->n[B].read_only, 0);
+	assert_safe(s);
+}
+
+/* Rule: a node that already takes writes, adopted while its peer cannot
+ * be reached, does not go asynchronous (its peer may be the one promoting
+ * itself) and does not detach: its commits wait for a standby. */
+static void test_adopted_writer_keeps_semisync(void **state)
+{
+	struct sim *s = &S;
+	size_t m;
+
+	(void)state;
+	sim_init(s, 2);
+	s->n[B].host_up = false;
+	s->n[B].probe_timeout = 1 * SEC;
+	m = mark(s);
+	sim_start_checks(s);
+	sim_owner(s, true, 0);
+	sim_run(s, 4 * SEC);
+	assert_int_equal(s->fsm.writer, A);
+	assert_int_equal(count_act(s, m, WF_ACT_SEMISYNC, A), 0);
+	assert_int_equal(count_act(s, m, WF_ACT_DETACH, A), 0);
+	assert_int_equal(s->n[A].semi, 1);
+	assert_true(find_text(s, m, "keeps semi-sync on") != SIZE_MAX);
+	assert_true(s->fsm.blocked_since_us != 0);
+	assert_safe(s);
+}
+
+/* After a partition healed, as the old writer's xvipd sees it: B was
+ * promoted behind it (writable, its IO thread stopped, transactions A
+ * lacks); A has commits it could not get acknowledged. */
+static void sim_healed(struct sim *s, bool a_errant)
+{
+	sim_pair_running(s, 2);
+	snprintf(s->n[A].gtid, sizeof(s->n[A].gtid), "%s", a_errant ? "1-1-105,2-2-50" : "1-1-100,2-2-50");
+	snprintf(s->n[B].gtid, sizeof(s->n[B].gtid), "1-1-100,2-2-90");
+	s->n[B].read_only = 0;
+	s->n[B].io_stopped = true;
+}
+
+/* Rule: the writable node that detached from our writer is the newer
+ * writer: it becomes the writer, ours is fenced (not the other way round,
+ * which loses what it acknowledged). Ours has errant transactions: said,
+ * named, and the new writer does not replicate from it. */
+static void test_heal_adopts_newer_writer_errant(void **state)
+{
+	struct sim *s = &S;
+	size_t m, k;
+
+	(void)state;
+	sim_healed(s, true);
+	m = mark(s);
+	sim_run(s, 1 * SEC);
+	assert_int_equal(s->fsm.writer, B);
+	assert_int_equal(s->n[A].read_only, 1);
+	assert_int_equal(s->n[B].read_only, 0);
+	assert_true(find_text(s, m, "10.0.0.2:3306 takes writes and stopped replicating from the "
+			      "writer 10.0.0.1:3306") != SIZE_MAX);
+	k = find_text(s, m, "errant transactions on 10.0.0.1:3306");
+	assert_true(k != SIZE_MAX);
+	assert_true(strstr(s->log[k].text, "1-1-101..105") != NULL);
+	assert_true(find_event(s, m, WF_EV_ERRANT, A) != SIZE_MAX);
+	assert_int_equal(count_act(s, m, WF_ACT_ATTACH, -1), 0);
+	assert_true(s->n[B].io_stopped);
+	assert_int_equal(s->fsm.node[A].errant_n, 5);
+	/* not a candidate while errant */
+	sim_request(s, A);
+	assert_true(s->res.refused);
+	assert_true(strstr(s->res.reason, "errant") != NULL);
+	/* said once */
+	assert_int_equal(find_text(s, k + 1, "errant transactions on"), SIZE_MAX);
+	/* resolved by the operator: B replicates from A again */
+	m = mark(s);
+	snprintf(s->n[B].gtid, sizeof(s->n[B].gtid), "1-1-105,2-2-90");
+	sim_run(s, 500 * MS);
+	assert_true(find_text(s, m, "has no errant transactions any more") != SIZE_MAX);
+	assert_int_equal(count_act(s, m, WF_ACT_ATTACH, B), 1);
+	assert_false(s->n[B].io_stopped);
+	assert_safe(s);
+}
+
+/* Rule: nothing errant: the new writer replicates from its peer again at
+ * once (the pair is whole, semi-sync can come back). */
+static void test_heal_clean_attaches(void **state)
+{
+	struct sim *s = &S;
+	size_t m;
+
+	(void)state;
+	sim_healed(s, false);
+	m = mark(s);
+	sim_run(s, 1 * SEC);
+	assert_int_equal(s->fsm.writer, B);
+	assert_int_equal(find_text(s, m, "errant"), SIZE_MAX);
+	assert_int_equal(count_act(s, m, WF_ACT_ATTACH, B), 1);
+	assert_false(s->n[B].io_stopped);
+	assert_int_equal(s->n[A].read_only, 1);
+	assert_safe(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1492,6 +1788,15 @@ int main(void)
 		cmocka_unit_test(test_late_results_ignored),
 		cmocka_unit_test(test_reopen_writer_found_read_only),
 		cmocka_unit_test(test_reload_during_promotion),
+		cmocka_unit_test(test_standby_lost_without_proof_blocks),
+		cmocka_unit_test(test_standby_stopped_goes_async_quietly),
+		cmocka_unit_test(test_standby_loss_policy_async),
+		cmocka_unit_test(test_partition_candidate_detaches_first),
+		cmocka_unit_test(test_no_fence_no_promotion),
+		cmocka_unit_test(test_stopped_writer_needs_no_fence),
+		cmocka_unit_test(test_adopted_writer_keeps_semisync),
+		cmocka_unit_test(test_heal_adopts_newer_writer_errant),
+		cmocka_unit_test(test_heal_clean_attaches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
