@@ -156,8 +156,8 @@ struct mysql_facts {
 	bool is_replica;        /* it returned a row */
 	char io_state[16];      /* Slave_IO_Running: Yes / No / Connecting */
 	bool io_running;        /* == "Yes" */
-	bool io_stopped;        /* == "No" with no IO error: stopped on
-				   purpose (a promotion detached it) */
+	bool io_stopped;        /* == "No": stopped (a promotion detached
+				   it, or an error stopped it) */
 	bool sql_running;       /* Slave_SQL_Running == "Yes" */
 	long long seconds_behind; /* Seconds_Behind_Master, -1 for NULL */
 	unsigned last_sql_errno;

@@ -707,7 +707,9 @@ static void parse_slave(struct mysql_facts *f, MYSQL_RES *res)
 	f->last_io_errno = v ? (unsigned)strtoul(v, NULL, 10) : 0;
 	fact_copy(f->last_io_error, sizeof(f->last_io_error), row_cell(row, res_col(res, "Last_IO_Error")));
 	fact_copy(f->gtid_io_pos, sizeof(f->gtid_io_pos), row_cell(row, res_col(res, "Gtid_IO_Pos")));
-	f->io_stopped = !strcasecmp(f->io_state, "No") && !f->last_io_errno;
+	/* stopped, not reconnecting ("Connecting") nor running: an IO error
+	 * seen before the stop stays in Last_IO_Errno until START SLAVE */
+	f->io_stopped = !strcasecmp(f->io_state, "No");
 }
 
 static void eval_repl(struct check *c, struct mysql_facts *f)

@@ -71,6 +71,7 @@ static void rs_snapshot(const struct rs_rt *r, struct wf_node *s)
 		s->mysql.semi_sync_wait_no_slave = f->semi_sync_wait_no_slave;
 		s->mysql.semi_sync_timeout_ms = f->semi_sync_master_timeout;
 		s->mysql.at_us = f->at_us;
+		s->mysql.server_id = f->server_id;
 		snprintf(s->mysql.gtid_binlog_state, sizeof(s->mysql.gtid_binlog_state), "%s",
 			 f->gtid_binlog_state);
 		s->refused = check_get_stats(r->mysql)->refused;

@@ -156,7 +156,14 @@ static int op_start(struct writer *w, const struct wf_action *a, enum wf_op *op)
 	case WF_ACT_DETACH:
 		*op = WF_OP_DETACH;
 		req.kind = MYSQL_ADMIN_SQL;
-		req.sql = "STOP SLAVE IO_THREAD";
+		/* STOP SLAVE alone takes 2 s when the master's host is gone
+		 * (the IO thread, blocked in its read, misses the first wake-up
+		 * and the semi-sync slave then tries to reach the master); its
+		 * connection killed first, the IO thread stops within ms. From
+		 * the KILL on it reads, so acknowledges, nothing more. */
+		req.sql = "BEGIN NOT ATOMIC DECLARE i BIGINT DEFAULT NULL; SELECT id INTO i FROM "
+			  "information_schema.processlist WHERE command='Slave_IO' LIMIT 1; IF i "
+			  "IS NOT NULL THEN KILL i; DO SLEEP(0.005); END IF; STOP SLAVE IO_THREAD; END";
 		break;
 	case WF_ACT_ATTACH:
 		*op = WF_OP_ATTACH;

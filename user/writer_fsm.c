@@ -492,7 +492,7 @@ static void arm(struct writer_fsm *fsm, struct wf_result *out, uint64_t at)
 }
 
 /* A node that takes writes and stopped replicating from the writer (its IO
- * thread stopped, no error) while the writer still replicates from it: it
+ * thread stopped) while the writer still replicates from it: it
  * was promoted by a node that could not reach the writer (a partition),
  * and it is the one whose commits were acknowledged since (the writer's
  * waited for it). -1 when there is none. */

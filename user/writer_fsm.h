@@ -82,12 +82,13 @@ struct wf_mysql {
 	unsigned last_sql_errno;
 	char last_sql_error[256];
 	bool io_running;
-	bool io_stopped;            /* IO thread stopped on purpose (no error):
+	bool io_stopped;            /* IO thread stopped (Slave_IO_Running No):
 				     * a promotion detached it */
 	int semi_sync_master_enabled; /* 0/1, -1 unknown */
 	int semi_sync_wait_no_slave;  /* 0/1, -1 unknown */
 	long long semi_sync_timeout_ms; /* -1 unknown */
 	uint64_t at_us;             /* when the probe that read them ended */
+	long long server_id;        /* -1 unknown */
 	char gtid_binlog_state[512]; /* @@gtid_binlog_state */
 };
 

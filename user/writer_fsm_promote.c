@@ -245,7 +245,7 @@ void wf_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 		/* fall through */
 	case WF_DETACH:
 		if (fsm->detach && manage && f && f->valid && f->is_replica) {
-			step_op(fsm, now, out, WF_ACT_DETACH, false, 0);
+			step_op(fsm, now, out, WF_ACT_DETACH, false, fsm->cfg.promote_timeout_ms);
 			return;
 		}
 		fsm->phase = WF_SEMISYNC;
@@ -626,7 +626,11 @@ void wf_attach_check(struct writer_fsm *fsm, uint64_t now, struct wf_result *out
 	    fsm->phase != WF_IDLE)
 		return;
 	wf = wf_facts(fsm, wi);
-	if (!wf || !wf->valid || gtid_parse(wf->gtid_binlog_state, &ws, err, sizeof(err)) < 0)
+	/* Only a writer that does not replicate from its peers (a promotion
+	 * detached it) can lack what they hold; the writer's own transactions
+	 * are left out (its facts can be a moment older than a peer's). */
+	if (!wf || !wf->valid || !wf->io_stopped ||
+	    gtid_parse(wf->gtid_binlog_state, &ws, err, sizeof(err)) < 0)
 		return;
 	for (size_t i = 0; i < fsm->cfg.n_nodes; i++) {
 		struct wf_node_state *n = &fsm->node[i];
@@ -636,6 +640,11 @@ void wf_attach_check(struct writer_fsm *fsm, uint64_t now, struct wf_result *out
 		if ((int)i == wi || !f || !f->valid || !wf_reachable(fsm, (int)i) ||
 		    gtid_parse(f->gtid_binlog_state, &ns, err, sizeof(err)) < 0)
 			continue;
+		for (size_t k = 0; k < ns.n;)
+			if (wf->server_id >= 0 && ns.e[k].server == (uint64_t)wf->server_id)
+				ns.e[k] = ns.e[--ns.n];
+			else
+				k++;
 		missing = gtid_missing(&ns, &ws, text, sizeof(text));
 		if (missing) {
 			if (n->errant_n && !strcmp(n->errant, text))

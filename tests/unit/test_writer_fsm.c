@@ -59,6 +59,7 @@ struct snode {
 	bool io_stopped;     /* STOP SLAVE IO_THREAD (a detach) */
 	bool semi_fallback;  /* a short rpl_semi_sync_master_timeout: no fence */
 	char gtid[64];       /* its @@gtid_binlog_state */
+	long long server_id;
 	unsigned sql_errno;
 	uint64_t applied_at; /* it has applied all it received from then on */
 	bool refuse_ro;      /* SET read_only=ON fails */
@@ -220,6 +221,7 @@ static struct wf_mysql server_facts(const struct snode *n)
 	f.io_stopped = n->io_stopped;
 	f.semi_sync_master_enabled = n->semi;
 	f.semi_sync_wait_no_slave = 1;
+	f.server_id = n->server_id;
 	f.semi_sync_timeout_ms = n->semi_fallback ? 10000 : 4294967295ll;
 	snprintf(f.gtid_binlog_state, sizeof(f.gtid_binlog_state), "%s", n->gtid);
 	return f;
@@ -469,6 +471,7 @@ static void sim_init(struct sim *s, size_t nn)
 		n->host_up = n->mysqld_up = true;
 		n->read_only = i == A ? 0 : 1;
 		n->semi = 1;
+		n->server_id = (long long)i + 1;
 		n->is_replica = n->sql_running = n->io_running = true;
 		n->op_delay = 1 * MS;
 		n->probe_dur = 1 * MS;
@@ -1758,6 +1761,29 @@ static void test_heal_clean_attaches(void **state)
 	assert_safe(s);
 }
 
+/* Rule: a peer's facts newer than the writer's (they hold the writer's own
+ * latest commits) are not errant; nor is anything while the writer still
+ * replicates from its peer. */
+static void test_own_commits_not_errant(void **state)
+{
+	struct sim *s = &S;
+	size_t m;
+
+	(void)state;
+	sim_pair_running(s, 2);
+	snprintf(s->n[A].gtid, sizeof(s->n[A].gtid), "1-1-100,2-2-50");
+	snprintf(s->n[B].gtid, sizeof(s->n[B].gtid), "1-1-104,2-2-50");
+	m = mark(s);
+	sim_run(s, 500 * MS);
+	s->n[A].io_stopped = true; /* detached, say by an earlier promotion */
+	snprintf(s->n[B].gtid, sizeof(s->n[B].gtid), "1-1-108,2-2-40");
+	sim_run(s, 500 * MS);
+	assert_int_equal(find_text(s, m, "errant"), SIZE_MAX);
+	assert_int_equal(s->fsm.node[B].errant_n, 0);
+	assert_int_equal(count_act(s, m, WF_ACT_ATTACH, A), 1); /* nothing errant: attached */
+	assert_safe(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1797,6 +1823,7 @@ int main(void)
 		cmocka_unit_test(test_adopted_writer_keeps_semisync),
 		cmocka_unit_test(test_heal_adopts_newer_writer_errant),
 		cmocka_unit_test(test_heal_clean_attaches),
+		cmocka_unit_test(test_own_commits_not_errant),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
