@@ -20,7 +20,8 @@ MARIADB_LIBS := $(shell pkg-config --libs libmariadb 2>/dev/null)
 
 CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O2 \
 	-Iinclude -Iuser -I$(BUILD) $(PKG_CFLAGS)
-LDLIBS := $(PKG_LIBS) -lelf -lz
+# witness.c: ZooKeeper's single-threaded C client (no pkg-config file)
+LDLIBS := $(PKG_LIBS) -lelf -lz -lzookeeper_st
 ifeq ($(SAN),1)
 CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined

@@ -5,7 +5,7 @@ set -eu
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 default-libmysqlclient-dev libnl-3-dev libnl-route-3-dev libcmocka-dev
 mariadb-server mariadb-client keepalived iproute2 arping tcpdump nftables procps
-psmisc ethtool"
+psmisc ethtool libzookeeper-st-dev zookeeper"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -18,7 +18,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# The distribution's services must not start on install (mariadb, keepalived):
+# The distribution's services must not start on install (mariadb, keepalived, zookeeper):
 # tests start their own instances inside network namespaces.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
 	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
