@@ -136,6 +136,7 @@ struct xvip_config *config_load_limited(const char *path, struct config_diag *di
 	if (cfg) {
 		cfg->global.smtp_port = 25;
 		cfg->global.smtp_connect_timeout_ms = 30 * SEC;
+		cfg->global.witness_session_timeout_ms = 1 * SEC;
 		cfg->global.vrrp_version = 2;
 
 		lex_main_file(&lx, path);
@@ -201,6 +202,8 @@ void config_free(struct xvip_config *cfg)
 	free(cfg->global.smtp_server);
 	free(cfg->global.script_user);
 	free(cfg->global.script_group);
+	free(cfg->global.witness_zookeeper);
+	free(cfg->global.witness_root);
 
 	for (size_t i = 0; i < cfg->n_scripts; i++) {
 		struct config_vrrp_script *s = &cfg->scripts[i];

@@ -91,6 +91,13 @@ struct config_global {
 	unsigned rt_priority; /* vrrp_rt_priority 1..99: SCHED_RR; 0 = off */
 	int nice;             /* vrrp_priority -20..19 */
 	bool no_swap;         /* vrrp_no_swap: lock memory (mlockall) */
+	/* xvip: a witness (ZooKeeper) for the one-writer rule under partition:
+	 * "host:port,host:port" (NULL: none), its session timeout (default
+	 * 1 s), the znode under which each fo service keeps its key (default
+	 * /xvip). */
+	char *witness_zookeeper;
+	uint32_t witness_session_timeout_ms;
+	char *witness_root;
 };
 
 struct config_vrrp_script {
@@ -300,7 +307,7 @@ struct config_virtual_server {
 	uint32_t standby_loss_timeout_ms;
 	bool standby_loss_async;
 	/* xvip: run on every writer decision, with the arguments
-	 * WRITER <vip:port> <promoted|refused|fenced|lost> <addr|-> <reason>. */
+	 * WRITER <vip:port> <promoted|refused|fenced|lost|blocked|async|errant> <addr|-> <reason>. */
 	struct config_command *notify_writer;
 	struct config_real_server *real_servers;
 	size_t n_real_servers;

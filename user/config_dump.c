@@ -199,7 +199,7 @@ static void dump_checker(const struct config_checker *c, FILE *out)
 	fputs("        }\n", out);
 }
 
-static void dump_virtual_server(const struct config_virtual_server *vs, FILE *out)
+static void dump_virtual_server(const struct config_virtual_server *vs, bool witness, FILE *out)
 {
 	static const char *const algo[] = { "wrr", "rr", "fo" };
 	char buf[INET_ADDRSTRLEN];
@@ -215,7 +215,10 @@ static void dump_virtual_server(const struct config_virtual_server *vs, FILE *ou
 	put_secs(out, 4, "promote_timeout", vs->promote_timeout_ms);
 	put_secs(out, 4, "standby_loss_timeout", vs->standby_loss_timeout_ms);
 	put_kv(out, 4, "standby_loss_policy", vs->standby_loss_async ? "async" : "block");
-	if (vs->lb_algo == CONFIG_LB_FO && vs->manage_read_only)
+	if (vs->lb_algo == CONFIG_LB_FO && vs->manage_read_only && witness)
+		fputs("    # a writer without its standby: the witness decides (the side that holds the\n"
+		      "    # key writes); standby_loss_policy applies only while it cannot be reached\n", out);
+	else if (vs->lb_algo == CONFIG_LB_FO && vs->manage_read_only)
 		fprintf(out, "    # a writer without its standby and without proof it is stopped: %s\n"
 			"    # (no witness is configured; a witness would decide instead)\n",
 			vs->standby_loss_async ? "asynchronous after standby_loss_timeout: TWO WRITERS "
@@ -274,7 +277,7 @@ static void dump_services_obj(const void *obj, FILE *out)
 	const struct xvip_config *cfg = obj;
 
 	for (size_t i = 0; i < cfg->n_virtual_servers; i++)
-		dump_virtual_server(&cfg->virtual_servers[i], out);
+		dump_virtual_server(&cfg->virtual_servers[i], cfg->global.witness_zookeeper != NULL, out);
 }
 
 bool config_checker_equal(const struct config_checker *a, const struct config_checker *b)
@@ -332,6 +335,15 @@ void config_dump(const struct xvip_config *cfg, FILE *out)
 	}
 	if (g->enable_script_security)
 		fputs("    enable_script_security\n", out);
+	if (g->witness_zookeeper) {
+		fputs("    witness_zookeeper ", out);
+		put_word(out, g->witness_zookeeper);
+		fputc('\n', out);
+		put_secs(out, 4, "witness_session_timeout", g->witness_session_timeout_ms);
+		fputs("    witness_root ", out);
+		put_word(out, g->witness_root ? g->witness_root : "/xvip");
+		fputc('\n', out);
+	}
 	fputs("}\n", out);
 
 	for (size_t i = 0; i < cfg->n_scripts; i++) {
@@ -373,5 +385,5 @@ void config_dump(const struct xvip_config *cfg, FILE *out)
 		fputs("    }\n}\n", out);
 	}
 	for (size_t i = 0; i < cfg->n_virtual_servers; i++)
-		dump_virtual_server(&cfg->virtual_servers[i], out);
+		dump_virtual_server(&cfg->virtual_servers[i], cfg->global.witness_zookeeper != NULL, out);
 }

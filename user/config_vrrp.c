@@ -63,6 +63,10 @@ static const struct keyword global_keywords[] = {
 	KEY_SET_FLAG("vrrp_no_swap", struct config_global, no_swap),
 	KEY("script_user", kw_script_user),
 	KEY_SET_FLAG("enable_script_security", struct config_global, enable_script_security),
+	KEY_SET_STRING("witness_zookeeper", struct config_global, witness_zookeeper),
+	KEY_SET_DURATION("witness_session_timeout", struct config_global, witness_session_timeout_ms,
+			 200, 60 * SEC),
+	KEY_SET_STRING("witness_root", struct config_global, witness_root),
 	KEY_END,
 };
 

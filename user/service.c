@@ -112,9 +112,10 @@ static void vs_writer_init(struct vs_rt *vs)
 		.promote_timeout_ms = vs->cfg->promote_timeout_ms,
 		.standby_loss_timeout_ms = vs->cfg->standby_loss_timeout_ms,
 		.standby_loss_async = vs->cfg->standby_loss_async,
+		.witness = vs->d->witness != NULL,
 		.n_nodes = vs->n_rs,
 	};
-	const struct writer_hooks hooks = { vs_steer, vs_probe, vs };
+	const struct writer_hooks hooks = { vs_steer, vs_probe, svc_witness_op, vs };
 	uint32_t addr[WF_MAX_NODES];
 
 	for (size_t r = 0; r < vs->n_rs; r++) {
@@ -305,6 +306,7 @@ int service_setup(struct xvipd *d, char *err, size_t errlen)
 			     rs->name, rs->local ? " (this host)" : "", rs->cfg->weight, rs->n_checks);
 		}
 		vs_writer_init(vs);
+		svc_witness_watch(vs);
 	}
 	for (size_t i = 0; i < S->n_vs; i++)
 		for (size_t r = 0; r < S->vs[i].n_rs; r++)
@@ -414,6 +416,8 @@ static void vs_rebuild(struct vs_rt *vs, struct services *S, bool *fresh, char *
 	}
 	vs_writer_init(vs);
 	writer_carry(&vs->w, old ? &old->w : NULL, map, owner);
+	svc_witness_carry(vs, old);
+	svc_witness_watch(vs);
 	if (old && vs_owner(old) && old->w.fsm.writer >= 0 && vs->w.fsm.writer < 0 && owner)
 		xlog(LOG_WARNING, "[%s] the reload removed the writer %s from the service: "
 		     "choosing another; xvipd no longer fences %s", vs->name,

@@ -45,4 +45,8 @@ void service_status_json(struct xvipd *d, struct sbuf *b);
 void service_status_text(struct xvipd *d, struct sbuf *b);
 void service_status_metrics(struct xvipd *d, struct sbuf *b);
 
+/* The witness's session came or went (witness_new's on_state; arg: the
+ * struct xvipd): every fo service is told (service_witness.c). */
+void svc_witness_state(void *arg, bool connected);
+
 #endif

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "dataplane.h"
 #include "writer.h"
+#include "witness.h"
 
 #define SVC_MAX_CHECKS 4
 
@@ -49,6 +50,7 @@ struct vs_rt {
 	/* who owns the VIP, and (fo) the single writer; without fo only the
 	 * fencing of writable nodes applies */
 	struct writer w;
+	struct witness_key wkey;  /* its key in the witness, as last read */
 };
 
 /* Owned by struct xvipd (d->svc). */
@@ -61,6 +63,12 @@ static inline bool vs_owner(const struct vs_rt *vs)
 {
 	return vs->w.fsm.owner;
 }
+
+/* service_witness.c (and svc_witness_state, service.h) */
+int svc_witness_op(void *arg, const struct wf_action *a,
+		   void (*done)(void *op, int rc, const char *err), void *op);
+void svc_witness_watch(struct vs_rt *vs);
+void svc_witness_carry(struct vs_rt *vs, const struct vs_rt *old);
 
 /* service_dp.c */
 /* The DR maps from the real servers (fo: the writer only), when this node

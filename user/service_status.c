@@ -79,8 +79,8 @@ void svc_log_preflight(struct vs_rt *vs)
 	if (vs->is_fo && vs->cfg->manage_read_only)
 		xlog(vs->cfg->standby_loss_async ? LOG_WARNING : LOG_NOTICE,
 		     "[%s] one writer under partition: %s; a writer that loses its standby without "
-		     "proof it is stopped %s (standby_loss_policy %s, standby_loss_timeout %u ms; no "
-		     "witness configured: a witness would decide instead)", vs->name,
+		     "proof it is stopped %s (standby_loss_policy %s, standby_loss_timeout %u ms; %s)",
+		     vs->name,
 		     vs->w.fsm.semisync ? "semi-sync is the fence (a node that cannot be reached is "
 					  "promoted only once it cannot acknowledge)"
 					: "NO FENCE: the pair replicates asynchronously, a partition "
@@ -88,7 +88,9 @@ void svc_log_preflight(struct vs_rt *vs)
 		     vs->cfg->standby_loss_async ? "goes asynchronous after the timeout: two writers "
 						   "possible behind a partition"
 						 : "keeps its commits waiting",
-		     vs->cfg->standby_loss_async ? "async" : "block", vs->cfg->standby_loss_timeout_ms);
+		     vs->cfg->standby_loss_async ? "async" : "block", vs->cfg->standby_loss_timeout_ms,
+		     vs->d->witness ? "while the witness can be reached, it decides instead"
+				    : "no witness configured: a witness would decide instead");
 }
 
 /* ---- one walk, three printers ------------------------------------------- */
@@ -186,6 +188,15 @@ static void json_vs(struct status_out *o, const struct vs_row *v, bool first)
 		  "\"writes_wait_why\":", vs->cfg->standby_loss_async ? "async" : "block",
 		  vs->w.fsm.blocked_since_us ? "true" : "false", (unsigned long long)v->wait_ms);
 	sb_json_str(o->b, vs->w.fsm.blocked_since_us ? vs->w.fsm.blocked_why : "");
+	if (vs->is_fo && vs->d->witness) {
+		sb_printf(o->b, ",\"witness\":{\"connected\":%s,\"known\":%s,\"exists\":%s,"
+			  "\"mine\":%s,\"version\":%d,\"data\":",
+			  witness_connected(vs->d->witness) ? "true" : "false",
+			  vs->wkey.known ? "true" : "false", vs->wkey.exists ? "true" : "false",
+			  vs->wkey.mine ? "true" : "false", (int)vs->wkey.version);
+		sb_json_str(o->b, vs->wkey.exists ? vs->wkey.data : "");
+		sb_printf(o->b, "}");
+	}
 	sb_printf(o->b, ",\"real_servers\":[");
 }
 
@@ -284,6 +295,15 @@ static void text_vs(struct status_out *o, const struct vs_row *v, bool first)
 	sb_printf(o->b, "\n");
 	if (vs->w.fsm.refused[0])
 		sb_printf(o->b, "  NOT PROMOTED: %s\n", vs->w.fsm.refused);
+	if (vs->is_fo && vs->d->witness) {
+		const struct witness_key *k = &vs->wkey;
+
+		sb_printf(o->b, "  witness: %s, key %s%s%s\n",
+			  witness_connected(vs->d->witness) ? "connected" : "NOT CONNECTED",
+			  !k->known ? "not read" : !k->exists ? "absent"
+			  : k->mine ? "held by this xvipd" : "held by another xvipd",
+			  k->known && k->exists ? ": " : "", k->known && k->exists ? k->data : "");
+	}
 	if (vs->w.fsm.blocked_since_us)
 		sb_printf(o->b, "  WRITES WAIT for %llu ms: the writer has no standby (%s) and no proof "
 			  "it is stopped; standby_loss_policy %s after %u ms\n",

@@ -175,6 +175,21 @@ static int op_start(struct writer *w, const struct wf_action *a, enum wf_op *op)
 		req.kind = MYSQL_ADMIN_WAIT_APPLIED;
 		break;
 	}
+	if (a->type == WF_ACT_WITNESS) {
+		*op = WF_OP_WITNESS;
+		if (!w->hooks.witness)
+			return -ENOTCONN;
+		o = calloc(1, sizeof(*o));
+		if (!o)
+			return -ENOMEM;
+		*o = (struct writer_op){ .w = w, .op = *op, .node = a->node, .gen = a->gen };
+		rc = w->hooks.witness(w->hooks.arg, a, op_done, o);
+		if (rc < 0) {
+			free(o);
+			return rc;
+		}
+		goto queued;
+	}
 	if (!c)
 		return -EINVAL;
 	o = calloc(1, sizeof(*o));
@@ -186,6 +201,7 @@ static int op_start(struct writer *w, const struct wf_action *a, enum wf_op *op)
 		free(o);
 		return rc;
 	}
+queued:
 	o->next = w->ops;
 	if (w->ops)
 		w->ops->prev = o;
@@ -250,6 +266,7 @@ static void apply(struct writer *w, const struct wf_result *r)
 		case WF_ACT_OPEN:
 		case WF_ACT_DETACH:
 		case WF_ACT_ATTACH:
+		case WF_ACT_WITNESS:
 			rc = op_start(w, a, &op);
 			if (rc < 0) {
 				/* handed back once this result is carried out */
@@ -311,6 +328,14 @@ void writer_owner(struct writer *w, bool owner, uint32_t silent)
 	struct wf_result res;
 
 	writer_fsm_owner(&w->fsm, now_us(), owner, silent, &res);
+	apply(w, &res);
+}
+
+void writer_witness(struct writer *w, const struct wf_witness *k)
+{
+	struct wf_result res;
+
+	writer_fsm_witness(&w->fsm, now_us(), k, &res);
 	apply(w, &res);
 }
 

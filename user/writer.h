@@ -23,7 +23,7 @@ struct sbuf;
 
 struct writer_event {
 	int64_t wall_ms;
-	char what[16];           /* promoted, refused, fenced, lost */
+	char what[16];           /* promoted, refused, fenced, lost, blocked, async, errant */
 	char addr[INET_ADDRSTRLEN];
 	char reason[256];
 	uint32_t took_us;        /* from the writer's loss (or the request) */
@@ -36,6 +36,10 @@ struct writer_hooks {
 	void (*steer)(void *arg, bool owner, int writer, bool fresh);
 	/* PROBE: probe node's checks now (-1: every node's) */
 	void (*probe)(void *arg, int node);
+	/* WITNESS: run a's claim or compare-and-swap of the witness's key;
+	 * done(op, rc, err) exactly once, from the loop. < 0: not started. */
+	int (*witness)(void *arg, const struct wf_action *a,
+		       void (*done)(void *op, int rc, const char *err), void *op);
 	void *arg;
 };
 
@@ -68,6 +72,7 @@ void writer_changed(struct writer *w, int node, const struct wf_node *s);
 void writer_probed(struct writer *w, int node, const struct wf_node *s, const struct wf_probe *p);
 void writer_owner(struct writer *w, bool owner, uint32_t silent);
 void writer_update(struct writer *w);
+void writer_witness(struct writer *w, const struct wf_witness *k);
 /* The operator: promote node (-1: hand over); the reply, one line, is
  * appended to b ("error: [VIP:port] ..." when refused). */
 void writer_request(struct writer *w, int node, struct sbuf *b);

@@ -29,6 +29,7 @@ const char *wf_phase_str(enum wf_phase p)
 	switch (p) {
 	case WF_IDLE: return "idle";
 	case WF_FENCE: return "fencing";
+	case WF_WITNESS: return "witness";
 	case WF_DETACH: return "detaching";
 	case WF_SEMISYNC: return "semi-sync";
 	case WF_APPLY: return "waiting for apply";
@@ -61,6 +62,7 @@ const char *wf_action_str(enum wf_action_type t)
 	case WF_ACT_OPEN: return "OPEN";
 	case WF_ACT_DETACH: return "DETACH";
 	case WF_ACT_ATTACH: return "ATTACH";
+	case WF_ACT_WITNESS: return "WITNESS";
 	case WF_ACT_STEER: return "STEER";
 	case WF_ACT_PROBE: return "PROBE";
 	case WF_ACT_EVENT: return "EVENT";
@@ -355,8 +357,16 @@ bool wf_promotable(const struct writer_fsm *fsm, int c, char *why, size_t len)
 	const struct wf_mysql *f = wf_facts(fsm, c);
 	char one[WF_WHY_LEN];
 
+	if (wf_witness_forbids(fsm, c, why, len))
+		return false;
 	if (!fsm->cfg.manage_read_only || !fsm->semisync || !f || (f->valid && f->read_only == 0))
 		return true;
+	for (size_t i = 0; fsm->cfg.witness && !wf_witness_usable(fsm) && i < fsm->cfg.n_nodes; i++)
+		if ((int)i != c && wf_gone(fsm, (int)i) && !wf_stopped(fsm, (int)i)) {
+			snprintf(why, len, "%s: the witness cannot be reached, and %s cannot be either",
+				 wf_name(fsm, c), wf_name(fsm, (int)i));
+			return false;
+		}
 	for (size_t i = 0; i < fsm->cfg.n_nodes; i++)
 		if ((int)i != c && wf_gone(fsm, (int)i) &&
 		    !writer_fsm_fenced(fsm, c, (int)i, one, sizeof(one))) {
@@ -383,9 +393,9 @@ static int pick(const struct writer_fsm *fsm, int exclude, char *why, size_t len
 		    !wf_promotable(fsm, (int)i, one, sizeof(one))) {
 			/* why a live node is unsafe tells more than "the dead
 			 * writer is down" */
-			if (!why[0] || (fsm->node[i].s.up && !why_up)) {
+			if (!why[0] || (wf_reachable(fsm, (int)i) && !why_up)) {
 				snprintf(why, len, "%s", one);
-				why_up = fsm->node[i].s.up;
+				why_up = wf_reachable(fsm, (int)i);
 			}
 			continue;
 		}
@@ -470,7 +480,7 @@ static bool recheck(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 			return true;
 		}
 		if (fsm->pending == 0) {
-			fsm->phase = WF_DETACH;
+			fsm->phase = WF_WITNESS;
 			wf_step(fsm, now, out);
 		}
 	}
@@ -594,6 +604,12 @@ static void update(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 	wf_steer(fsm, out, false);
 }
 
+void wf_update(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
+{
+	if (fsm->owner && fsm->cfg.fo && fsm->writer < 0 && fsm->phase == WF_IDLE)
+		update(fsm, now, out);
+}
+
 /* --- inputs -------------------------------------------------------------- */
 
 static bool node_ok(const struct writer_fsm *fsm, int i)
@@ -695,6 +711,7 @@ unsigned writer_fsm_probed(struct writer_fsm *fsm, uint64_t now, int i, const st
 	wf_standby_check(fsm, now, out);
 	if (p->mysql && p->ok)
 		wf_attach_check(fsm, now, out);
+	wf_witness_ensure(fsm, out);
 	return out->n;
 }
 
@@ -838,6 +855,9 @@ void writer_fsm_carry(struct writer_fsm *fsm, const struct writer_fsm *old, cons
 		fsm->opened_at_us = old->opened_at_us;
 		memcpy(fsm->refused, old->refused, sizeof(fsm->refused));
 		fsm->semisync = old->semisync;
+		fsm->wit = old->wit;
+		fsm->wit.writer = -1; /* mapped below */
+		memcpy(fsm->wit_said, old->wit_said, sizeof(fsm->wit_said));
 		fsm->blocked_since_us = old->blocked_since_us;
 		fsm->blocked_timed_out = old->blocked_timed_out;
 		fsm->loss_at = old->loss_at;
@@ -855,6 +875,8 @@ void writer_fsm_carry(struct writer_fsm *fsm, const struct writer_fsm *old, cons
 		o = &old->node[j];
 		fsm->node[i].semisync_off = o->semisync_off;
 		fsm->node[i].errant_n = o->errant_n;
+		if (old->wit.writer == j)
+			fsm->wit.writer = (int)i;
 		memcpy(fsm->node[i].errant, o->errant, sizeof(o->errant));
 		fsm->node[i].silent_at_us = o->silent_at_us;
 		fsm->node[i].silent_grace_end_us = o->silent_grace_end_us;

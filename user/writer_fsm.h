@@ -33,9 +33,20 @@
  *  - no automatic fail-back: the writer stays while it is UP (decide);
  *  - a candidate that is gone aborts at once; a fence waited for is
  *    dropped when its node is gone (recheck);
- *  - the writer's standby lost: semi-sync off on the writer; on again when
- *    a peer replicates, also after this node lost the VIP
- *    (semisync_lost, semisync_restore);
+ *  - the writer's standby lost: semi-sync off on the writer only with
+ *    proof that it is stopped (its connects refused); else the commits
+ *    wait, said after a short grace, and standby_loss_policy applies after
+ *    standby_loss_timeout; on again when a peer replicates, also after this
+ *    node lost the VIP (wf_standby_check, wf_semisync_restore);
+ *  - a read-only candidate is promoted while a node cannot be reached only
+ *    when that node cannot acknowledge (writer_fsm_fenced: stopped, or the
+ *    old writer held by semi-sync), and detaches from it (DETACH: STOP
+ *    SLAVE IO_THREAD) before it goes asynchronous and opens; a candidate
+ *    that already took writes does neither (wf_promotable, wf_step);
+ *  - after a partition, a writable node that stopped replicating from the
+ *    writer is the newer writer and is adopted; the old one's transactions
+ *    beyond it are errant: reported, no candidate, no replication from it
+ *    until resolved (newer_writer, wf_attach_check);
  *  - a writable node that is not the writer is fenced; the writer found
  *    read-only by a probe that started after it was opened is opened
  *    again (probed);
@@ -125,6 +136,19 @@ struct wf_node_cfg {
 	bool has_mysql;             /* it has a MYSQL_CHECK */
 };
 
+ /* The witness's key for this service, as the shell last read it
+ * (writer_fsm_witness). Its data is "writer=NAME state=sync|async"
+ * (writer_fsm_witness_data, writer_fsm_witness_parse). */
+struct wf_witness {
+	bool connected;             /* a session with the witness */
+	bool known;                 /* the key was read since it began */
+	bool exists;
+	bool mine;                  /* held by this xvipd's session */
+	int32_t version;            /* its data version, -1 absent */
+	int writer;                 /* the node it names, -1 none or unknown */
+	bool async;                 /* that writer acknowledges alone */
+};
+
 struct writer_fsm_config {
 	bool fo;                    /* lb_algo fo: there is one writer to keep.
 				     * Without it only the fencing of writable
@@ -137,15 +161,21 @@ struct writer_fsm_config {
 	 * waiting and the operator is told again. */
 	uint32_t standby_loss_timeout_ms;
 	bool standby_loss_async;
+	/* A witness holds the writer's key: a candidate promotes only after
+	 * taking it (compare-and-swap), and the writer whose xvipd holds it
+	 * may go asynchronous without its standby at once. */
+	bool witness;
 	size_t n_nodes;
 	struct wf_node_cfg node[WF_MAX_NODES];
 };
 
-enum wf_phase { WF_IDLE, WF_FENCE, WF_DETACH, WF_SEMISYNC, WF_APPLY, WF_OPEN, WF_NPHASES };
+enum wf_phase {
+	WF_IDLE, WF_FENCE, WF_WITNESS, WF_DETACH, WF_SEMISYNC, WF_APPLY, WF_OPEN, WF_NPHASES
+};
 
 enum wf_op {
 	WF_OP_FENCE = 1, WF_OP_SEMISYNC, WF_OP_WAIT_APPLIED, WF_OP_OPEN, WF_OP_DETACH,
-	WF_OP_ATTACH,
+	WF_OP_ATTACH, WF_OP_WITNESS,
 };
 
 enum wf_event {
@@ -165,6 +195,9 @@ enum wf_action_type {
 	WF_ACT_DETACH,      /* node: STOP SLAVE IO_THREAD (gen): it no longer
 			     * receives, so acknowledges, the others' commits */
 	WF_ACT_ATTACH,      /* node: START SLAVE IO_THREAD (gen) */
+	WF_ACT_WITNESS,     /* the witness's key (gen): claim it (fresh: create,
+			     * or replace `version`) or set it (compare-and-
+			     * swap on `version`), naming node, on: async */
 	WF_ACT_STEER,       /* program the DR maps: writer node (-1 none); on
 			     * false: this node no longer owns the VIP, drop
 			     * the service; fresh: read the writer's MAC again */
@@ -182,6 +215,8 @@ struct wf_action {
 	bool on;            /* SEMISYNC: on/off; STEER: this node steers */
 	bool fresh;         /* STEER */
 	uint32_t timeout_ms; /* WAIT_APPLIED */
+	int32_t version;    /* WITNESS: the key's version (-1: create it) */
+	bool claim;         /* WITNESS: take it (else compare-and-swap ours) */
 	uint64_t gen;       /* operations: hand it back */
 	uint64_t at;        /* TIMER */
 	enum wf_event event;
@@ -253,6 +288,11 @@ struct writer_fsm {
 	char refused[WF_WHY_LEN];   /* why the last promotion did not happen */
 	uint64_t blocked_since_us;  /* the writer's commits wait (standby lost,
 				     * no proof) since then; 0: they do not */
+	struct wf_witness wit;      /* the witness's key, as last read */
+	uint64_t wit_gen;           /* a WITNESS operation in flight */
+	bool wit_async_wanted;      /* what that operation sets */
+	bool wit_for_promo;         /* it is the promotion's claim */
+	char wit_said[WF_WHY_LEN];  /* the last conflict said about it */
 	bool blocked_announced;     /* said so (after a short grace for proof) */
 	bool blocked_timed_out;     /* standby_loss_timeout passed meanwhile */
 	uint64_t loss_at;           /* standby_loss_timeout's deadline */
@@ -322,6 +362,14 @@ bool writer_fsm_gone(const struct writer_fsm *fsm, int node, char *why, size_t l
  * candidate c opens? false (and why) unless its mysqld is stopped or it
  * is the old writer held by the semi-sync fence (writer_fsm.c). */
 bool writer_fsm_fenced(const struct writer_fsm *fsm, int c, int i, char *why, size_t len);
+/* The witness's key changed (or the session came or went). */
+unsigned writer_fsm_witness(struct writer_fsm *fsm, uint64_t now, const struct wf_witness *w,
+			    struct wf_result *out);
+/* The key's data for node naming it, and back (writer -1: no such node). */
+void writer_fsm_witness_data(const struct writer_fsm *fsm, int node, bool async, char *buf,
+			     size_t len);
+void writer_fsm_witness_parse(const struct writer_fsm *fsm, const char *data, int *writer,
+			      bool *async);
 /* Some node's semi-sync master side is off (switched by us). */
 bool writer_fsm_semisync_off(const struct writer_fsm *fsm);
 uint64_t writer_fsm_next_deadline(const struct writer_fsm *fsm);

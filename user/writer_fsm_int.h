@@ -58,4 +58,17 @@ void wf_standby_check(struct writer_fsm *fsm, uint64_t now, struct wf_result *ou
 /* the writer detached from a peer: attach it again, or say it is errant */
 void wf_attach_check(struct writer_fsm *fsm, uint64_t now, struct wf_result *out);
 
+/* writer_fsm.c: decide (only the owner, only when idle), then steer */
+void wf_update(struct writer_fsm *fsm, uint64_t now, struct wf_result *out);
+
+/* writer_fsm_witness.c */
+bool wf_witness_usable(const struct writer_fsm *fsm);
+bool wf_witness_forbids(const struct writer_fsm *fsm, int c, char *why, size_t len);
+bool wf_witness_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out);
+bool wf_witness_standby(struct writer_fsm *fsm, struct wf_result *out, int wi);
+void wf_witness_synced(struct writer_fsm *fsm, struct wf_result *out, int node);
+void wf_witness_ensure(struct writer_fsm *fsm, struct wf_result *out);
+void wf_witness_done(struct writer_fsm *fsm, uint64_t now, const struct wf_op_result *r,
+		     struct wf_result *out);
+
 #endif

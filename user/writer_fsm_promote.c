@@ -132,6 +132,7 @@ static void promoted(struct writer_fsm *fsm, uint64_t now, struct wf_result *out
 	wf_event(out, now, WF_EV_PROMOTED, w, why, fsm->promo_start_us);
 	wf_standby_check(fsm, now, out);
 	wf_attach_check(fsm, now, out);
+	wf_witness_ensure(fsm, out);
 }
 
 /* Before the candidate opens: a node that is not gone and may still take
@@ -241,6 +242,11 @@ void wf_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 		}
 		if (fsm->pending)
 			return; /* the fences' results continue */
+		fsm->phase = WF_WITNESS;
+		/* fall through */
+	case WF_WITNESS:
+		if (!wf_witness_step(fsm, now, out))
+			return;
 		fsm->phase = WF_DETACH;
 		/* fall through */
 	case WF_DETACH:
@@ -353,7 +359,7 @@ static void fence_done(struct writer_fsm *fsm, uint64_t now, struct wf_result *o
 	}
 	if (--fsm->pending)
 		return;
-	fsm->phase = WF_DETACH;
+	fsm->phase = WF_WITNESS;
 	wf_step(fsm, now, out);
 }
 
@@ -479,9 +485,11 @@ static void semisync_set_done(struct writer_fsm *fsm, struct wf_result *out,
 		fsm->blocked_timed_out = false;
 		fsm->loss_at = 0;
 	}
-	if (on)
+	if (on) {
 		wf_say(out, WF_LOG_NOTICE, "a peer replicates from %s again: its semi-sync master side "
 		    "is on again", wf_name(fsm, r->node));
+		wf_witness_synced(fsm, out, r->node);
+	}
 	else
 		wf_say(out, WF_LOG_WARNING, "no standby is up: the writer %s's semi-sync master side "
 		    "switched off, writes are asynchronous until a standby returns", wf_name(fsm, r->node));
@@ -555,6 +563,16 @@ void wf_standby_check(struct writer_fsm *fsm, uint64_t now, struct wf_result *ou
 		    "it returns", wf_name(fsm, wi));
 		wf_event(out, now, WF_EV_ASYNC, wi, "standby stopped (connection refused)", 0);
 		wf_semisync_set(fsm, out, wi, false);
+		return;
+	}
+	/* a witness that holds our key decides at once */
+	if (wf_witness_standby(fsm, out, wi)) {
+		if (!fsm->blocked_since_us) {
+			fsm->blocked_since_us = now;
+			fsm->blocked_announced = false;
+			fsm->loss_at = now + WF_SILENT_GRACE_MAX_US;
+			snprintf(fsm->blocked_why, sizeof(fsm->blocked_why), "asking the witness");
+		}
 		return;
 	}
 	for (size_t i = 0; i < fsm->cfg.n_nodes && !gone[0]; i++)
@@ -712,6 +730,9 @@ void wf_op_result(struct writer_fsm *fsm, uint64_t now, const struct wf_op_resul
 	case WF_OP_DETACH:
 		if (step_current(fsm, r, WF_DETACH))
 			detach_done(fsm, now, out, r);
+		break;
+	case WF_OP_WITNESS:
+		wf_witness_done(fsm, now, r, out);
 		break;
 	case WF_OP_ATTACH:
 		if (r->gen != n->attach_gen)

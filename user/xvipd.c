@@ -29,6 +29,7 @@
 #include "scripts.h"
 #include "service.h"
 #include "control_client.h"
+#include "witness.h"
 #include "xvipd.h"
 
 #define DEFAULT_CONFIG "/etc/xvip/xvipd.conf"
@@ -354,6 +355,19 @@ int main(int argc, char **argv)
 	d.hooks.owner_changed = service_owner_changed;
 	d.hooks.instance_fault = service_instance_fault;
 	d.hooks.instances_replaced = service_rebind;
+	if (d.cfg->global.witness_zookeeper) {
+		const struct config_global *g = &d.cfg->global;
+
+		d.witness = witness_new(d.loop, g->witness_zookeeper, g->witness_session_timeout_ms,
+					g->witness_root ? g->witness_root : "/xvip", svc_witness_state, &d);
+		if (!d.witness) {
+			xlog(LOG_ERR, "witness %s: cannot start a ZooKeeper client: %s",
+			     g->witness_zookeeper, strerror(errno));
+			goto out;
+		}
+		xlog(LOG_NOTICE, "witness: ZooKeeper %s, session timeout %u ms", g->witness_zookeeper,
+		     g->witness_session_timeout_ms);
+	}
 	if (vrrp_setup(&d, err, sizeof(err)) < 0 || service_setup(&d, err, sizeof(err)) < 0) {
 		xlog(LOG_ERR, "%s", err);
 		goto out;
@@ -395,6 +409,11 @@ out:
 		for (size_t i = 0; i < d.n_ifaces; i++)
 			if (dp_detach(&d.dp, &d.ifaces[i].att, err, sizeof(err)) < 0)
 				xlog(LOG_WARNING, "%s", err);
+	/* the session closed first: the writer's key goes at once (a clean
+	 * stop tells the peer), and no witness callback runs into freed
+	 * services */
+	if (d.witness)
+		witness_free(d.witness);
 	service_teardown(&d);
 	vrrp_teardown(&d);
 	dp_close(&d.dp);

@@ -33,6 +33,7 @@ struct services;
 struct xvipd {
 	struct loop *loop;
 	struct services *svc; /* the virtual servers (service.c) */
+	struct witness *witness; /* global_defs witness_zookeeper, NULL none */
 	struct vrrp_hooks hooks;
 	const char *cfg_path;
 	char pin_root[256];

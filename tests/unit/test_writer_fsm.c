@@ -110,6 +110,15 @@ struct sim {
 	size_t nlog;
 	unsigned fence_violations, two_writers;
 	bool verbose;
+	/* the witness: one key; "mine" is the session of the xvipd under test */
+	struct {
+		bool connected, exists, mine, async;
+		int32_t version;
+		int writer;
+		bool busy;              /* an operation in flight */
+		uint64_t done_at;
+		struct wf_action op;
+	} wit;
 };
 
 static struct sim S;
@@ -131,7 +140,34 @@ static void record(struct sim *s, const struct rec *r)
 
 static void op_start(struct sim *s, int i);
 
-static void sim_apply(struct sim *s)
+/* what the shell's watch reports */
+static void sim_witness_feed(struct sim *s)
+{
+	struct wf_witness w = {
+		.connected = s->wit.connected, .known = s->wit.connected,
+		.exists = s->wit.exists, .mine = s->wit.mine, .version = s->wit.version,
+		.writer = s->wit.writer, .async = s->wit.async,
+	};
+	void sim_apply(struct sim *s);
+
+	if (!w.exists)
+		w.version = -1, w.writer = -1, w.async = false;
+	writer_fsm_witness(&s->fsm, s->now, &w, &s->res);
+	sim_apply(s);
+}
+
+/* the key as another xvipd's session holds it */
+static void sim_witness_other(struct sim *s, int writer, bool async)
+{
+	s->wit.exists = true;
+	s->wit.mine = false;
+	s->wit.writer = writer;
+	s->wit.async = async;
+	s->wit.version++;
+	sim_witness_feed(s);
+}
+
+void sim_apply(struct sim *s)
 {
 	const struct wf_result *r = &s->res;
 
@@ -166,6 +202,12 @@ static void sim_apply(struct sim *s)
 			n->q[n->nq++] = (struct sop){ a->type, a->gen, a->on, a->timeout_ms };
 			if (n->nq == 1)
 				op_start(s, a->node);
+			break;
+		case WF_ACT_WITNESS:
+			assert_false(s->wit.busy); /* one at a time */
+			s->wit.busy = true;
+			s->wit.op = *a;
+			s->wit.done_at = s->now + 1 * MS;
 			break;
 		case WF_ACT_STEER:
 			s->steered = a->on ? a->node : -2;
@@ -398,7 +440,51 @@ static uint64_t next_event(const struct sim *s, int *kind, int *node)
 		t = s->timer_at;
 		*kind = 3;
 	}
+	if (s->wit.busy && s->wit.done_at < t) {
+		t = s->wit.done_at;
+		*kind = 4;
+	}
 	return t;
+}
+
+/* ZooKeeper's answer: create, multi(delete(version) + create), or
+ * setData(version) */
+static void witness_end(struct sim *s)
+{
+	const struct wf_action *a = &s->wit.op;
+	struct wf_op_result r = { .op = WF_OP_WITNESS, .node = a->node, .gen = a->gen, .err = "" };
+	struct rec rc = { .kind = R_DONE, .type = WF_ACT_WITNESS, .node = a->node, .gen = a->gen };
+
+	s->wit.busy = false;
+	if (!s->wit.connected)
+		r.rc = -ENOTCONN, r.err = "no session";
+	else if (a->claim && a->version < 0 && s->wit.exists)
+		r.rc = -EEXIST, r.err = "the key exists";
+	else if ((a->claim && a->version >= 0) || !a->claim) {
+		if (!s->wit.exists)
+			r.rc = -ENOENT, r.err = "the key is gone";
+		else if (s->wit.version != a->version)
+			r.rc = -ESTALE, r.err = "its version moved";
+	}
+	if (r.rc == 0) {
+		s->wit.exists = true;
+		s->wit.writer = a->node;
+		s->wit.async = a->on;
+		if (a->claim) {
+			s->wit.mine = true;
+			s->wit.version = 0;
+		} else {
+			s->wit.version++;
+		}
+	}
+	rc.rc = r.rc;
+	record(s, &rc);
+	if (s->verbose)
+		printf("%8.3f ms   done WITNESS %d rc %d\n", (double)s->now / 1000, a->node, r.rc);
+	writer_fsm_op_done(&s->fsm, s->now, &r, &s->res);
+	sim_apply(s);
+	if (r.rc == 0)
+		sim_witness_feed(s);
 }
 
 static void sim_run_until(struct sim *s, uint64_t end)
@@ -426,6 +512,9 @@ static void sim_run_until(struct sim *s, uint64_t end)
 			s->timer_at = NONE;
 			writer_fsm_timer(&s->fsm, s->now, &s->res);
 			sim_apply(s);
+			break;
+		case 4:
+			witness_end(s);
 			break;
 		}
 	}
@@ -1784,6 +1873,154 @@ static void test_own_commits_not_errant(void **state)
 	assert_safe(s);
 }
 
+/* ---------------------------------------------------------------------------
+ * With a witness (ZooKeeper's key, writer_fsm_witness.c)
+ */
+
+static void sim_witness_on(struct sim *s)
+{
+	s->fsm.cfg.witness = true;
+	s->wit.connected = true;
+	s->wit.version = -1;
+	s->wit.writer = -1;
+	sim_witness_feed(s);
+}
+
+/* Rule: the owner keeps the key naming its writer; the writer whose xvipd
+ * holds it, its standby lost without proof, sets state=async (CAS) and
+ * goes asynchronous at once, without the alarm. */
+static void test_witness_writer_goes_async(void **state)
+{
+	struct sim *s = &S;
+	size_t m, k;
+	uint64_t lost;
+
+	(void)state;
+	sim_init(s, 2);
+	sim_witness_on(s);
+	sim_start_checks(s);
+	sim_owner(s, true, 0);
+	sim_run(s, 1 * SEC);
+	assert_int_equal(s->fsm.writer, A);
+	assert_true(s->wit.exists && s->wit.mine);
+	assert_int_equal(s->wit.writer, A);
+	assert_false(s->wit.async);
+	m = mark(s);
+	sim_host_down(s, B);
+	RUN_WHILE(s, s->fsm.node[B].s.up);
+	lost = s->now;
+	sim_run(s, 20 * MS);
+	assert_true(s->wit.async);
+	assert_int_equal(s->n[A].semi, 0);
+	k = find(s, m, R_DONE, WF_ACT_SEMISYNC, A);
+	assert_true(k != SIZE_MAX && s->log[k].at < lost + 10 * MS);
+	assert_true(find(s, m, R_DONE, WF_ACT_WITNESS, A) < k); /* the key first */
+	assert_int_equal(find_event(s, m, WF_EV_BLOCKED, A), SIZE_MAX);
+	assert_true(find_event(s, m, WF_EV_ASYNC, A) != SIZE_MAX);
+	assert_int_equal(s->fsm.blocked_since_us, 0);
+	/* the standby back: semi-sync on, then the key says sync */
+	m = mark(s);
+	s->n[B].host_up = true;
+	sim_run(s, 1 * SEC);
+	assert_int_equal(s->n[A].semi, 1);
+	assert_false(s->wit.async);
+	assert_true(find(s, m, R_DONE, WF_ACT_SEMISYNC, A) < find(s, m, R_DONE, WF_ACT_WITNESS, A));
+	assert_safe(s);
+}
+
+/* Rule: a candidate takes the key (replacing a synchronous writer's, one
+ * compare-and-swap) before it detaches and opens. */
+static void test_witness_candidate_claims_first(void **state)
+{
+	struct sim *s = &S;
+	size_t m, claim, det;
+
+	(void)state;
+	sim_backup_view(s);
+	sim_witness_on(s);
+	sim_witness_other(s, A, false);
+	sim_host_down(s, A);
+	sim_run(s, 40 * MS);
+	m = mark(s);
+	sim_owner(s, true, 1u << A);
+	sim_run(s, 300 * MS);
+	assert_int_equal(s->fsm.writer, B);
+	claim = find(s, m, R_DONE, WF_ACT_WITNESS, B);
+	det = find(s, m, R_ACT, WF_ACT_DETACH, B);
+	assert_true(claim != SIZE_MAX && claim < det);
+	assert_true(s->wit.mine);
+	assert_int_equal(s->wit.writer, B);
+	assert_safe(s);
+}
+
+/* Rule: the key names another writer that acknowledges alone: nobody is
+ * promoted (the writer on the other side keeps the writes). */
+static void test_witness_async_writer_forbids(void **state)
+{
+	struct sim *s = &S;
+	size_t m;
+
+	(void)state;
+	sim_backup_view(s);
+	sim_witness_on(s);
+	sim_witness_other(s, A, true);
+	sim_host_down(s, A);
+	sim_run(s, 40 * MS);
+	m = mark(s);
+	sim_owner(s, true, 1u << A);
+	sim_run(s, 500 * MS);
+	assert_int_equal(s->fsm.writer, -1);
+	assert_int_equal(count_act(s, m, WF_ACT_OPEN, B), 0);
+	assert_true(strstr(s->fsm.refused, "the witness says 10.0.0.1:3306 is the writer") != NULL);
+	assert_safe(s);
+}
+
+/* Rule: with the witness configured but out of reach, a node that cannot
+ * be reached is not promoted over. */
+static void test_witness_unreachable_no_promotion(void **state)
+{
+	struct sim *s = &S;
+
+	(void)state;
+	sim_backup_view(s);
+	sim_witness_on(s);
+	s->wit.connected = false;
+	sim_witness_feed(s);
+	sim_host_down(s, A);
+	sim_run(s, 40 * MS);
+	sim_owner(s, true, 1u << A);
+	sim_run(s, 500 * MS);
+	assert_int_equal(s->fsm.writer, -1);
+	assert_int_equal(s->n[B].read_only, 1);
+	assert_true(strstr(s->fsm.refused, "the witness cannot be reached") != NULL);
+	assert_safe(s);
+}
+
+/* Rule: a candidate took the key before our state=async landed: the CAS
+ * fails and the writer keeps waiting (then the alarm). */
+static void test_witness_cas_lost_keeps_waiting(void **state)
+{
+	struct sim *s = &S;
+	size_t m;
+
+	(void)state;
+	sim_init(s, 2);
+	sim_witness_on(s);
+	sim_start_checks(s);
+	sim_owner(s, true, 0);
+	sim_run(s, 1 * SEC);
+	assert_true(s->wit.mine);
+	m = mark(s);
+	sim_host_down(s, B);
+	RUN_WHILE(s, !s->wit.busy); /* our state=async is on its way */
+	sim_witness_other(s, B, false); /* B's xvipd took the key first */
+	sim_run(s, 500 * MS);
+	assert_int_equal(s->n[A].semi, 1);
+	assert_int_equal(count_act(s, m, WF_ACT_SEMISYNC, A), 0);
+	assert_true(find_text(s, m, "writes wait") != SIZE_MAX);
+	assert_safe(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1824,6 +2061,11 @@ int main(void)
 		cmocka_unit_test(test_heal_adopts_newer_writer_errant),
 		cmocka_unit_test(test_heal_clean_attaches),
 		cmocka_unit_test(test_own_commits_not_errant),
+		cmocka_unit_test(test_witness_writer_goes_async),
+		cmocka_unit_test(test_witness_candidate_claims_first),
+		cmocka_unit_test(test_witness_async_writer_forbids),
+		cmocka_unit_test(test_witness_unreachable_no_promotion),
+		cmocka_unit_test(test_witness_cas_lost_keeps_waiting),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
