@@ -20,6 +20,27 @@
  *       acknowledged, refused by the server, timed out, other errors, and
  *       the longest gap between two acknowledgements with the tokens on
  *       either side (start_wall_ms: when it began, for the caller's clock).
+ *   xvip-probe fence ADDR1 ADDR2 USER PASS DURATION_MS OUT [INTERVAL_MS [TIMEOUT_MS [MAXCONN]]]
+ *       the one-writer invariant seen by a client of BOTH nodes (port 3306):
+ *       every INTERVAL_MS (default 2) a round R sends, to each address aN
+ *       (a1, a2), one autocommit INSERT INTO app.t (v, node) VALUES
+ *       ('TAG-aN-R', @@report_host) on a persistent connection from that
+ *       address's pool. Each has TIMEOUT_MS (default 50) from the round's
+ *       start, a new connection's connect included; one that misses it
+ *       counts as timed out, and its connection is not closed (a commit
+ *       waiting for a semi-sync ack would only leave its thread behind on
+ *       the server) but stays busy until it completes or DURATION_MS ends.
+ *       A pool opens up to MAXCONN (default 32) connections; with none free
+ *       the round counts "noconn" for that address. Acknowledged tokens go
+ *       to OUT.1 / OUT.2 with OUT.1.at / OUT.2.at ("ms token"); those that
+ *       complete after their deadline to OUT.N.late ("ms token"). Prints
+ *       the rounds, per address the acked, refused by the server (read_only:
+ *       1290), timed out, other errors, noconn, late ones and the longest
+ *       gap between its acknowledgements, then both_acked (rounds in which
+ *       both addresses acknowledged in time: two writers; must be 0), the
+ *       longest run of such rounds, the first and last (ms since the start)
+ *       and the longest gap between acknowledgements of any address. Exits
+ *       0 once it ran: the caller reads the numbers.
  *
  * Bounded in time and count, and only ever aimed at the address given (the
  * tests give a VIP inside their own network namespaces).
@@ -127,17 +148,20 @@ out:
 	return ok;
 }
 
-/* ---- writes: acknowledged INSERTs through the VIP ---- */
+/* ---- writes and fence: INSERTs on non-blocking connections ---- */
 
 #define W_SLOTS 256
 
+enum { W_FREE, W_CONNECT, W_QUERY, W_IDLE }; /* a slot's step; W_IDLE: fence's pools */
+
 struct wslot {
 	MYSQL *m;
-	int step;       /* 0 free, 1 connect, 2 insert */
+	int step;
 	int status;     /* the library's wait status */
 	double deadline;
 	double lib_at;  /* when the library's own timeout is due */
-	long n;
+	long n;         /* writes: the attempt; fence: the round */
+	int late;       /* fence: the deadline passed, its round counted a timeout */
 	MYSQL *ret_m;
 	int ret_i;
 };
@@ -151,17 +175,20 @@ struct wstats {
 	char last_error[200];
 };
 
+/* Continues the slot's call with the events EV (MYSQL_WAIT_*). */
+static int w_cont(struct wslot *s, int ev)
+{
+	return s->step == W_CONNECT ? mysql_real_connect_cont(&s->ret_m, s->m, ev)
+				    : mysql_real_query_cont(&s->ret_i, s->m, ev);
+}
+
 static void w_close(struct wslot *s)
 {
 	/* mid-operation: let the library fail the call through its own
 	 * timeout path, which releases its socket (check_mysql.c does so) */
-	for (int i = 0; i < 4 && s->step && s->status; i++) {
-		if (s->step == 1)
-			s->status = mysql_real_connect_cont(&s->ret_m, s->m, MYSQL_WAIT_TIMEOUT);
-		else
-			s->status = mysql_real_query_cont(&s->ret_i, s->m, MYSQL_WAIT_TIMEOUT);
-	}
-	if (s->step == 2) {
+	for (int i = 0; i < 4 && s->step != W_IDLE && s->status; i++)
+		s->status = w_cont(s, MYSQL_WAIT_TIMEOUT);
+	if (s->step == W_QUERY || s->step == W_IDLE) {
 		/* RST instead of TIME_WAIT: hundreds of connections a second */
 		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 		int fd = (int)mysql_get_socket(s->m);
@@ -171,13 +198,56 @@ static void w_close(struct wslot *s)
 	}
 	mysql_close(s->m);
 	s->m = NULL;
-	s->step = 0;
+	s->step = W_FREE;
+	s->status = 0;
 }
 
 static void w_wait(struct wslot *s, int status)
 {
 	s->status = status;
 	s->lib_at = status & MYSQL_WAIT_TIMEOUT ? now_ms() + mysql_get_timeout_value_ms(s->m) : 0;
+}
+
+/* A non-blocking TCP handle whose library connect timeout lies beyond
+ * ours (TIMEOUT_MS is the real one); NULL if the library refused. */
+static MYSQL *w_handle(int timeout_ms)
+{
+	unsigned secs = (unsigned)(timeout_ms + 999) / 1000 + 1;
+	unsigned proto = MYSQL_PROTOCOL_TCP;
+	MYSQL *m = mysql_init(NULL);
+
+	if (m && (mysql_options(m, MYSQL_OPT_NONBLOCK, 0) ||
+		  mysql_options(m, MYSQL_OPT_PROTOCOL, &proto) ||
+		  mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &secs))) {
+		mysql_close(m);
+		m = NULL;
+	}
+	return m;
+}
+
+/* The poll entry of a slot waiting on its socket, and the library's
+ * events from what poll returned. */
+static struct pollfd w_pollfd(const struct wslot *s)
+{
+	struct pollfd p = { .fd = (int)mysql_get_socket(s->m) };
+
+	p.events = (short)((s->status & MYSQL_WAIT_READ ? POLLIN : 0) |
+			   (s->status & MYSQL_WAIT_WRITE ? POLLOUT : 0) |
+			   (s->status & MYSQL_WAIT_EXCEPT ? POLLPRI : 0));
+	return p;
+}
+
+static int w_events(short revents)
+{
+	int ev = 0;
+
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		ev |= MYSQL_WAIT_READ;
+	if (revents & (POLLOUT | POLLHUP | POLLERR))
+		ev |= MYSQL_WAIT_WRITE;
+	if (revents & POLLPRI)
+		ev |= MYSQL_WAIT_EXCEPT;
+	return ev;
 }
 
 static void w_fail(struct wstats *w, struct wslot *s)
@@ -200,12 +270,12 @@ static void w_step(struct wstats *w, struct wslot *s, int status)
 	w_wait(s, status);
 	if (status)
 		return;
-	if (s->step == 1) {
+	if (s->step == W_CONNECT) {
 		if (!s->ret_m) {
 			w_fail(w, s);
 			return;
 		}
-		s->step = 2;
+		s->step = W_QUERY;
 		snprintf(sql, sizeof(sql), "INSERT INTO app.t (v, node) VALUES ('%s-%ld', @@report_host)",
 			 w->tag, s->n);
 		w_wait(s, mysql_real_query_start(&s->ret_i, s->m, sql, strlen(sql)));
@@ -236,26 +306,38 @@ static void w_step(struct wstats *w, struct wslot *s, int status)
 static void w_start(struct wstats *w, struct wslot *s, const char *host, unsigned port,
 		    const char *user, const char *pass, int timeout)
 {
-	unsigned secs = (unsigned)(timeout + 999) / 1000 + 1; /* ours is the real one */
-	unsigned proto = MYSQL_PROTOCOL_TCP;
-
-	s->m = mysql_init(NULL);
+	s->m = w_handle(timeout);
 	if (!s->m) {
 		w->errors++;
 		return;
 	}
 	s->n = ++w->attempts;
 	s->deadline = now_ms() + timeout;
-	s->step = 1;
+	s->step = W_CONNECT;
 	s->ret_m = NULL;
 	s->ret_i = 0;
-	if (mysql_options(s->m, MYSQL_OPT_NONBLOCK, 0) ||
-	    mysql_options(s->m, MYSQL_OPT_PROTOCOL, &proto) ||
-	    mysql_options(s->m, MYSQL_OPT_CONNECT_TIMEOUT, &secs)) {
-		w_fail(w, s);
-		return;
-	}
 	w_step(w, s, mysql_real_connect_start(&s->ret_m, s->m, host, user, pass, NULL, port, NULL, 0));
+}
+
+/* OUT's basename up to its first dot: the tokens' prefix. */
+static void out_tag(const char *outp, char *tag, size_t len)
+{
+	const char *b = strrchr(outp, '/');
+
+	snprintf(tag, len, "%s", b ? b + 1 : outp);
+	tag[strcspn(tag, ".")] = 0;
+}
+
+static FILE *open_out(const char *outp, const char *suffix)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s%s", outp, suffix);
+	f = fopen(path, "w");
+	if (!f)
+		perror(path);
+	return f;
 }
 
 static int writes(int argc, char **argv)
@@ -272,23 +354,18 @@ static int writes(int argc, char **argv)
 	struct sockaddr_in sa;
 	struct timeval tv;
 	char tag[64];
-	const char *b = strrchr(outp, '/');
 	double next;
 
 	if (parse_addr(host, argv[3], &sa) < 0)
 		return fprintf(stderr, "xvip-probe: bad address %s\n", host), 2;
 	if (duration <= 0 || duration > 600000 || interval < 0.5 || timeout < 1)
 		return fprintf(stderr, "xvip-probe: duration 1..600000 ms, interval >= 0.5\n"), 2;
-	snprintf(tag, sizeof(tag), "%s", b ? b + 1 : outp);
-	tag[strcspn(tag, ".")] = 0;
+	out_tag(outp, tag, sizeof(tag));
 	w.tag = tag;
-	char atp[4096];
-
-	snprintf(atp, sizeof(atp), "%s.at", outp);
-	w.out = fopen(outp, "w");
-	w.at = fopen(atp, "w");
+	w.out = open_out(outp, "");
+	w.at = open_out(outp, ".at");
 	if (!w.out || !w.at)
-		return perror(outp), 2;
+		return 2;
 	if (mysql_library_init(0, NULL, NULL))
 		return fprintf(stderr, "xvip-probe: mysql_library_init failed\n"), 2;
 	gettimeofday(&tv, NULL);
@@ -300,7 +377,7 @@ static int writes(int argc, char **argv)
 		if (now - w.start < duration && now >= next) {
 			int k = 0;
 
-			while (k < W_SLOTS && slot[k].step)
+			while (k < W_SLOTS && slot[k].step != W_FREE)
 				k++;
 			if (k < W_SLOTS)
 				w_start(&w, &slot[k], host, port, user, pass, timeout);
@@ -314,28 +391,22 @@ static int writes(int argc, char **argv)
 		for (int k = 0; k < W_SLOTS; k++) {
 			struct wslot *s = &slot[k];
 
-			if (!s->step)
+			if (s->step == W_FREE)
 				continue;
 			busy++;
 			if (now >= s->deadline) {
 				w.timeouts++;
 				snprintf(w.last_error, sizeof(w.last_error), "timeout after %d ms (%s)",
-					 timeout, s->step == 1 ? "connect" : "insert");
+					 timeout, s->step == W_CONNECT ? "connect" : "insert");
 				w_close(s);
 				continue;
 			}
 			if (s->lib_at && now >= s->lib_at) {
-				w_step(&w, s, s->step == 1
-					? mysql_real_connect_cont(&s->ret_m, s->m, MYSQL_WAIT_TIMEOUT)
-					: mysql_real_query_cont(&s->ret_i, s->m, MYSQL_WAIT_TIMEOUT));
-				if (!s->step)
+				w_step(&w, s, w_cont(s, MYSQL_WAIT_TIMEOUT));
+				if (s->step == W_FREE)
 					continue;
 			}
-			pfd[n].fd = (int)mysql_get_socket(s->m);
-			pfd[n].events = (short)((s->status & MYSQL_WAIT_READ ? POLLIN : 0) |
-						(s->status & MYSQL_WAIT_WRITE ? POLLOUT : 0) |
-						(s->status & MYSQL_WAIT_EXCEPT ? POLLPRI : 0));
-			pfd[n].revents = 0;
+			pfd[n] = w_pollfd(s);
 			map[n++] = k;
 			if (s->deadline < wake)
 				wake = s->deadline;
@@ -351,18 +422,9 @@ static int writes(int argc, char **argv)
 			break;
 		for (int i = 0; i < n; i++) {
 			struct wslot *s = &slot[map[i]];
-			int ev = 0;
 
-			if (!pfd[i].revents)
-				continue;
-			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-				ev |= MYSQL_WAIT_READ;
-			if (pfd[i].revents & (POLLOUT | POLLHUP | POLLERR))
-				ev |= MYSQL_WAIT_WRITE;
-			if (pfd[i].revents & POLLPRI)
-				ev |= MYSQL_WAIT_EXCEPT;
-			w_step(&w, s, s->step == 1 ? mysql_real_connect_cont(&s->ret_m, s->m, ev)
-						   : mysql_real_query_cont(&s->ret_i, s->m, ev));
+			if (pfd[i].revents)
+				w_step(&w, s, w_cont(s, w_events(pfd[i].revents)));
 		}
 	}
 	fclose(w.out);
@@ -376,6 +438,307 @@ static int writes(int argc, char **argv)
 		printf("last_error %s\n", w.last_error);
 	mysql_library_end();
 	return w.acked ? 0 : 1;
+}
+
+/* ---- fence: the one-writer invariant, from a client of both nodes ---- */
+
+#define F_MAXCONN 256
+
+struct fpool {
+	const char *host;
+	int idx; /* 1, 2: the tokens' a1, a2 and the files OUT.1, OUT.2 */
+	struct wslot conn[F_MAXCONN];
+	long acked, refused, timeouts, errors, noconn, late_acked, late_failed;
+	double first_ok, last_ok, gap;
+	FILE *out, *at, *late;
+	char last_error[200];
+};
+
+struct fence {
+	struct fpool pool[2];
+	const char *user, *pass, *tag;
+	int timeout, maxconn;
+	double start;
+	long rounds, cap;
+	unsigned char *acked; /* per round: bit idx-1 once pool idx acknowledged in time */
+	double *round_at;     /* per round: when it began, ms since the start */
+	double last_ok, gap, gap_at;
+};
+
+static void f_send(struct fence *f, struct fpool *p, struct wslot *s);
+
+/* The statement of round s->n ended (OK: acknowledged): counted for its
+ * round if it is in time, as late otherwise. A connection the server
+ * answered on stays in the pool; one the client lost is closed. */
+static void f_end(struct fence *f, struct fpool *p, struct wslot *s, int ok)
+{
+	unsigned e = ok ? 0 : mysql_errno(s->m);
+	double at = now_ms();
+
+	if (!s->late && at > s->deadline) {
+		p->timeouts++;
+		s->late = 1;
+	}
+	if (!ok)
+		snprintf(p->last_error, sizeof(p->last_error), "%u %s", e, mysql_error(s->m));
+	if (s->late && ok) {
+		p->late_acked++;
+		fprintf(p->late, "%.1f %s-a%d-%ld\n", at - f->start, f->tag, p->idx, s->n);
+		fflush(p->late);
+	} else if (s->late) {
+		p->late_failed++;
+	} else if (ok) {
+		p->acked++;
+		fprintf(p->out, "%s-a%d-%ld\n", f->tag, p->idx, s->n);
+		fflush(p->out);
+		fprintf(p->at, "%.1f %s-a%d-%ld\n", at - f->start, f->tag, p->idx, s->n);
+		f->acked[s->n] |= (unsigned char)(1u << (p->idx - 1));
+		if (p->first_ok < 0)
+			p->first_ok = at;
+		if (p->last_ok >= 0 && at - p->last_ok > p->gap)
+			p->gap = at - p->last_ok;
+		p->last_ok = at;
+		if (f->last_ok >= 0 && at - f->last_ok > f->gap) {
+			f->gap = at - f->last_ok;
+			f->gap_at = f->last_ok - f->start;
+		}
+		f->last_ok = at;
+	} else if (e && e < 2000) {
+		p->refused++; /* the server said no (read_only: 1290) */
+	} else {
+		p->errors++;
+	}
+	s->late = 0;
+	s->status = 0;
+	if (s->step == W_QUERY && (ok || (e && e < 2000)))
+		s->step = W_IDLE;
+	else
+		w_close(s);
+}
+
+static void f_step(struct fence *f, struct fpool *p, struct wslot *s, int status)
+{
+	w_wait(s, status);
+	if (status)
+		return;
+	if (s->step == W_CONNECT && !s->ret_m)
+		f_end(f, p, s, 0);
+	else if (s->step == W_CONNECT)
+		f_send(f, p, s);
+	else
+		f_end(f, p, s, !s->ret_i);
+}
+
+static void f_send(struct fence *f, struct fpool *p, struct wslot *s)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "INSERT INTO app.t (v, node) VALUES ('%s-a%d-%ld', @@report_host)",
+		 f->tag, p->idx, s->n);
+	s->step = W_QUERY;
+	s->ret_i = 0;
+	f_step(f, p, s, mysql_real_query_start(&s->ret_i, s->m, sql, strlen(sql)));
+}
+
+/* Round R on pool P: an idle connection if there is one, else a new one. */
+static void f_round(struct fence *f, struct fpool *p, long r, double now)
+{
+	struct wslot *s = NULL, *fresh = NULL;
+
+	for (int k = 0; k < f->maxconn && !s; k++) {
+		if (p->conn[k].step == W_IDLE)
+			s = &p->conn[k];
+		else if (!fresh && p->conn[k].step == W_FREE)
+			fresh = &p->conn[k];
+	}
+	if (!s && !fresh) {
+		p->noconn++;
+		return;
+	}
+	if (!s) {
+		s = fresh;
+		s->m = w_handle(f->timeout);
+		if (!s->m) {
+			p->errors++;
+			return;
+		}
+		s->step = W_CONNECT;
+	}
+	s->n = r;
+	s->deadline = now + f->timeout;
+	s->late = 0;
+	if (s->step == W_IDLE) {
+		f_send(f, p, s);
+		return;
+	}
+	s->ret_m = NULL;
+	f_step(f, p, s, mysql_real_connect_start(&s->ret_m, s->m, p->host, f->user, f->pass, NULL,
+						 3306, NULL, 0));
+}
+
+static void f_report(const struct fence *f, const struct timeval *tv, double interval)
+{
+	long both = 0, run = 0, longest = 0;
+	double first = -1, last = -1;
+
+	for (long r = 1; r <= f->rounds; r++) {
+		if (f->acked[r] != 3) {
+			run = 0;
+			continue;
+		}
+		both++;
+		if (++run > longest)
+			longest = run;
+		if (first < 0)
+			first = f->round_at[r];
+		last = f->round_at[r];
+	}
+	printf("start_wall_ms %lld rounds %ld interval_ms %.1f timeout_ms %d maxconn %d\n",
+	       (long long)tv->tv_sec * 1000 + tv->tv_usec / 1000, f->rounds, interval, f->timeout,
+	       f->maxconn);
+	for (int i = 0; i < 2; i++) {
+		const struct fpool *p = &f->pool[i];
+
+		printf("a%d %s acked %ld refused %ld timeouts %ld errors %ld noconn %ld late_acked %ld "
+		       "late_failed %ld longest_gap_ms %.1f first_ack_ms %.1f last_ack_ms %.1f\n",
+		       p->idx, p->host, p->acked, p->refused, p->timeouts, p->errors, p->noconn,
+		       p->late_acked, p->late_failed, p->gap,
+		       p->first_ok < 0 ? -1 : p->first_ok - f->start,
+		       p->last_ok < 0 ? -1 : p->last_ok - f->start);
+	}
+	printf("both_acked %ld longest_run %ld first_ms %.1f last_ms %.1f longest_gap_ms %.1f "
+	       "gap_at_ms %.1f\n", both, longest, first, last, f->gap, f->gap_at);
+	for (int i = 0; i < 2; i++)
+		if (f->pool[i].last_error[0])
+			printf("a%d_last_error %s\n", f->pool[i].idx, f->pool[i].last_error);
+}
+
+static int fence(int argc, char **argv)
+{
+	const char *outp = argv[7];
+	double duration = atof(argv[6]);
+	double interval = argc > 8 ? atof(argv[8]) : 2.0;
+	static struct fence f;
+	static struct pollfd pfd[2 * F_MAXCONN];
+	static int map[2 * F_MAXCONN];
+	struct sockaddr_in sa;
+	struct timeval tv;
+	char tag[64];
+	double next;
+
+	f.timeout = argc > 9 ? atoi(argv[9]) : 50;
+	f.maxconn = argc > 10 ? atoi(argv[10]) : 32;
+	f.user = argv[4];
+	f.pass = argv[5];
+	for (int i = 0; i < 2; i++) {
+		if (parse_addr(argv[2 + i], "3306", &sa) < 0)
+			return fprintf(stderr, "xvip-probe: bad address %s\n", argv[2 + i]), 2;
+	}
+	if (duration <= 0 || duration > 600000 || interval < 0.5 || f.timeout < 1 || f.maxconn < 1 ||
+	    f.maxconn > F_MAXCONN)
+		return fprintf(stderr, "xvip-probe: duration 1..600000 ms, interval >= 0.5, "
+				       "timeout >= 1, maxconn 1..%d\n", F_MAXCONN), 2;
+	out_tag(outp, tag, sizeof(tag));
+	f.tag = tag;
+	f.cap = (long)(duration / interval) + 2;
+	f.acked = calloc((size_t)f.cap + 1, 1);
+	f.round_at = calloc((size_t)f.cap + 1, sizeof(*f.round_at));
+	if (!f.acked || !f.round_at)
+		return fprintf(stderr, "xvip-probe: out of memory for %ld rounds\n", f.cap), 2;
+	for (int i = 0; i < 2; i++) {
+		struct fpool *p = &f.pool[i];
+		char suf[16];
+
+		p->host = argv[2 + i];
+		p->idx = i + 1;
+		p->first_ok = p->last_ok = -1;
+		snprintf(suf, sizeof(suf), ".%d", p->idx);
+		p->out = open_out(outp, suf);
+		snprintf(suf, sizeof(suf), ".%d.at", p->idx);
+		p->at = open_out(outp, suf);
+		snprintf(suf, sizeof(suf), ".%d.late", p->idx);
+		p->late = open_out(outp, suf);
+		if (!p->out || !p->at || !p->late)
+			return 2;
+	}
+	f.last_ok = -1;
+	signal(SIGPIPE, SIG_IGN); /* a server gone mid-write: an error, not our end */
+	if (mysql_library_init(0, NULL, NULL))
+		return fprintf(stderr, "xvip-probe: mysql_library_init failed\n"), 2;
+	gettimeofday(&tv, NULL);
+	f.start = next = now_ms();
+	for (;;) {
+		double now = now_ms(), wake;
+		int n = 0, pending = 0, running = now - f.start < duration;
+
+		if (running && now >= next && f.rounds < f.cap) {
+			f.round_at[++f.rounds] = now - f.start;
+			for (int i = 0; i < 2; i++)
+				f_round(&f, &f.pool[i], f.rounds, now);
+			next += interval;
+			if (next < now) /* no burst to catch up after a stall */
+				next = now + interval;
+		}
+		wake = running ? next : now + 50;
+		for (int i = 0; i < 2 * f.maxconn; i++) {
+			struct fpool *p = &f.pool[i / f.maxconn];
+			struct wslot *s = &p->conn[i % f.maxconn];
+
+			if (s->step == W_FREE || s->step == W_IDLE)
+				continue;
+			if (!s->late && now >= s->deadline) {
+				/* not acknowledged in time; the statement goes on */
+				p->timeouts++;
+				s->late = 1;
+				snprintf(p->last_error, sizeof(p->last_error), "timeout after %d ms (%s)",
+					 f.timeout, s->step == W_CONNECT ? "connect" : "insert");
+			}
+			if (s->lib_at && now >= s->lib_at) {
+				f_step(&f, p, s, w_cont(s, MYSQL_WAIT_TIMEOUT));
+				if (s->step == W_FREE || s->step == W_IDLE)
+					continue;
+			}
+			if (!s->late) {
+				pending++;
+				if (s->deadline < wake)
+					wake = s->deadline;
+			}
+			pfd[n] = w_pollfd(s);
+			map[n++] = i;
+			if (s->lib_at && s->lib_at < wake)
+				wake = s->lib_at;
+		}
+		/* the end: every round decided; what is still busy is let go */
+		if (!running && !pending)
+			break;
+		double left = wake - now_ms();
+		int ms = left <= 0 ? 0 : (int)left + 1; /* never wake before it is due */
+
+		if (poll(pfd, (nfds_t)n, ms) < 0 && errno != EINTR)
+			break;
+		for (int j = 0; j < n; j++) {
+			struct fpool *p = &f.pool[map[j] / f.maxconn];
+			struct wslot *s = &p->conn[map[j] % f.maxconn];
+
+			if (pfd[j].revents)
+				f_step(&f, p, s, w_cont(s, w_events(pfd[j].revents)));
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		struct fpool *p = &f.pool[i];
+
+		for (int k = 0; k < f.maxconn; k++)
+			if (p->conn[k].step != W_FREE)
+				w_close(&p->conn[k]);
+		fclose(p->out);
+		fclose(p->at);
+		fclose(p->late);
+	}
+	f_report(&f, &tv, interval);
+	free(f.acked);
+	free(f.round_at);
+	mysql_library_end();
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -441,10 +804,14 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 8 && strcmp(argv[1], "writes") == 0)
 		return writes(argc, argv);
+	if (argc >= 8 && strcmp(argv[1], "fence") == 0)
+		return fence(argc, argv);
 	fprintf(stderr,
 		"usage: xvip-probe serve ADDR PORT NAME\n"
 		"       xvip-probe connect ADDR PORT [TIMEOUT_MS]\n"
 		"       xvip-probe outage ADDR PORT DURATION_MS [INTERVAL_MS [TIMEOUT_MS]]\n"
-		"       xvip-probe writes ADDR PORT USER PASS DURATION_MS OUT [INTERVAL_MS [TIMEOUT_MS]]\n");
+		"       xvip-probe writes ADDR PORT USER PASS DURATION_MS OUT [INTERVAL_MS [TIMEOUT_MS]]\n"
+		"       xvip-probe fence ADDR1 ADDR2 USER PASS DURATION_MS OUT [INTERVAL_MS [TIMEOUT_MS "
+		"[MAXCONN]]]\n");
 	return 2;
 }
