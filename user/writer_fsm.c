@@ -682,8 +682,14 @@ unsigned writer_fsm_probed(struct writer_fsm *fsm, uint64_t now, int i, const st
 			return out->n;
 		}
 
+		/* a node the semi-sync fence holds whose read_only=ON failed
+		 * (its commits that wait for an acknowledgement hold it) is
+		 * tried again every few seconds, not at every probe */
+		bool backoff = n->fence_failed_at_us && now < n->fence_failed_at_us + WF_REFENCE_US &&
+			       wf_held(fsm, i);
+
 		if (f->read_only == 0 && i != fsm->writer && i != fsm->candidate && !n->fence_gen &&
-		    fsm->phase == WF_IDLE && wf_reachable(fsm, i) && !adoptable) {
+		    fsm->phase == WF_IDLE && wf_reachable(fsm, i) && !adoptable && !backoff) {
 			wf_say(out, WF_LOG_WARNING, "%s is writable but not the writer: setting "
 			    "read_only=ON", wf_name(fsm, i));
 			wf_fence(fsm, out, i, false);

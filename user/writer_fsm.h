@@ -83,6 +83,8 @@
  * rpl_semi_sync_master_timeout. Below a day it is not counted as a fence
  * (a partition can last that long; an operator sets 4294967295). */
 #define WF_FENCE_MIN_TIMEOUT_MS 86400000ll
+/* A held node's failed read_only=ON is tried again after this long. */
+#define WF_REFENCE_US 5000000ull
 
 /* What the fsm needs of a node's MySQL facts (check.h's struct mysql_facts). */
 struct wf_mysql {
@@ -249,6 +251,7 @@ struct wf_node_state {
 	struct wf_node s;           /* the last snapshot */
 	uint64_t fence_gen;         /* a read_only=ON in flight, 0 none */
 	uint64_t fenced_at_us;      /* its last read_only=ON succeeded then */
+	uint64_t fence_failed_at_us; /* its last read_only=ON failed then (0: ok) */
 	bool fence_counted;         /* the promotion's fence step waits for it */
 	bool semisync_off;          /* we switched its semi-sync master side off */
 	uint64_t semisync_gen;      /* a switch outside a promotion in flight */

@@ -32,6 +32,7 @@ bool wf_replication_ok(const struct writer_fsm *fsm, int i, char *why, size_t le
 bool wf_candidate_ok(const struct writer_fsm *fsm, int i, char *why, size_t len);
 bool wf_standby_up(const struct writer_fsm *fsm, int writer);
 bool wf_stopped(const struct writer_fsm *fsm, int i);
+bool wf_held(const struct writer_fsm *fsm, int i);
 bool wf_promotable(const struct writer_fsm *fsm, int c, char *why, size_t len);
 /* the earliest of the fsm's deadlines, as a TIMER action */
 void wf_rearm(struct writer_fsm *fsm, struct wf_result *out);

@@ -149,6 +149,9 @@ static bool open_must_wait(struct writer_fsm *fsm, struct wf_result *out)
 
 		if ((int)i == fsm->candidate || !nf || wf_gone(fsm, (int)i))
 			continue;
+		/* its read_only=ON failed, but it cannot acknowledge */
+		if (n->fence_failed_at_us && !n->fence_gen && wf_held(fsm, (int)i))
+			continue;
 		/* writable after our last fence of it, by a probe since */
 		writable = nf->valid && nf->read_only == 0 &&
 			   n->s.probe_start_max_us > n->fenced_at_us;
@@ -156,6 +159,28 @@ static bool open_must_wait(struct writer_fsm *fsm, struct wf_result *out)
 			wf_fence(fsm, out, (int)i, true);
 	}
 	return fsm->pending != 0;
+}
+
+/* Node i cannot acknowledge a write: its semi-sync master side is on with
+ * no fallback (wait_no_slave, a timeout of a day or more), and no other
+ * node receives from it (every other MySQL node's IO thread is stopped, or
+ * it is gone). */
+bool wf_held(const struct writer_fsm *fsm, int i)
+{
+	const struct wf_mysql *f = wf_facts(fsm, i);
+
+	if (!f || !f->valid || f->semi_sync_master_enabled != 1 || f->semi_sync_wait_no_slave == 0 ||
+	    (f->semi_sync_timeout_ms >= 0 && f->semi_sync_timeout_ms < WF_FENCE_MIN_TIMEOUT_MS))
+		return false;
+	for (size_t k = 0; k < fsm->cfg.n_nodes; k++) {
+		const struct wf_mysql *o = wf_facts(fsm, (int)k);
+
+		if ((int)k == i || !o || wf_gone(fsm, (int)k))
+			continue;
+		if (!o->valid || !o->io_stopped)
+			return false;
+	}
+	return true;
 }
 
 /* Every other MySQL node's mysqld is stopped. */
@@ -338,6 +363,7 @@ static void fence_done(struct writer_fsm *fsm, uint64_t now, struct wf_result *o
 
 	n->fence_gen = 0;
 	n->fence_counted = false;
+	n->fence_failed_at_us = r->rc == 0 ? 0 : now;
 	if (r->rc == 0) {
 		n->fenced_at_us = now;
 		wf_say(out, WF_LOG_NOTICE, "%s set read_only=ON (fenced)", wf_name(fsm, r->node));
@@ -352,7 +378,14 @@ static void fence_done(struct writer_fsm *fsm, uint64_t now, struct wf_result *o
 	 * do not open a second writer, whatever the other fences say. A dead
 	 * one is fenced by being dead, and by the data plane, which no longer
 	 * sends it anything. */
-	if (r->rc != 0 && n->s.up) {
+	if (r->rc != 0 && n->s.up && wf_held(fsm, r->node)) {
+		/* its commits that wait for an acknowledgement hold read_only
+		 * (after a partition: the old writer); none can come */
+		wf_say(out, WF_LOG_WARNING, "%s could not be set read-only (%s), but it cannot "
+		    "acknowledge a write: it is semi-synchronous without fallback and no other node "
+		    "replicates from it (tried again every %llu s)", wf_name(fsm, r->node), err,
+		    WF_REFENCE_US / 1000000);
+	} else if (r->rc != 0 && n->s.up) {
 		wf_promo_fail(fsm, now, out, "%s is reachable but could not be set read-only (%s): two "
 			   "writers would be possible", wf_name(fsm, r->node), err);
 		return;

@@ -106,7 +106,7 @@ struct sim {
 	size_t nn;
 	int steered;           /* the STEER target; -2: the service dropped */
 	uint64_t timer_at;
-	struct rec log[1024];
+	struct rec log[16384];
 	size_t nlog;
 	unsigned fence_violations, two_writers;
 	bool verbose;
@@ -1808,6 +1808,9 @@ static void test_heal_adopts_newer_writer_errant(void **state)
 	assert_int_equal(s->n[B].read_only, 0);
 	assert_true(find_text(s, m, "10.0.0.2:3306 takes writes and stopped replicating from the "
 			      "writer 10.0.0.1:3306") != SIZE_MAX);
+	/* its commits waiting for an ack hold read_only=ON: it cannot
+	 * acknowledge (B does not receive from it), so B opens anyway, and the
+	 * fence is tried again later, not at every probe */
 	k = find_text(s, m, "errant transactions on 10.0.0.1:3306");
 	assert_true(k != SIZE_MAX);
 	assert_true(strstr(s->log[k].text, "1-1-101..105") != NULL);
@@ -1848,6 +1851,32 @@ static void test_heal_clean_attaches(void **state)
 	assert_false(s->n[B].io_stopped);
 	assert_int_equal(s->n[A].read_only, 1);
 	assert_safe(s);
+}
+
+/* Rule: the old writer's read_only=ON fails after the heal (its commits
+ * that wait for an acknowledgement hold it): it cannot acknowledge (B does
+ * not receive from it, it has no fallback), so B becomes the writer all the
+ * same, and the fence is tried again every WF_REFENCE_US, not every probe. */
+static void test_heal_held_old_writer_refuses_fence(void **state)
+{
+	struct sim *s = &S;
+	size_t m;
+
+	(void)state;
+	sim_healed(s, true);
+	s->n[A].refuse_ro = true;
+	m = mark(s);
+	sim_run(s, 1 * SEC);
+	assert_int_equal(s->fsm.writer, B);
+	assert_int_equal(s->n[B].read_only, 0);
+	assert_true(find_text(s, m, "but it cannot acknowledge a write") != SIZE_MAX);
+	assert_true(count_act(s, m, WF_ACT_FENCE, A) <= 2);
+	sim_run(s, 5 * SEC);
+	assert_true(count_act(s, m, WF_ACT_FENCE, A) >= 2);
+	assert_true(count_act(s, m, WF_ACT_FENCE, A) <= 4);
+	s->n[A].refuse_ro = false;
+	sim_run(s, 6 * SEC);
+	assert_int_equal(s->n[A].read_only, 1);
 }
 
 /* Rule: a peer's facts newer than the writer's (they hold the writer's own
@@ -2061,6 +2090,7 @@ int main(void)
 		cmocka_unit_test(test_heal_adopts_newer_writer_errant),
 		cmocka_unit_test(test_heal_clean_attaches),
 		cmocka_unit_test(test_own_commits_not_errant),
+		cmocka_unit_test(test_heal_held_old_writer_refuses_fence),
 		cmocka_unit_test(test_witness_writer_goes_async),
 		cmocka_unit_test(test_witness_candidate_claims_first),
 		cmocka_unit_test(test_witness_async_writer_forbids),
