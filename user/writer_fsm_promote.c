@@ -677,6 +677,15 @@ void wf_attach_check(struct writer_fsm *fsm, uint64_t now, struct wf_result *out
 	    fsm->phase != WF_IDLE)
 		return;
 	wf = wf_facts(fsm, wi);
+	/* The writer replicates from its peers again (someone started its IO
+	 * thread): what they held flows to it, nothing is errant any more. */
+	for (size_t i = 0; wf && wf->valid && wf->io_running && i < fsm->cfg.n_nodes; i++)
+		if (fsm->node[i].errant_n) {
+			wf_say(out, WF_LOG_NOTICE, "the writer %s replicates from %s again: its "
+			    "transactions are no longer errant", wf_name(fsm, wi), wf_name(fsm, (int)i));
+			fsm->node[i].errant_n = 0;
+			fsm->node[i].errant[0] = 0;
+		}
 	/* Only a writer that does not replicate from its peers (a promotion
 	 * detached it) can lack what they hold; the writer's own transactions
 	 * are left out (its facts can be a moment older than a peer's). */

@@ -85,13 +85,32 @@ open_node() {
 	*) return 1 ;;
 	esac
 }
-# one VRRP master, one node open, and the master's xvipd names it the writer
-one_writer() {
-	local w m
-	w=$(open_node) || return 1
+# NODE cannot acknowledge a write although read_only=OFF: after a heal, the
+# old writer's commits that wait for an ack hold read_only=ON, and none can
+# come: semi-sync on (no fallback) and the other node does not receive
+# from it (its IO thread stopped)
+held() {
+	[ "$(db_status "$1" Rpl_semi_sync_master_status 2>/dev/null)" = ON ] &&
+		[ "$(db_repl_field "$(other "$1")" Slave_IO_Running 2>/dev/null)" = No ]
+}
+# the writer the VRRP master's xvipd names (db1/db2), or nothing
+named_writer() {
+	local m n
 	if is_master db1; then m=db1; elif is_master db2; then m=db2; else return 1; fi
 	! is_master "$(other $m)" || return 1
-	[ "$(writer_on $m)" = "${IP[$w]}:3306" ]
+	for n in db1 db2; do
+		[ "$(writer_on $m)" = "${IP[$n]}:3306" ] && echo $n && return 0
+	done
+	return 1
+}
+# one VRRP master; the writer it names is open; the other node is
+# read-only or held (cannot acknowledge)
+one_writer() {
+	local w o
+	w=$(named_writer) || return 1
+	o=$(other "$w")
+	[ "$(ro "$w")" = 0 ] || return 1
+	[ "$(ro "$o")" = 1 ] || held "$o"
 }
 row_on() { [ "$(db_sql "$1" "SELECT COUNT(*) FROM app.probe WHERE v='$2'" 2>/dev/null)" = 1 ]; }
 # a row written on the writer W reaches the other node
@@ -244,11 +263,18 @@ errant_of_db1() {
 # acknowledged lost, db1's unacknowledged commits reported as errant
 after_heal() {
 	local t=$1 mode=$2 secs=$3 w o e l1 l2 p
-	check "$t: one writer after the heal (one node open, named by the VRRP master)" wait_until 30 one_writer
+	check "$t: one writer after the heal (named by the VRRP master, open; the other read-only or held)" wait_until 30 one_writer
 	note "$t: heal -> one writer: $((($(now_us) - POFF) / 1000)) ms or less"
-	w=$(open_node) || w=db2
+	w=$(named_writer) || w=db2
 	o=$(other "$w")
-	check "$t: replication from the writer ($w) to $o settled" repl_from "$w"
+	e=$(errant_of_db1)
+	if [ -n "$e" ] && [ "$w" = db2 ] && held db1; then
+		# its replication's commits wait for an ack as well, until the
+		# errant transactions are resolved (docs/operations.md)
+		note "$t: db1 is held (commits waiting for an ack that cannot come): its replication waits too"
+	else
+		check "$t: replication from the writer ($w) to $o settled" repl_from "$w"
+	fi
 	fence_end "$t"
 	check_one_acker "$t"
 	# db2, VRRP master once db1's adverts stop, promotes itself: db1's
@@ -266,9 +292,8 @@ after_heal() {
 	fi
 	check "$t: every acknowledged write ($(lines "$WORK/$t.acked")) is on the writer $w" \
 		db_missing_acked $w "$WORK/$t.acked"
-	# the loads are over: still exactly one node open
-	check_eq "$t: exactly one node read_only=OFF (db1, db2 read_only)" "0 1 or 1 0" \
-		"$(case "$(ro db1) $(ro db2)" in "0 1" | "1 0") echo "0 1 or 1 0" ;; *) echo "$(ro db1) $(ro db2)" ;; esac)"
+	# the loads are over: still one node that can acknowledge
+	check "$t: still one writer: $w open, $o read-only or held ($(ro db1) $(ro db2))" one_writer
 	e=$(errant_of_db1)
 	if [ -n "$e" ] && [ "$w" = db2 ]; then
 		note "$t: db1 has $((${e#* } - ${e% *} + 1)) commits db2 does not (1-1-${e% *} .. 1-1-${e#* })"
