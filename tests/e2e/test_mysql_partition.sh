@@ -365,10 +365,12 @@ host2_die() {
 	DIED=$(now_us)
 }
 host2_back() {
+	# taken first: on a loaded machine db2 can acknowledge within a few ms
+	# of SIGCONT, before a timestamp taken after it
+	BACK=$(now_us)
 	ip -n "${P}db2" link set eth0 up
 	# shellcheck disable=SC2086
 	kill -CONT $PIDS2
-	BACK=$(now_us)
 }
 
 note "c. the standby's host dies, no witness: writes wait"
