@@ -416,6 +416,7 @@ static void unblock(struct writer_fsm *fsm)
 	fsm->blocked_timed_out = false;
 	fsm->loss_at = 0;
 	fsm->blocked_why[0] = 0;
+	fsm->standby_lost_at_us = 0;
 }
 
 static void decide(struct writer_fsm *fsm, uint64_t now, struct wf_result *out);

@@ -296,6 +296,9 @@ struct writer_fsm {
 	bool wit_async_wanted;      /* what that operation sets */
 	bool wit_for_promo;         /* it is the promotion's claim */
 	char wit_said[WF_WHY_LEN];  /* the last conflict said about it */
+	uint64_t wit_mine_since_us; /* the key has been ours, naming our writer,
+				     * since then (0: it is not) */
+	uint64_t standby_lost_at_us; /* the writer has had no standby since */
 	bool blocked_announced;     /* said so (after a short grace for proof) */
 	bool blocked_timed_out;     /* standby_loss_timeout passed meanwhile */
 	uint64_t loss_at;           /* standby_loss_timeout's deadline */

@@ -66,7 +66,8 @@ void wf_update(struct writer_fsm *fsm, uint64_t now, struct wf_result *out);
 bool wf_witness_usable(const struct writer_fsm *fsm);
 bool wf_witness_forbids(const struct writer_fsm *fsm, int c, char *why, size_t len);
 bool wf_witness_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out);
-bool wf_witness_standby(struct writer_fsm *fsm, struct wf_result *out, int wi);
+bool wf_witness_standby(struct writer_fsm *fsm, uint64_t now, struct wf_result *out, int wi);
+void wf_witness_demote(struct writer_fsm *fsm, struct wf_result *out);
 void wf_witness_synced(struct writer_fsm *fsm, struct wf_result *out, int node);
 void wf_witness_ensure(struct writer_fsm *fsm, struct wf_result *out);
 void wf_witness_done(struct writer_fsm *fsm, uint64_t now, const struct wf_op_result *r,

@@ -577,6 +577,10 @@ void wf_standby_check(struct writer_fsm *fsm, uint64_t now, struct wf_result *ou
 		return;
 	w = &fsm->node[wi];
 	f = wf_facts(fsm, wi);
+	if (wf_standby_up(fsm, wi))
+		fsm->standby_lost_at_us = 0;
+	else if (!fsm->standby_lost_at_us)
+		fsm->standby_lost_at_us = now;
 	if (!w->s.up || !f || !f->valid || f->semi_sync_master_enabled != 1 || w->semisync_off ||
 	    w->semisync_gen || wf_standby_up(fsm, wi)) {
 		if (fsm->blocked_since_us && (wf_standby_up(fsm, wi) || w->semisync_off)) {
@@ -599,7 +603,7 @@ void wf_standby_check(struct writer_fsm *fsm, uint64_t now, struct wf_result *ou
 		return;
 	}
 	/* a witness that holds our key decides at once */
-	if (wf_witness_standby(fsm, out, wi)) {
+	if (wf_witness_standby(fsm, now, out, wi)) {
 		if (!fsm->blocked_since_us) {
 			fsm->blocked_since_us = now;
 			fsm->blocked_announced = false;

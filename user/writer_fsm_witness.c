@@ -97,6 +97,7 @@ bool wf_witness_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out
 	int c = fsm->candidate;
 	char why[WF_WHY_LEN];
 	struct wf_action *a;
+	bool async;
 
 	if (!fsm->cfg.witness)
 		return true;
@@ -115,9 +116,19 @@ bool wf_witness_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out
 		wf_promo_fail(fsm, now, out, "%s", why);
 		return false;
 	}
-	if (fsm->wit.exists && fsm->wit.mine && fsm->wit.writer == c && !fsm->wit.async)
+	/* A key that vanished (its holder's session expired) says nothing of
+	 * what that holder acknowledged alone before: a read-only candidate
+	 * that cannot reach a node does not start a fresh one. */
+	if (!fsm->wit.exists && fsm->detach && !fsm->cand_writable) {
+		wf_promo_fail(fsm, now, out, "the witness holds no key for this service and a node "
+			   "cannot be reached: its last writer may have acknowledged writes alone "
+			   "that %s does not have", wf_name(fsm, c));
+		return false;
+	}
+	async = !fsm->cand_writable && !wf_standby_up(fsm, c);
+	if (fsm->wit.exists && fsm->wit.mine && fsm->wit.writer == c && fsm->wit.async == async)
 		return true; /* ours already, naming it */
-	if (!(a = witness_op(fsm, out, c, true, false))) {
+	if (!(a = witness_op(fsm, out, c, true, async))) {
 		wf_promo_fail(fsm, now, out, "too many actions at once");
 		return false;
 	}
@@ -126,8 +137,10 @@ bool wf_witness_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out
 	return false;
 }
 
-static void took(struct writer_fsm *fsm, int node, bool async, bool claim)
+static void took(struct writer_fsm *fsm, uint64_t now, int node, bool async, bool claim)
 {
+	if (!(fsm->wit.exists && fsm->wit.mine && fsm->wit.writer == node) || !fsm->wit_mine_since_us)
+		fsm->wit_mine_since_us = now;
 	fsm->wit.exists = true;
 	fsm->wit.mine = true;
 	fsm->wit.writer = node;
@@ -139,12 +152,17 @@ static void took(struct writer_fsm *fsm, int node, bool async, bool claim)
  * naming it, state=async first (the compare-and-swap a candidate's claim
  * would make fail), then semi-sync off. true when that is under way or
  * done (no alarm needed). */
-bool wf_witness_standby(struct writer_fsm *fsm, struct wf_result *out, int wi)
+bool wf_witness_standby(struct writer_fsm *fsm, uint64_t now, struct wf_result *out, int wi)
 {
 	const struct wf_witness *k = &fsm->wit;
+	uint64_t lost = fsm->standby_lost_at_us ? fsm->standby_lost_at_us : now;
 	struct wf_action *a;
 
-	if (!wf_witness_usable(fsm) || !k->exists || !k->mine || k->writer != wi)
+	/* Only a key held since before the standby was lost: one taken
+	 * after (a fresh key, the last one's holder expired) says nothing of
+	 * a candidate that took the writes meanwhile. */
+	if (!wf_witness_usable(fsm) || !k->exists || !k->mine || k->writer != wi ||
+	    !fsm->wit_mine_since_us || fsm->wit_mine_since_us >= lost)
 		return false;
 	if (fsm->wit_gen)
 		return true; /* its result continues */
@@ -190,8 +208,15 @@ void wf_witness_ensure(struct writer_fsm *fsm, struct wf_result *out)
 	if (!fsm->cfg.fo || !fsm->owner || w < 0 || fsm->phase != WF_IDLE || fsm->wit_gen ||
 	    !wf_witness_usable(fsm))
 		return;
-	if (!k->exists)
+	if (!k->exists) {
+		/* A fresh key only with the whole pair in view: one that
+		 * vanished (its holder's session expired) may have named a
+		 * writer that acknowledged alone what ours lacks. */
+		for (size_t i = 0; i < fsm->cfg.n_nodes; i++)
+			if ((int)i != w && fsm->cfg.node[i].has_mysql && !wf_reachable(fsm, (int)i))
+				return;
 		a = witness_op(fsm, out, w, true, async);
+	}
 	else if (!k->mine && k->writer == w)
 		a = witness_op(fsm, out, w, true, k->async); /* the other xvipd's, same writer */
 	else if (k->mine && (k->writer != w || k->async != async))
@@ -226,7 +251,7 @@ void wf_witness_done(struct writer_fsm *fsm, uint64_t now, const struct wf_op_re
 			wf_promo_fail(fsm, now, out, "cannot take the witness's key: %s", err);
 			return;
 		}
-		took(fsm, r->node, false, true);
+		took(fsm, now, r->node, fsm->wit_async_wanted, true);
 		wf_say(out, WF_LOG_NOTICE, "took the witness's key for %s", wf_name(fsm, r->node));
 		fsm->phase = WF_DETACH;
 		wf_step(fsm, now, out);
@@ -240,7 +265,7 @@ void wf_witness_done(struct writer_fsm *fsm, uint64_t now, const struct wf_op_re
 		    async ? " (the writer keeps waiting for a standby)" : "");
 		return;
 	}
-	took(fsm, r->node, async, !fsm->wit.mine || !fsm->wit.exists);
+	took(fsm, now, r->node, async, !fsm->wit.mine || !fsm->wit.exists);
 	/* the standby lost, the key now says asynchronous: semi-sync off */
 	if (async && r->node == fsm->writer && fsm->blocked_since_us && !fsm->node[r->node].semisync_off) {
 		wf_say(out, WF_LOG_WARNING, "the writer %s has no standby; the witness holds its key "
@@ -251,6 +276,24 @@ void wf_witness_done(struct writer_fsm *fsm, uint64_t now, const struct wf_op_re
 	}
 }
 
+/* The key is no longer surely ours (the session is lost, or someone took
+ * it): a writer that is asynchronous by it goes back to waiting for a
+ * standby now, before the session can expire and the key be taken. (One
+ * asynchronous with proof, its standby stopped, stays.) */
+void wf_witness_demote(struct writer_fsm *fsm, struct wf_result *out)
+{
+	int w = fsm->writer;
+
+	if (!fsm->cfg.witness || !fsm->cfg.manage_read_only || w < 0 || fsm->wit_mine_since_us ||
+	    !fsm->node[w].semisync_off || fsm->node[w].semisync_gen || wf_others_stopped(fsm, w) ||
+	    wf_standby_up(fsm, w))
+		return;
+	wf_say(out, WF_LOG_WARNING, "the writer %s is asynchronous and the witness's key is no longer "
+	    "surely held (%s): semi-sync on again, its commits wait for a standby", wf_name(fsm, w),
+	    fsm->wit.connected ? "another xvipd holds it" : "no session");
+	wf_semisync_set(fsm, out, w, true);
+}
+
 unsigned writer_fsm_witness(struct writer_fsm *fsm, uint64_t now, const struct wf_witness *w,
 			    struct wf_result *out)
 {
@@ -259,6 +302,12 @@ unsigned writer_fsm_witness(struct writer_fsm *fsm, uint64_t now, const struct w
 	out->reason[0] = 0;
 	out->refused = false;
 	fsm->wit = *w;
+	if (!(w->connected && w->known && w->exists && w->mine && w->writer >= 0 &&
+	      (w->writer == fsm->writer || w->writer == fsm->candidate)))
+		fsm->wit_mine_since_us = 0;
+	else if (!fsm->wit_mine_since_us)
+		fsm->wit_mine_since_us = now;
+	wf_witness_demote(fsm, out);
 	wf_witness_ensure(fsm, out);
 	wf_standby_check(fsm, now, out);
 	wf_update(fsm, now, out);

@@ -2050,6 +2050,92 @@ static void test_witness_cas_lost_keeps_waiting(void **state)
 	assert_safe(s);
 }
 
+/* Rule: the session lost (or the key taken) while the writer is
+ * asynchronous by the key: semi-sync on again at once, before the session
+ * can expire and someone else take the key and the writes. */
+static void test_witness_session_lost_demotes(void **state)
+{
+	struct sim *s = &S;
+	size_t m, k;
+
+	(void)state;
+	sim_init(s, 2);
+	sim_witness_on(s);
+	sim_start_checks(s);
+	sim_owner(s, true, 0);
+	sim_run(s, 1 * SEC);
+	sim_host_down(s, B);
+	RUN_WHILE(s, s->fsm.node[B].s.up);
+	sim_run(s, 20 * MS);
+	assert_int_equal(s->n[A].semi, 0); /* asynchronous by the key */
+	m = mark(s);
+	s->wit.connected = false;
+	sim_witness_feed(s);
+	sim_run(s, 10 * MS);
+	k = find(s, m, R_ACT, WF_ACT_SEMISYNC, A);
+	assert_true(k != SIZE_MAX && s->log[k].on);
+	assert_int_equal(s->n[A].semi, 1);
+	assert_true(find_text(s, m, "no longer surely held") != SIZE_MAX);
+	/* the session back, the key still ours from before: asynchronous again */
+	m = mark(s);
+	s->wit.connected = true;
+	sim_witness_feed(s);
+	sim_run(s, 100 * MS);
+	assert_int_equal(s->n[A].semi, 1); /* a key held again only now proves nothing */
+	assert_safe(s);
+}
+
+/* Rule: a key created after the standby was lost (the previous one's
+ * holder expired, perhaps a candidate that took the writes) does not let
+ * the writer go asynchronous. */
+static void test_witness_fresh_key_no_async(void **state)
+{
+	struct sim *s = &S;
+	char why[WF_WHY_LEN];
+	size_t m;
+
+	(void)state;
+	sim_init(s, 2);
+	sim_witness_on(s);
+	sim_start_checks(s);
+	sim_owner(s, true, 0);
+	sim_run(s, 1 * SEC);
+	m = mark(s);
+	sim_host_down(s, B);            /* cut off, as A's xvipd sees within
+					 * a probe, before B's key can expire */
+	RUN_WHILE(s, writer_fsm_reachable(&s->fsm, B, why, sizeof(why)));
+	sim_witness_other(s, B, true); /* B's xvipd took the key (B promoted) */
+	s->wit.exists = false;          /* then its session expired */
+	s->wit.version = -1;
+	sim_witness_feed(s);
+	sim_run(s, 1 * SEC);
+	assert_false(s->wit.exists); /* no fresh key with B out of view */
+	assert_int_equal(count_act(s, m, WF_ACT_SEMISYNC, A), 0);
+	assert_int_equal(s->n[A].semi, 1);
+	assert_true(find_text(s, m, "writes wait") != SIZE_MAX);
+	assert_safe(s);
+}
+
+/* Rule: no key at all and a node that cannot be reached: a read-only
+ * candidate does not start a fresh key (the vanished one's holder may have
+ * acknowledged writes alone). */
+static void test_witness_no_fresh_claim_over_gone(void **state)
+{
+	struct sim *s = &S;
+
+	(void)state;
+	sim_backup_view(s);
+	sim_witness_on(s);
+	sim_host_down(s, A);
+	sim_run(s, 40 * MS);
+	sim_owner(s, true, 1u << A);
+	sim_run(s, 500 * MS);
+	assert_int_equal(s->fsm.writer, -1);
+	assert_int_equal(s->n[B].read_only, 1);
+	assert_true(strstr(s->fsm.refused, "holds no key") != NULL);
+	assert_safe(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2096,6 +2182,9 @@ int main(void)
 		cmocka_unit_test(test_witness_async_writer_forbids),
 		cmocka_unit_test(test_witness_unreachable_no_promotion),
 		cmocka_unit_test(test_witness_cas_lost_keeps_waiting),
+		cmocka_unit_test(test_witness_session_lost_demotes),
+		cmocka_unit_test(test_witness_fresh_key_no_async),
+		cmocka_unit_test(test_witness_no_fresh_claim_over_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
