@@ -71,6 +71,7 @@ admin.enableServer=false
 EOF
 bg_start zk "$WORK/zk.log" java -Dzookeeper.root.logger=INFO,CONSOLE \
 	-cp /etc/zookeeper/conf:$ZKJAR org.apache.zookeeper.server.quorum.QuorumPeerMain "$WORK/zoo.cfg"
+ZKPID=$BG_PID
 # the ZooKeeper server answers "imok" to "ruok", asked from namespace NODE
 zk_ok() {
 	[ "$(ns "$1" timeout 2 bash -c "exec 3<>/dev/tcp/$ZK/2181 && printf ruok >&3 && cat <&3" 2>/dev/null)" = imok ]
@@ -378,6 +379,34 @@ wlog $t
 diag $t
 reset_or_stop
 
+# --- e. the split, then ZooKeeper stalls --------------------------------
+# The key's holder loses its session while its writer is asynchronous, the
+# key vanishes when the session expires: the other side must not start a
+# fresh key and go asynchronous too (seen once: both nodes acknowledging).
+note "e. db1 and db2 cannot reach each other; ZooKeeper stalls 1.5 s meanwhile"
+t=e
+check "$t: db1 the writer, db2 UP, semi-sync" wait_until 20 stable
+key_ready $t
+fence_start $t 12 vip
+sleep 1
+check "$t: the partition is set" part_on
+WHO=
+wait_until 3.5 decided
+note "$t: decided by ${WHO:-nobody} before the stall"
+kill -STOP "$ZKPID"
+sleep 1.5
+kill -CONT "$ZKPID"
+sleep 2
+check "$t: the partition heals" part_off
+check "$t: one writer after the heal (named by the VRRP master, open; the other read-only or held)" wait_until 30 one_writer
+w=$(named_writer) || w=db1
+fence_end $t
+check_one_acker $t
+check "$t: every acknowledged write ($(lines "$WORK/$t.acked")) is on the writer $w" db_missing_acked "$w" "$WORK/$t.acked"
+wlog $t
+diag $t
+reset_or_stop
+
 # --- c. the standby's host dies ------------------------------------------
 note "c. the standby's host dies (db2 frozen, link down), then comes back"
 t=c
@@ -461,6 +490,8 @@ check_one_acker $t
 check "$t: every acknowledged write ($(lines "$WORK/$t.acked"), db1's late: $(lines "$WORK/$t.f.1.late")) is on db2" \
 	db_missing_acked db2 "$WORK/$t.acked"
 note "RESULT $t: db2 open $(((OPEN - DIED) / 1000)) ms after db1's host died (the poll's bound), its first ack $((${r:-0} - d)) ms after; key: $KEY_DURING"
+wlog $t
+diag $t
 wlog $t
 diag $t
 
