@@ -93,7 +93,7 @@ void writer_fsm_set_node(struct writer_fsm *fsm, int node, const struct wf_node 
 
 /* --- result helpers ----------------------------------------------------- */
 
-static void begin(struct wf_result *out)
+void wf_begin(struct wf_result *out)
 {
 	out->n = 0;
 	out->overflow = false;
@@ -409,13 +409,19 @@ static int pick(const struct writer_fsm *fsm, int exclude, char *why, size_t len
 
 /* --- deciding ------------------------------------------------------------ */
 
-/* The writer's commits no longer wait (another writer, or not ours to say). */
-static void unblock(struct writer_fsm *fsm)
+/* The writer's commits no longer wait. */
+void wf_unblock(struct writer_fsm *fsm)
 {
 	fsm->blocked_since_us = 0;
 	fsm->blocked_timed_out = false;
 	fsm->loss_at = 0;
 	fsm->blocked_why[0] = 0;
+}
+
+/* Another writer, or not ours to say: its standby's loss is forgotten too. */
+static void unblock(struct writer_fsm *fsm)
+{
+	wf_unblock(fsm);
 	fsm->standby_lost_at_us = 0;
 }
 
@@ -621,7 +627,7 @@ static bool node_ok(const struct writer_fsm *fsm, int i)
 unsigned writer_fsm_changed(struct writer_fsm *fsm, uint64_t now, int i, const struct wf_node *s,
 			    struct wf_result *out)
 {
-	begin(out);
+	wf_begin(out);
 	if (!node_ok(fsm, i))
 		return 0;
 	fsm->node[i].s = *s;
@@ -643,7 +649,7 @@ unsigned writer_fsm_probed(struct writer_fsm *fsm, uint64_t now, int i, const st
 	bool fo = fsm->cfg.fo, manage = fsm->cfg.manage_read_only;
 	char why[WF_WHY_LEN];
 
-	begin(out);
+	wf_begin(out);
 	if (!node_ok(fsm, i))
 		return 0;
 	n = &fsm->node[i];
@@ -748,7 +754,7 @@ unsigned writer_fsm_owner(struct writer_fsm *fsm, uint64_t now, bool owner, uint
 {
 	struct wf_action *a;
 
-	begin(out);
+	wf_begin(out);
 	if (fsm->owner == owner)
 		return 0;
 	fsm->owner = owner;
@@ -777,7 +783,7 @@ unsigned writer_fsm_owner(struct writer_fsm *fsm, uint64_t now, bool owner, uint
 unsigned writer_fsm_op_done(struct writer_fsm *fsm, uint64_t now, const struct wf_op_result *r,
 			    struct wf_result *out)
 {
-	begin(out);
+	wf_begin(out);
 	if (fsm->ops_out)
 		fsm->ops_out--;
 	if (node_ok(fsm, r->node) && r->gen)
@@ -787,7 +793,7 @@ unsigned writer_fsm_op_done(struct writer_fsm *fsm, uint64_t now, const struct w
 
 unsigned writer_fsm_timer(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 {
-	begin(out);
+	wf_begin(out);
 	if (fsm->loss_at && now >= fsm->loss_at) {
 		wf_standby_check(fsm, now, out);
 		/* not judged now (a promotion runs): promoted() judges it */
@@ -804,7 +810,7 @@ unsigned writer_fsm_timer(struct writer_fsm *fsm, uint64_t now, struct wf_result
 
 unsigned writer_fsm_update(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 {
-	begin(out);
+	wf_begin(out);
 	update(fsm, now, out);
 	return out->n;
 }
@@ -813,7 +819,7 @@ unsigned writer_fsm_request(struct writer_fsm *fsm, uint64_t now, int i, struct 
 {
 	char why[WF_WHY_LEN];
 
-	begin(out);
+	wf_begin(out);
 	if (!fsm->cfg.fo)
 		return 0;
 	if (!fsm->owner) {

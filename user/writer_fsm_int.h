@@ -10,7 +10,10 @@
 
 #include "writer_fsm.h"
 
-/* writer_fsm.c: building the result */
+/* writer_fsm.c: building the result (wf_begin empties it) */
+void wf_begin(struct wf_result *out);
+/* the writer's commits no longer wait (blocked_since_us and its timer) */
+void wf_unblock(struct writer_fsm *fsm);
 struct wf_action *wf_push(struct wf_result *out, enum wf_action_type t, int node);
 void wf_say(struct wf_result *out, enum wf_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

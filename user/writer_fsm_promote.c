@@ -513,11 +513,8 @@ static void semisync_set_done(struct writer_fsm *fsm, struct wf_result *out,
 		return;
 	}
 	n->semisync_off = !on;
-	if (!on && r->node == fsm->writer) {
-		fsm->blocked_since_us = 0; /* its commits no longer wait */
-		fsm->blocked_timed_out = false;
-		fsm->loss_at = 0;
-	}
+	if (!on && r->node == fsm->writer)
+		wf_unblock(fsm); /* its commits no longer wait */
 	if (on) {
 		wf_say(out, WF_LOG_NOTICE, "a peer replicates from %s again: its semi-sync master side "
 		    "is on again", wf_name(fsm, r->node));
@@ -587,10 +584,7 @@ void wf_standby_check(struct writer_fsm *fsm, uint64_t now, struct wf_result *ou
 			wf_say(out, WF_LOG_NOTICE, "the writer %s's commits no longer wait: %s after "
 			    "%llu ms", wf_name(fsm, wi), w->semisync_off ? "it is asynchronous"
 			    : "a standby is back", (unsigned long long)((now - fsm->blocked_since_us) / 1000));
-			fsm->blocked_since_us = 0;
-			fsm->blocked_timed_out = false;
-			fsm->blocked_why[0] = 0;
-			fsm->loss_at = 0;
+			wf_unblock(fsm);
 		}
 		return;
 	}

@@ -297,10 +297,7 @@ void wf_witness_demote(struct writer_fsm *fsm, struct wf_result *out)
 unsigned writer_fsm_witness(struct writer_fsm *fsm, uint64_t now, const struct wf_witness *w,
 			    struct wf_result *out)
 {
-	out->n = 0;
-	out->overflow = false;
-	out->reason[0] = 0;
-	out->refused = false;
+	wf_begin(out);
 	fsm->wit = *w;
 	if (!(w->connected && w->known && w->exists && w->mine && w->writer >= 0 &&
 	      (w->writer == fsm->writer || w->writer == fsm->candidate)))
