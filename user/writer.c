@@ -57,12 +57,29 @@ void writer_fini(struct writer *w)
 
 /* ---- history and notify_writer ------------------------------------------ */
 
-/* self-contained: a reload may rebuild the services before it runs */
+/* self-contained: a reload may rebuild the services before it runs; kept
+ * on a list of their own so that those still due when the loop ends are
+ * freed (writer_notify_drop) */
 struct deferred_notify {
+	struct deferred_notify *next, *prev;
 	char name[32];
 	char *cmd;
 	struct writer_event e;
 };
+
+static struct deferred_notify *pending;
+
+static void notify_unlink_free(struct deferred_notify *n)
+{
+	if (n->prev)
+		n->prev->next = n->next;
+	else
+		pending = n->next;
+	if (n->next)
+		n->next->prev = n->prev;
+	free(n->cmd);
+	free(n);
+}
 
 static void notify_fire(struct loop *l, uint64_t id, void *arg)
 {
@@ -73,8 +90,13 @@ static void notify_fire(struct loop *l, uint64_t id, void *arg)
 	(void)id;
 	if (script_notify(l, n->cmd, args, err, sizeof(err)) < 0)
 		xlog(LOG_ERR, "[%s] notify_writer: %s", n->name, err);
-	free(n->cmd);
-	free(n);
+	notify_unlink_free(n);
+}
+
+void writer_notify_drop(void)
+{
+	while (pending)
+		notify_unlink_free(pending);
 }
 
 static void event(struct writer *w, const struct wf_action *a)
@@ -105,6 +127,10 @@ static void event(struct writer *w, const struct wf_action *a)
 	}
 	snprintf(n->name, sizeof(n->name), "%s", w->name);
 	n->e = *e;
+	n->next = pending;
+	if (pending)
+		pending->prev = n;
+	pending = n;
 }
 
 /* ---- operations ----------------------------------------------------------- */

@@ -77,6 +77,10 @@ void writer_witness(struct writer *w, const struct wf_witness *k);
  * appended to b ("error: [VIP:port] ..." when refused). */
 void writer_request(struct writer *w, int node, struct sbuf *b);
 
+/* notify_writer runs still due when the loop ends are dropped (after
+ * loop_free: their timers went with it). */
+void writer_notify_drop(void);
+
 /* A reload replaces w (just initialised) with what old knew; see
  * writer_fsm_carry. The history goes along. */
 void writer_carry(struct writer *w, const struct writer *old, const int *map, bool owner);

@@ -30,6 +30,7 @@
 #include "service.h"
 #include "control_client.h"
 #include "witness.h"
+#include "writer.h"
 #include "xvipd.h"
 
 #define DEFAULT_CONFIG "/etc/xvip/xvipd.conf"
@@ -420,6 +421,7 @@ out:
 	if (sfd >= 0)
 		close(sfd);
 	loop_free(d.loop);
+	writer_notify_drop();
 	if (d.svc_cfg && d.svc_cfg != d.cfg)
 		config_free(d.svc_cfg);
 	config_free(d.cfg);
