@@ -31,7 +31,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I. -Iinclude
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
-BPF_HDRS := $(wildcard bpf/lib/*.h) include/xvip.h
+BPF_HDRS := $(wildcard bpf/lib/*.h) include/xvip.h include/xvip_watch.h
 
 # Every user/*.c but the daemon's main is a module of libxvip.a; xvipd,
 # xvipctl and the tests link the archive, so each pulls only the modules it
@@ -40,7 +40,8 @@ MAIN_SRCS := user/xvipd.c
 LIB_SRCS := $(filter-out $(MAIN_SRCS),$(wildcard user/*.c))
 LIB_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 LIB := $(BUILD)/libxvip.a
-HDRS := $(wildcard user/*.h) include/xvip.h $(BUILD)/xvip.skel.h
+HDRS := $(wildcard user/*.h) include/xvip.h include/xvip_watch.h $(BUILD)/xvip.skel.h \
+	$(BUILD)/mysqld_watch.skel.h
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -62,6 +63,9 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux.h | $(BUILD)
 
 $(BUILD)/xvip.skel.h: $(BUILD)/xvip.bpf.o
 	$(BPFTOOL) gen skeleton $< name xvip_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/mysqld_watch.skel.h: $(BUILD)/mysqld_watch.bpf.o
+	$(BPFTOOL) gen skeleton $< name mysqld_watch_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/%.o: user/%.c $(HDRS) | $(BUILD)/obj
 	$(CC) $(CFLAGS) -c $< -o $@
