@@ -279,6 +279,9 @@ static void report(struct check *c, bool up, const char *why)
 		xlog(up ? LOG_INFO : LOG_WARNING, "%s: %s: %s", c->name, up ? "UP" : "DOWN", why);
 	if (c->on_change && !c->zombie)
 		c->on_change(c->arg, c, up, why);
+	/* after the decision (the promotion's first statement is on its way) */
+	if (!up && was && c->type == CONFIG_CHECK_MYSQL && !c->zombie)
+		mw_went_down(c);
 }
 
 /* Called with the check held by the engine's loop entry. */
@@ -294,6 +297,8 @@ void check_probe_done(struct check *c, bool ok, const char *why)
 		c->st.ok_run++;
 		c->st.bad_run = 0;
 		c->st.refused = false;
+		c->st.dead = false;
+		c->st.timed_out = false;
 	} else {
 		c->st.failures++;
 		c->st.bad_run++;

@@ -94,6 +94,10 @@ struct check_stats {
 	bool refused;           /* the last bad probe's connect was refused
 				   (ECONNREFUSED: the host answers, nothing
 				   listens); false after a good probe */
+	bool dead;              /* MYSQL, local server: the kernel saw its
+				   mysqld killed or exiting (deathwatch.h);
+				   false after a good probe */
+	bool timed_out;         /* the last bad probe ended at its deadline */
 };
 
 /* Creates a check for the real server rs_addr:rs_port (a TCP_CHECK's
@@ -133,6 +137,9 @@ struct mysql_facts {
 	bool valid;            /* at least one probe gathered facts */
 	uint64_t at_us;        /* now_us() when they were gathered */
 	char version[96];
+	char pid_file[256];    /* @@pid_file, @@socket: how a local server's
+				  pid is found (check_mysql_watch.c) */
+	char socket[256];
 	long long server_id;
 	long long gtid_domain_id;
 	int read_only;         /* 0/1 */
@@ -178,6 +185,17 @@ struct mysql_facts {
 
 /* NULL for other check types. */
 const struct mysql_facts *check_mysql_facts(const struct check *c);
+
+/* The addresses applications reach this server through (the service's
+ * VIP): when the local server hangs, its connections to these are reset
+ * (check_mysql_watch.c). -EINVAL for other check types. */
+int check_mysql_set_clients(struct check *c, const struct in_addr *addrs, size_t n);
+/* Waits for the client releases still running (before the loop is freed). */
+void check_mysql_drain(void);
+/* The local mysqld's pid being watched (0: none, or not local). */
+uint32_t check_mysql_pid(const struct check *c);
+/* The server is on this host (decided at each connect). */
+bool check_mysql_is_local(const struct check *c);
 
 /* done(arg, rc, err): rc 0 success; for mysql_wait_applied 1 means "not
  * applied in time" (err says how far); < 0 is an error with err saying
@@ -303,6 +321,9 @@ void check_probe_done(struct check *c, bool ok, const char *why);
 void check_probe_fatal(struct check *c, const char *why);
 /* DOWN at once, bypassing fall (MySQL death watch). */
 void check_force_down(struct check *c, const char *why);
+/* check_mysql_watch.c: a MYSQL check just went DOWN (its clients are
+ * released when the local server hung). */
+void mw_went_down(struct check *c);
 /* Arms the next probe delay_us from now (replacing a pending one). */
 void check_schedule(struct check *c, uint64_t delay_us);
 

@@ -39,7 +39,7 @@ static const char VARS_SQL[] =
 	"'auto_increment_increment','auto_increment_offset','log_bin',"
 	"'rpl_semi_sync_master_enabled','rpl_semi_sync_slave_enabled','version',"
 	"'rpl_semi_sync_master_timeout','rpl_semi_sync_master_wait_no_slave',"
-	"'rpl_semi_sync_master_wait_point','gtid_binlog_state')";
+	"'rpl_semi_sync_master_wait_point','gtid_binlog_state','pid_file','socket')";
 static const char STATUS_SQL[] = "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'";
 const char MYSQL_SLAVE_SQL[] = "SHOW SLAVE STATUS";
 
@@ -571,11 +571,13 @@ static void probe_end(struct check *c, bool ok, const char *what, unsigned err, 
 	if (ok) {
 		s->facts = s->tmp;
 		mc_idle(&s->probe);
+		mw_probed(c);
 		snprintf(why, sizeof(why), "mysql %s:%u: %s ok%s%s", c->addr_str, c->port,
 			 c->cfg.mysql.query, s->facts.repl_ok ? "" : ", replication: ",
 			 s->facts.repl_ok ? "" : s->facts.repl_reason);
 	} else {
 		c->st.refused = mysql_refused(err, msg);
+		c->st.timed_out = err == MC_ERR_TIMEOUT;
 		if (s->probe.connected)
 			mc_idle(&s->probe);
 		else
@@ -667,6 +669,10 @@ static void parse_vars(struct mysql_facts *f, MYSQL_RES *res)
 			fact_copy(f->gtid_binlog_state, sizeof(f->gtid_binlog_state), v);
 		else if (!strcmp(k, "version"))
 			fact_copy(f->version, sizeof(f->version), v);
+		else if (!strcmp(k, "pid_file"))
+			fact_copy(f->pid_file, sizeof(f->pid_file), v);
+		else if (!strcmp(k, "socket"))
+			fact_copy(f->socket, sizeof(f->socket), v);
 	}
 }
 
@@ -854,6 +860,7 @@ static void on_probe_connected(struct mconn *mc, MYSQL_RES *res, unsigned err, c
 		probe_end(mc->c, false, "", err, msg);
 		return;
 	}
+	mw_connected(mc->c, mc->m);
 	start_user_query(mc);
 }
 
@@ -926,6 +933,7 @@ void check_mysql_fini(struct check *c)
 	if (s->admin_start_timer)
 		loop_cancel_timer(c->l, s->admin_start_timer);
 	mysql_admin_drop(s);
+	mw_fini(c);
 	mc_close(&s->probe);
 	mc_close(&s->admin);
 	free(s->gtid_io_pos);

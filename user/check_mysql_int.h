@@ -58,8 +58,23 @@ struct admin_op {
 	void *arg;
 };
 
+#define MW_MAX_CLIENTS 8
+
+/* check_mysql_watch.c: a local server's death watch and its clients. */
+struct mysql_watch {
+	bool local;            /* the probe's last connect was to this host */
+	unsigned conn_gen;     /* connects so far */
+	unsigned resolved_gen; /* the connect whose server's pid was looked for */
+	uint32_t pid;          /* watched, 0: none */
+	uint64_t death_ns;     /* when the kernel first saw its end */
+	bool unresolved_said;
+	struct in_addr clients[MW_MAX_CLIENTS]; /* the service's addresses (VIP) */
+	size_t n_clients;
+};
+
 struct mysql_state {
 	struct mconn probe, admin;
+	struct mysql_watch watch;
 	struct mysql_facts facts;
 	struct mysql_facts tmp; /* being gathered by the running probe */
 
@@ -96,6 +111,12 @@ int res_col(MYSQL_RES *res, const char *name);
 const char *row_cell(MYSQL_ROW row, int i);
 /* a connect refused (ECONNREFUSED): nothing listens on the port */
 bool mysql_refused(unsigned err, const char *msg);
+
+/* check_mysql_watch.c: after each connect of the probe, after each good
+ * probe, when the check goes DOWN, and at the end */
+void mw_connected(struct check *c, MYSQL *m);
+void mw_probed(struct check *c);
+void mw_fini(struct check *c);
 
 /* check_mysql_admin.c */
 void mysql_admin_idle_eof(struct mconn *mc, uint32_t events);

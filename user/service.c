@@ -74,7 +74,10 @@ static void rs_snapshot(const struct rs_rt *r, struct wf_node *s)
 		s->mysql.server_id = f->server_id;
 		snprintf(s->mysql.gtid_binlog_state, sizeof(s->mysql.gtid_binlog_state), "%s",
 			 f->gtid_binlog_state);
-		s->refused = check_get_stats(r->mysql)->refused;
+		/* stopped: its connects are refused, or the kernel saw its
+		 * mysqld die (check_mysql_watch.c) */
+		s->refused = check_get_stats(r->mysql)->refused || check_get_stats(r->mysql)->dead;
+		s->timed_out = check_get_stats(r->mysql)->timed_out;
 	}
 }
 
@@ -267,8 +270,11 @@ static int rs_new_checks(struct rs_rt *rs, char *err, size_t errlen)
 		}
 		rs->checks[rs->n_checks++] = ck;
 		check_set_probe_cb(ck, rs_probed, rs);
-		if (check_type(ck) == CONFIG_CHECK_MYSQL)
+		if (check_type(ck) == CONFIG_CHECK_MYSQL) {
 			rs->mysql = ck;
+			/* applications come through the VIP */
+			check_mysql_set_clients(ck, &rs->vs->cfg->addr, 1);
+		}
 	}
 	return 0;
 }

@@ -219,10 +219,11 @@ static void json_rs(struct status_out *o, const struct vs_row *v, const struct r
 		sb_printf(b, ",\"mysql\":{\"stale\":%s,\"read_only\":%d,\"server_id\":%lld,"
 			  "\"io_running\":%s,\"sql_running\":%s,\"seconds_behind\":%lld,"
 			  "\"last_sql_errno\":%u,\"semi_sync_master_status\":%d,"
-			  "\"gtid_current_pos\":",
+			  "\"watched_pid\":%u,\"gtid_current_pos\":",
 			  rs->up ? "false" : "true", mf->read_only, mf->server_id,
 			  mf->io_running ? "true" : "false", mf->sql_running ? "true" : "false",
-			  mf->seconds_behind, mf->last_sql_errno, mf->semi_sync_master_status);
+			  mf->seconds_behind, mf->last_sql_errno, mf->semi_sync_master_status,
+			  rs->mysql ? check_mysql_pid(rs->mysql) : 0);
 		sb_json_str(b, mf->gtid_current_pos);
 		sb_printf(b, ",\"last_sql_error\":");
 		sb_json_str(b, mf->last_sql_error);

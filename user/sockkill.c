@@ -71,8 +71,10 @@ static const char *family_str(int family)
  * (how the dump shows request sockets; a full one exists only with Fast
  * Open, in its listener's accept queue), SYN_SENT (never a server's side),
  * CLOSE (bound, not connected). */
-static bool state_wanted(int state, bool listeners)
+static bool state_wanted(int state, bool listeners, bool only_listeners)
 {
+	if (only_listeners)
+		return state == TCP_LISTEN;
 	switch (state) {
 	case TCP_ESTABLISHED:
 	case TCP_FIN_WAIT1:
@@ -89,13 +91,13 @@ static bool state_wanted(int state, bool listeners)
 }
 
 /* The dump's idiag_states: the kernel then leaves the others out. */
-static uint32_t state_mask(bool listeners)
+static uint32_t state_mask(bool listeners, bool only_listeners)
 {
 	uint32_t mask = 0;
 	int s;
 
 	for (s = 0; s < 32; s++)
-		if (state_wanted(s, listeners))
+		if (state_wanted(s, listeners, only_listeners))
 			mask |= 1u << s;
 	return mask;
 }
@@ -109,7 +111,7 @@ bool sockkill_match(const struct sockkill_filter *f, int family, const void *lad
 	uint32_t v4;
 	size_t i;
 
-	if (lport != f->port || !state_wanted(state, f->listeners))
+	if (lport != f->port || !state_wanted(state, f->listeners, f->only_listeners))
 		return false;
 	if (family == AF_INET) {
 		memcpy(&v4, a, 4);
@@ -277,7 +279,7 @@ static int dump_family(int fd, int family, const struct sockkill_filter *f, void
 		.r = {
 			.sdiag_family = (uint8_t)family,
 			.sdiag_protocol = IPPROTO_TCP,
-			.idiag_states = state_mask(f->listeners),
+			.idiag_states = state_mask(f->listeners, f->only_listeners),
 			/* without bytecode, the kernel's only other filter:
 			 * sockets of another local port are not even sent */
 			.id.idiag_sport = htons(f->port),

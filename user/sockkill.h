@@ -42,6 +42,10 @@ struct sockkill_filter {
 	 * (::ffff:a.b.c.d); a listener bound to 0.0.0.0 or :: matches any. */
 	const struct in_addr *addrs;
 	size_t n_addrs;
+	/* the listeners alone: the kernel then dumps only its listening
+	 * hash, not the whole connection hash (~1.6 ms), so a dead server's
+	 * port refuses connects within microseconds */
+	bool only_listeners;
 };
 
 /* matched == destroyed + failed. first_errno: the first failure's errno (0

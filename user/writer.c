@@ -190,6 +190,12 @@ static int op_start(struct writer *w, const struct wf_action *a, enum wf_op *op)
 		req.sql = "BEGIN NOT ATOMIC DECLARE i BIGINT DEFAULT NULL; SELECT id INTO i FROM "
 			  "information_schema.processlist WHERE command='Slave_IO' LIMIT 1; IF i "
 			  "IS NOT NULL THEN KILL i; DO SLEEP(0.005); END IF; STOP SLAVE IO_THREAD; END";
+		/* Every gone node proven stopped (a refused connect, or its
+		 * xvipd reset the connections of its dead mysqld): the IO
+		 * thread already saw its connection end, STOP is quick (the
+		 * kill and its 5 ms grace cost 8-22 ms there). */
+		if (!a->on)
+			req.sql = "STOP SLAVE IO_THREAD";
 		break;
 	case WF_ACT_ATTACH:
 		*op = WF_OP_ATTACH;

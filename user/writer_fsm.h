@@ -114,7 +114,12 @@ struct wf_node {
 	uint64_t up_at_us;          /* when it last went UP */
 	bool refused;               /* its MySQL's last failed connect was
 				     * refused: the host answers, its mysqld
-				     * is not running */
+				     * is not running (or the kernel of its
+				     * host saw that mysqld die) */
+	bool timed_out;             /* its MySQL's last failed probe ended at
+				     * the deadline: it may be alive, frozen
+				     * (SIGSTOP, a stall), and writable when it
+				     * wakes */
 	bool probes_ok;             /* the last probe of every check succeeded */
 	char probe_error[WF_WHY_LEN]; /* else the first failing check's error */
 	/* the checks' last completed probes: the latest start, the earliest
@@ -214,7 +219,10 @@ enum wf_action_type {
 struct wf_action {
 	enum wf_action_type type;
 	int node;
-	bool on;            /* SEMISYNC: on/off; STEER: this node steers */
+	bool on;            /* SEMISYNC: on/off; STEER: this node steers;
+			     * DETACH: kill the IO thread's connection first
+			     * (a gone node not proven stopped: its host may
+			     * be silent, and STOP alone then takes seconds) */
 	bool fresh;         /* STEER */
 	uint32_t timeout_ms; /* WAIT_APPLIED */
 	int32_t version;    /* WITNESS: the key's version (-1: create it) */
@@ -284,6 +292,7 @@ struct writer_fsm {
 	uint64_t promo_start_us;
 	uint64_t step_us[WF_NPHASES]; /* when each phase ended (WF_* index) */
 	bool detach;                /* the promotion detaches the candidate */
+	bool detach_kill;           /* ... killing its IO connection first */
 	bool cand_writable;         /* the candidate took writes before it */
 	uint64_t lost_at_us;        /* the writer was lost then, none since (0: no loss) */
 	uint64_t opened_at_us;      /* the writer was opened then */

@@ -208,6 +208,8 @@ bool wf_gone_fenced(struct writer_fsm *fsm, uint64_t now, struct wf_result *out,
 	 * writer whose acknowledged writes it must not lose. */
 	if (!fsm->cand_writable) {
 		fsm->detach = true;
+		if (!wf_stopped(fsm, i))
+			fsm->detach_kill = true;
 		if (fsm->semisync && !writer_fsm_fenced(fsm, fsm->candidate, i, why, sizeof(why))) {
 			wf_promo_fail(fsm, now, out, "cannot prove %s cannot acknowledge writes (%s): %s",
 				   wf_name(fsm, i), gone, why);
@@ -220,6 +222,13 @@ bool wf_gone_fenced(struct writer_fsm *fsm, uint64_t now, struct wf_result *out,
 	}
 	if (fsm->node[i].s.up) {
 		wf_say(out, WF_LOG_NOTICE, "fencing %s without waiting for it: %s", wf_name(fsm, i), gone);
+		wf_fence(fsm, out, i, false);
+	} else if (fsm->node[i].s.timed_out && !wf_stopped(fsm, i)) {
+		/* Hung (SIGSTOP, a stall): the fence's statement waits in its
+		 * socket on the connection already open, and is the first
+		 * thing it reads when it wakes, before its next probe could
+		 * tell us it is back (and it is writable meanwhile). */
+		wf_say(out, WF_LOG_NOTICE, "fencing %s for the moment it wakes: %s", wf_name(fsm, i), gone);
 		wf_fence(fsm, out, i, false);
 	}
 	return true;
@@ -241,6 +250,7 @@ void wf_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 		fsm->step_us[WF_IDLE] = now; /* the decision's handling starts */
 		fsm->pending = 0;
 		fsm->detach = false;
+		fsm->detach_kill = false;
 		fsm->cand_writable = f && f->valid && f->read_only == 0;
 		for (size_t i = 0; i < fsm->cfg.n_nodes; i++)
 			fsm->node[i].fence_counted = false;
@@ -276,7 +286,8 @@ void wf_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 		/* fall through */
 	case WF_DETACH:
 		if (fsm->detach && manage && f && f->valid && f->is_replica) {
-			step_op(fsm, now, out, WF_ACT_DETACH, false, fsm->cfg.promote_timeout_ms);
+			step_op(fsm, now, out, WF_ACT_DETACH, fsm->detach_kill,
+				fsm->cfg.promote_timeout_ms);
 			return;
 		}
 		fsm->phase = WF_SEMISYNC;

@@ -24,6 +24,8 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "check.h"
+#include "deathwatch.h"
 #include "log.h"
 #include "netlink.h"
 #include "scripts.h"
@@ -347,6 +349,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	d.started_us = now_us();
+	/* opened when a MYSQL_CHECK first finds its server local */
+	dw_configure(d.loop, d.pin_root);
 	if (dp_open(&d.dp, d.pin_root, err, sizeof(err)) < 0) {
 		xlog(LOG_ERR, "%s", err);
 		goto out;
@@ -416,6 +420,8 @@ out:
 	if (d.witness)
 		witness_free(d.witness);
 	service_teardown(&d);
+	check_mysql_drain();
+	dw_shutdown();
 	vrrp_teardown(&d);
 	dp_close(&d.dp);
 	if (sfd >= 0)

@@ -238,6 +238,7 @@ static struct wf_node snap(const struct snode *n)
 	w.down_at_us = n->down_at;
 	w.up_at_us = n->up_at;
 	w.refused = !n->up && n->last_refused;
+	w.timed_out = !n->up && !strncmp(n->last_error, "timeout", 7);
 	w.probes_ok = n->bad_run == 0;
 	snprintf(w.probe_error, sizeof(w.probe_error), "%s", n->last_error);
 	w.probe_start_max_us = n->last_end - n->last_dur;
@@ -794,6 +795,10 @@ static void test_writer_dies_standby_promoted(void **state)
 	open = find(s, m, R_ACT, WF_ACT_OPEN, B);
 	assert_true(sem < wait && wait < open && open != SIZE_MAX);
 	assert_false(s->log[sem].on);
+	/* an EOF alone proves nothing yet: the IO connection is killed
+	 * first (test_writer_killed_seen_by_kernel: the plain STOP) */
+	assert_true(find(s, m, R_ACT, WF_ACT_DETACH, B) != SIZE_MAX);
+	assert_true(s->log[find(s, m, R_ACT, WF_ACT_DETACH, B)].on);
 	assert_true(find(s, m, R_DONE, WF_ACT_SEMISYNC, B) < wait);
 	assert_true(find(s, m, R_DONE, WF_ACT_WAIT_APPLIED, B) < open);
 	assert_int_equal(s->log[wait].timeout_ms, PROMOTE_TIMEOUT_MS);
@@ -806,6 +811,53 @@ static void test_writer_dies_standby_promoted(void **state)
 	assert_true(m != SIZE_MAX);
 	assert_int_equal(s->log[m].at - t, s->log[m].at - s->fsm.promo_start_us);
 	assert_false(writer_fsm_busy(&s->fsm));
+	assert_safe(s);
+}
+
+/* The local xvipd's death watch saw the kill (stats.dead, given to the
+ * fsm as "refused"): the dead node is proven stopped from the first
+ * moment, so the candidate's IO thread is stopped without the kill and
+ * its grace (WF_ACT_DETACH with on == false). */
+static void test_writer_killed_seen_by_kernel(void **state)
+{
+	struct sim *s = &S;
+	size_t m, det;
+
+	(void)state;
+	sim_pair_running(s, 2);
+	m = mark(s);
+	s->n[A].last_refused = true; /* before the DOWN, as check_mysql_watch.c does */
+	sim_kill_mysqld(s, A);
+	sim_run(s, 100 * MS);
+	assert_int_equal(s->fsm.writer, B);
+	det = find(s, m, R_ACT, WF_ACT_DETACH, B);
+	assert_true(det != SIZE_MAX);
+	assert_false(s->log[det].on);
+	assert_true(find(s, m, R_DONE, WF_ACT_DETACH, B) < find(s, m, R_ACT, WF_ACT_OPEN, B));
+	assert_safe(s);
+}
+
+/* A writer that hangs (SIGSTOP: its probes time out, its host answers
+ * nothing) and is replaced: its fence is sent anyway, on the connection
+ * that is open, to be the first thing it reads when it wakes (else it is
+ * writable from its wake-up to its next good probe). */
+static void test_hung_writer_fenced_for_wakeup(void **state)
+{
+	struct sim *s = &S;
+	size_t m, lost, fence;
+
+	(void)state;
+	sim_pair_running(s, 2);
+	m = mark(s);
+	sim_host_down(s, A);
+	sim_run(s, 2000 * MS);
+	lost = find_event(s, m, WF_EV_LOST, A);
+	assert_true(lost != SIZE_MAX);
+	assert_int_equal(s->fsm.writer, B);
+	fence = find(s, lost, R_ACT, WF_ACT_FENCE, A);
+	assert_true(fence != SIZE_MAX);
+	assert_true(fence < find(s, lost, R_ACT, WF_ACT_OPEN, B));
+	assert_true(find_text(s, lost, "for the moment it wakes") != SIZE_MAX);
 	assert_safe(s);
 }
 
@@ -1693,6 +1745,7 @@ static void test_partition_candidate_detaches_first(void **state)
 	sem = find(s, m, R_ACT, WF_ACT_SEMISYNC, B);
 	open = find(s, m, R_ACT, WF_ACT_OPEN, B);
 	assert_true(det != SIZE_MAX && dd != SIZE_MAX);
+	assert_true(s->log[det].on); /* a silent host: its connection killed first */
 	assert_true(dd < sem && sem < open);
 	assert_true(s->n[B].io_stopped);
 	assert_true(find_text(s, m, "detach ") != SIZE_MAX); /* in the breakdown */
@@ -2143,6 +2196,8 @@ int main(void)
 		cmocka_unit_test(test_highest_weight_when_none_writable),
 		cmocka_unit_test(test_waits_for_every_check),
 		cmocka_unit_test(test_writer_dies_standby_promoted),
+		cmocka_unit_test(test_writer_killed_seen_by_kernel),
+		cmocka_unit_test(test_hung_writer_fenced_for_wakeup),
 		cmocka_unit_test(test_apply_timeout_refuses),
 		cmocka_unit_test(test_lagging_standby_waited_for),
 		cmocka_unit_test(test_sql_error_refuses),
