@@ -306,7 +306,14 @@ void check_probe_done(struct check *c, bool ok, const char *why)
 		snprintf(c->last_error, sizeof(c->last_error), "%s", why);
 		xlog(LOG_DEBUG, "%s: probe failed: %s", c->name, why);
 	}
-	check_schedule(c, interval_us(c));
+	/* MYSQL_CHECK: a failed probe of a server that is UP is confirmed at
+	 * once, not an interval later: a hung server is DOWN after at most
+	 * interval + read_timeout + (fall - 1) x connect_timeout, not fall
+	 * intervals more (docs/configuration.md) */
+	if (!ok && c->type == CONFIG_CHECK_MYSQL && c->up && c->decided && c->st.bad_run < c->fall)
+		check_schedule(c, 0);
+	else
+		check_schedule(c, interval_us(c));
 	if (ok && c->st.ok_run >= c->rise && (!c->up || !c->decided))
 		report(c, true, why);
 	else if (!ok && c->st.bad_run >= c->fall && (c->up || !c->decided))

@@ -762,6 +762,21 @@ static void fact_error(struct mysql_facts *f, const char *msg)
 		fact_copy(f->facts_error, sizeof(f->facts_error), msg);
 }
 
+/* A local server's binlog dump threads (check_mysql_watch.c); a refusal
+ * (no PROCESS privilege) leaves the list empty and fails nothing. */
+static void on_dumps(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+
+	if (err && is_client_error(err)) {
+		probe_end(c, false, "binlog dump threads", err, msg);
+		return;
+	}
+	mw_set_dumps(c, err ? NULL : res);
+	mysql_free_result(res);
+	probe_end(c, true, "", 0, NULL);
+}
+
 static void on_slave(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
 {
 	struct check *c = mc->c;
@@ -779,6 +794,11 @@ static void on_slave(struct mconn *mc, MYSQL_RES *res, unsigned err, const char 
 	eval_repl(c, f);
 	f->valid = true;
 	f->at_us = now_us();
+	if (mw_wants_dumps(c)) {
+		mc_set_deadline(mc, c->cfg.mysql.read_timeout_ms, "binlog dump threads");
+		mc_query(mc, MW_DUMPS_SQL, on_dumps);
+		return;
+	}
 	probe_end(c, true, "", 0, NULL);
 }
 

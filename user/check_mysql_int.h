@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <netinet/in.h>
+
 #include <mysql.h>
 
 #include "check.h"
@@ -59,6 +61,7 @@ struct admin_op {
 };
 
 #define MW_MAX_CLIENTS 8
+#define MW_MAX_DUMPS 8
 
 /* check_mysql_watch.c: a local server's death watch and its clients. */
 struct mysql_watch {
@@ -70,6 +73,11 @@ struct mysql_watch {
 	bool unresolved_said;
 	struct in_addr clients[MW_MAX_CLIENTS]; /* the service's addresses (VIP) */
 	size_t n_clients;
+	/* its replicas' binlog dump connections (their remote endpoints), as
+	 * of the last probe: spared when it dies, so that the teardown still
+	 * delivers the events it sent (else they become errant on it) */
+	struct sockaddr_in dumps[MW_MAX_DUMPS];
+	size_t n_dumps;
 };
 
 struct mysql_state {
@@ -116,6 +124,10 @@ bool mysql_refused(unsigned err, const char *msg);
  * probe, when the check goes DOWN, and at the end */
 void mw_connected(struct check *c, MYSQL *m);
 void mw_probed(struct check *c);
+/* The probe's last query for a local server: its binlog dump threads. */
+extern const char MW_DUMPS_SQL[];
+bool mw_wants_dumps(const struct check *c);
+void mw_set_dumps(struct check *c, MYSQL_RES *res);
 void mw_fini(struct check *c);
 
 /* check_mysql_admin.c */

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -154,6 +155,7 @@ struct release_job {
 	int efd;
 	struct sockkill_filter f;
 	struct in_addr addrs[MW_MAX_CLIENTS];
+	struct sockaddr_in keep[MW_MAX_DUMPS];
 	char name[80];
 	const char *what;
 	uint64_t t0, took, listeners_us;
@@ -177,8 +179,12 @@ static void *release_run(void *arg)
 		struct sockkill_result lr;
 
 		lf.only_listeners = true;
-		if (sockkill_destroy(&lf, &lr, j->err, sizeof(j->err)) == 0)
+		if (sockkill_destroy(&lf, &lr, j->err, sizeof(j->err)) == 0) {
 			j->listeners_us = now_us() - j->t0;
+			/* connections come from listeners: none of AF_INET6
+			 * without one (a v4-mapped client is AF_INET6) */
+			j->f.inet4_only = lr.matched > 0 && lr.matched_inet6 == 0;
+		}
 	}
 	j->rc = sockkill_destroy(&j->f, &j->r, j->err, sizeof(j->err));
 	j->took = now_us() - j->t0;
@@ -215,11 +221,12 @@ static void release_done(struct loop *l, int fd, uint32_t events, void *arg)
 		xlog(LOG_WARNING, "%s: cannot release the clients of the %s mysqld: %s", j->name,
 		     j->what, j->err);
 	else
-		xlog(LOG_NOTICE, "%s: released %u connection(s) of the %s mysqld (reset%s) in %llu us%s%s",
+		xlog(LOG_NOTICE, "%s: released %u connection(s) of the %s mysqld (reset%s) in %llu us%s%s%s",
 		     j->name, r->destroyed, j->what, j->f.listeners ? ", its listener first: connects "
 		     "refused" : ", those that came through the service's addresses",
 		     (unsigned long long)j->took, r->failed ? ", failed: " : "",
-		     r->failed ? strerror(r->first_errno) : "");
+		     r->failed ? strerror(r->first_errno) : "", j->f.n_keep ?
+		     "; its binlog dump connections spared (their last events still flow)" : "");
 	if (j->listeners_us)
 		xlog(LOG_INFO, "%s: the dead mysqld's listener was closed %llu us after its death "
 		     "was seen", j->name, (unsigned long long)j->listeners_us);
@@ -246,6 +253,11 @@ static void release(struct check *c, bool dead, const char *what)
 	snprintf(j->name, sizeof(j->name), "%s", c->name);
 	j->f.port = c->port;
 	j->f.listeners = dead;
+	if (dead && w->n_dumps) {
+		memcpy(j->keep, w->dumps, w->n_dumps * sizeof(w->dumps[0]));
+		j->f.keep = j->keep;
+		j->f.n_keep = w->n_dumps;
+	}
 	if (!dead) {
 		memcpy(j->addrs, w->clients, w->n_clients * sizeof(w->clients[0]));
 		j->f.addrs = j->addrs;
@@ -315,6 +327,43 @@ static void on_death(void *arg, const struct xvip_mysqld_event *ev)
 	check_force_down(c, why);
 	if (check_release(c))
 		release(c, true, "dead");
+}
+
+const char MW_DUMPS_SQL[] = "SELECT HOST FROM information_schema.PROCESSLIST WHERE COMMAND "
+			   "LIKE 'Binlog Dump%'";
+
+bool mw_wants_dumps(const struct check *c)
+{
+	return mw_of(c)->local;
+}
+
+void mw_set_dumps(struct check *c, MYSQL_RES *res)
+{
+	struct mysql_watch *w = mw_of(c);
+	MYSQL_ROW row;
+
+	w->n_dumps = 0;
+	while (res && (row = mysql_fetch_row(res)) && w->n_dumps < MW_MAX_DUMPS) {
+		char host[64];
+		char *colon;
+		struct sockaddr_in *d = &w->dumps[w->n_dumps];
+		unsigned long port;
+
+		/* "10.0.0.2:45678" (skip-name-resolve; a name is not kept) */
+		if (!row[0] || snprintf(host, sizeof(host), "%s", row[0]) >= (int)sizeof(host))
+			continue;
+		colon = strrchr(host, ':');
+		if (!colon)
+			continue;
+		*colon = '\0';
+		port = strtoul(colon + 1, NULL, 10);
+		memset(d, 0, sizeof(*d));
+		d->sin_family = AF_INET;
+		if (port == 0 || port > 65535 || inet_pton(AF_INET, host, &d->sin_addr) != 1)
+			continue;
+		d->sin_port = htons((uint16_t)port);
+		w->n_dumps++;
+	}
 }
 
 void mw_probed(struct check *c)

@@ -248,6 +248,26 @@ static int victims_add(struct victims *vs, int family, int state, const struct i
 	return 0;
 }
 
+bool sockkill_kept(const struct sockkill_filter *f, int family, const void *raddr, uint16_t rport)
+{
+	static const uint8_t v4mapped_prefix[12] = { [10] = 0xff, [11] = 0xff };
+	const uint8_t *a = raddr;
+	uint32_t v4;
+
+	if (!f->n_keep)
+		return false;
+	if (family == AF_INET)
+		memcpy(&v4, a, 4);
+	else if (family == AF_INET6 && !memcmp(a, v4mapped_prefix, sizeof(v4mapped_prefix)))
+		memcpy(&v4, a + 12, 4);
+	else
+		return false;
+	for (size_t i = 0; i < f->n_keep; i++)
+		if (f->keep[i].sin_addr.s_addr == v4 && ntohs(f->keep[i].sin_port) == rport)
+			return true;
+	return false;
+}
+
 /* One socket of the dump: a victim if it matches. 0 or -ENOMEM. */
 static int consider(const struct sockkill_filter *f, int family, const struct inet_diag_msg *m,
 		    struct victims *vs, struct sockkill_result *res)
@@ -255,9 +275,13 @@ static int consider(const struct sockkill_filter *f, int family, const struct in
 	int state = m->idiag_timer == DIAG_TIMER_TIMEWAIT ? TCP_TIME_WAIT : m->idiag_state;
 
 	if (m->idiag_family != family ||
-	    !sockkill_match(f, family, m->id.idiag_src, ntohs(m->id.idiag_sport), state))
+	    !sockkill_match(f, family, m->id.idiag_src, ntohs(m->id.idiag_sport), state) ||
+	    (state != TCP_LISTEN &&
+	     sockkill_kept(f, family, m->id.idiag_dst, ntohs(m->id.idiag_dport))))
 		return 0;
 	res->matched++;
+	if (family == AF_INET6)
+		res->matched_inet6++;
 	if (vs->n == SOCKKILL_MAX) {
 		count_failure(res, E2BIG);
 		return 0;
@@ -466,7 +490,7 @@ int sockkill_destroy(const struct sockkill_filter *f, struct sockkill_result *re
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+	for (i = 0; i < (f->inet4_only ? 1 : sizeof(families) / sizeof(families[0])); i++) {
 		rc = dump_family(fd, families[i], f, buf, &vs, res, err, errlen);
 		if (rc)
 			goto out;

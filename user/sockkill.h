@@ -46,7 +46,19 @@ struct sockkill_filter {
 	 * hash, not the whole connection hash (~1.6 ms), so a dead server's
 	 * port refuses connects within microseconds */
 	bool only_listeners;
+	/* connections to these remote endpoints are spared (IPv4 or
+	 * v4-mapped; sin_port in network order): a dead master's binlog dump
+	 * connections, whose last events the teardown still delivers */
+	const struct sockaddr_in *keep;
+	size_t n_keep;
+	/* AF_INET only (skip the AF_INET6 dump: one walk of the connection
+	 * hash less), e.g. when the server has no AF_INET6 listener */
+	bool inet4_only;
 };
+
+/* Pure: is the remote endpoint (family, addr bytes, port host order) one
+ * of f's keep list? */
+bool sockkill_kept(const struct sockkill_filter *f, int family, const void *raddr, uint16_t rport);
 
 /* matched == destroyed + failed. first_errno: the first failure's errno (0
  * if none): ENOENT when the socket closed on its own between the dump and
@@ -55,6 +67,7 @@ struct sockkill_filter {
 struct sockkill_result {
 	unsigned matched, destroyed, failed;
 	int first_errno;
+	unsigned matched_inet6; /* of matched: AF_INET6 sockets */
 };
 
 /* Dumps the AF_INET and AF_INET6 TCP sockets of the current network

@@ -406,6 +406,32 @@ static void test_destroy_listener(void **state)
 	close(lfd);
 }
 
+/* A dead master's binlog dump connection is spared (keep: the client's
+ * endpoint), the other connection and the listener go. */
+static void test_keep_spares_a_peer(void **state)
+{
+	uint16_t port = 0;
+	int lfd = tcp_listen("127.0.0.1", &port);
+	struct conn a = conn_open(lfd, "127.0.0.1", port), b = conn_open(lfd, "127.0.0.1", port);
+	struct sockaddr_in keep;
+	socklen_t len = sizeof(keep);
+	struct sockkill_filter f = { .port = port, .listeners = true, .keep = &keep, .n_keep = 1 };
+	struct sockkill_result res;
+
+	(void)state;
+	assert_int_equal(getsockname(b.client, (struct sockaddr *)&keep, &len), 0);
+	assert_true(sockkill_kept(&f, AF_INET, &keep.sin_addr, ntohs(keep.sin_port)));
+	assert_false(sockkill_kept(&f, AF_INET, &keep.sin_addr, (uint16_t)(ntohs(keep.sin_port) + 1)));
+	DESTROY(&f, &res);
+	await_reset(a.client, "the connection not kept");
+	assert_refused("127.0.0.1", port);
+	assert_alive(&b, "the kept connection");
+	assert_result(&res, 2, 2, 0);
+	conn_close(&a);
+	conn_close(&b);
+	close(lfd);
+}
+
 static void test_other_port_untouched(void **state)
 {
 	uint16_t port = 0, other_port = 0;
@@ -622,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_match_addrs),
 		cmocka_unit_test(test_match_wildcard_listener),
 		cmocka_unit_test(test_match_states),
+		cmocka_unit_test(test_keep_spares_a_peer),
 		cmocka_unit_test(test_destroy_bad_filter),
 		cmocka_unit_test(test_destroy_connections),
 		cmocka_unit_test(test_destroy_listener),
