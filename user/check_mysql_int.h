@@ -61,7 +61,7 @@ struct admin_op {
 };
 
 #define MW_MAX_CLIENTS 8
-#define MW_MAX_DUMPS 8
+#define MW_MAX_PEERS 64
 
 /* check_mysql_watch.c: a local server's death watch and its clients. */
 struct mysql_watch {
@@ -73,11 +73,13 @@ struct mysql_watch {
 	bool unresolved_said;
 	struct in_addr clients[MW_MAX_CLIENTS]; /* the service's addresses (VIP) */
 	size_t n_clients;
-	/* its replicas' binlog dump connections (their remote endpoints), as
-	 * of the last probe: spared when it dies, so that the teardown still
-	 * delivers the events it sent (else they become errant on it) */
-	struct sockaddr_in dumps[MW_MAX_DUMPS];
-	size_t n_dumps;
+	/* its TCP clients (remote endpoints) as of the last probe, from its
+	 * processlist: destroyed first when it dies, by exact lookups, except
+	 * the replicas' binlog dump connections (dump[i]), always spared, so
+	 * that the events in their queues still reach the replicas */
+	struct sockaddr_in peers[MW_MAX_PEERS];
+	bool dump[MW_MAX_PEERS];
+	size_t n_peers;
 };
 
 struct mysql_state {

@@ -155,7 +155,13 @@ struct release_job {
 	int efd;
 	struct sockkill_filter f;
 	struct in_addr addrs[MW_MAX_CLIENTS];
-	struct sockaddr_in keep[MW_MAX_DUMPS];
+	struct sockaddr_in keep[MW_MAX_PEERS];
+	struct sockaddr_in peers[MW_MAX_PEERS];
+	struct in_addr local[1 + MW_MAX_CLIENTS];
+	struct sockkill_known known;
+	struct sockkill_result kr;
+	uint64_t known_us;
+	int known_rc;
 	char name[80];
 	const char *what;
 	uint64_t t0, took, listeners_us;
@@ -185,6 +191,15 @@ static void *release_run(void *arg)
 			 * without one (a v4-mapped client is AF_INET6) */
 			j->f.inet4_only = lr.matched > 0 && lr.matched_inet6 == 0;
 		}
+	}
+	if (j->known.n_peers) {
+		/* the connections known from its processlist, by exact
+		 * lookups: the peer's xvipd and replicas hear of the death now */
+		char err[200];
+
+		j->known.inet4_only = j->f.inet4_only;
+		j->known_rc = sockkill_destroy_known(&j->known, &j->kr, err, sizeof(err));
+		j->known_us = now_us() - j->t0;
 	}
 	j->rc = sockkill_destroy(&j->f, &j->r, j->err, sizeof(j->err));
 	j->took = now_us() - j->t0;
@@ -227,6 +242,11 @@ static void release_done(struct loop *l, int fd, uint32_t events, void *arg)
 		     (unsigned long long)j->took, r->failed ? ", failed: " : "",
 		     r->failed ? strerror(r->first_errno) : "", j->f.n_keep ?
 		     "; its binlog dump connections spared (their last events still flow)" : "");
+	if (j->known.n_peers && j->known_rc == 0)
+		xlog(LOG_INFO, "%s: %u of its %zu known client connection(s) reset %llu us after its "
+		     "death was seen (%zu binlog dump connection(s) spared)", j->name,
+		     j->kr.destroyed, j->known.n_peers, (unsigned long long)j->known_us,
+		     j->f.n_keep);
 	if (j->listeners_us)
 		xlog(LOG_INFO, "%s: the dead mysqld's listener was closed %llu us after its death "
 		     "was seen", j->name, (unsigned long long)j->listeners_us);
@@ -253,10 +273,26 @@ static void release(struct check *c, bool dead, const char *what)
 	snprintf(j->name, sizeof(j->name), "%s", c->name);
 	j->f.port = c->port;
 	j->f.listeners = dead;
-	if (dead && w->n_dumps) {
-		memcpy(j->keep, w->dumps, w->n_dumps * sizeof(w->dumps[0]));
+	if (dead) {
+		size_t nk = 0, np = 0;
+
+		/* the binlog dump connections are spared: a RST would drop
+		 * the events still in their send queues (on this binlog,
+		 * never on the replica's: errant when it returns) */
+		for (size_t i = 0; i < w->n_peers; i++) {
+			if (w->dump[i])
+				j->keep[nk++] = w->peers[i];
+			else
+				j->peers[np++] = w->peers[i];
+		}
 		j->f.keep = j->keep;
-		j->f.n_keep = w->n_dumps;
+		j->f.n_keep = nk;
+		j->local[0] = c->addr;
+		memcpy(j->local + 1, w->clients, w->n_clients * sizeof(w->clients[0]));
+		j->known = (struct sockkill_known){
+			.port = c->port, .local = j->local, .n_local = 1 + w->n_clients,
+			.peers = j->peers, .n_peers = np,
+		};
 	}
 	if (!dead) {
 		memcpy(j->addrs, w->clients, w->n_clients * sizeof(w->clients[0]));
@@ -329,8 +365,8 @@ static void on_death(void *arg, const struct xvip_mysqld_event *ev)
 		release(c, true, "dead");
 }
 
-const char MW_DUMPS_SQL[] = "SELECT HOST FROM information_schema.PROCESSLIST WHERE COMMAND "
-			   "LIKE 'Binlog Dump%'";
+const char MW_DUMPS_SQL[] = "SELECT HOST, COMMAND FROM information_schema.PROCESSLIST WHERE "
+			   "HOST LIKE '%:%'";
 
 bool mw_wants_dumps(const struct check *c)
 {
@@ -342,11 +378,11 @@ void mw_set_dumps(struct check *c, MYSQL_RES *res)
 	struct mysql_watch *w = mw_of(c);
 	MYSQL_ROW row;
 
-	w->n_dumps = 0;
-	while (res && (row = mysql_fetch_row(res)) && w->n_dumps < MW_MAX_DUMPS) {
+	w->n_peers = 0;
+	while (res && (row = mysql_fetch_row(res)) && w->n_peers < MW_MAX_PEERS) {
 		char host[64];
 		char *colon;
-		struct sockaddr_in *d = &w->dumps[w->n_dumps];
+		struct sockaddr_in *d = &w->peers[w->n_peers];
 		unsigned long port;
 
 		/* "10.0.0.2:45678" (skip-name-resolve; a name is not kept) */
@@ -362,7 +398,8 @@ void mw_set_dumps(struct check *c, MYSQL_RES *res)
 		if (port == 0 || port > 65535 || inet_pton(AF_INET, host, &d->sin_addr) != 1)
 			continue;
 		d->sin_port = htons((uint16_t)port);
-		w->n_dumps++;
+		w->dump[w->n_peers] = row[1] && !strncmp(row[1], "Binlog Dump", 11);
+		w->n_peers++;
 	}
 }
 

@@ -521,3 +521,128 @@ out:
 	close(fd);
 	return rc;
 }
+
+/* ---- known connections, one exact lookup each (no dump) ---- */
+
+/* One request about one socket, and its answer: 0 with *m filled (QUERY),
+ * 0 (DESTROY acked), or -errno (-ENOENT: no such socket). */
+static int exact_op(int fd, uint16_t type, int family, const struct inet_diag_sockid *id,
+		    void *buf, struct inet_diag_msg *m)
+{
+	static uint32_t seq = 0x40000000u;
+	struct diag_req req = {
+		.nlh = {
+			.nlmsg_len = sizeof(req),
+			.nlmsg_type = type,
+			.nlmsg_flags = NLM_F_REQUEST | (type == SOCK_DESTROY ? NLM_F_ACK : 0),
+			.nlmsg_seq = ++seq,
+		},
+		.r = {
+			.sdiag_family = (uint8_t)family,
+			.sdiag_protocol = IPPROTO_TCP,
+			.idiag_states = ~0u,
+			.id = *id,
+		},
+	};
+	const struct nlmsghdr *nlh;
+	size_t off;
+	ssize_t n;
+	int rc;
+
+	rc = diag_send(fd, &req, sizeof(req));
+	if (rc)
+		return rc;
+	for (;;) {
+		n = diag_recv(fd, buf, 0);
+		if (n < 0)
+			return n == -EAGAIN ? -ETIMEDOUT : (int)n;
+		for (off = 0; (nlh = msg_at(buf, (size_t)n, off)); off += NLMSG_ALIGN(nlh->nlmsg_len)) {
+			if (nlh->nlmsg_seq != req.nlh.nlmsg_seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_ERROR)
+				return -ack_errno(nlh);
+			if (nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+			    nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*m))) {
+				if (m)
+					memcpy(m, NLMSG_DATA(nlh), sizeof(*m));
+				return 0;
+			}
+		}
+	}
+}
+
+int sockkill_destroy_known(const struct sockkill_known *k, struct sockkill_result *res, char *err,
+			   size_t errlen)
+{
+	static const uint8_t v4mapped_prefix[12] = { [10] = 0xff, [11] = 0xff };
+	void *buf;
+	int fd, rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (!k->port || !k->n_local) {
+		snprintf(err, errlen, "sock_diag: no port or no local address");
+		return -EINVAL;
+	}
+	fd = diag_open(k->port, err, errlen);
+	if (fd < 0)
+		return fd;
+	buf = malloc(RCV_BUF_LEN);
+	if (!buf) {
+		close(fd);
+		snprintf(err, errlen, "sock_diag: out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < k->n_peers; i++) {
+		bool found = false;
+
+		for (size_t a = 0; a < k->n_local && !found; a++) {
+			for (int fam = 0; fam < (k->inet4_only ? 1 : 2) && !found; fam++) {
+				struct inet_diag_sockid id = {
+					.idiag_sport = htons(k->port),
+					.idiag_dport = k->peers[i].sin_port,
+					.idiag_cookie = { INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE },
+				};
+				int family = fam ? AF_INET6 : AF_INET;
+				struct inet_diag_msg m;
+
+				if (family == AF_INET) {
+					memcpy(id.idiag_src, &k->local[a], 4);
+					memcpy(id.idiag_dst, &k->peers[i].sin_addr, 4);
+				} else {
+					memcpy(id.idiag_src, v4mapped_prefix, 12);
+					memcpy((uint8_t *)id.idiag_src + 12, &k->local[a], 4);
+					memcpy(id.idiag_dst, v4mapped_prefix, 12);
+					memcpy((uint8_t *)id.idiag_dst + 12, &k->peers[i].sin_addr, 4);
+				}
+				rc = exact_op(fd, SOCK_DIAG_BY_FAMILY, family, &id, buf, &m);
+				if (rc == -ENOENT)
+					continue;
+				if (rc)
+					goto out;
+				/* the kernel's lookup falls back to a listener
+				 * (inet_lookup): only the connection itself */
+				if (m.idiag_state == TCP_LISTEN || m.id.idiag_dport != id.idiag_dport)
+					continue;
+				found = true;
+				res->matched++;
+				rc = exact_op(fd, SOCK_DESTROY, family, &m.id, buf, NULL);
+				if (rc == -EPERM || rc == -EOPNOTSUPP) {
+					snprintf(err, errlen, "sock_diag: SOCK_DESTROY: %s", strerror(-rc));
+					goto out;
+				}
+				if (rc)
+					count_failure(res, -rc);
+				else
+					res->destroyed++;
+				rc = 0;
+			}
+		}
+	}
+	rc = 0;
+out:
+	free(buf);
+	close(fd);
+	if (rc && !err[0])
+		snprintf(err, errlen, "sock_diag: %s", strerror(-rc));
+	return rc;
+}

@@ -70,6 +70,24 @@ struct sockkill_result {
 	unsigned matched_inet6; /* of matched: AF_INET6 sockets */
 };
 
+/* Connections known in advance (a server's processlist): each looked up
+ * exactly (local address one of local[], local port port, remote peers[i];
+ * AF_INET, and unless inet4_only the v4-mapped AF_INET6 socket) and
+ * destroyed, without walking the kernel's connection hash: microseconds
+ * each, where a dump costs milliseconds on a busy host. A peer with no
+ * such socket (gone already) is not an error. Returns 0 (see res: matched,
+ * destroyed, failed) or -errno with err filled. */
+struct sockkill_known {
+	uint16_t port;
+	const struct in_addr *local;
+	size_t n_local;
+	const struct sockaddr_in *peers;
+	size_t n_peers;
+	bool inet4_only;
+};
+int sockkill_destroy_known(const struct sockkill_known *k, struct sockkill_result *res, char *err,
+			   size_t errlen);
+
 /* Dumps the AF_INET and AF_INET6 TCP sockets of the current network
  * namespace and destroys each one sockkill_match() accepts: connections
  * first, listeners last (a listener's destroy resets the connections still

@@ -150,6 +150,7 @@ both=$(grep -c '^0 0 0 ' "$WORK/ro.samples" || true)
 [ "$both" = 0 ] || grep -B2 -A2 '^0 0 0 ' "$WORK/ro.samples" | head -20 | sed 's/^/#   sample: /'
 check_eq "read_only sampled $(wc -l <"$WORK/ro.samples") times: never both writable" 0 "$both"
 
+note "known connections: $(grep -ho '[0-9]* of its [0-9]* known client connection(s) reset [0-9]* us.*spared)' "$L1" "$L2" | tr '\n' ';')"
 note "releases: $(grep -ho 'released [0-9]* connection(s) of the [a-z]* mysqld.* in [0-9]* us' "$L1" "$L2" | sed 's/ (reset[^)]*)//' | tr '\n' ';')"
 if [ "$E2E_FAILED" -gt 0 ]; then
 	[ -z "${XVIP_E2E_SAVE:-}" ] || cp "$L1" "$L2" "$WORK/ro.samples" "$XVIP_E2E_SAVE/" 2>/dev/null

@@ -432,6 +432,48 @@ static void test_keep_spares_a_peer(void **state)
 	close(lfd);
 }
 
+/* Known connections (a server's processlist), destroyed by exact lookups:
+ * the one named goes, a peer that has no socket any more is no error, the
+ * other connection and the listener stay. */
+static void test_destroy_known(void **state)
+{
+	uint16_t port = 0;
+	int lfd = tcp_listen("127.0.0.1", &port);
+	struct conn a = conn_open(lfd, "127.0.0.1", port), b = conn_open(lfd, "127.0.0.1", port);
+	struct in_addr lo = ip("127.0.0.1"), other = ip("127.0.0.3");
+	struct in_addr local[2] = { other, lo };
+	struct sockaddr_in peers[2];
+	socklen_t len = sizeof(peers[0]);
+	struct sockkill_known k = {
+		.port = port, .local = local, .n_local = 2, .peers = peers, .n_peers = 2,
+	};
+	struct sockkill_result res;
+	char err[256] = "";
+	int rc;
+
+	(void)state;
+	assert_int_equal(getsockname(a.client, (struct sockaddr *)&peers[1], &len), 0);
+	/* a client that left since the processlist was read */
+	peers[0] = peers[1];
+	peers[0].sin_port = htons((uint16_t)(ntohs(peers[1].sin_port) ^ 0x4000));
+	rc = sockkill_destroy_known(&k, &res, err, sizeof(err));
+	if (rc == -EPERM || rc == -EOPNOTSUPP) {
+		print_message("skipped: %s\n", err);
+		skip();
+	}
+	if (rc)
+		fail_msg("sockkill_destroy_known: %d %s", rc, err);
+	await_reset(a.client, "the known connection");
+	assert_result(&res, 1, 1, 0);
+	assert_alive(&b, "the connection not named");
+	conn_close(&b);
+	b = conn_open(lfd, "127.0.0.1", port);
+	assert_alive(&b, "a connection accepted after it");
+	conn_close(&a);
+	conn_close(&b);
+	close(lfd);
+}
+
 static void test_other_port_untouched(void **state)
 {
 	uint16_t port = 0, other_port = 0;
@@ -652,6 +694,7 @@ int main(void)
 		cmocka_unit_test(test_destroy_bad_filter),
 		cmocka_unit_test(test_destroy_connections),
 		cmocka_unit_test(test_destroy_listener),
+		cmocka_unit_test(test_destroy_known),
 		cmocka_unit_test(test_other_port_untouched),
 		cmocka_unit_test(test_addrs_filter),
 		cmocka_unit_test(test_v4_mapped_server),
