@@ -231,6 +231,21 @@ enum mysql_admin_kind {
 	/* One administrative statement (e.g. SET GLOBAL
 	 * rpl_semi_sync_master_enabled = OFF), shorter than 256 bytes */
 	MYSQL_ADMIN_SQL,
+	/* A promotion's last steps in two round trips (MariaDB: compound
+	 * statements, MASTER_GTID_WAIT): [STOP SLAVE IO_THREAD] [semi-sync
+	 * master side OFF, a failure of which is reported, not fatal], SHOW
+	 * SLAVE STATUS; then MASTER_GTID_WAIT(Gtid_IO_Pos, timeout_ms) and,
+	 * only if it succeeded, read_only=OFF, decided by the server. rc 0:
+	 * all done; 1: not applied in time (not opened); < 0: failed (what
+	 * was done before: *promote). */
+	MYSQL_ADMIN_PROMOTE,
+};
+
+/* MYSQL_ADMIN_PROMOTE: what was done, each step's time on the server */
+struct mysql_promote_result {
+	bool detached, semi_switched, applied, opened;
+	char semi_err[200];     /* the semi-sync switch's error, "" none */
+	uint32_t detach_us, semi_us, apply_us, open_us;
 };
 
 struct mysql_admin_req {
@@ -238,6 +253,8 @@ struct mysql_admin_req {
 	bool read_only;        /* READ_ONLY */
 	const char *sql;       /* SQL (copied) */
 	uint32_t timeout_ms;
+	bool detach, semi_off; /* PROMOTE: the optional first steps */
+	struct mysql_promote_result *promote; /* PROMOTE: filled before done */
 };
 
 int mysql_admin_queue(struct check *c, const struct mysql_admin_req *req, check_mysql_done_cb done,

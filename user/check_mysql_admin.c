@@ -8,6 +8,7 @@
 #define XVIP_CHECK_INTERNAL
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,139 @@ static void on_wait_slave_status(struct mconn *mc, MYSQL_RES *res, unsigned err,
 	free(sql);
 }
 
+/* ---- PROMOTE: the promotion's last steps in two round trips ---- */
+
+/* 1: the detach and the semi-sync switch (each timed on the server, the
+ * switch's failure kept, not raised), then what the replica received */
+static const char PROMOTE_HEAD[] =
+	"BEGIN NOT ATOMIC DECLARE t0 DATETIME(6) DEFAULT SYSDATE(6); "
+	"SET @xvip_detach_us = 0, @xvip_semi_us = 0, @xvip_semi_err = NULL; ";
+static const char PROMOTE_DETACH[] =
+	"STOP SLAVE IO_THREAD; SET @xvip_detach_us = TIMESTAMPDIFF(MICROSECOND, t0, SYSDATE(6)); "
+	"SET t0 = SYSDATE(6); ";
+static const char PROMOTE_SEMI[] =
+	"BEGIN DECLARE CONTINUE HANDLER FOR SQLEXCEPTION GET DIAGNOSTICS CONDITION 1 "
+	"@xvip_semi_err = MESSAGE_TEXT; SET GLOBAL rpl_semi_sync_master_enabled = OFF; END; "
+	"SET @xvip_semi_us = TIMESTAMPDIFF(MICROSECOND, t0, SYSDATE(6)); ";
+static const char PROMOTE_TAIL[] = "SHOW SLAVE STATUS; END";
+
+static uint32_t cell_us(const char *v)
+{
+	long long n = v ? strtoll(v, NULL, 10) : 0;
+
+	return n < 0 ? 0 : n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+static void on_promote_done(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+	struct mysql_state *s = ms_of(c);
+	struct mysql_promote_result *pr = s->op->promote;
+	const char *pos = s->gtid_io_pos && *s->gtid_io_pos ? s->gtid_io_pos : "(nothing received)";
+	MYSQL_ROW row;
+	char r[32], ro[8], slave_pos[MYSQL_FACT_STR];
+
+	if (err) {
+		mysql_free_result(res);
+		admin_fail(c, "MASTER_GTID_WAIT and read_only=OFF", msg);
+		return;
+	}
+	row = res && mysql_num_fields(res) >= 8 ? mysql_fetch_row(res) : NULL;
+	if (!row) {
+		mysql_free_result(res);
+		admin_end(c, -EIO, "mysql %s:%u: the promotion's wait and opening returned no row",
+			  c->addr_str, c->port);
+		return;
+	}
+	fact_copy(r, sizeof(r), row[0]);
+	fact_copy(ro, sizeof(ro), row[1]);
+	fact_copy(slave_pos, sizeof(slave_pos), row[2]);
+	if (pr) {
+		pr->detach_us = cell_us(row[3]);
+		pr->semi_us = cell_us(row[4]);
+		fact_copy(pr->semi_err, sizeof(pr->semi_err), row[5]);
+		pr->semi_switched = s->op->semi_off && !row[5];
+		pr->apply_us = cell_us(row[6]);
+		pr->open_us = cell_us(row[7]);
+		pr->applied = !strcmp(r, "0");
+		pr->opened = pr->applied && !strcmp(ro, "0");
+	}
+	mysql_free_result(res);
+	if (!strcmp(r, "0") && !strcmp(ro, "0"))
+		admin_end(c, 0, "applied up to Gtid_IO_Pos %s, read_only=OFF", pos);
+	else if (!strcmp(r, "0"))
+		admin_end(c, -EIO, "mysql %s:%u: applied up to Gtid_IO_Pos %s, but read_only is still %s",
+			  c->addr_str, c->port, pos, ro);
+	else if (!strcmp(r, "-1"))
+		admin_end(c, 1, "not applied within %u ms: gtid_slave_pos %s, Gtid_IO_Pos %s",
+			  s->op->timeout_ms, slave_pos, pos);
+	else
+		admin_end(c, -EIO, "mysql %s:%u: MASTER_GTID_WAIT returned %s", c->addr_str, c->port,
+			  r[0] ? r : "NULL");
+}
+
+static void on_promote_status(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
+{
+	struct check *c = mc->c;
+	struct mysql_state *s = ms_of(c);
+	struct admin_op *op = s->op;
+	MYSQL_ROW row;
+	const char *pos = "";
+	char *sql;
+	size_t n;
+
+	if (err) {
+		mysql_free_result(res);
+		admin_fail(c, op->detach ? "STOP SLAVE IO_THREAD" : MYSQL_SLAVE_SQL, msg);
+		return;
+	}
+	if (op->promote)
+		op->promote->detached = op->detach;
+	row = res ? mysql_fetch_row(res) : NULL;
+	if (row) {
+		pos = row_cell(row, res_col(res, "Gtid_IO_Pos"));
+		pos = pos ? pos : "";
+	}
+	if (strspn(pos, "0123456789-, ") != strlen(pos)) {
+		admin_end(c, -EINVAL, "mysql %s:%u: unexpected Gtid_IO_Pos '%.200s'", c->addr_str,
+			  c->port, pos);
+		mysql_free_result(res);
+		return;
+	}
+	s->gtid_io_pos = strdup(pos);
+	mysql_free_result(res);
+	n = s->gtid_io_pos ? strlen(s->gtid_io_pos) + 512 : 0;
+	sql = n ? malloc(n) : NULL;
+	if (!sql) {
+		admin_end(c, -ENOMEM, "mysql %s:%u: out of memory", c->addr_str, c->port);
+		return;
+	}
+	/* not a replica, or nothing received: nothing to wait for */
+	snprintf(sql, n,
+		 "BEGIN NOT ATOMIC DECLARE t0 DATETIME(6) DEFAULT SYSDATE(6); DECLARE t1 DATETIME(6); "
+		 "DECLARE r INT DEFAULT 0; %s%s%s%u.%03u%s SET t1 = SYSDATE(6); "
+		 "IF r = 0 THEN SET GLOBAL read_only = OFF; END IF; "
+		 "SELECT r, @@GLOBAL.read_only, @@GLOBAL.gtid_slave_pos, @xvip_detach_us, "
+		 "@xvip_semi_us, @xvip_semi_err, TIMESTAMPDIFF(MICROSECOND, t0, t1), "
+		 "TIMESTAMPDIFF(MICROSECOND, t1, SYSDATE(6)); END",
+		 *s->gtid_io_pos ? "SET r = MASTER_GTID_WAIT('" : "/* ", s->gtid_io_pos,
+		 *s->gtid_io_pos ? "', " : " ", op->timeout_ms / 1000, op->timeout_ms % 1000,
+		 *s->gtid_io_pos ? ");" : " */");
+	mc_query(mc, sql, on_promote_done);
+	free(sql);
+}
+
+static void promote_run(struct mconn *mc)
+{
+	struct admin_op *op = ms_of(mc->c)->op;
+	char sql[sizeof(PROMOTE_HEAD) + sizeof(PROMOTE_DETACH) + sizeof(PROMOTE_SEMI) +
+		 sizeof(PROMOTE_TAIL)];
+
+	snprintf(sql, sizeof(sql), "%s%s%s%s", PROMOTE_HEAD, op->detach ? PROMOTE_DETACH : "",
+		 op->semi_off ? PROMOTE_SEMI : "", PROMOTE_TAIL);
+	mc_query(mc, sql, on_promote_status);
+}
+
 static void on_admin_sql(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
 {
 	struct check *c = mc->c;
@@ -206,6 +340,8 @@ static void admin_run(struct mconn *mc)
 
 	if (s->op->kind == MYSQL_ADMIN_SQL)
 		mc_query(mc, s->op->sql, on_admin_sql);
+	else if (s->op->kind == MYSQL_ADMIN_PROMOTE)
+		promote_run(mc);
 	else if (s->op->kind == MYSQL_ADMIN_READ_ONLY)
 		mc_query(mc, "SHOW GLOBAL VARIABLES LIKE 'super_read_only'", on_ro_probe_var);
 	else
@@ -234,11 +370,12 @@ static void on_admin_start(struct loop *l, uint64_t id, void *arg)
 	(void)id;
 	s->admin_start_timer = 0;
 	check_hold(c);
-	if (op->kind == MYSQL_ADMIN_WAIT_APPLIED)
+	if (op->kind == MYSQL_ADMIN_WAIT_APPLIED || op->kind == MYSQL_ADMIN_PROMOTE)
 		deadline += c->cfg.mysql.connect_timeout_ms + c->cfg.mysql.read_timeout_ms;
 	mc_set_deadline(mc, deadline,
 			op->kind == MYSQL_ADMIN_READ_ONLY ? "set read_only"
-			: op->kind == MYSQL_ADMIN_SQL ? op->sql : "wait applied");
+			: op->kind == MYSQL_ADMIN_SQL ? op->sql
+			: op->kind == MYSQL_ADMIN_PROMOTE ? "promote" : "wait applied");
 	if (mc->connected)
 		admin_run(mc);
 	else
@@ -303,6 +440,7 @@ static int admin_submit(struct check *c, const struct mysql_admin_req *req, bool
 			timeout_ms = c->cfg.mysql.connect_timeout_ms + c->cfg.mysql.read_timeout_ms;
 		break;
 	case MYSQL_ADMIN_WAIT_APPLIED:
+	case MYSQL_ADMIN_PROMOTE:
 		if (!timeout_ms)
 			return -EINVAL;
 		break;
@@ -323,6 +461,11 @@ static int admin_submit(struct check *c, const struct mysql_admin_req *req, bool
 	op->timeout_ms = timeout_ms;
 	op->done = done;
 	op->arg = arg;
+	op->detach = req->detach;
+	op->semi_off = req->semi_off;
+	op->promote = req->kind == MYSQL_ADMIN_PROMOTE ? req->promote : NULL;
+	if (op->promote)
+		memset(op->promote, 0, sizeof(*op->promote));
 	if (req->kind == MYSQL_ADMIN_SQL)
 		snprintf(op->sql, sizeof(op->sql), "%s", req->sql);
 	if (!busy) {

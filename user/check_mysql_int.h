@@ -55,6 +55,8 @@ struct admin_op {
 	enum mysql_admin_kind kind;
 	bool ro;              /* READ_ONLY: ON or OFF */
 	char sql[256];        /* SQL: the statement */
+	bool detach, semi_off; /* PROMOTE */
+	struct mysql_promote_result *promote;
 	uint32_t timeout_ms;  /* from its start on the connection */
 	check_mysql_done_cb done;
 	void *arg;

@@ -22,6 +22,7 @@ struct writer_op {
 	enum wf_op op;
 	int node;
 	uint64_t gen;
+	struct mysql_promote_result pr; /* PROMOTE: filled before op_done */
 };
 
 static void apply(struct writer *w, const struct wf_result *r);
@@ -140,6 +141,7 @@ static void op_done(void *arg, int rc, const char *err)
 	struct writer_op *o = arg;
 	struct writer *w = o->w;
 	struct wf_op_result r = { .op = o->op, .node = o->node, .gen = o->gen, .rc = rc, .err = err };
+	struct mysql_promote_result pr = o->pr;
 	struct wf_result res;
 
 	if (o->prev)
@@ -149,6 +151,17 @@ static void op_done(void *arg, int rc, const char *err)
 	if (o->next)
 		o->next->prev = o->prev;
 	free(o);
+	if (r.op == WF_OP_PROMOTE) {
+		r.detached = pr.detached;
+		r.semi_switched = pr.semi_switched;
+		r.applied = pr.applied;
+		r.opened = pr.opened;
+		r.semi_err = pr.semi_err[0] ? pr.semi_err : NULL;
+		r.detach_us = pr.detach_us;
+		r.semi_us = pr.semi_us;
+		r.apply_us = pr.apply_us;
+		r.open_us = pr.open_us;
+	}
 	writer_fsm_op_done(&w->fsm, now_us(), &r, &res);
 	apply(w, &res);
 }
@@ -202,6 +215,12 @@ static int op_start(struct writer *w, const struct wf_action *a, enum wf_op *op)
 		req.kind = MYSQL_ADMIN_SQL;
 		req.sql = "START SLAVE IO_THREAD";
 		break;
+	case WF_ACT_PROMOTE:
+		*op = WF_OP_PROMOTE;
+		req.kind = MYSQL_ADMIN_PROMOTE;
+		req.detach = a->detach;
+		req.semi_off = a->semi_off;
+		break;
 	default:
 		*op = WF_OP_WAIT_APPLIED;
 		req.kind = MYSQL_ADMIN_WAIT_APPLIED;
@@ -228,6 +247,8 @@ static int op_start(struct writer *w, const struct wf_action *a, enum wf_op *op)
 	if (!o)
 		return -ENOMEM;
 	*o = (struct writer_op){ .w = w, .op = *op, .node = a->node, .gen = a->gen };
+	if (a->type == WF_ACT_PROMOTE)
+		req.promote = &o->pr;
 	rc = mysql_admin_queue(c, &req, op_done, o);
 	if (rc < 0) {
 		free(o);
@@ -299,6 +320,7 @@ static void apply(struct writer *w, const struct wf_result *r)
 		case WF_ACT_DETACH:
 		case WF_ACT_ATTACH:
 		case WF_ACT_WITNESS:
+		case WF_ACT_PROMOTE:
 			rc = op_start(w, a, &op);
 			if (rc < 0) {
 				/* handed back once this result is carried out */

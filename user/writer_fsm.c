@@ -63,6 +63,7 @@ const char *wf_action_str(enum wf_action_type t)
 	case WF_ACT_DETACH: return "DETACH";
 	case WF_ACT_ATTACH: return "ATTACH";
 	case WF_ACT_WITNESS: return "WITNESS";
+	case WF_ACT_PROMOTE: return "PROMOTE";
 	case WF_ACT_STEER: return "STEER";
 	case WF_ACT_PROBE: return "PROBE";
 	case WF_ACT_EVENT: return "EVENT";

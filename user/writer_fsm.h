@@ -182,7 +182,7 @@ enum wf_phase {
 
 enum wf_op {
 	WF_OP_FENCE = 1, WF_OP_SEMISYNC, WF_OP_WAIT_APPLIED, WF_OP_OPEN, WF_OP_DETACH,
-	WF_OP_ATTACH, WF_OP_WITNESS,
+	WF_OP_ATTACH, WF_OP_WITNESS, WF_OP_PROMOTE,
 };
 
 enum wf_event {
@@ -205,6 +205,11 @@ enum wf_action_type {
 	WF_ACT_WITNESS,     /* the witness's key (gen): claim it (fresh: create,
 			     * or replace `version`) or set it (compare-and-
 			     * swap on `version`), naming node, on: async */
+	WF_ACT_PROMOTE,     /* node (gen): the promotion's last steps in two
+			     * round trips: [detach] [semi_off] (each only if
+			     * set), then applied what it received within
+			     * timeout_ms, then read_only=OFF only if it did
+			     * (the server decides: no round trip between) */
 	WF_ACT_STEER,       /* program the DR maps: writer node (-1 none); on
 			     * false: this node no longer owns the VIP, drop
 			     * the service; fresh: read the writer's MAC again */
@@ -224,7 +229,9 @@ struct wf_action {
 			     * (a gone node not proven stopped: its host may
 			     * be silent, and STOP alone then takes seconds) */
 	bool fresh;         /* STEER */
-	uint32_t timeout_ms; /* WAIT_APPLIED */
+	uint32_t timeout_ms; /* WAIT_APPLIED, PROMOTE */
+	bool detach, semi_off; /* PROMOTE: STOP SLAVE IO_THREAD first; then
+			     * rpl_semi_sync_master_enabled = OFF */
 	int32_t version;    /* WITNESS: the key's version (-1: create it) */
 	bool claim;         /* WITNESS: take it (else compare-and-swap ours) */
 	uint64_t gen;       /* operations: hand it back */
@@ -253,6 +260,12 @@ struct wf_op_result {
 	int rc;             /* 0 done; WAIT_APPLIED 1: not applied in time; < 0 failed */
 	bool not_started;   /* the shell could not start it (rc < 0) */
 	const char *err;    /* what failed, or what was done */
+	/* PROMOTE: what was done (rc 0: all; 1: not applied in time, not
+	 * opened; < 0: failed, nothing after the failed step), and each step's
+	 * time on the server */
+	bool detached, semi_switched, applied, opened;
+	const char *semi_err;   /* the semi-sync switch failed (not fatal) */
+	uint32_t detach_us, semi_us, apply_us, open_us;
 };
 
 struct wf_node_state {
@@ -293,6 +306,12 @@ struct writer_fsm {
 	uint64_t step_us[WF_NPHASES]; /* when each phase ended (WF_* index) */
 	bool detach;                /* the promotion detaches the candidate */
 	bool detach_kill;           /* ... killing its IO connection first */
+	bool fast;                  /* the last steps run as one PROMOTE */
+	bool fast_detach;           /* ... stopping its IO thread */
+	bool fast_semi;             /* ... switching semi-sync off */
+	uint64_t fast_start_us;     /* ... sent then */
+	bool fast_done;             /* the promotion's PROMOTE came back: */
+	uint32_t fast_us[4];        /* its detach, semi-sync, apply, open on the server */
 	bool cand_writable;         /* the candidate took writes before it */
 	uint64_t lost_at_us;        /* the writer was lost then, none since (0: no loss) */
 	uint64_t opened_at_us;      /* the writer was opened then */

@@ -25,6 +25,15 @@
  * stops the chain: nobody is promoted and the operator is told why (log,
  * event).
  *
+ * When every other node's mysqld is proven stopped (its death seen by the
+ * kernel, or its connects refused: nobody can answer or take writes during
+ * the promotion, so nothing learned between the steps could change them),
+ * DETACH to OPEN run as one operation, PROMOTE, on the candidate: the
+ * detach, the semi-sync switch and the read of what it received in one
+ * round trip, the wait and the opening in a second one, where the server
+ * opens only if the wait succeeded. Each step is still timed (on the
+ * server) and judged as it would be alone.
+ *
  * Also here: what the operations' results do (wf_op_result), and the
  * semi-sync switches outside a promotion.
  */
@@ -117,16 +126,38 @@ static void promoted(struct writer_fsm *fsm, uint64_t now, struct wf_result *out
 	/* where the time went: from the loss (or request) to our first step,
 	 * then fence, semi-sync, apply and open; 0 for a step skipped */
 	fsm->step_us[WF_OPEN] = now;
+	if (fsm->fast_done)
+		fsm->step_us[WF_DETACH] = fsm->fast_start_us; /* the rest, below */
 	for (int k = 0; k < WF_NPHASES; k++) {
 		uint64_t end = fsm->step_us[k] ? fsm->step_us[k] : prev;
 
 		part[k] = end > prev ? (unsigned)(end - prev) : 0;
 		prev = end > prev ? end : prev;
 	}
+	if (fsm->fast_done) {
+		/* one PROMOTE: the steps as the server timed them, and what
+		 * is left of it, the two round trips and the loop */
+		unsigned total = (unsigned)(now - fsm->fast_start_us), server = 0;
+
+		part[WF_WITNESS] += part[WF_DETACH];
+		part[WF_DETACH] = fsm->fast_us[0];
+		part[WF_SEMISYNC] = fsm->fast_us[1];
+		part[WF_APPLY] = fsm->fast_us[2];
+		part[WF_OPEN] = fsm->fast_us[3];
+		for (int k = 0; k < 4; k++)
+			server += fsm->fast_us[k];
+		snprintf(why, sizeof(why), "%s replication, applied all it received; detect->start %u, "
+			 "fence %u, detach %u, semi-sync %u, apply %u, open %u us on the server, in 2 "
+			 "round trips: %u us on the wire and in the loop",
+			 fsm->semisync ? "semi-synchronous" : "asynchronous", part[WF_IDLE],
+			 part[WF_FENCE] + part[WF_WITNESS], part[WF_DETACH], part[WF_SEMISYNC],
+			 part[WF_APPLY], part[WF_OPEN], total > server ? total - server : 0);
+	} else
 	snprintf(why, sizeof(why), "%s replication, applied all it received; detect->start %u, "
 		 "fence %u, detach %u, semi-sync %u, apply %u, open %u us",
 		 fsm->semisync ? "semi-synchronous" : "asynchronous", part[WF_IDLE], part[WF_FENCE],
 		 part[WF_DETACH], part[WF_SEMISYNC], part[WF_APPLY], part[WF_OPEN]);
+	fsm->fast_done = false;
 	wf_say(out, WF_LOG_NOTICE, "writer is now %s (%s; %u us after the decision)", wf_name(fsm, w), why,
 	    (unsigned)(now - fsm->promo_start_us));
 	wf_event(out, now, WF_EV_PROMOTED, w, why, fsm->promo_start_us);
@@ -234,6 +265,63 @@ bool wf_gone_fenced(struct writer_fsm *fsm, uint64_t now, struct wf_result *out,
 	return true;
 }
 
+/* The semi-sync step would switch the candidate's master side off: it is
+ * on, and no standby is up (see WF_SEMISYNC). */
+static bool semi_off_wanted(const struct writer_fsm *fsm)
+{
+	int c = fsm->candidate;
+	const struct wf_mysql *f = wf_facts(fsm, c);
+
+	return fsm->cfg.manage_read_only && f && f->valid && f->semi_sync_master_enabled == 1 &&
+	       !wf_standby_up(fsm, c) && (!fsm->cand_writable || wf_others_stopped(fsm, c));
+}
+
+/* DETACH to OPEN can run as one PROMOTE: read_only is ours to manage, the
+ * candidate's facts are known, and every other MySQL node is stopped and
+ * gone (so the steps' decisions cannot change on the way: no fence to wait
+ * for before the opening, no kill of a live master's IO connection). */
+static bool fast_possible(const struct writer_fsm *fsm)
+{
+	int c = fsm->candidate;
+	const struct wf_mysql *f = wf_facts(fsm, c);
+
+	if (!fsm->cfg.manage_read_only || !f || !f->valid || fsm->detach_kill || fsm->pending)
+		return false;
+	for (size_t i = 0; i < fsm->cfg.n_nodes; i++)
+		if ((int)i != c && fsm->cfg.node[i].has_mysql &&
+		    (!wf_stopped(fsm, (int)i) || !wf_gone(fsm, (int)i)))
+			return false;
+	return true;
+}
+
+static void fast_start(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
+{
+	int c = fsm->candidate;
+	const struct wf_mysql *f = wf_facts(fsm, c);
+	char why[WF_WHY_LEN];
+	struct wf_action *a;
+
+	/* what the semi-sync step checks first, and the apply step needs */
+	if (writer_fsm_gone(fsm, c, why, sizeof(why)) || !wf_replication_ok(fsm, c, why, sizeof(why))) {
+		wf_promo_fail(fsm, now, out, "%s", why);
+		return;
+	}
+	a = wf_op(fsm, out, WF_ACT_PROMOTE, c);
+	if (!a) {
+		wf_promo_fail(fsm, now, out, "too many actions at once");
+		return;
+	}
+	a->detach = fsm->detach && f->is_replica;
+	a->semi_off = semi_off_wanted(fsm);
+	a->timeout_ms = fsm->cfg.promote_timeout_ms;
+	fsm->step_gen = a->gen;
+	fsm->fast = true;
+	fsm->fast_detach = a->detach;
+	fsm->fast_semi = a->semi_off;
+	fsm->fast_done = false;
+	fsm->fast_start_us = now;
+}
+
 void wf_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 {
 	int c = fsm->candidate;
@@ -251,6 +339,8 @@ void wf_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 		fsm->pending = 0;
 		fsm->detach = false;
 		fsm->detach_kill = false;
+		fsm->fast = false;
+		fsm->fast_done = false;
 		fsm->cand_writable = f && f->valid && f->read_only == 0;
 		for (size_t i = 0; i < fsm->cfg.n_nodes; i++)
 			fsm->node[i].fence_counted = false;
@@ -285,6 +375,10 @@ void wf_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
 		fsm->phase = WF_DETACH;
 		/* fall through */
 	case WF_DETACH:
+		if (fast_possible(fsm)) {
+			fast_start(fsm, now, out);
+			return;
+		}
 		if (fsm->detach && manage && f && f->valid && f->is_replica) {
 			step_op(fsm, now, out, WF_ACT_DETACH, fsm->detach_kill,
 				fsm->cfg.promote_timeout_ms);
@@ -479,6 +573,61 @@ static void applied_done(struct writer_fsm *fsm, uint64_t now, struct wf_result 
 	}
 	fsm->phase = WF_OPEN;
 	wf_step(fsm, now, out);
+}
+
+/* The PROMOTE came back: each step judged as its own operation's result
+ * would be (detach_done, semisync_step_done, applied_done, open_done). */
+static void promote_done(struct writer_fsm *fsm, uint64_t now, struct wf_result *out,
+			 const struct wf_op_result *r)
+{
+	const char *err = r->err ? r->err : "";
+	const char *who = wf_name(fsm, r->node);
+
+	fsm->step_gen = 0;
+	fsm->fast = false;
+	if (r->not_started) {
+		wf_promo_fail(fsm, now, out, "%s: cannot start the promotion's statements: %s", who, err);
+		return;
+	}
+	if (fsm->fast_detach) {
+		if (!r->detached) {
+			wf_promo_fail(fsm, now, out, "%s: cannot stop its replication from the node "
+				   "it cannot reach (STOP SLAVE IO_THREAD): %s", who, err);
+			return;
+		}
+		fsm->detach = false;
+		fsm->node[r->node].s.mysql.io_stopped = true; /* until the next probe says */
+		wf_say(out, WF_LOG_NOTICE, "%s stopped replicating from the node it cannot reach (STOP "
+		    "SLAVE IO_THREAD): that node can no longer get a commit acknowledged", who);
+	}
+	if (fsm->fast_semi && r->semi_switched) {
+		fsm->node[r->node].semisync_off = true;
+		wf_say(out, WF_LOG_WARNING, "%s: no standby is up, semi-sync master side switched off: "
+		    "writes are asynchronous until a standby returns", who);
+	} else if (fsm->fast_semi && r->semi_err) {
+		/* not fatal, as alone (semisync_step_done) */
+		wf_say(out, WF_LOG_WARNING, "cannot switch semi-sync off on %s: %s", who, r->semi_err);
+	}
+	if (r->rc < 0) {
+		wf_promo_fail(fsm, now, out, "%s: cannot check what it applied, or open it: %s", who, err);
+		return;
+	}
+	if (r->rc != 0 || !r->applied) {
+		wf_promo_fail(fsm, now, out, "%s has not applied everything it received within %u ms: %s",
+			   who, fsm->cfg.promote_timeout_ms, *err ? err : "still behind");
+		return;
+	}
+	if (!r->opened) {
+		wf_promo_fail(fsm, now, out, "%s: cannot set read_only=OFF: %s", who, err);
+		return;
+	}
+	fsm->fast_done = true;
+	fsm->fast_us[0] = r->detach_us;
+	fsm->fast_us[1] = r->semi_us;
+	fsm->fast_us[2] = r->apply_us;
+	fsm->fast_us[3] = r->open_us;
+	fsm->phase = WF_OPEN;
+	promoted(fsm, now, out);
 }
 
 static void open_done(struct writer_fsm *fsm, uint64_t now, struct wf_result *out,
@@ -781,6 +930,12 @@ void wf_op_result(struct writer_fsm *fsm, uint64_t now, const struct wf_op_resul
 	case WF_OP_DETACH:
 		if (step_current(fsm, r, WF_DETACH))
 			detach_done(fsm, now, out, r);
+		break;
+	case WF_OP_PROMOTE:
+		if (step_current(fsm, r, WF_DETACH) && fsm->fast)
+			promote_done(fsm, now, out, r);
+		else if (r->semi_switched)
+			n->semisync_off = true; /* as a late SEMISYNC's (above) */
 		break;
 	case WF_OP_WITNESS:
 		wf_witness_done(fsm, now, r, out);

@@ -46,6 +46,7 @@ struct sop {
 	uint64_t gen;
 	bool on;
 	uint32_t timeout_ms;
+	bool detach, semi_off; /* PROMOTE */
 };
 
 struct snode {
@@ -63,6 +64,8 @@ struct snode {
 	unsigned sql_errno;
 	uint64_t applied_at; /* it has applied all it received from then on */
 	bool refuse_ro;      /* SET read_only=ON fails */
+	bool refuse_detach;  /* STOP SLAVE IO_THREAD fails */
+	bool refuse_semi;    /* SET GLOBAL rpl_semi_sync_master_enabled fails */
 	uint64_t op_delay, probe_dur;
 	uint64_t probe_timeout; /* what a probe of a dead host takes */
 	/* its check */
@@ -94,6 +97,7 @@ struct rec {
 	int rc;
 	uint64_t gen;
 	uint32_t timeout_ms;
+	bool detach, semi_off;
 	enum wf_event ev;
 	char text[WF_TEXT_LEN];
 };
@@ -175,7 +179,8 @@ void sim_apply(struct sim *s)
 	for (unsigned k = 0; k < r->n; k++) {
 		const struct wf_action *a = &r->act[k];
 		struct rec rc = { .kind = R_ACT, .type = a->type, .node = a->node, .on = a->on,
-				  .gen = a->gen, .timeout_ms = a->timeout_ms, .ev = a->event };
+				  .gen = a->gen, .timeout_ms = a->timeout_ms, .ev = a->event,
+				  .detach = a->detach, .semi_off = a->semi_off };
 		struct snode *n = a->node >= 0 ? &s->n[a->node] : NULL;
 		char why[WF_WHY_LEN];
 
@@ -186,6 +191,7 @@ void sim_apply(struct sim *s)
 			       a->node, a->text);
 		switch (a->type) {
 		case WF_ACT_OPEN:
+		case WF_ACT_PROMOTE:
 			/* fence before open */
 			for (size_t j = 0; j < s->nn; j++)
 				if ((int)j != a->node && writer_fsm_reachable(&s->fsm, (int)j, why, sizeof(why)) &&
@@ -199,7 +205,8 @@ void sim_apply(struct sim *s)
 		case WF_ACT_ATTACH:
 			assert_non_null(n);
 			assert_true(n->nq < 32);
-			n->q[n->nq++] = (struct sop){ a->type, a->gen, a->on, a->timeout_ms };
+			n->q[n->nq++] = (struct sop){ a->type, a->gen, a->on, a->timeout_ms, a->detach,
+						      a->semi_off };
 			if (n->nq == 1)
 				op_start(s, a->node);
 			break;
@@ -351,14 +358,19 @@ static void op_start(struct sim *s, int i)
 	n->op_rc = 0;
 	snprintf(n->op_msg, sizeof(n->op_msg), "done");
 	if (!n->host_up) {
-		n->op_done_at = t + timeout + (o->type == WF_ACT_WAIT_APPLIED ? TIMEOUT : 0);
+		n->op_done_at = t + timeout +
+				(o->type == WF_ACT_WAIT_APPLIED || o->type == WF_ACT_PROMOTE ? TIMEOUT : 0);
 		n->op_rc = -EIO;
 		snprintf(n->op_msg, sizeof(n->op_msg), "timeout after 200 ms");
 	} else if (!n->mysqld_up || n->refusing) {
 		n->op_done_at = t + 1 * MS;
 		n->op_rc = -EIO;
 		snprintf(n->op_msg, sizeof(n->op_msg), "connect: Connection refused");
-	} else if (o->type == WF_ACT_WAIT_APPLIED) {
+	} else if (o->type == WF_ACT_PROMOTE && o->detach && n->refuse_detach) {
+		n->op_done_at = t + n->op_delay;
+		n->op_rc = -EIO;
+		snprintf(n->op_msg, sizeof(n->op_msg), "STOP SLAVE IO_THREAD: Access denied");
+	} else if (o->type == WF_ACT_WAIT_APPLIED || o->type == WF_ACT_PROMOTE) {
 		uint64_t ready = t + n->op_delay > n->applied_at ? t + n->op_delay : n->applied_at;
 
 		if (ready <= t + timeout) {
@@ -385,10 +397,36 @@ static void op_end(struct sim *s, int i)
 		[WF_ACT_FENCE] = WF_OP_FENCE, [WF_ACT_SEMISYNC] = WF_OP_SEMISYNC,
 		[WF_ACT_WAIT_APPLIED] = WF_OP_WAIT_APPLIED, [WF_ACT_OPEN] = WF_OP_OPEN,
 		[WF_ACT_DETACH] = WF_OP_DETACH, [WF_ACT_ATTACH] = WF_OP_ATTACH,
+		[WF_ACT_PROMOTE] = WF_OP_PROMOTE,
 	};
 	struct wf_op_result r = { .op = kind[o.type], .node = i, .gen = o.gen, .rc = n->op_rc,
 				  .err = n->op_msg };
 	struct rec rc = { .kind = R_DONE, .type = o.type, .node = i, .rc = n->op_rc, .gen = o.gen };
+
+	if (o.type == WF_ACT_PROMOTE) {
+		/* a dead or silent node did nothing; a refused detach stops it */
+		bool ran = alive(n) && !(o.detach && n->refuse_detach);
+
+		r.detached = ran && o.detach;
+		r.semi_switched = ran && o.semi_off && !n->refuse_semi;
+		r.semi_err = ran && o.semi_off && n->refuse_semi ? "Access denied" : NULL;
+		r.applied = ran && n->op_rc == 0;
+		r.opened = r.applied;
+		r.detach_us = o.detach ? 300 : 0;
+		r.semi_us = o.semi_off ? 50 : 0;
+		r.apply_us = 40;
+		r.open_us = 20;
+		if (r.detached)
+			n->io_stopped = true;
+		if (r.semi_switched)
+			n->semi = 0;
+		if (r.opened) {
+			n->read_only = 0;
+			for (size_t j = 0; j < s->nn; j++)
+				if ((int)j != i && alive(&s->n[j]) && s->n[j].read_only == 0)
+					s->two_writers++;
+		}
+	}
 
 	if (n->op_rc == 0) {
 		if (o.type == WF_ACT_FENCE)
@@ -816,12 +854,14 @@ static void test_writer_dies_standby_promoted(void **state)
 
 /* The local xvipd's death watch saw the kill (stats.dead, given to the
  * fsm as "refused"): the dead node is proven stopped from the first
- * moment, so the candidate's IO thread is stopped without the kill and
- * its grace (WF_ACT_DETACH with on == false). */
+ * moment, so nothing learned between the steps could change them: the
+ * detach (without the kill and its grace), the semi-sync switch, the apply
+ * and the opening go to the candidate as one PROMOTE (two round trips), and
+ * the breakdown still shows each step. */
 static void test_writer_killed_seen_by_kernel(void **state)
 {
 	struct sim *s = &S;
-	size_t m, det;
+	size_t m, p;
 
 	(void)state;
 	sim_pair_running(s, 2);
@@ -830,10 +870,109 @@ static void test_writer_killed_seen_by_kernel(void **state)
 	sim_kill_mysqld(s, A);
 	sim_run(s, 100 * MS);
 	assert_int_equal(s->fsm.writer, B);
-	det = find(s, m, R_ACT, WF_ACT_DETACH, B);
-	assert_true(det != SIZE_MAX);
-	assert_false(s->log[det].on);
-	assert_true(find(s, m, R_DONE, WF_ACT_DETACH, B) < find(s, m, R_ACT, WF_ACT_OPEN, B));
+	p = find(s, m, R_ACT, WF_ACT_PROMOTE, B);
+	assert_true(p != SIZE_MAX);
+	assert_true(s->log[p].detach);
+	assert_true(s->log[p].semi_off); /* no standby left */
+	assert_int_equal(s->log[p].timeout_ms, PROMOTE_TIMEOUT_MS);
+	assert_int_equal(count_act(s, m, WF_ACT_DETACH, B), 0);
+	assert_int_equal(count_act(s, m, WF_ACT_SEMISYNC, B), 0);
+	assert_int_equal(count_act(s, m, WF_ACT_WAIT_APPLIED, B), 0);
+	assert_int_equal(count_act(s, m, WF_ACT_OPEN, B), 0);
+	assert_true(s->fsm.node[B].semisync_off);
+	assert_true(find_text(s, m, "10.0.0.2:3306 stopped replicating from the node it cannot "
+			      "reach") != SIZE_MAX);
+	assert_true(find_text(s, m, "10.0.0.2:3306: no standby is up, semi-sync master side "
+			      "switched off") != SIZE_MAX);
+	assert_true(find_text(s, m, "detach 300, semi-sync 50, apply 40, open 20 us on the server, "
+			      "in 2 round trips") != SIZE_MAX);
+	assert_true(find_event(s, m, WF_EV_PROMOTED, B) != SIZE_MAX);
+	assert_false(writer_fsm_busy(&s->fsm));
+	assert_safe(s);
+}
+
+/* Seen by the kernel, but the candidate cannot stop its IO thread: nobody
+ * is promoted (as with the DETACH alone), and the candidate is not opened. */
+static void test_fast_promote_detach_refused(void **state)
+{
+	struct sim *s = &S;
+	size_t m;
+
+	(void)state;
+	sim_pair_running(s, 2);
+	s->n[B].refuse_detach = true;
+	m = mark(s);
+	s->n[A].last_refused = true;
+	sim_kill_mysqld(s, A);
+	sim_run(s, 100 * MS);
+	assert_true(find(s, m, R_ACT, WF_ACT_PROMOTE, B) != SIZE_MAX);
+	assert_true(find_text(s, m, "NOT promoting 10.0.0.2:3306: 10.0.0.2:3306: cannot stop its "
+			      "replication from the node it cannot reach") != SIZE_MAX);
+	assert_true(find_event(s, m, WF_EV_REFUSED, B) != SIZE_MAX);
+	assert_int_equal(s->n[B].read_only, 1);
+	assert_true(s->fsm.writer != B);
+	assert_safe(s);
+}
+
+/* The wait of the PROMOTE runs out: not opened (the server decides), and
+ * the promotion is refused with the apply rule's words. */
+static void test_fast_promote_not_applied(void **state)
+{
+	struct sim *s = &S;
+	size_t m;
+
+	(void)state;
+	sim_pair_running(s, 2);
+	s->n[B].applied_at = s->now + 5 * SEC;
+	m = mark(s);
+	s->n[A].last_refused = true;
+	sim_kill_mysqld(s, A);
+	sim_run(s, 3 * SEC);
+	assert_true(find(s, m, R_ACT, WF_ACT_PROMOTE, B) != SIZE_MAX);
+	assert_true(find_text(s, m, "NOT promoting 10.0.0.2:3306: 10.0.0.2:3306 has not applied "
+			      "everything it received within 2000 ms") != SIZE_MAX);
+	assert_int_equal(s->n[B].read_only, 1);
+	assert_safe(s);
+}
+
+/* The semi-sync switch fails inside the PROMOTE: a warning, as alone, and
+ * the promotion goes on. */
+static void test_fast_promote_semi_failure_not_fatal(void **state)
+{
+	struct sim *s = &S;
+	size_t m;
+
+	(void)state;
+	sim_pair_running(s, 2);
+	s->n[B].refuse_semi = true;
+	m = mark(s);
+	s->n[A].last_refused = true;
+	sim_kill_mysqld(s, A);
+	sim_run(s, 100 * MS);
+	assert_true(find_text(s, m, "cannot switch semi-sync off on 10.0.0.2:3306: Access denied") !=
+		    SIZE_MAX);
+	/* (the writer's standby check switches it off again afterwards) */
+	assert_true(find_event(s, m, WF_EV_PROMOTED, B) != SIZE_MAX);
+	assert_int_equal(s->fsm.writer, B);
+	assert_safe(s);
+}
+
+/* Three nodes, the third alive: a standby stays, and it could answer during
+ * the promotion, so the steps go one by one (fences waited for). */
+static void test_fast_promote_not_with_a_live_node(void **state)
+{
+	struct sim *s = &S;
+	size_t m;
+
+	(void)state;
+	sim_pair_running(s, 3);
+	m = mark(s);
+	s->n[A].last_refused = true;
+	sim_kill_mysqld(s, A);
+	sim_run(s, 200 * MS);
+	assert_true(s->fsm.writer == B || s->fsm.writer == C);
+	assert_int_equal(count_act(s, m, WF_ACT_PROMOTE, -1), 0);
+	assert_true(count_act(s, m, WF_ACT_OPEN, s->fsm.writer) == 1);
 	assert_safe(s);
 }
 
@@ -885,10 +1024,12 @@ static void test_apply_timeout_refuses(void **state)
 	assert_int_equal(s->steered, -1);
 	assert_string_equal(s->fsm.refused, "10.0.0.2:3306 has not applied everything it "
 			    "received within 2000 ms: not applied within 2000 ms");
-	/* the probes try again while there is no writer: promoted once applied */
+	/* the probes try again while there is no writer: promoted once applied
+	 * (A's connects refused by then: proven stopped, one PROMOTE) */
 	sim_run_until(s, t + 8 * SEC);
 	assert_int_equal(s->fsm.writer, B);
-	k = find(s, m, R_ACT, WF_ACT_OPEN, B);
+	k = find_event(s, m, WF_EV_PROMOTED, B);
+	assert_true(k != SIZE_MAX);
 	assert_true(s->log[k].at >= t + 5 * SEC);
 	assert_safe(s);
 }
@@ -1135,11 +1276,18 @@ static void test_standby_lost_while_promoting(void **state)
 	assert_int_equal(s->fsm.writer, B);
 	assert_true(find_text(s, m, "not waiting for the fence of 10.0.0.3:3306 any longer") !=
 		    SIZE_MAX);
+	/* A and C proven stopped by then (their connects refused): the last
+	 * steps are one PROMOTE, its semi-sync switch before its apply */
 	sem = find(s, m, R_ACT, WF_ACT_SEMISYNC, B);
-	wait = find(s, m, R_ACT, WF_ACT_WAIT_APPLIED, B);
-	assert_true(sem != SIZE_MAX && sem < wait);
-	assert_false(s->log[sem].on);
-	assert_true(find(s, m, R_DONE, WF_ACT_SEMISYNC, B) < wait);
+	wait = find(s, m, R_ACT, WF_ACT_PROMOTE, B);
+	if (wait != SIZE_MAX) {
+		assert_true(s->log[wait].semi_off);
+	} else {
+		wait = find(s, m, R_ACT, WF_ACT_WAIT_APPLIED, B);
+		assert_true(sem != SIZE_MAX && sem < wait);
+		assert_false(s->log[sem].on);
+		assert_true(find(s, m, R_DONE, WF_ACT_SEMISYNC, B) < wait);
+	}
 	assert_int_equal(s->n[B].semi, 0);
 	assert_safe(s);
 }
@@ -1498,31 +1646,35 @@ static void test_late_results_ignored(void **state)
 	s->n[B].applied_at = t + 500 * MS;
 	s->n[B].op_delay = 10 * MS;
 	m = mark(s);
+	s->n[A].last_refused = true; /* proven stopped: one PROMOTE */
 	sim_kill_mysqld(s, A);
 	sim_run(s, 50 * MS);
-	assert_int_equal(s->fsm.phase, WF_APPLY);
+	assert_int_equal(s->fsm.phase, WF_DETACH);
 	/* B's mysqld restarts under its WAIT_APPLIED: abort; back: again */
 	sim_kill_mysqld(s, B);
 	assert_int_equal(s->fsm.phase, WF_IDLE);
 	s->n[B].mysqld_up = true;
-	RUN_WHILE(s, s->fsm.phase != WF_APPLY);
-	w1 = find(s, m, R_ACT, WF_ACT_WAIT_APPLIED, B);
-	w2 = find(s, w1 + 1, R_ACT, WF_ACT_WAIT_APPLIED, B);
+	RUN_WHILE(s, s->fsm.phase != WF_DETACH);
+	w1 = find(s, m, R_ACT, WF_ACT_PROMOTE, B);
+	w2 = find(s, w1 + 1, R_ACT, WF_ACT_PROMOTE, B);
 	assert_true(w2 != SIZE_MAX);
 	assert_true(s->log[w1].gen != s->log[w2].gen);
 	assert_true(s->now < t + 500 * MS);
 	sim_run_until(s, t + 1 * SEC);
 	assert_int_equal(s->fsm.writer, B);
-	d1 = find(s, m, R_DONE, WF_ACT_WAIT_APPLIED, B);
-	d2 = find(s, d1 + 1, R_DONE, WF_ACT_WAIT_APPLIED, B);
-	open = find(s, m, R_ACT, WF_ACT_OPEN, B);
+	d1 = find(s, m, R_DONE, WF_ACT_PROMOTE, B);
+	d2 = find(s, d1 + 1, R_DONE, WF_ACT_PROMOTE, B);
+	open = find_event(s, m, WF_EV_PROMOTED, B);
 	/* the first (late, rc 0) result opened nothing; the second did */
 	assert_int_equal(s->log[d1].gen, s->log[w1].gen);
 	assert_int_equal(s->log[d1].rc, 0);
 	assert_true(d2 != SIZE_MAX);
 	assert_true(open > d2);
-	assert_int_equal(count_act(s, m, WF_ACT_OPEN, B), 1);
-	assert_int_equal(count_act(s, m, WF_ACT_SEMISYNC, B), 1); /* off once, not twice */
+	assert_int_equal(count_act(s, m, WF_ACT_OPEN, B), 0);
+	assert_int_equal(count_act(s, m, WF_ACT_PROMOTE, B), 2);
+	assert_true(s->log[w1].semi_off && s->log[w2].semi_off);
+	/* promoted once: the late result opened nothing */
+	assert_int_equal(find_event(s, open + 1, WF_EV_PROMOTED, B), SIZE_MAX);
 	assert_safe(s);
 }
 
@@ -2197,6 +2349,10 @@ int main(void)
 		cmocka_unit_test(test_waits_for_every_check),
 		cmocka_unit_test(test_writer_dies_standby_promoted),
 		cmocka_unit_test(test_writer_killed_seen_by_kernel),
+		cmocka_unit_test(test_fast_promote_detach_refused),
+		cmocka_unit_test(test_fast_promote_not_applied),
+		cmocka_unit_test(test_fast_promote_semi_failure_not_fatal),
+		cmocka_unit_test(test_fast_promote_not_with_a_live_node),
 		cmocka_unit_test(test_hung_writer_fenced_for_wakeup),
 		cmocka_unit_test(test_apply_timeout_refuses),
 		cmocka_unit_test(test_lagging_standby_waited_for),
