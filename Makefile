@@ -99,7 +99,7 @@ test:
 	tests/run.sh build/san
 
 bench:
-	tools/deps.sh
+	tools/deps.sh bench
 	$(MAKE) all
 	tools/bench.sh $(BUILD)
 	[ ! -x tools/bench_mysql.sh ] || tools/bench_mysql.sh $(BUILD)

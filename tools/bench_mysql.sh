@@ -44,6 +44,20 @@
 #           gap between any two, acknowledged writes missing on db2, and for
 #           xvipd death -> db2 master -> db2 promoted and the promotion's
 #           steps. min / median / p95 / max.
+#   kill-xvipd, stop-xvipd, kill-script, stop-script  issue 12's table: the
+#           writer's mariadbd killed with SIGKILL, or hung with SIGSTOP, under
+#           writes through the VIP (`xvip-probe writes`, an INSERT on a new
+#           connection every 2 ms, 200 ms deadline) and, at the same time, a
+#           connect every 1 ms (`xvip-probe outage`). xvipd as in (c) (100 ms x
+#           fall 3, semi-sync); "script" is what keepalived can do without IPVS:
+#           a vrrp_script TCP connect every 1 s, fall 1 (the scenario `script`).
+#           Reported per run: the connect outage, the write gap (db1's last
+#           acknowledged write to db2's first), the no-fault floor of the same
+#           run (the longest gap between acknowledgements before the fault),
+#           acknowledged writes missing on db2; for xvipd kill -> DOWN (log,
+#           ms), decision -> writable (took_us) and the promotion's steps. A
+#           hang keepalived cannot see leaves its outage open until the run
+#           ends ("no failover"). 4 s of writes, the fault after ~1.5 s.
 # keepalived runs (seed, tuned, script, host-tuned): read_only=OFF on both
 # nodes (the seed setup has no fencing), asynchronous replication as in the
 # seed; writes go to whichever node holds the VIP.
@@ -81,10 +95,15 @@
 # Environment:
 #   BENCH_REPEAT=N          runs of tuned/script/xvipd (default 3)
 #   BENCH_REPEAT_SLOW=N     runs of seed (default 1: each takes ~30 s)
+#   BENCH_REPEAT_FAULT=N    runs of kill-* and stop-* (default 20)
+#   BENCH_PLOT_DIR=DIR      where the pictures go (default build/bench)
 #   BENCH_MYSQL_SCENARIOS   subset/order of "seed tuned script xvipd host-tuned
 #                           host-xvipd" (default all but script)
 #   KEEPALIVED=PATH         default /usr/sbin/keepalived
 #   BENCH_KEEP_LOGS=DIR     copy every log and config there at the end
+#   BENCH_DB_TMPFS=0        datadirs on the disk (default: on a tmpfs of the
+#                           lab's own, so that fsync stalls, 90 ms on this
+#                           VM's disk, do not hide the failover)
 #
 # Everything runs in network namespaces created here (tests/e2e/lib.sh) and
 # is removed on exit, Ctrl-C included. Needs root.
@@ -106,22 +125,26 @@ done
 KEEPALIVED=${KEEPALIVED:-/usr/sbin/keepalived}
 REPEAT=${BENCH_REPEAT:-3}
 REPEAT_SLOW=${BENCH_REPEAT_SLOW:-1}
-SCENARIOS=${BENCH_MYSQL_SCENARIOS:-seed tuned xvipd host-tuned host-xvipd}
-for v in "$REPEAT" "$REPEAT_SLOW"; do
+REPEAT_FAULT=${BENCH_REPEAT_FAULT:-20}
+SCENARIOS=${BENCH_MYSQL_SCENARIOS:-seed tuned xvipd host-tuned host-xvipd kill-xvipd stop-xvipd kill-script stop-script}
+DB_TMPFS=${BENCH_DB_TMPFS:-1}
+for v in "$REPEAT" "$REPEAT_SLOW" "$REPEAT_FAULT"; do
 	case $v in '' | *[!0-9]* | 0)
-		echo "bench_mysql: BENCH_REPEAT and BENCH_REPEAT_SLOW must be positive integers" >&2
+		echo "bench_mysql: BENCH_REPEAT, BENCH_REPEAT_SLOW and BENCH_REPEAT_FAULT must be positive integers" >&2
 		exit 1
 		;;
 	esac
 done
 for s in $SCENARIOS; do
-	case $s in seed | tuned | script | xvipd | host-tuned | host-xvipd) ;; *)
-		echo "bench_mysql: unknown scenario '$s' (seed tuned script xvipd host-tuned host-xvipd)" >&2
+	case $s in seed | tuned | script | xvipd | host-tuned | host-xvipd | kill-xvipd | stop-xvipd | \
+		kill-script | stop-script) ;;
+	*)
+		echo "bench_mysql: unknown scenario '$s' (seed tuned script xvipd host-tuned host-xvipd kill-xvipd stop-xvipd kill-script stop-script)" >&2
 		exit 1
 		;;
 	esac
 done
-case " $SCENARIOS " in *" seed "* | *" tuned "* | *" script "* | *" host-tuned "*)
+case " $SCENARIOS " in *" seed "* | *" tuned "* | *" script "* | *" host-tuned "* | *"-script "*)
 	[ -x "$KEEPALIVED" ] || {
 		echo "bench_mysql: $KEEPALIVED not found (apt-get install keepalived, or set KEEPALIVED=)" >&2
 		exit 1
@@ -232,7 +255,7 @@ lab_down() {
 	for n in $(ip netns list 2>/dev/null | awk '{print $1}'); do
 		case $n in "$P"*) ip netns del "$n" 2>/dev/null ;; esac
 	done
-	rm -rf "$WORK/db-db1" "$WORK/db-db2" "$(pin_of db1)" "$(pin_of db2)"
+	rm -rf "$(db__dir)/db-db1" "$(db__dir)/db-db2" "$(pin_of db1)" "$(pin_of db2)"
 	DB_PID=() DB_IP=() DB_PEER=() DB_MODE=() DB_BREAK_ID=()
 }
 
@@ -387,11 +410,11 @@ ka_masters() { grep -c "Entering MASTER STATE" "$WORK/ka-$1-$2.log" 2>/dev/null;
 # takeovers SCEN: how many times db2 became VRRP master in this run
 takeovers() {
 	local c
-	if [ "$1" = xvipd ] || [ "$1" = host-xvipd ]; then
-		c=$(xctl db2 status --json 2>/dev/null | json_get became_master)
-	else
-		c=$(ka_masters "$1" db2)
-	fi
+	case $1 in
+	xvipd | *-xvipd) c=$(xctl db2 status --json 2>/dev/null | json_get became_master) ;;
+	*-script) c=$(ka_masters script db2) ;;
+	*) c=$(ka_masters "$1" db2) ;;
+	esac
 	echo "${c:-0}"
 }
 ka_child() { local p; p=$(cat "$WORK/ka-$1-vrrp.pid" 2>/dev/null) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
@@ -436,10 +459,14 @@ scen_label() {
 	xvipd) echo "(c) xvipd fo + MYSQL_CHECK" ;;
 	host-tuned) echo "(d) host dies: keepalived tuned" ;;
 	host-xvipd) echo "(e) host dies: xvipd" ;;
+	kill-xvipd) echo "(f) kill -9 mariadbd: xvipd" ;;
+	stop-xvipd) echo "(g) SIGSTOP mariadbd: xvipd" ;;
+	kill-script) echo "(f') kill -9: keepalived script" ;;
+	stop-script) echo "(g') SIGSTOP: keepalived script" ;;
 	esac
 }
-scen_duration() { case $1 in seed) echo 16000 ;; tuned | script) echo 5000 ;; xvipd) echo 3000 ;; host-*) echo 4000 ;; esac; }
-scen_repeat() { case $1 in seed) echo "$REPEAT_SLOW" ;; *) echo "$REPEAT" ;; esac; }
+scen_duration() { case $1 in seed) echo 16000 ;; tuned | script) echo 5000 ;; xvipd) echo 3000 ;; host-*) echo 4000 ;; kill-* | stop-*) echo 4000 ;; esac; }
+scen_repeat() { case $1 in seed) echo "$REPEAT_SLOW" ;; kill-* | stop-*) echo "$REPEAT_FAULT" ;; *) echo "$REPEAT" ;; esac; }
 fail() { # SCEN MESSAGE
 	echo "bench_mysql: $(scen_label "$1"): $2; run skipped"
 	FAILS[$1]=$((${FAILS[$1]:-0} + 1))
@@ -834,6 +861,216 @@ run_host() {
 	return 0
 }
 
+# ------------------------------------- the writer's mariadbd faults, under writes
+declare -A FGAP FOUT FFLOOR FLOST FDOWN FTOOK FTOOK_N FNOFO
+declare -A FSTEP
+
+# run_fault SCEN REP: like run_one (0 done, 1 failed, 2 to be redone), for
+# kill-xvipd, stop-xvipd, kill-script, stop-script
+run_fault() {
+	local s=$1 rep=$2 dur sig kind mode=async logs=() wpid ppid j out gap w0 kill_us kill_ms
+	local m0 sw fgap lost js t0 tl t1 line extra="" t n pid1 floor og rel down took nofo=""
+	dur=$(scen_duration "$s")
+	sig=KILL
+	[ "${s%%-*}" = stop ] && sig=STOP
+	kind=${s#*-}
+	[ "$kind" = xvipd ] && mode=semisync
+	lab_down
+	t0=$SECONDS
+	if ! lab_up $mode; then
+		fail "$s" "the MariaDB pair did not come up"
+		show_logs "$WORK/db-db1.log" "$WORK/db-db2.log"
+		return 1
+	fi
+	tl=$SECONDS
+	if [ "$kind" = xvipd ]; then
+		logs=("$WORK/xvipd-db1.log" "$WORK/xvipd-db2.log")
+		xv_conf db1 100
+		xv_conf db2 90
+		xv_start db1
+		if ! wait_until 8 xv_master db1; then
+			fail "$s" "db1 did not become VRRP master"
+			show_logs "${logs[@]}"
+			return 1
+		fi
+		xv_start db2
+		if ! wait_until 10 xv_stable; then
+			fail "$s" "db1 not the writer with db2 UP and semi-sync on within 10 s"
+			xv_text | sed 's/^/#   /'
+			show_logs "${logs[@]}"
+			return 1
+		fi
+	else
+		logs=("$WORK/ka-script-db1.log" "$WORK/ka-script-db2.log")
+		if ! db_sql db1 "SET GLOBAL read_only=OFF" || ! db_sql db2 "SET GLOBAL read_only=OFF"; then
+			fail "$s" "cannot set read_only=OFF"
+			return 1
+		fi
+		ka_conf script db1 MASTER 100 $N1
+		ka_conf script db2 BACKUP 90 $N2
+		ka_start script db1
+		if ! wait_until 8 ka_is script db1 MASTER; then
+			fail "$s" "db1's keepalived did not become MASTER"
+			show_logs "${logs[@]}"
+			return 1
+		fi
+		ka_start script db2
+		if ! wait_until 8 ka_is script db2 BACKUP; then
+			fail "$s" "db2's keepalived did not settle as BACKUP"
+			show_logs "${logs[@]}"
+			return 1
+		fi
+	fi
+	if ! wait_until 10 via_vip_is db1; then
+		fail "$s" "the client does not reach db1's mysqld through $VIP"
+		show_logs "${logs[@]}"
+		return 1
+	fi
+	t1=$SECONDS
+	sleep 0.5
+	m0=$(takeovers "$s")
+	if [ "$m0" != 0 ]; then
+		echo "bench_mysql: $(scen_label "$s"): before the fault, db2 has been VRRP master $m0 time(s); run redone"
+		REDONE[$s]=$((${REDONE[$s]:-0} + 1))
+		return 2
+	fi
+	pid1=$(db_pid db1)
+	rm -f "$WORK/fault.acked" "$WORK/fault.acked.at"
+	bgs client "$WORK/writes-$s-$rep.log" "$PROBE" writes $VIP $PORT "$DB_TCP_USER" "$DB_TCP_PASS" \
+		"$dur" "$WORK/fault.acked" 2 200
+	wpid=$BG_PID
+	bgs client "$WORK/outage-$s-$rep.log" "$PROBE" outage $VIP $PORT "$dur"
+	ppid=$BG_PID
+	for ((j = 0; j < 4000; j++)); do
+		[ -s "$WORK/fault.acked" ] && break
+		msleep 0.001
+	done
+	msleep 1.5
+	if [ "$(takeovers "$s")" != "$m0" ]; then
+		bg_stop "$wpid"
+		bg_stop "$ppid"
+		echo "bench_mysql: $(scen_label "$s"): db2 took over before the fault; run redone"
+		REDONE[$s]=$((${REDONE[$s]:-0} + 1))
+		return 2
+	fi
+	[ -f "$WORK/xvipd-db1.log" ] && n=$(wc -l <"$WORK/xvipd-db1.log")
+	# the clock is read right before the kill(2), no fork in between
+	kill_us=${EPOCHREALTIME/[.,]/}
+	kill -"$sig" "$pid1"
+	kill_ms=$((kill_us / 1000))
+	for pid in $wpid $ppid; do
+		if ! wait_until $((dur / 1000 + 5)) sh -c "! kill -0 $pid 2>/dev/null"; then
+			echo "bench_mysql: a probe did not finish in time"
+		fi
+	done
+	bg_stop "$wpid"
+	bg_stop "$ppid"
+	[ "$sig" = KILL ] && db_kill db1 # bookkeeping: it is gone already
+	out=$(grep '^start_wall_ms' "$WORK/writes-$s-$rep.log")
+	w0=$(sed -n 's/^start_wall_ms \([0-9]*\).*/\1/p' <<<"$out")
+	og=$(LC_ALL=C tr -cd '[:print:]\n' <"$WORK/outage-$s-$rep.log" | tail -1 |
+		sed -n 's/.*longest_gap_ms \([0-9.]*\).*/\1/p')
+	if [ -z "$w0" ] || [ -z "$og" ]; then
+		fail "$s" "no result from the probes: $(tail -1 "$WORK/writes-$s-$rep.log") / $(tail -1 "$WORK/outage-$s-$rep.log" | LC_ALL=C tr -cd '[:print:]')"
+		show_logs "${logs[@]}"
+		return 1
+	fi
+	rel=$((kill_ms - w0))
+	# each acknowledged token's node, as db2 has it
+	db_sql db2 "SELECT v, node FROM app.t WHERE v LIKE 'fault-%'" | sort >"$WORK/fault.nodes"
+	sort -k2 "$WORK/fault.acked.at" | join -1 2 -2 1 - "$WORK/fault.nodes" | sort -k2 -g >"$WORK/fault.timeline"
+	# the floor: the longest gap between two acknowledgements before the fault
+	floor=$(sort -g "$WORK/fault.acked.at" | awk -v k="$rel" '$1 < k { if (p != "" && $1 - p > g) g = $1 - p; p = $1 }
+		END { printf "%.1f", g }')
+	sw=$(awk '$3 == "db1" { last1 = $2 } $3 == "db2" && !first2 { first2 = $2 }
+		END { if (last1 != "" && first2 != "") printf "%.1f", first2 - last1 }' "$WORK/fault.timeline")
+	if [ -z "$sw" ]; then
+		# no write acknowledged on db2: no failover within the run
+		sw=$(awk -v k="$rel" -v d="$dur" '$3 == "db1" { last1 = $2 } END { printf "%.1f", d - (last1 == "" ? k : last1) }' "$WORK/fault.timeline")
+		nofo=" (NO FAILOVER within the run: a lower bound)"
+		FNOFO[$s]=$((${FNOFO[$s]:-0} + 1))
+	fi
+	fgap=$sw
+	lost=$(db_missing_acked db2 "$WORK/fault.acked" | wc -l)
+	FGAP[$s]+="$fgap "
+	FOUT[$s]+="$og "
+	FFLOOR[$s]+="$floor "
+	FLOST[$s]+="$lost "
+	if [ "$kind" = xvipd ]; then
+		js=$(xv_json)
+		took=$(grep -o '"event":"promoted","addr":"'$N2'","took_us":[0-9]*' <<<"$js" | head -1 | sed 's/.*://')
+		down=""
+		while read -r d tm _; do
+			t=$(log_ms "$d" "$tm")
+			if [ -z "$t" ] || [ "$t" -lt "$kill_ms" ]; then continue; fi
+			down=$((t - kill_ms))
+			break
+		done < <(tail -n +$((${n:-0} + 1)) "$WORK/xvipd-db1.log" | grep -v debug | grep "MYSQL_CHECK $N1:$PORT: DOWN")
+		[ -z "$down" ] || FDOWN[$s]+="$down "
+		[ -z "$took" ] || FTOOK[$s]+="$took "
+		line=$(tail -n +$((${n:-0} + 1)) "$WORK/xvipd-db1.log" | grep -m1 "writer is now $N2" |
+			sed 's/^.*writer is now [^ ]* (//; s/)$//')
+		# "seen by the kernel; N us ago": the event's age when logged
+		t=$(tail -n +$((${n:-0} + 1)) "$WORK/xvipd-db1.log" | sed -n 's/.*seen by the kernel; \([0-9]*\) us ago.*/\1/p' | head -1)
+		extra=", kill -> DOWN ${down:-?} ms${t:+ (kernel event logged $t us after it)}, decision -> promoted ${took:-?} us"
+		[ -z "$line" ] || extra+=$'\n#       '"$line"
+		for k in detach semi-sync apply open; do
+			t=$(sed -n "s/.*[ ;]${k} \([0-9]*\)[, ].*/\1/p" <<<"$line")
+			[ -z "$t" ] || FSTEP[$s:$k]+="$t "
+		done
+		t=$(sed -n 's/.*round trips: \([0-9]*\) us.*/\1/p' <<<"$line")
+		[ -z "$t" ] || FSTEP[$s:rt]+="$t "
+		t=$(sed -n 's/.*round trips \([0-9]*\) and \([0-9]*\) us.*/\1 \2/p' <<<"$line")
+		if [ -n "$t" ]; then
+			FSTEP[$s:rt1]+="${t% *} "
+			FSTEP[$s:rt2]+="${t#* } "
+		fi
+	fi
+	printf '# %d/%d %-34s connect outage %6s ms, write gap %6s ms (floor %s ms), %s acknowledged lost%s%s\n#       lab up in %d s, daemons stable in %d s\n' \
+		"$rep" "$(scen_repeat "$s")" "$(scen_label "$s")" "$og" "$fgap" "$floor" "$lost" "$nofo" \
+		"$extra" $((tl - t0)) $((t1 - tl))
+	return 0
+}
+
+# bench_fault_plot: a PNG of the fault scenarios' distributions (each run a
+# point; connect outage and write gap side by side), when gnuplot is there
+bench_fault_plot() {
+	local out=${BENCH_PLOT_DIR:-build/bench}/mysql-faults.png data s i=0 v
+	command -v gnuplot >/dev/null 2>&1 || {
+		echo "(no gnuplot: no picture; tools/deps.sh bench installs it)"
+		return 0
+	}
+	mkdir -p "$(dirname "$out")" || return 0
+	data=$WORK/faults.dat
+	: >"$data"
+	for s in $SCENARIOS; do
+		case $s in kill-* | stop-*) ;; *) continue ;; esac
+		[ -n "${FGAP[$s]:-}" ] || continue
+		i=$((i + 1))
+		for v in ${FOUT[$s]}; do echo "$i 0 $v \"$(scen_label "$s")\""; done >>"$data"
+		for v in ${FGAP[$s]}; do echo "$i 1 $v \"$(scen_label "$s")\""; done >>"$data"
+		for v in ${FFLOOR[$s]}; do echo "$i 2 $v \"$(scen_label "$s")\""; done >>"$data"
+	done
+	[ "$i" -gt 0 ] || return 0
+	gnuplot <<-EOF 2>"$WORK/gnuplot.err" || { echo "gnuplot failed: $(head -3 "$WORK/gnuplot.err")"; return 0; }
+		set terminal pngcairo size 1100,560 font ",10"
+		set output "$out"
+		set title "The writer's mariadbd killed or hung, writes through the VIP ($(date +%F), $(nproc) CPUs)"
+		set logscale y
+		set ylabel "ms (log scale)"
+		set xrange [0.4:$i.6]
+		set grid ytics
+		set key top left
+		set xtics rotate by -15 ()
+		$(for s in $SCENARIOS; do case $s in kill-* | stop-*) [ -n "${FGAP[$s]:-}" ] && echo "$s"; esac; done |
+			awk '{printf "set xtics add (\"%s\" %d)\n", $1, NR}')
+		plot "$data" using (\$1 - 0.2 + (\$2 * 0.2)):(\$2 == 0 ? \$3 : 1/0) with points pt 7 ps 0.8 title "connect outage", \
+		     "$data" using (\$1 - 0.2 + (\$2 * 0.2)):(\$2 == 1 ? \$3 : 1/0) with points pt 5 ps 0.8 title "write gap", \
+		     "$data" using (\$1 - 0.2 + (\$2 * 0.2)):(\$2 == 2 ? \$3 : 1/0) with points pt 9 ps 0.8 title "no-fault floor (same run)"
+	EOF
+	echo "picture: $out"
+}
+
 # ------------------------------------------------------------------ main
 note "xvip MySQL bench: scenarios $SCENARIOS; $REPEAT run(s) each, seed $REPEAT_SLOW"
 note "$("$KEEPALIVED" --version 2>&1 | head -1); $(mariadbd --version 2>/dev/null | awk '{print $3}'); kernel $(uname -r); $(nproc) CPU(s); load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -844,6 +1081,7 @@ for s in $SCENARIOS; do
 		for ((try = 1; try <= 3; try++)); do
 			case $s in
 			host-*) run_host "$s" "$rep" ;;
+			kill-* | stop-*) run_fault "$s" "$rep" ;;
 			*) run_one "$s" "$rep" ;;
 			esac
 			rc=$?
@@ -858,14 +1096,16 @@ done
 lab_down
 
 # ----------------------------------------------------------------- report
+ONE_SCEN=""
+for s in $SCENARIOS; do case $s in seed | tuned | script | xvipd) ONE_SCEN+="$s " ;; esac; done
+if [ -n "$ONE_SCEN" ]; then
 echo
 echo "Client-visible outage when the writer's mariadbd is killed with SIGKILL: the"
 echo "longest gap between two successful connections to $VIP:$PORT (a connect"
 echo "every 1 ms, 5 ms timeout, success = mariadbd's greeting), min / median / max:"
 echo
 printf '%-34s %5s  %-28s %s\n' scenario runs "outage ms (min / med / max)" "answered before>after"
-for s in $SCENARIOS; do
-	case $s in host-*) continue ;; esac
+for s in $ONE_SCEN; do
 	g=${GAPS[$s]:-}
 	nruns=$(wc -w <<<"$g")
 	printf '%-34s %5s  %-28s %s%s%s%s%s\n' "$(scen_label "$s")" "$nruns" \
@@ -876,7 +1116,7 @@ for s in $SCENARIOS; do
 		"${REDONE[$s]:+ (${REDONE[$s]} redone: db2 VRRP master before the kill)}"
 done
 all_base=""
-for s in $SCENARIOS; do all_base+="${BASE[$s]:-}"; done
+for s in $ONE_SCEN; do all_base+="${BASE[$s]:-}"; done
 nruns=$(wc -w <<<"$all_base")
 printf '%-34s %5s  %-28s %s\n' "no failure (3 s, before each run)" "$nruns" \
 	"$( [ -n "${all_base// /}" ] && stats "$all_base" || echo -)" "the noise floor of this machine"
@@ -912,6 +1152,7 @@ for s in seed tuned; do
 	[ -n "${v// /}" ] || continue
 	printf 'keepalived %-5s kill -9 -> checker DOWN (emulated TCP_CHECK): %s ms\n' "$s" "$(stats_int "$v")"
 done
+fi
 case " $SCENARIOS " in *" host-"*)
 	echo
 	echo "The writer's host dies (daemon and mariadbd frozen at once, link down, killed)"
@@ -945,6 +1186,44 @@ case " $SCENARIOS " in *" host-"*)
 		echo "    open (read_only=OFF on db2)           $(stats_int "${HSTEP[open]:-}") us"
 		;;
 	esac
+	;;
+esac
+case " $SCENARIOS " in *" kill-"* | *" stop-"*)
+	echo
+	echo "The writer's mariadbd killed (SIGKILL) or hung (SIGSTOP), its host alive, under"
+	echo "writes through $VIP:$PORT (an INSERT on a new connection every 2 ms, 200 ms"
+	echo "deadline) and connects every 1 ms (5 ms timeout) at the same time; datadirs"
+	echo "$( [ "$DB_TMPFS" = 1 ] && echo "on tmpfs" || echo "on the disk"); min / median / p95 / max:"
+	echo
+	printf '%-34s %5s  %-30s %-30s %s\n' scenario runs "connect outage ms" "write gap ms" \
+		"no-fault floor ms; lost acknowledged"
+	for s in $SCENARIOS; do
+		case $s in kill-* | stop-*) ;; *) continue ;; esac
+		g=${FGAP[$s]:-}
+		printf '%-34s %5s  %-30s %-30s %s; %s%s%s%s\n' "$(scen_label "$s")" "$(wc -w <<<"$g")" \
+			"$( [ -n "$g" ] && stats_p95 "${FOUT[$s]}" || echo failed)" \
+			"$( [ -n "$g" ] && stats_p95 "$g" || echo failed)" "$(stats_p95 "${FFLOOR[$s]:-}")" \
+			"$(stats_int "${FLOST[$s]:-}")" "${FNOFO[$s]:+ (${FNOFO[$s]} without failover)}" \
+			"${FAILS[$s]:+ (${FAILS[$s]} failed)}" "${REDONE[$s]:+ (${REDONE[$s]} redone)}"
+	done
+	for s in kill-xvipd stop-xvipd; do
+		case " $SCENARIOS " in *" $s "*) ;; *) continue ;; esac
+		[ -n "${FGAP[$s]:-}" ] || continue
+		echo "  $(scen_label "$s"), on the VIP owner (db1), min / median / p95 / max:"
+		echo "    fault -> MYSQL_CHECK DOWN (log, ms)      $(stats_p95 "${FDOWN[$s]:-}")"
+		echo "    decision -> writable (took_us)          $(stats_p95 "${FTOOK[$s]:-}")"
+		echo "    detach (STOP SLAVE IO_THREAD) us        $(stats_p95 "${FSTEP[$s:detach]:-}")"
+		echo "    semi-sync off us                        $(stats_p95 "${FSTEP[$s:semi-sync]:-}")"
+		echo "    apply (MASTER_GTID_WAIT) us             $(stats_p95 "${FSTEP[$s:apply]:-}")"
+		echo "    open (read_only=OFF) us                 $(stats_p95 "${FSTEP[$s:open]:-}")"
+		[ -z "${FSTEP[$s:rt]:-}" ] ||
+			echo "    round trips and loop (pipelined) us     $(stats_p95 "${FSTEP[$s:rt]}")"
+		[ -z "${FSTEP[$s:rt1]:-}" ] ||
+			echo "      round trip 1 (detach .. SHOW SLAVE) us $(stats_p95 "${FSTEP[$s:rt1]}")"
+		[ -z "${FSTEP[$s:rt2]:-}" ] ||
+			echo "      round trip 2 (wait, open) us          $(stats_p95 "${FSTEP[$s:rt2]}")"
+	done
+	bench_fault_plot
 	;;
 esac
 echo

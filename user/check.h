@@ -246,6 +246,9 @@ struct mysql_promote_result {
 	bool detached, semi_switched, applied, opened;
 	char semi_err[200];     /* the semi-sync switch's error, "" none */
 	uint32_t detach_us, semi_us, apply_us, open_us;
+	/* measured here: queued -> first statement sent, and each round
+	 * trip (sent -> its result read) */
+	uint32_t queued_us, rt1_us, rt2_us;
 };
 
 struct mysql_admin_req {

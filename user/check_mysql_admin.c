@@ -237,6 +237,7 @@ static void on_promote_done(struct mconn *mc, MYSQL_RES *res, unsigned err, cons
 	fact_copy(ro, sizeof(ro), row[1]);
 	fact_copy(slave_pos, sizeof(slave_pos), row[2]);
 	if (pr) {
+		pr->rt2_us = (uint32_t)(now_us() - s->op->sent_at_us);
 		pr->detach_us = cell_us(row[3]);
 		pr->semi_us = cell_us(row[4]);
 		fact_copy(pr->semi_err, sizeof(pr->semi_err), row[5]);
@@ -275,8 +276,13 @@ static void on_promote_status(struct mconn *mc, MYSQL_RES *res, unsigned err, co
 		admin_fail(c, op->detach ? "STOP SLAVE IO_THREAD" : MYSQL_SLAVE_SQL, msg);
 		return;
 	}
-	if (op->promote)
+	if (op->promote) {
+		uint64_t t = now_us();
+
 		op->promote->detached = op->detach;
+		op->promote->rt1_us = (uint32_t)(t - op->sent_at_us);
+		op->sent_at_us = t; /* the second one is sent below */
+	}
 	row = res ? mysql_fetch_row(res) : NULL;
 	if (row) {
 		pos = row_cell(row, res_col(res, "Gtid_IO_Pos"));
@@ -319,6 +325,9 @@ static void promote_run(struct mconn *mc)
 
 	snprintf(sql, sizeof(sql), "%s%s%s%s", PROMOTE_HEAD, op->detach ? PROMOTE_DETACH : "",
 		 op->semi_off ? PROMOTE_SEMI : "", PROMOTE_TAIL);
+	op->sent_at_us = now_us();
+	if (op->promote)
+		op->promote->queued_us = (uint32_t)(op->sent_at_us - op->queued_at_us);
 	mc_query(mc, sql, on_promote_status);
 }
 
@@ -464,6 +473,7 @@ static int admin_submit(struct check *c, const struct mysql_admin_req *req, bool
 	op->detach = req->detach;
 	op->semi_off = req->semi_off;
 	op->promote = req->kind == MYSQL_ADMIN_PROMOTE ? req->promote : NULL;
+	op->queued_at_us = now_us();
 	if (op->promote)
 		memset(op->promote, 0, sizeof(*op->promote));
 	if (req->kind == MYSQL_ADMIN_SQL)

@@ -57,6 +57,7 @@ struct admin_op {
 	char sql[256];        /* SQL: the statement */
 	bool detach, semi_off; /* PROMOTE */
 	struct mysql_promote_result *promote;
+	uint64_t queued_at_us, sent_at_us; /* PROMOTE: its timings */
 	uint32_t timeout_ms;  /* from its start on the connection */
 	check_mysql_done_cb done;
 	void *arg;

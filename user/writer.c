@@ -161,6 +161,9 @@ static void op_done(void *arg, int rc, const char *err)
 		r.semi_us = pr.semi_us;
 		r.apply_us = pr.apply_us;
 		r.open_us = pr.open_us;
+		r.queued_us = pr.queued_us;
+		r.rt1_us = pr.rt1_us;
+		r.rt2_us = pr.rt2_us;
 	}
 	writer_fsm_op_done(&w->fsm, now_us(), &r, &res);
 	apply(w, &res);

@@ -64,7 +64,7 @@
 #define WF_NO_DEADLINE UINT64_MAX
 #define WF_MAX_NODES 16      /* XVIP_MAX_BACKENDS */
 #define WF_NAME_LEN 32
-#define WF_WHY_LEN 256
+#define WF_WHY_LEN 320
 #define WF_TEXT_LEN 400
 #define WF_MAX_ACTIONS 128
 
@@ -266,6 +266,7 @@ struct wf_op_result {
 	bool detached, semi_switched, applied, opened;
 	const char *semi_err;   /* the semi-sync switch failed (not fatal) */
 	uint32_t detach_us, semi_us, apply_us, open_us;
+	uint32_t queued_us, rt1_us, rt2_us; /* the shell's: before it was sent, each round trip */
 };
 
 struct wf_node_state {
@@ -312,6 +313,7 @@ struct writer_fsm {
 	uint64_t fast_start_us;     /* ... sent then */
 	bool fast_done;             /* the promotion's PROMOTE came back: */
 	uint32_t fast_us[4];        /* its detach, semi-sync, apply, open on the server */
+	uint32_t fast_rt[3];        /* queued, round trip 1, round trip 2 (the shell's) */
 	bool cand_writable;         /* the candidate took writes before it */
 	uint64_t lost_at_us;        /* the writer was lost then, none since (0: no loss) */
 	uint64_t opened_at_us;      /* the writer was opened then */

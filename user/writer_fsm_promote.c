@@ -148,10 +148,12 @@ static void promoted(struct writer_fsm *fsm, uint64_t now, struct wf_result *out
 			server += fsm->fast_us[k];
 		snprintf(why, sizeof(why), "%s replication, applied all it received; detect->start %u, "
 			 "fence %u, detach %u, semi-sync %u, apply %u, open %u us on the server, in 2 "
-			 "round trips: %u us on the wire and in the loop",
+			 "round trips: %u us on the wire and in the loop (queued %u, round trips %u "
+			 "and %u us)",
 			 fsm->semisync ? "semi-synchronous" : "asynchronous", part[WF_IDLE],
 			 part[WF_FENCE] + part[WF_WITNESS], part[WF_DETACH], part[WF_SEMISYNC],
-			 part[WF_APPLY], part[WF_OPEN], total > server ? total - server : 0);
+			 part[WF_APPLY], part[WF_OPEN], total > server ? total - server : 0,
+			 fsm->fast_rt[0], fsm->fast_rt[1], fsm->fast_rt[2]);
 	} else
 	snprintf(why, sizeof(why), "%s replication, applied all it received; detect->start %u, "
 		 "fence %u, detach %u, semi-sync %u, apply %u, open %u us",
@@ -626,6 +628,9 @@ static void promote_done(struct writer_fsm *fsm, uint64_t now, struct wf_result 
 	fsm->fast_us[1] = r->semi_us;
 	fsm->fast_us[2] = r->apply_us;
 	fsm->fast_us[3] = r->open_us;
+	fsm->fast_rt[0] = r->queued_us;
+	fsm->fast_rt[1] = r->rt1_us;
+	fsm->fast_rt[2] = r->rt2_us;
 	fsm->phase = WF_OPEN;
 	promoted(fsm, now, out);
 }

@@ -5,6 +5,9 @@
 # mariadbd runs inside a lab namespace ${P}NAME, listens on that namespace's
 # own stack (0.0.0.0:3306 there) and on a socket under $WORK; its datadir is
 # $WORK/db-NAME, so lib.sh's cleanup removes it with the rest of $WORK.
+# DB_TMPFS=1 (before the first db_start): the datadirs on a tmpfs of the
+# lab's own ($WORK/dbfs/db-NAME, unmounted by the cleanup), so that the
+# disk's fsync stalls do not hide what is measured (tools/bench_mysql.sh).
 #
 #   . tests/e2e/lib.sh
 #   . tests/e2e/mysql_lib.sh
@@ -203,7 +206,19 @@ check_here() {
 	return $rc
 }
 
-db_sock() { echo "$WORK/db-$1/mysqld.sock"; }
+# db__dir: where the datadirs live ($WORK, or the lab's tmpfs)
+db__dir() {
+	if [ "${DB_TMPFS:-0}" = 1 ]; then
+		if ! mountpoint -q "$WORK/dbfs"; then
+			mkdir -p "$WORK/dbfs" && mount -t tmpfs -o size=2g,mode=0700 xvip-db "$WORK/dbfs" ||
+				{ note "cannot mount a tmpfs on $WORK/dbfs"; return 1; }
+		fi
+		echo "$WORK/dbfs"
+	else
+		echo "$WORK"
+	fi
+}
+db_sock() { echo "$(db__dir)/db-$1/mysqld.sock"; }
 
 # db__alive PID: the process exists and is not a zombie.
 db__alive() {
@@ -244,6 +259,9 @@ db_cleanup() {
 		wait "${DB_PID[$n]}" 2>/dev/null
 	done
 	DB_PID=()
+	if mountpoint -q "$WORK/dbfs" 2>/dev/null; then
+		umount "$WORK/dbfs" 2>/dev/null || umount -l "$WORK/dbfs"
+	fi
 	e2e_cleanup
 }
 
@@ -276,7 +294,8 @@ db__trap() {
 # then "ERROR: 1051 Unknown table 'mysql.tmp_user_sys'" and
 # mariadb-install-db failed; seen 2 times in 12 with 4 run at once).
 db__template() {
-	local t=$WORK/db-template
+	local t
+	t=$(db__dir)/db-template || return 1
 	[ -d "$t/mysql" ] && return 0
 	rm -rf "$t"
 	mkdir -p "$t.tmp" || return 1
@@ -346,7 +365,7 @@ db_wait_ready() {
 db_start() {
 	local name=$1 sid=$2 off=$3 d fresh=0 log semi=()
 	shift 3
-	d=$WORK/db-$name
+	d=$(db__dir)/db-$name || return 1
 	log=$WORK/db-$name.log
 	if db__alive "${DB_PID[$name]:-}"; then
 		note "db_start $name: already running"
@@ -356,7 +375,7 @@ db_start() {
 	db__trap
 	if [ ! -d "$d/mysql" ]; then
 		db__template || return 1
-		cp -a "$WORK/db-template" "$d" || return 1
+		cp -a "$(db__dir)/db-template" "$d" || return 1
 		fresh=1
 	fi
 	[ ! -f "$log" ] || cat "$log" >>"$log.old"
