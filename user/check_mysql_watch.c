@@ -36,6 +36,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -200,6 +202,14 @@ static void *release_run(void *arg)
 		j->known.inet4_only = j->f.inet4_only;
 		j->known_rc = sockkill_destroy_known(&j->known, &j->kr, err, sizeof(err));
 		j->known_us = now_us() - j->t0;
+	}
+	/* The rest needs a dump of the whole TCP hash (milliseconds of CPU
+	 * with many TIME_WAIT sockets), for clients that came after the last
+	 * probe: behind the promotion this death started, which needs the
+	 * same cores now (this thread's nice; Linux's is per thread). */
+	if (j->f.listeners &&
+	    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10) < 0) {
+		/* not fatal: it then competes as before */
 	}
 	j->rc = sockkill_destroy(&j->f, &j->r, j->err, sizeof(j->err));
 	j->took = now_us() - j->t0;
