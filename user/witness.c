@@ -66,9 +66,23 @@ struct wop {
 	struct witness *w;
 	enum wop_kind kind;
 	int32_t version;
-	zoo_op_result_t res[2];  /* the multi's, written by the library until it answers */
+	zoo_op_result_t res[3];  /* the multi's, written by the library until it answers */
+	struct Stat gstat;       /* the guard's, after a claim bumped it */
+	char *guard;             /* in path's buffer: the key's guard (GUARD_SUFFIX) */
 	char path[];
 };
+
+/* Each key has a persistent guard node beside it, "<key>#claims", whose
+ * version counts the claims of that key: every create or claim bumps it in
+ * the same transaction, and every set or release of ours checks it
+ * unchanged since our own claim. The key's version alone is not enough: a
+ * claim deletes the key and creates it anew, at version 0 again, so a
+ * compare-and-swap of its former holder on the version it knew (0) would
+ * land on the claimant's fresh key (seen in test_mysql_witness: the old
+ * writer set state=async on the key its peer had just taken, and both took
+ * writes). */
+#define GUARD_SUFFIX "#claims"
+#define MAX_GUARDS 64
 
 struct wwatch {
 	struct witness *w;
@@ -103,9 +117,40 @@ struct witness {
 	bool delivering, freed;  /* witness_free from a callback: on_deliver frees w */
 	struct wwatch *watches;
 	struct wevent *events, **events_tail;
+	/* the guards' versions after our own claims, in this session */
+	struct {
+		char key[NAME_MAX_LEN + 1];
+		int32_t version;
+	} guards[MAX_GUARDS];
+	size_t n_guards;
 };
 
 static void zk_drive(struct witness *w);
+
+/* The guard's version our last claim of key left (this session), or -1. */
+static int32_t guard_get(const struct witness *w, const char *key)
+{
+	for (size_t i = 0; i < w->n_guards; i++)
+		if (!strcmp(w->guards[i].key, key))
+			return w->guards[i].version;
+	return -1;
+}
+
+static void guard_put(struct witness *w, const char *key, int32_t version)
+{
+	size_t i;
+
+	for (i = 0; i < w->n_guards && strcmp(w->guards[i].key, key); i++)
+		;
+	if (i == w->n_guards) {
+		if (w->n_guards == MAX_GUARDS)
+			i = 0; /* the oldest goes: its sets then fail, safely */
+		else
+			w->n_guards++;
+		snprintf(w->guards[i].key, sizeof(w->guards[i].key), "%s", key);
+	}
+	w->guards[i].version = version;
+}
 
 /* ---- the library's log, at debug ---- */
 
@@ -252,7 +297,8 @@ static const char *op_what(const struct wop *op, char *buf, size_t len)
 		snprintf(buf, len, "claim %s (delete version %d + create)", op->path, op->version);
 		break;
 	case OP_SET:
-		snprintf(buf, len, "set %s version %d", op->path, op->version);
+		snprintf(buf, len, "set %s version %d (claims %d)", op->path, op->version,
+			 guard_get(op->w, op->path));
 		break;
 	case OP_RELEASE:
 		if (op->version < 0)
@@ -275,6 +321,9 @@ static void op_finish(struct wop *op, int zrc, const char *why)
 		free(op);
 		return;
 	}
+	/* our claim: the guard's version it left is the one our sets check */
+	if (rc == 0 && (op->kind == OP_CREATE || op->kind == OP_CAS_CLAIM))
+		guard_put(w, op->path, op->gstat.version);
 	op->ev.kind = EV_DONE;
 	op->ev.rc = rc;
 	snprintf(op->ev.err, sizeof(op->ev.err), "witness %s: %s: %s", w->hosts,
@@ -300,16 +349,10 @@ static void on_void_done(int zrc, const void *data)
 	op_finish((struct wop *)data, zrc, NULL);
 }
 
-static void on_stat_done(int zrc, const struct Stat *stat, const void *data)
-{
-	(void)stat;
-	op_finish((struct wop *)data, zrc, NULL);
-}
-
 static struct wop *op_new(struct witness *w, enum wop_kind kind, const char *path, size_t plen,
 			  int32_t version, witness_done_cb done, void *arg)
 {
-	struct wop *op = calloc(1, sizeof(*op) + plen + 1);
+	struct wop *op = calloc(1, sizeof(*op) + 2 * (plen + 1) + sizeof(GUARD_SUFFIX));
 
 	if (!op)
 		return NULL;
@@ -320,7 +363,24 @@ static struct wop *op_new(struct witness *w, enum wop_kind kind, const char *pat
 	op->ev.arg = arg;
 	memcpy(op->path, path, plen);
 	op->path[plen] = '\0';
+	op->guard = op->path + plen + 1;
+	memcpy(op->guard, path, plen);
+	memcpy(op->guard + plen, GUARD_SUFFIX, sizeof(GUARD_SUFFIX));
 	return op;
+}
+
+/* The key's guard, persistent, created if missing ("exists" is fine),
+ * queued before the transaction that counts a claim in it (a session's
+ * requests are answered in order). */
+static void guard_ensure(struct witness *w, const struct wop *claim)
+{
+	struct wop *op = op_new(w, OP_ROOT, claim->guard, strlen(claim->guard), -1, NULL, NULL);
+
+	if (!op)
+		return; /* the claim then fails on the missing guard, and says so */
+	if (zoo_acreate(w->zh, op->path, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, ZOO_PERSISTENT,
+			on_string_done, op) != ZOK)
+		free(op);
 }
 
 static void op_send(struct witness *w, struct wop *op, const char *data)
@@ -337,27 +397,58 @@ static void op_send(struct witness *w, struct wop *op, const char *data)
 		zrc = zoo_acreate(w->zh, op->path, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, ZOO_PERSISTENT,
 				  on_string_done, op);
 		break;
-	case OP_CREATE:
-		zrc = zoo_acreate(w->zh, op->path, data, len, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL,
-				  on_string_done, op);
-		break;
-	case OP_CAS_CLAIM: {
+	case OP_CREATE: {
 		zoo_op_t ops[2];
 
+		guard_ensure(w, op);
+		/* one transaction: the key, and the claims counted */
+		zoo_create_op_init(&ops[0], op->path, data, len, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL,
+				   NULL, 0);
+		zoo_set_op_init(&ops[1], op->guard, NULL, -1, -1, &op->gstat);
+		zrc = zoo_amulti(w->zh, 2, ops, op->res, on_void_done, op);
+		break;
+	}
+	case OP_CAS_CLAIM: {
+		zoo_op_t ops[3];
+
+		guard_ensure(w, op);
 		/* one transaction: the key moves to us only from that version */
 		zoo_delete_op_init(&ops[0], op->path, op->version);
 		zoo_create_op_init(&ops[1], op->path, data, len, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL,
 				   NULL, 0);
+		zoo_set_op_init(&ops[2], op->guard, NULL, -1, -1, &op->gstat);
+		zrc = zoo_amulti(w->zh, 3, ops, op->res, on_void_done, op);
+		break;
+	}
+	case OP_SET: {
+		zoo_op_t ops[2];
+		int32_t g = guard_get(w, op->path);
+
+		if (g < 0) {
+			/* not claimed by us in this session: not ours to change */
+			op_finish(op, ZBADVERSION, "not claimed in this session (its claims unknown)");
+			return;
+		}
+		/* nobody claimed it since our claim, and the version we read */
+		zoo_check_op_init(&ops[0], op->guard, g);
+		zoo_set_op_init(&ops[1], op->path, data, len, op->version, NULL);
 		zrc = zoo_amulti(w->zh, 2, ops, op->res, on_void_done, op);
 		break;
 	}
-	case OP_SET:
-		zrc = zoo_aset(w->zh, op->path, data, len, op->version, on_stat_done, op);
+	case OP_RELEASE: {
+		zoo_op_t ops[2];
+		int32_t g = guard_get(w, op->path);
+
+		if (g < 0) {
+			zrc = zoo_adelete(w->zh, op->path, op->version < 0 ? -1 : op->version,
+					  on_void_done, op);
+			break;
+		}
+		zoo_check_op_init(&ops[0], op->guard, g);
+		zoo_delete_op_init(&ops[1], op->path, op->version < 0 ? -1 : op->version);
+		zrc = zoo_amulti(w->zh, 2, ops, op->res, on_void_done, op);
 		break;
-	case OP_RELEASE:
-		zrc = zoo_adelete(w->zh, op->path, op->version < 0 ? -1 : op->version, on_void_done,
-				  op);
-		break;
+	}
 	}
 	if (zrc != ZOK) /* refused before it was queued: no completion will come */
 		op_finish(op, zrc, NULL);
@@ -591,6 +682,8 @@ static void session_up(struct witness *w)
 	w->connected = true;
 	w->session = id->client_id;
 	w->epoch++;
+	if (old != w->session)
+		w->n_guards = 0; /* our keys went with the old session */
 	if (old == w->session)
 		xlog(LOG_INFO, "witness %s: reconnected to %s, session 0x%llx kept", w->hosts,
 		     zoo_get_current_server(w->zh), (unsigned long long)w->session);

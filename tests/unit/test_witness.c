@@ -453,8 +453,54 @@ static void test_set_cas(void **state)
 	assert_int_equal(OP(l, &d, witness_set(w1, "set", 1, "c", on_done, &d)), 0);
 	assert_true(WAIT(l, k2.last.version == 2, 3000));
 	assert_key(&k2.last, true, false, 2, "c");
-	assert_int_equal(OP(l, &d, witness_set(w1, "nothing-here", 0, "c", on_done, &d)), -ENOENT);
+	/* a key this session never claimed is not ours to change */
+	assert_int_equal(OP(l, &d, witness_set(w1, "nothing-here", 0, "c", on_done, &d)), -ESTALE);
+	assert_non_null(strstr(d.err, "not claimed in this session"));
 	assert_int_equal(witness_set(w1, "set", -1, "c", on_done, &d), -EINVAL);
+	witness_free(w1);
+	witness_free(w2);
+	loop_free(l);
+}
+
+/* The former holder's compare-and-swap after a claim: the claim deleted the
+ * key and created it anew, at version 0 again, so the version the former
+ * holder knew (0) matches the claimant's fresh key. Its set and its release
+ * must fail all the same (the key's guard counts the claims), and the key
+ * stays the claimant's. Without the guard both succeed: in
+ * test_mysql_witness the old writer set state=async on its peer's new key,
+ * and both nodes took writes. */
+static void test_set_after_claim_by_other(void **state)
+{
+	struct loop *l;
+	struct srec s1 = { 0 }, s2 = { 0 };
+	struct krec k1 = { 0 };
+	struct drec d = { 0 };
+	struct witness *w1, *w2;
+
+	(void)state;
+	NEED_SERVER();
+	l = loop_new();
+	assert_non_null(l);
+	w1 = connected_witness(l, 4000, &s1);
+	w2 = connected_witness(l, 4000, &s2);
+	assert_int_equal(OP(l, &d, witness_claim(w1, "aba", -1, "writer=a state=sync", on_done, &d)), 0);
+	assert_int_equal(witness_watch(w1, "aba", on_key, &k1), 0);
+	assert_true(WAIT(l, k1.n >= 1, 3000));
+	assert_key(&k1.last, true, true, 0, "writer=a state=sync");
+	/* w2 takes it from version 0: a fresh key, version 0 */
+	assert_int_equal(OP(l, &d, witness_claim(w2, "aba", 0, "writer=b state=async", on_done, &d)), 0);
+	assert_true(WAIT(l, !k1.last.mine && !strcmp(k1.last.data, "writer=b state=async"), 3000));
+	assert_key(&k1.last, true, false, 0, "writer=b state=async");
+	/* w1, on the version it knew */
+	assert_int_equal(OP(l, &d, witness_set(w1, "aba", 0, "writer=a state=async", on_done, &d)),
+			 -ESTALE);
+	assert_int_equal(OP(l, &d, witness_release(w1, "aba", 0, on_done, &d)), -ESTALE);
+	run_for(l, 100);
+	assert_key(&k1.last, true, false, 0, "writer=b state=async");
+	/* w2's own set still works */
+	assert_int_equal(OP(l, &d, witness_set(w2, "aba", 0, "writer=b state=sync", on_done, &d)), 0);
+	assert_true(WAIT(l, k1.last.version == 1, 3000));
+	assert_key(&k1.last, true, false, 1, "writer=b state=sync");
 	witness_free(w1);
 	witness_free(w2);
 	loop_free(l);
@@ -771,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_watch_and_claim),
 		cmocka_unit_test(test_claim_cas),
 		cmocka_unit_test(test_set_cas),
+		cmocka_unit_test(test_set_after_claim_by_other),
 		cmocka_unit_test(test_create_exists),
 		cmocka_unit_test(test_release),
 		cmocka_unit_test(test_free_drops_key),
