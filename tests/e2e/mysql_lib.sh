@@ -381,9 +381,14 @@ db_start() {
 	[ ! -f "$log" ] || cat "$log" >>"$log.old"
 	mkdir -p "$d.tmp" || return 1
 	if [ "${DB_MODE[$name]:-}" = semisync ]; then
+		# init-rpl-role=SLAVE: a killed writer, restarted, rolls back
+		# the prepared transactions of its binlog's tail that its
+		# replica never acknowledged and truncates them (MariaDB's
+		# semi-sync crash recovery, MDEV-21117/MDEV-33465), instead of
+		# committing them as errant transactions (docs/configuration.md)
 		semi=(--rpl-semi-sync-master-enabled=ON --rpl-semi-sync-slave-enabled=ON
 			--rpl-semi-sync-master-wait-point=AFTER_SYNC
-			--rpl-semi-sync-master-timeout="$DB_SEMISYNC_TIMEOUT")
+			--rpl-semi-sync-master-timeout="$DB_SEMISYNC_TIMEOUT" --init-rpl-role=SLAVE)
 	fi
 	bg_start "$name" "$log" "$MARIADBD" --no-defaults --user=root \
 		--datadir="$d" --tmpdir="$d.tmp" --socket="$d/mysqld.sock" --pid-file="$d/mysqld.pid" \

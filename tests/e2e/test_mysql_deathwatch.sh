@@ -5,7 +5,8 @@
 # a. each xvipd watches its own mariadbd (log, and the pinned map
 #    mysqld_pids through bpftool); kill -9 of the writer db1: seen by the
 #    tracepoint before the held connection's EOF, its sockets destroyed,
-#    the writer moves to db2, every acknowledged row on db2;
+#    the writer moves to db2 in one pipelined promotion, every
+#    acknowledged row on db2;
 # b. db1 restarted: its new pid is watched;
 # c. kill -9 of the remote writer db2: db2's xvipd resets db1's held
 #    connection (RST, not the teardown's EOF) and refuses its connects, so
@@ -81,7 +82,10 @@ wait "$DB_LOAD_PID"
 check "the load had acknowledged inserts ($(wc -l <"$WORK/acked"))" test "$(wc -l <"$WORK/acked")" -gt 10
 check "every acknowledged row is on db2" db_missing_acked db2 "$WORK/acked"
 promo=$(grep -o "writer is now $N2:3306 (.*" "$L1" | tail -1)
-note "db1's xvipd: ${promo:0:260}"
+note "db1's xvipd: ${promo:0:400}"
+# db1 proven stopped by the kernel: the last steps in one operation
+check "db2 promoted in two round trips (one PROMOTE, each step timed on the server)" \
+	grep -q "us on the server, in 2 round trips" <<<"$promo"
 note "kill -> seen: $(log_after "$L1" "$m1" "seen by the kernel" | head -1 | sed -n 's/.*; \([0-9]* us ago\)/\1/p') at the log line; teardown: $(log_after "$L1" "$m1" "mysqld pid $P1 gone" | sed -n 's/.*, \([0-9]* us\) after.*/\1/p' | head -1)"
 
 note "b. db1 restarted: the new mariadbd is watched"
