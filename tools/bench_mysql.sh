@@ -448,6 +448,53 @@ show_logs() {
 }
 
 # ------------------------------------------------------------ results
+# pair_xvipd SCEN ADVERT_INT: xvipd on both nodes (db1 first), until db1 is
+# VRRP master and the writer with db2 UP and semi-sync on; logs in $logs
+pair_xvipd() {
+	local s=$1
+	xv_conf db1 100 "$2"
+	xv_conf db2 90 "$2"
+	xv_start db1
+	if ! wait_until 8 xv_master db1; then
+		fail "$s" "db1 did not become VRRP master"
+		show_logs "${logs[@]}"
+		return 1
+	fi
+	xv_start db2
+	if ! wait_until 10 xv_stable; then
+		fail "$s" "db1 not the writer with db2 UP and semi-sync on within 10 s"
+		xv_text | sed 's/^/#   /'
+		show_logs "${logs[@]}"
+		return 1
+	fi
+}
+
+# pair_keepalived SCEN KA_SCEN [child]: both nodes writable, keepalived with
+# KA_SCEN's config on both (db1 first), until db1 is MASTER and db2 BACKUP
+# (child: and both VRRP children run); logs in $logs
+pair_keepalived() {
+	local s=$1 k=$2
+	if ! db_sql db1 "SET GLOBAL read_only=OFF" || ! db_sql db2 "SET GLOBAL read_only=OFF"; then
+		fail "$s" "cannot set read_only=OFF"
+		return 1
+	fi
+	ka_conf "$k" db1 MASTER 100 $N1
+	ka_conf "$k" db2 BACKUP 90 $N2
+	ka_start "$k" db1
+	if ! wait_until 8 ka_is "$k" db1 MASTER; then
+		fail "$s" "db1's keepalived did not become MASTER"
+		show_logs "${logs[@]}"
+		return 1
+	fi
+	ka_start "$k" db2
+	if ! wait_until 8 ka_is "$k" db2 BACKUP ||
+		{ [ "${3:-}" = child ] && { ! wait_until 5 ka_child db1 || ! wait_until 5 ka_child db2; }; }; then
+		fail "$s" "db2's keepalived did not settle as BACKUP"
+		show_logs "${logs[@]}"
+		return 1
+	fi
+}
+
 declare -A GAPS PAIRS FAILS EARLY REDONE TEARDOWN LASTOK BASE ELSEWHERE STEP
 DOWN_MS=() PROMO_MS=() TOOK_US=() KA_DOWN_MS=()
 
@@ -490,44 +537,12 @@ run_one() {
 	case $s in
 	xvipd)
 		logs=("$WORK/xvipd-db1.log" "$WORK/xvipd-db2.log")
-		xv_conf db1 100
-		xv_conf db2 90
-		xv_start db1
-		if ! wait_until 8 xv_master db1; then
-			fail "$s" "db1 did not become VRRP master"
-			show_logs "${logs[@]}"
-			return 1
-		fi
-		xv_start db2
-		if ! wait_until 10 xv_stable; then
-			fail "$s" "db1 not the writer with db2 UP and semi-sync on within 10 s"
-			xv_text | sed 's/^/#   /'
-			show_logs "${logs[@]}"
-			return 1
-		fi
+		pair_xvipd "$s" 0.1 || return 1
 		;;
 	*)
 		logs=("$WORK/ka-$s-db1.log" "$WORK/ka-$s-db2.log")
 		[ "$s" = script ] || logs+=("$WORK/kachk-$s-db1.log" "$WORK/kachk-$s-db2.log")
-		if ! db_sql db1 "SET GLOBAL read_only=OFF" || ! db_sql db2 "SET GLOBAL read_only=OFF"; then
-			fail "$s" "cannot set read_only=OFF"
-			return 1
-		fi
-		ka_conf "$s" db1 MASTER 100 $N1
-		ka_conf "$s" db2 BACKUP 90 $N2
-		ka_start "$s" db1
-		if ! wait_until 8 ka_is "$s" db1 MASTER; then
-			fail "$s" "db1's keepalived did not become MASTER"
-			show_logs "${logs[@]}"
-			return 1
-		fi
-		ka_start "$s" db2
-		if ! wait_until 8 ka_is "$s" db2 BACKUP || ! wait_until 5 ka_child db1 ||
-			! wait_until 5 ka_child db2; then
-			fail "$s" "db2's keepalived did not settle as BACKUP"
-			show_logs "${logs[@]}"
-			return 1
-		fi
+		pair_keepalived "$s" "$s" child || return 1
 		if [ "$s" != script ]; then
 			for n in db1 db2; do
 				ip=$N1
@@ -703,42 +718,10 @@ run_host() {
 	tl=$SECONDS
 	if [ "$s" = host-xvipd ]; then
 		logs=("$WORK/xvipd-db1.log" "$WORK/xvipd-db2.log")
-		xv_conf db1 100 0.01
-		xv_conf db2 90 0.01
-		xv_start db1
-		if ! wait_until 8 xv_master db1; then
-			fail "$s" "db1 did not become VRRP master"
-			show_logs "${logs[@]}"
-			return 1
-		fi
-		xv_start db2
-		if ! wait_until 10 xv_stable; then
-			fail "$s" "db1 not the writer with db2 UP and semi-sync on within 10 s"
-			xv_text | sed 's/^/#   /'
-			show_logs "${logs[@]}"
-			return 1
-		fi
+		pair_xvipd "$s" 0.01 || return 1
 	else
 		logs=("$WORK/ka-$s-db1.log" "$WORK/ka-$s-db2.log")
-		if ! db_sql db1 "SET GLOBAL read_only=OFF" || ! db_sql db2 "SET GLOBAL read_only=OFF"; then
-			fail "$s" "cannot set read_only=OFF"
-			return 1
-		fi
-		ka_conf "$s" db1 MASTER 100 $N1
-		ka_conf "$s" db2 BACKUP 90 $N2
-		ka_start "$s" db1
-		if ! wait_until 8 ka_is "$s" db1 MASTER; then
-			fail "$s" "db1's keepalived did not become MASTER"
-			show_logs "${logs[@]}"
-			return 1
-		fi
-		ka_start "$s" db2
-		if ! wait_until 8 ka_is "$s" db2 BACKUP || ! wait_until 5 ka_child db1 ||
-			! wait_until 5 ka_child db2; then
-			fail "$s" "db2's keepalived did not settle as BACKUP"
-			show_logs "${logs[@]}"
-			return 1
-		fi
+		pair_keepalived "$s" "$s" child || return 1
 	fi
 	if ! wait_until 10 via_vip_is db1; then
 		fail "$s" "the client does not reach db1's mysqld through $VIP"
@@ -885,41 +868,10 @@ run_fault() {
 	tl=$SECONDS
 	if [ "$kind" = xvipd ]; then
 		logs=("$WORK/xvipd-db1.log" "$WORK/xvipd-db2.log")
-		xv_conf db1 100
-		xv_conf db2 90
-		xv_start db1
-		if ! wait_until 8 xv_master db1; then
-			fail "$s" "db1 did not become VRRP master"
-			show_logs "${logs[@]}"
-			return 1
-		fi
-		xv_start db2
-		if ! wait_until 10 xv_stable; then
-			fail "$s" "db1 not the writer with db2 UP and semi-sync on within 10 s"
-			xv_text | sed 's/^/#   /'
-			show_logs "${logs[@]}"
-			return 1
-		fi
+		pair_xvipd "$s" 0.1 || return 1
 	else
 		logs=("$WORK/ka-script-db1.log" "$WORK/ka-script-db2.log")
-		if ! db_sql db1 "SET GLOBAL read_only=OFF" || ! db_sql db2 "SET GLOBAL read_only=OFF"; then
-			fail "$s" "cannot set read_only=OFF"
-			return 1
-		fi
-		ka_conf script db1 MASTER 100 $N1
-		ka_conf script db2 BACKUP 90 $N2
-		ka_start script db1
-		if ! wait_until 8 ka_is script db1 MASTER; then
-			fail "$s" "db1's keepalived did not become MASTER"
-			show_logs "${logs[@]}"
-			return 1
-		fi
-		ka_start script db2
-		if ! wait_until 8 ka_is script db2 BACKUP; then
-			fail "$s" "db2's keepalived did not settle as BACKUP"
-			show_logs "${logs[@]}"
-			return 1
-		fi
+		pair_keepalived "$s" script || return 1
 	fi
 	if ! wait_until 10 via_vip_is db1; then
 		fail "$s" "the client does not reach db1's mysqld through $VIP"
