@@ -143,6 +143,46 @@ static void on_gtid_wait(struct mconn *mc, MYSQL_RES *res, unsigned err, const c
 			  v[0] ? v : "NULL");
 }
 
+/* Gtid_IO_Pos (pos, from res) kept in s->gtid_io_pos, res freed; a
+ * malformed one, or no memory, ends the operation: -1. */
+static int take_io_pos(struct check *c, MYSQL_RES *res, const char *pos)
+{
+	struct mysql_state *s = ms_of(c);
+
+	if (strspn(pos, "0123456789-, ") != strlen(pos)) {
+		admin_end(c, -EINVAL, "mysql %s:%u: unexpected Gtid_IO_Pos '%.200s'", c->addr_str,
+			  c->port, pos);
+		mysql_free_result(res);
+		return -1;
+	}
+	s->gtid_io_pos = strdup(pos);
+	mysql_free_result(res);
+	if (!s->gtid_io_pos) {
+		admin_end(c, -ENOMEM, "mysql %s:%u: out of memory", c->addr_str, c->port);
+		return -1;
+	}
+	return 0;
+}
+
+/* A statement built with printf's rules, malloc'd (NULL: no memory). */
+static char *sql_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *sql_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *sql;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !(sql = malloc((size_t)n + 1)))
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(sql, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return sql;
+}
+
 static void on_wait_slave_status(struct mconn *mc, MYSQL_RES *res, unsigned err, const char *msg)
 {
 	struct check *c = mc->c;
@@ -150,7 +190,6 @@ static void on_wait_slave_status(struct mconn *mc, MYSQL_RES *res, unsigned err,
 	MYSQL_ROW row;
 	const char *pos;
 	char *sql;
-	size_t n;
 
 	if (err) {
 		mysql_free_result(res);
@@ -169,22 +208,14 @@ static void on_wait_slave_status(struct mconn *mc, MYSQL_RES *res, unsigned err,
 		admin_end(c, 0, "no GTID received (Gtid_IO_Pos empty): nothing to apply");
 		return;
 	}
-	if (strspn(pos, "0123456789-, ") != strlen(pos)) {
-		admin_end(c, -EINVAL, "mysql %s:%u: unexpected Gtid_IO_Pos '%.200s'", c->addr_str,
-			  c->port, pos);
-		mysql_free_result(res);
+	if (take_io_pos(c, res, pos) < 0)
 		return;
-	}
-	s->gtid_io_pos = strdup(pos);
-	mysql_free_result(res);
-	n = s->gtid_io_pos ? strlen(s->gtid_io_pos) + 128 : 0;
-	sql = n ? malloc(n) : NULL;
+	sql = sql_printf("SELECT MASTER_GTID_WAIT('%s', %u.%03u), @@GLOBAL.gtid_slave_pos",
+			 s->gtid_io_pos, s->op->timeout_ms / 1000, s->op->timeout_ms % 1000);
 	if (!sql) {
 		admin_end(c, -ENOMEM, "mysql %s:%u: out of memory", c->addr_str, c->port);
 		return;
 	}
-	snprintf(sql, n, "SELECT MASTER_GTID_WAIT('%s', %u.%03u), @@GLOBAL.gtid_slave_pos",
-		 s->gtid_io_pos, s->op->timeout_ms / 1000, s->op->timeout_ms % 1000);
 	mc_query(mc, sql, on_gtid_wait);
 	free(sql);
 }
@@ -268,8 +299,7 @@ static void on_promote_status(struct mconn *mc, MYSQL_RES *res, unsigned err, co
 	struct admin_op *op = s->op;
 	MYSQL_ROW row;
 	const char *pos = "";
-	char *sql;
-	size_t n;
+	char *sql, *wait;
 
 	if (err) {
 		mysql_free_result(res);
@@ -288,31 +318,25 @@ static void on_promote_status(struct mconn *mc, MYSQL_RES *res, unsigned err, co
 		pos = row_cell(row, res_col(res, "Gtid_IO_Pos"));
 		pos = pos ? pos : "";
 	}
-	if (strspn(pos, "0123456789-, ") != strlen(pos)) {
-		admin_end(c, -EINVAL, "mysql %s:%u: unexpected Gtid_IO_Pos '%.200s'", c->addr_str,
-			  c->port, pos);
-		mysql_free_result(res);
+	if (take_io_pos(c, res, pos) < 0)
 		return;
-	}
-	s->gtid_io_pos = strdup(pos);
-	mysql_free_result(res);
-	n = s->gtid_io_pos ? strlen(s->gtid_io_pos) + 512 : 0;
-	sql = n ? malloc(n) : NULL;
+	/* not a replica, or nothing received: nothing to wait for */
+	wait = *s->gtid_io_pos ? sql_printf("SET r = MASTER_GTID_WAIT('%s', %u.%03u);",
+					    s->gtid_io_pos, op->timeout_ms / 1000,
+					    op->timeout_ms % 1000)
+			       : strdup("");
+	sql = wait ? sql_printf("BEGIN NOT ATOMIC DECLARE t0 DATETIME(6) DEFAULT SYSDATE(6); "
+				"DECLARE t1 DATETIME(6); DECLARE r INT DEFAULT 0; %s "
+				"SET t1 = SYSDATE(6); IF r = 0 THEN SET GLOBAL read_only = OFF; END IF; "
+				"SELECT r, @@GLOBAL.read_only, @@GLOBAL.gtid_slave_pos, @xvip_detach_us, "
+				"@xvip_semi_us, @xvip_semi_err, TIMESTAMPDIFF(MICROSECOND, t0, t1), "
+				"TIMESTAMPDIFF(MICROSECOND, t1, SYSDATE(6)); END", wait)
+		   : NULL;
+	free(wait);
 	if (!sql) {
 		admin_end(c, -ENOMEM, "mysql %s:%u: out of memory", c->addr_str, c->port);
 		return;
 	}
-	/* not a replica, or nothing received: nothing to wait for */
-	snprintf(sql, n,
-		 "BEGIN NOT ATOMIC DECLARE t0 DATETIME(6) DEFAULT SYSDATE(6); DECLARE t1 DATETIME(6); "
-		 "DECLARE r INT DEFAULT 0; %s%s%s%u.%03u%s SET t1 = SYSDATE(6); "
-		 "IF r = 0 THEN SET GLOBAL read_only = OFF; END IF; "
-		 "SELECT r, @@GLOBAL.read_only, @@GLOBAL.gtid_slave_pos, @xvip_detach_us, "
-		 "@xvip_semi_us, @xvip_semi_err, TIMESTAMPDIFF(MICROSECOND, t0, t1), "
-		 "TIMESTAMPDIFF(MICROSECOND, t1, SYSDATE(6)); END",
-		 *s->gtid_io_pos ? "SET r = MASTER_GTID_WAIT('" : "/* ", s->gtid_io_pos,
-		 *s->gtid_io_pos ? "', " : " ", op->timeout_ms / 1000, op->timeout_ms % 1000,
-		 *s->gtid_io_pos ? ");" : " */");
 	mc_query(mc, sql, on_promote_done);
 	free(sql);
 }
