@@ -10,6 +10,7 @@
 #include "lib/arp.h"
 #include "lib/vrrp.h"
 #include "lib/steer.h"
+#include "lib/liveness.h"
 
 #define IPPROTO_TCP_ 6
 #define IPPROTO_UDP_ 17
@@ -23,8 +24,14 @@ static __always_inline int handle_ipv4(struct xdp_md *ctx, struct ethhdr *eth, v
 	switch (l3.iph->protocol) {
 	case VRRP_IPPROTO:
 		return handle_vrrp(ctx, eth, &l3, data_end);
+	case IPPROTO_UDP_: {
+		int rc = handle_liveness(ctx, eth, &l3, data_end);
+
+		if (rc != LIV_NOT_OURS)
+			return rc;
+		return handle_service(ctx, eth, &l3, data_end);
+	}
 	case IPPROTO_TCP_:
-	case IPPROTO_UDP_:
 		return handle_service(ctx, eth, &l3, data_end);
 	default:
 		return verdict(XVIP_R_PASS_OTHER, XDP_PASS);

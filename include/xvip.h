@@ -192,7 +192,16 @@ struct svc_counters {
 	X(XVIP_R_SVC_REMOTE, "svc_remote") /* steered to a remote backend (XDP_TX) */ \
 	X(XVIP_R_SVC_NO_BACKEND, "svc_no_backend") /* service without a healthy backend: passed */ \
 	X(XVIP_R_L4_TRUNC, "l4_truncated") /* truncated TCP/UDP header: passed */ \
-	X(XVIP_R_SVC_NOT_OWNER, "svc_not_owner") /* service traffic while we do not own the VIP: delivered here (DR from the owner), never re-sent */
+	X(XVIP_R_SVC_NOT_OWNER, "svc_not_owner") /* service traffic while we do not own the VIP: delivered here (DR from the owner), never re-sent */ \
+	X(XVIP_R_LIV_REFLECTED, "liveness_reflected") /* a peer's echo answered in place (XDP_TX) */ \
+	X(XVIP_R_LIV_REPLY, "liveness_reply") /* the watched master's answer: recorded, dropped */ \
+	X(XVIP_R_LIV_MALFORMED, "liveness_malformed") /* liveness magic, wrong length/type/fragment: dropped */ \
+	X(XVIP_R_LIV_OFF, "liveness_off") /* echo for a VRID without fast liveness here: dropped */ \
+	X(XVIP_R_LIV_NOT_PEER, "liveness_not_peer") /* echo from an address not admitted as a peer: dropped */ \
+	X(XVIP_R_LIV_BAD_AUTH, "liveness_bad_auth") /* echo without the instance's auth_pass: dropped */ \
+	X(XVIP_R_LIV_NO_LEASE, "liveness_no_lease") /* echo while our VIP lease is not fresh: dropped, unanswered */ \
+	X(XVIP_R_LIV_RATE, "liveness_rate_limited") /* echo over the peer's rate bound: dropped */ \
+	X(XVIP_R_LIV_UNEXPECTED, "liveness_reply_unexpected") /* answer from no watched master (late, or stray): dropped */
 
 enum xvip_reason {
 #define XVIP_REASON_ENUM(e, name) e,
@@ -205,6 +214,8 @@ enum xvip_reason {
 enum xvip_event_type {
 	XVIP_EV_ADVERT = 1,   /* a valid VRRP advert */
 	XVIP_EV_CONFLICT = 2, /* another MAC claims a VIP we own */
+	XVIP_EV_LIV_PEER = 3, /* an authenticated echo from an address not yet a peer
+			       * (saddr; vrid): the daemon may admit it */
 };
 
 struct xvip_event {
@@ -225,11 +236,81 @@ struct xvip_event {
 	__u8 pkt[64];     /* start of the VRRP payload, for user-space checks */
 };
 
+/* ---- fast liveness (docs/architecture.md, "Fast liveness") ------------
+ * A backup sends echoes to its master, UDP from and to XVIP_LIV_PORT; the
+ * master's XDP program answers them in place (addresses swapped, XDP_TX)
+ * only while its lease on the instance's VIP is fresh, so an answer proves
+ * the host, the NIC, the data plane and a daemon that renews the lease. The
+ * backup's XDP program records answers in liv_state; its daemon reads them. */
+#define XVIP_LIV_PORT 30112
+#define XVIP_LIV_MAGIC 0x58564c31u /* "XVL1" */
+#define XVIP_LIV_ECHO 1
+#define XVIP_LIV_REPLY 2
+#define XVIP_LIV_MAX_PEERS 8 /* admitted peers per VRID (configured + learned) */
+#define XVIP_LIV_PEERS_ENTRIES 1024 /* the liv_peers map */
+
+/* The UDP payload, in network byte order. */
+struct liv_wire {
+	__be32 magic;
+	__u8 type;     /* XVIP_LIV_ECHO or XVIP_LIV_REPLY */
+	__u8 vrid;
+	__u8 copy;     /* which echo of its interval (0..) */
+	__u8 pad;
+	__be32 seq;    /* the backup's echo number, increasing */
+	__be32 pad2;
+	__u64 sent_ns; /* the backup's clock, echoed back: round-trip time */
+	__u8 auth[8];  /* auth_pass with auth_type PASS, else zeros */
+};
+
+/* liv_cfg: index = VRID; written by the daemon of an instance with fast
+ * liveness, read by the reflector. */
+struct liv_cfg {
+	__be32 vip;          /* the instance's first VIP: its lease gates answers */
+	__u8 on;             /* 1: answer echoes for this VRID (as master) */
+	__u8 auth_type;      /* 0 none, 1 PASS: echoes must carry auth */
+	__u8 learn;          /* 1: report echoes from unknown addresses (multicast) */
+	__u8 pad;
+	__u8 auth[8];
+	__u32 rate_per_s;    /* answers per second and peer, at most */
+	__u32 burst;         /* and in one burst */
+};
+
+/* liv_state: index = VRID; the backup's view of its master's answers.
+ * The daemon sets master (and zeroes the rest) when it starts watching;
+ * the data plane fills the rest. */
+struct liv_state {
+	__be32 master;       /* answers only from this address count */
+	__u32 last_seq;      /* highest echo number answered */
+	__u64 last_reply_ns; /* when that answer arrived */
+	__u64 last_rtt_ns;   /* its round trip (sent_ns echoed back) */
+	__u64 replies;       /* answers recorded */
+	__u64 unexpected;    /* answers from another address: dropped */
+	__u64 learn_event_ns; /* reflector: last XVIP_EV_LIV_PEER sent */
+};
+
+/* liv_peers: (VRID, address) -> rate bound and counts; only admitted
+ * addresses are answered. */
+struct liv_peer_key {
+	__be32 addr;
+	__u8 vrid;
+	__u8 pad[3];
+};
+
+struct liv_peer {
+	__u64 tokens_at_ns;  /* token bucket: time of the last refill */
+	__u32 tokens;        /* answers left in the bucket */
+	__u8 learned;        /* 1: admitted from its own echo, 0: configured */
+	__u8 pad[3];
+	__u64 answered;
+	__u64 limited;       /* dropped by the rate bound */
+};
+
 #define XVIP_PIN_ROOT_DEFAULT "/sys/fs/bpf/xvip"
 
 /* Names under the pin root, one per map. */
 #define XVIP_MAP_NAMES                                                        \
 	"vips", "vip_stats", "vrrp_stats", "services", "backends", "slots",   \
-	"conns", "persist", "svc_stats", "counters", "events"
+	"conns", "persist", "svc_stats", "counters", "events", "liv_cfg",     \
+	"liv_state", "liv_peers"
 
 #endif /* XVIP_H */

@@ -55,7 +55,7 @@ static int *maps_slot(struct xvip_maps *m, size_t i)
 {
 	int *slots[] = { &m->vips, &m->vip_stats, &m->vrrp_stats, &m->services, &m->backends,
 			 &m->slots, &m->conns, &m->persist, &m->svc_stats, &m->counters,
-			 &m->events };
+			 &m->events, &m->liv_cfg, &m->liv_state, &m->liv_peers };
 	return slots[i];
 }
 
@@ -250,6 +250,9 @@ static void maps_from_skel(struct xvip_maps *m, struct xvip_bpf *s)
 	m->svc_stats = bpf_map__fd(s->maps.svc_stats);
 	m->counters = bpf_map__fd(s->maps.counters);
 	m->events = bpf_map__fd(s->maps.events);
+	m->liv_cfg = bpf_map__fd(s->maps.liv_cfg);
+	m->liv_state = bpf_map__fd(s->maps.liv_state);
+	m->liv_peers = bpf_map__fd(s->maps.liv_peers);
 }
 
 int dp_open(struct xvip_dp *dp, const char *pin_root, char *err, size_t errlen)
@@ -610,6 +613,65 @@ int dp_reason_counters(const struct xvip_maps *m, uint64_t out[XVIP_R_MAX])
 	}
 	free(per);
 	return 0;
+}
+
+int dp_liv_cfg_put(const struct xvip_maps *m, uint8_t vrid, const struct liv_cfg *c)
+{
+	uint32_t k = vrid;
+
+	return bpf_map_update_elem(m->liv_cfg, &k, c, BPF_ANY) < 0 ? -errno : 0;
+}
+
+int dp_liv_state_get(const struct xvip_maps *m, uint8_t vrid, struct liv_state *s)
+{
+	uint32_t k = vrid;
+
+	return bpf_map_lookup_elem(m->liv_state, &k, s) < 0 ? -errno : 0;
+}
+
+int dp_liv_watch(const struct xvip_maps *m, uint8_t vrid, uint32_t master_be)
+{
+	struct liv_state s = { .master = master_be };
+	uint32_t k = vrid;
+
+	return bpf_map_update_elem(m->liv_state, &k, &s, BPF_ANY) < 0 ? -errno : 0;
+}
+
+int dp_liv_peer_add(const struct xvip_maps *m, uint8_t vrid, uint32_t addr_be, bool learned)
+{
+	struct liv_peer_key k = { .addr = addr_be, .vrid = vrid };
+	struct liv_peer p = { .learned = learned };
+
+	/* BPF_NOEXIST: an admitted peer keeps its bucket and counts */
+	if (bpf_map_update_elem(m->liv_peers, &k, &p, BPF_NOEXIST) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int dp_liv_peer_get(const struct xvip_maps *m, uint8_t vrid, uint32_t addr_be,
+		    struct liv_peer *p)
+{
+	struct liv_peer_key k = { .addr = addr_be, .vrid = vrid };
+
+	return bpf_map_lookup_elem(m->liv_peers, &k, p) < 0 ? -errno : 0;
+}
+
+void dp_liv_peers_clear(const struct xvip_maps *m, uint8_t vrid)
+{
+	struct liv_peer_key k, next, *prev = NULL;
+
+	/* collect first, delete after: deleting while walking restarts the walk */
+	struct liv_peer_key del[XVIP_LIV_PEERS_ENTRIES];
+	size_t n = 0;
+
+	while (n < XVIP_LIV_PEERS_ENTRIES && bpf_map_get_next_key(m->liv_peers, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (!vrid || next.vrid == vrid)
+			del[n++] = next;
+	}
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(m->liv_peers, &del[i]);
 }
 
 int dp_vrrp_stats(const struct xvip_maps *m, uint8_t vrid, struct vrrp_stats *out)

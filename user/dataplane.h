@@ -19,6 +19,7 @@ struct xvip_bpf; /* the generated skeleton */
 struct xvip_maps {
 	int vips, vip_stats, vrrp_stats, services, backends, slots;
 	int conns, persist, svc_stats, counters, events;
+	int liv_cfg, liv_state, liv_peers;
 };
 
 struct xvip_dp {
@@ -95,6 +96,18 @@ int dp_reason_counters(const struct xvip_maps *m, uint64_t out[XVIP_R_MAX]);
 int dp_vrrp_stats(const struct xvip_maps *m, uint8_t vrid, struct vrrp_stats *out);
 int dp_svc_counters(const struct xvip_maps *m, uint32_t svc_id, struct svc_counters *out);
 const char *dp_reason_name(unsigned reason);
+
+/* Fast liveness (include/xvip.h): the reflector's settings per VRID, the
+ * watcher's record of its master's answers, the admitted peers. */
+int dp_liv_cfg_put(const struct xvip_maps *m, uint8_t vrid, const struct liv_cfg *c);
+int dp_liv_state_get(const struct xvip_maps *m, uint8_t vrid, struct liv_state *s);
+/* Start watching master (0: stop): zeroes the record. */
+int dp_liv_watch(const struct xvip_maps *m, uint8_t vrid, uint32_t master_be);
+int dp_liv_peer_add(const struct xvip_maps *m, uint8_t vrid, uint32_t addr_be, bool learned);
+int dp_liv_peer_get(const struct xvip_maps *m, uint8_t vrid, uint32_t addr_be,
+		    struct liv_peer *p);
+/* Remove every peer of vrid (all VRIDs when vrid is 0). */
+void dp_liv_peers_clear(const struct xvip_maps *m, uint8_t vrid);
 
 #endif
 

@@ -101,6 +101,33 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } events SEC(".maps");
 
+/* VRID -> fast liveness settings of the reflector (struct liv_cfg) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct liv_cfg);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} liv_cfg SEC(".maps");
+
+/* VRID -> the watched master's answers (struct liv_state) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct liv_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} liv_state SEC(".maps");
+
+/* (VRID, address) -> admitted echo peer: rate bound, counts */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVIP_LIV_PEERS_ENTRIES);
+	__type(key, struct liv_peer_key);
+	__type(value, struct liv_peer);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} liv_peers SEC(".maps");
+
 static __always_inline int verdict(__u32 reason, int action)
 {
 	__u64 *n = bpf_map_lookup_elem(&counters, &reason);

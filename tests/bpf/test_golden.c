@@ -142,6 +142,9 @@ static int group_setup(void **state)
 	maps.svc_stats = bpf_map__fd(skel->maps.svc_stats);
 	maps.counters = bpf_map__fd(skel->maps.counters);
 	maps.events = bpf_map__fd(skel->maps.events);
+	maps.liv_cfg = bpf_map__fd(skel->maps.liv_cfg);
+	maps.liv_state = bpf_map__fd(skel->maps.liv_state);
+	maps.liv_peers = bpf_map__fd(skel->maps.liv_peers);
 	rb = ring_buffer__new(maps.events, on_event, NULL, NULL);
 	if (!rb) {
 		fprintf(stderr, "ring_buffer__new: %s\n", strerror(errno));
@@ -169,6 +172,9 @@ static int reset(void **state)
 	map_clear(maps.services);
 	map_clear(maps.conns);
 	map_clear(maps.persist);
+	map_clear(maps.liv_peers);
+	array_zero(maps.liv_cfg, 256, sizeof(struct liv_cfg), 0);
+	array_zero(maps.liv_state, 256, sizeof(struct liv_state), 0);
 	array_zero(maps.counters, XVIP_R_MAX, sizeof(uint64_t), 1);
 	array_zero(maps.svc_stats, XVIP_MAX_SERVICES, sizeof(struct svc_counters), 1);
 	array_zero(maps.vrrp_stats, 256, sizeof(struct vrrp_stats), 0);
@@ -1632,6 +1638,426 @@ static void test_svc_fragment_passes(void **state)
 	assert_int_not_equal(bpf_map_get_next_key(maps.conns, NULL, &fk), 0);
 }
 
+/* ---- fast liveness ------------------------------------------------------ */
+
+#define MASTER_IP GATEWAY_IP /* 10.0.0.1: this node, the master */
+#define LIV_PORT XVIP_LIV_PORT
+
+struct liv_frame_opts {
+	uint8_t type;        /* 0 -> echo */
+	uint8_t vrid;        /* 0 -> VRID */
+	uint32_t seq;
+	const char *auth;    /* NULL: zeros */
+	uint32_t magic;      /* 0 -> XVIP_LIV_MAGIC */
+	size_t cut;          /* bytes cut from the end of the payload */
+	int udp_len_delta;   /* added to the UDP length field */
+	uint16_t sport, dport; /* 0 -> LIV_PORT */
+	uint16_t udp_csum;
+};
+
+/* An echo from the peer (10.0.0.2) to the master (10.0.0.1), or with
+ * `reply` set the same addresses the other way round. */
+static size_t liv_frame(uint8_t *buf, const struct liv_frame_opts *o, int reply)
+{
+	uint8_t l4[64], *w = l4 + 8;
+	size_t plen = sizeof(struct liv_wire) - o->cut;
+	struct fr_ip ip = { .saddr = reply ? MASTER_IP : PEER_IP,
+			    .daddr = reply ? PEER_IP : MASTER_IP, .proto = IPPROTO_UDP };
+
+	memset(l4, 0, sizeof(l4));
+	fr_put16(l4, o->sport ? o->sport : LIV_PORT);
+	fr_put16(l4 + 2, o->dport ? o->dport : LIV_PORT);
+	fr_put16(l4 + 4, (uint16_t)((int)(8 + plen) + o->udp_len_delta));
+	fr_put16(l4 + 6, o->udp_csum);
+	fr_put32(w, o->magic ? o->magic : XVIP_LIV_MAGIC);
+	w[4] = o->type ? o->type : XVIP_LIV_ECHO;
+	w[5] = o->vrid ? o->vrid : VRID;
+	w[6] = 1; /* copy */
+	fr_put32(w + 8, o->seq);
+	memset(w + 16, 0, 8); /* sent_ns: 0, no round trip recorded */
+	if (o->auth)
+		memcpy(w + 24, o->auth, strnlen(o->auth, 8));
+	return fr_ipv4_frame(buf, reply ? PEER_MAC : VIP_MAC, reply ? VIP_MAC : PEER_MAC, &ip, l4,
+			     8 + plen, 0);
+}
+
+static void liv_on(const char *auth, uint8_t learn, uint32_t rate, uint32_t burst)
+{
+	struct liv_cfg c = { .vip = htonl(VIP), .on = 1, .learn = learn, .rate_per_s = rate,
+			     .burst = burst };
+
+	if (auth) {
+		c.auth_type = 1;
+		memcpy(c.auth, auth, strnlen(auth, 8));
+	}
+	assert_int_equal(dp_liv_cfg_put(&maps, VRID, &c), 0);
+}
+
+static void liv_peer(void)
+{
+	assert_int_equal(dp_liv_peer_add(&maps, VRID, htonl(PEER_IP), false), 0);
+}
+
+static struct liv_peer liv_peer_get(void)
+{
+	struct liv_peer p;
+
+	assert_int_equal(dp_liv_peer_get(&maps, VRID, htonl(PEER_IP), &p), 0);
+	return p;
+}
+
+/* The answer to an echo, written independently of the program: the
+ * addresses the other way round, type 2, UDP checksum 0, the rest as sent;
+ * the IP header (and its checksum) as for a frame built the other way. */
+static size_t liv_answer(uint8_t *buf, const struct liv_frame_opts *echo)
+{
+	struct liv_frame_opts o = *echo;
+
+	o.type = XVIP_LIV_REPLY;
+	o.udp_csum = 0;
+	return liv_frame(buf, &o, 1);
+}
+
+static void test_liv_echo_fresh_lease_reflected(void **state)
+{
+	struct liv_frame_opts o = { .seq = 7 };
+	uint8_t f[128], want[128];
+	size_t len, wlen;
+
+	(void)state;
+	liv_on(NULL, 0, 1000, 10);
+	liv_peer();
+	put_vip(VIP, 1, fresh());
+	len = liv_frame(f, &o, 0);
+	wlen = liv_answer(want, &o);
+	assert_int_equal(len, wlen);
+	/* swapping addresses leaves the IP header checksum as it was */
+	assert_memory_equal(f + FR_ETH_LEN + 10, want + FR_ETH_LEN + 10, 2);
+	check(f, len, XDP_TX, XVIP_R_LIV_REFLECTED, want, wlen);
+	assert_int_equal(liv_peer_get().answered, 1);
+	expect_events(0);
+}
+
+static void test_liv_echo_udp_checksum_cleared(void **state)
+{
+	struct liv_frame_opts o = { .seq = 8, .udp_csum = 0x1234 };
+	uint8_t f[128], want[128];
+	size_t len;
+
+	(void)state;
+	liv_on(NULL, 0, 1000, 10);
+	liv_peer();
+	put_vip(VIP, 1, fresh());
+	len = liv_frame(f, &o, 0);
+	liv_answer(want, &o);
+	check(f, len, XDP_TX, XVIP_R_LIV_REFLECTED, want, len);
+}
+
+static void test_liv_echo_lease_expired_unanswered(void **state)
+{
+	struct liv_frame_opts o = { .seq = 1 };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_on(NULL, 0, 1000, 10);
+	liv_peer();
+	put_vip(VIP, 1, just_expired());
+	len = liv_frame(f, &o, 0);
+	check(f, len, XDP_DROP, XVIP_R_LIV_NO_LEASE, NULL, 0);
+	assert_int_equal(liv_peer_get().answered, 0);
+}
+
+static void test_liv_echo_not_owner_unanswered(void **state)
+{
+	struct liv_frame_opts o = { .seq = 1 };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_on(NULL, 0, 1000, 10);
+	liv_peer();
+	put_vip(VIP, 0, fresh());
+	len = liv_frame(f, &o, 0);
+	check(f, len, XDP_DROP, XVIP_R_LIV_NO_LEASE, NULL, 0);
+}
+
+static void test_liv_echo_no_vip_unanswered(void **state)
+{
+	struct liv_frame_opts o = { .seq = 1 };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_on(NULL, 0, 1000, 10);
+	liv_peer();
+	len = liv_frame(f, &o, 0);
+	check(f, len, XDP_DROP, XVIP_R_LIV_NO_LEASE, NULL, 0);
+}
+
+static void test_liv_echo_wrong_vrid_off(void **state)
+{
+	struct liv_frame_opts o = { .seq = 1, .vrid = VRID + 1 };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_on(NULL, 0, 1000, 10);
+	liv_peer();
+	put_vip(VIP, 1, fresh());
+	len = liv_frame(f, &o, 0);
+	check(f, len, XDP_DROP, XVIP_R_LIV_OFF, NULL, 0);
+}
+
+static void test_liv_echo_liveness_off(void **state)
+{
+	struct liv_frame_opts o = { .seq = 1 };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	put_vip(VIP, 1, fresh());
+	len = liv_frame(f, &o, 0);
+	check(f, len, XDP_DROP, XVIP_R_LIV_OFF, NULL, 0);
+}
+
+static void test_liv_echo_wrong_auth_unanswered(void **state)
+{
+	struct liv_frame_opts o = { .seq = 1, .auth = "secreT" };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_on("secret", 0, 1000, 10);
+	liv_peer();
+	put_vip(VIP, 1, fresh());
+	len = liv_frame(f, &o, 0);
+	check(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+}
+
+static void test_liv_echo_missing_auth_unanswered(void **state)
+{
+	struct liv_frame_opts o = { .seq = 1 };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_on("secret", 0, 1000, 10);
+	liv_peer();
+	put_vip(VIP, 1, fresh());
+	len = liv_frame(f, &o, 0);
+	check(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+}
+
+static void test_liv_echo_right_auth_reflected(void **state)
+{
+	struct liv_frame_opts o = { .seq = 3, .auth = "secret" };
+	uint8_t f[128], want[128];
+	size_t len;
+
+	(void)state;
+	liv_on("secret", 0, 1000, 10);
+	liv_peer();
+	put_vip(VIP, 1, fresh());
+	len = liv_frame(f, &o, 0);
+	liv_answer(want, &o);
+	check(f, len, XDP_TX, XVIP_R_LIV_REFLECTED, want, len);
+}
+
+static void test_liv_echo_not_peer_unanswered(void **state)
+{
+	struct liv_frame_opts o = { .seq = 1 };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_on(NULL, 0, 1000, 10);
+	put_vip(VIP, 1, fresh());
+	len = liv_frame(f, &o, 0);
+	check(f, len, XDP_DROP, XVIP_R_LIV_NOT_PEER, NULL, 0);
+	expect_events(0); /* not learning: no admission event */
+}
+
+static void test_liv_echo_not_peer_learning_one_event(void **state)
+{
+	struct liv_frame_opts o = { .seq = 1 };
+	uint64_t want[XVIP_R_MAX] = { 0 };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_on(NULL, 1, 1000, 10);
+	put_vip(VIP, 1, fresh());
+	len = liv_frame(f, &o, 0);
+	check(f, len, XDP_DROP, XVIP_R_LIV_NOT_PEER, NULL, 0);
+	expect_events(1);
+	assert_int_equal(events[0].type, XVIP_EV_LIV_PEER);
+	assert_int_equal(events[0].saddr, htonl(PEER_IP));
+	assert_int_equal(events[0].vrid, VRID);
+	assert_memory_equal(events[0].mac, PEER_MAC, 6);
+	/* a second echo within 100 ms: still unanswered, no second event */
+	run(f, len);
+	expect_action(XDP_DROP);
+	want[XVIP_R_LIV_NOT_PEER] = 2;
+	expect_reasons(want);
+	expect_events(0);
+}
+
+static void test_liv_echo_rate_bound(void **state)
+{
+	struct liv_frame_opts o = { .seq = 1 };
+	uint64_t want[XVIP_R_MAX] = { 0 };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_on(NULL, 0, 1, 2); /* one answer a second, two in a burst */
+	liv_peer();
+	put_vip(VIP, 1, fresh());
+	len = liv_frame(f, &o, 0);
+	for (int i = 0; i < 4; i++)
+		run(f, len);
+	expect_action(XDP_DROP);
+	want[XVIP_R_LIV_REFLECTED] = 2;
+	want[XVIP_R_LIV_RATE] = 2;
+	expect_reasons(want);
+	assert_int_equal(liv_peer_get().answered, 2);
+	assert_int_equal(liv_peer_get().limited, 2);
+}
+
+static void test_liv_echo_truncated_malformed(void **state)
+{
+	struct liv_frame_opts o = { .seq = 1, .cut = 4 };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_on(NULL, 0, 1000, 10);
+	liv_peer();
+	put_vip(VIP, 1, fresh());
+	len = liv_frame(f, &o, 0);
+	check(f, len, XDP_DROP, XVIP_R_LIV_MALFORMED, NULL, 0);
+}
+
+static void test_liv_echo_udp_length_beyond_ip_malformed(void **state)
+{
+	struct liv_frame_opts o = { .seq = 1, .udp_len_delta = 4 };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_on(NULL, 0, 1000, 10);
+	liv_peer();
+	put_vip(VIP, 1, fresh());
+	len = liv_frame(f, &o, 0);
+	check(f, len, XDP_DROP, XVIP_R_LIV_MALFORMED, NULL, 0);
+}
+
+static void test_liv_echo_unknown_type_malformed(void **state)
+{
+	struct liv_frame_opts o = { .seq = 1, .type = 9 };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_on(NULL, 0, 1000, 10);
+	liv_peer();
+	put_vip(VIP, 1, fresh());
+	len = liv_frame(f, &o, 0);
+	check(f, len, XDP_DROP, XVIP_R_LIV_MALFORMED, NULL, 0);
+}
+
+static void test_liv_other_magic_on_port_passes(void **state)
+{
+	struct liv_frame_opts o = { .seq = 1, .magic = 0x12345678 };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_on(NULL, 0, 1000, 10);
+	liv_peer();
+	put_vip(VIP, 1, fresh());
+	len = liv_frame(f, &o, 0);
+	check(f, len, XDP_PASS, XVIP_R_PASS_OTHER, NULL, 0);
+}
+
+static void test_liv_too_short_to_tell_passes(void **state)
+{
+	struct liv_frame_opts o = { .seq = 1, .cut = sizeof(struct liv_wire) - 2 };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	len = liv_frame(f, &o, 0);
+	check(f, len, XDP_PASS, XVIP_R_PASS_OTHER, NULL, 0);
+}
+
+static void test_liv_reply_from_master_recorded(void **state)
+{
+	struct liv_frame_opts o = { .seq = 41, .type = XVIP_LIV_REPLY };
+	struct liv_state st;
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(dp_liv_watch(&maps, VRID, htonl(MASTER_IP)), 0);
+	len = liv_frame(f, &o, 1);
+	check(f, len, XDP_DROP, XVIP_R_LIV_REPLY, NULL, 0);
+	assert_int_equal(dp_liv_state_get(&maps, VRID, &st), 0);
+	assert_int_equal(st.last_seq, 41);
+	assert_int_equal(st.replies, 1);
+	assert_true(st.last_reply_ns > 0);
+	/* an older answer arriving late does not move the record back */
+	o.seq = 40;
+	len = liv_frame(f, &o, 1);
+	run(f, len);
+	expect_action(XDP_DROP);
+	assert_int_equal(dp_liv_state_get(&maps, VRID, &st), 0);
+	assert_int_equal(st.last_seq, 41);
+	assert_int_equal(st.replies, 2);
+}
+
+static void test_liv_reply_from_other_unexpected(void **state)
+{
+	struct liv_frame_opts o = { .seq = 5, .type = XVIP_LIV_REPLY };
+	struct liv_state st;
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	/* watching another master (10.0.0.200): the old master's late answer */
+	assert_int_equal(dp_liv_watch(&maps, VRID, htonl(UNKNOWN_IP)), 0);
+	len = liv_frame(f, &o, 1);
+	check(f, len, XDP_DROP, XVIP_R_LIV_UNEXPECTED, NULL, 0);
+	assert_int_equal(dp_liv_state_get(&maps, VRID, &st), 0);
+	assert_int_equal(st.replies, 0);
+	assert_int_equal(st.unexpected, 1);
+}
+
+static void test_liv_reply_not_watching_unexpected(void **state)
+{
+	struct liv_frame_opts o = { .seq = 5, .type = XVIP_LIV_REPLY };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	len = liv_frame(f, &o, 1);
+	check(f, len, XDP_DROP, XVIP_R_LIV_UNEXPECTED, NULL, 0);
+}
+
+static void test_liv_reply_wrong_auth(void **state)
+{
+	struct liv_frame_opts o = { .seq = 5, .type = XVIP_LIV_REPLY, .auth = "nope" };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_on("secret", 0, 1000, 10);
+	assert_int_equal(dp_liv_watch(&maps, VRID, htonl(MASTER_IP)), 0);
+	len = liv_frame(f, &o, 1);
+	check(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+}
+
 /* ---- other frames ----------------------------------------------------- */
 
 static void test_ipv6_pass_other(void **state)
@@ -1816,6 +2242,29 @@ int main(void)
 		T(test_svc_tcp_truncated_l4),
 		T(test_svc_tcp_truncated_l4_padded),
 		T(test_svc_fragment_passes),
+		/* fast liveness */
+		T(test_liv_echo_fresh_lease_reflected),
+		T(test_liv_echo_udp_checksum_cleared),
+		T(test_liv_echo_lease_expired_unanswered),
+		T(test_liv_echo_not_owner_unanswered),
+		T(test_liv_echo_no_vip_unanswered),
+		T(test_liv_echo_wrong_vrid_off),
+		T(test_liv_echo_liveness_off),
+		T(test_liv_echo_wrong_auth_unanswered),
+		T(test_liv_echo_missing_auth_unanswered),
+		T(test_liv_echo_right_auth_reflected),
+		T(test_liv_echo_not_peer_unanswered),
+		T(test_liv_echo_not_peer_learning_one_event),
+		T(test_liv_echo_rate_bound),
+		T(test_liv_echo_truncated_malformed),
+		T(test_liv_echo_udp_length_beyond_ip_malformed),
+		T(test_liv_echo_unknown_type_malformed),
+		T(test_liv_other_magic_on_port_passes),
+		T(test_liv_too_short_to_tell_passes),
+		T(test_liv_reply_from_master_recorded),
+		T(test_liv_reply_from_other_unexpected),
+		T(test_liv_reply_not_watching_unexpected),
+		T(test_liv_reply_wrong_auth),
 		/* other frames */
 		T(test_ipv6_pass_other),
 		T(test_vlan_tagged_arp_pass_vlan),
