@@ -199,6 +199,10 @@ struct config_vrrp_instance {
 	unsigned garp_master_repeat;        /* default 5 */
 	uint32_t garp_master_refresh_ms;    /* default 0: no refresh */
 	unsigned garp_master_refresh_repeat; /* default 1 */
+
+	/* Fast liveness between xvipd peers (docs/configuration.md): 0 = off */
+	uint32_t liveness_interval_ms;
+	unsigned liveness_multiplier;       /* missed intervals; default 3 */
 };
 
 struct config_sync_group {

@@ -155,6 +155,23 @@ static void validate_instance(struct load *ld, struct parse_state *ps, struct se
 		}
 	}
 
+	if (src->liveness_multiplier.line && !inst->liveness_interval_ms)
+		report_at(ld, CONFIG_WARNING, src->liveness_multiplier,
+			  "liveness_multiplier without liveness_interval: fast liveness stays off");
+	if (inst->liveness_interval_ms) {
+		uint64_t detect = (uint64_t)inst->liveness_interval_ms * inst->liveness_multiplier;
+
+		if (detect >= 3ull * inst->advert_int_ms)
+			report_at(ld, CONFIG_WARNING, src->liveness_interval,
+				  "liveness_interval %ums x liveness_multiplier %u = %llu ms is not shorter than VRRP's master_down_interval (3 x advert_int %s s): fast liveness adds nothing",
+				  inst->liveness_interval_ms, inst->liveness_multiplier,
+				  (unsigned long long)detect, fmt_seconds(inst->advert_int_ms, buf));
+		if (!cfg->global.rt_priority && inst->liveness_interval_ms < 10)
+			report_at(ld, CONFIG_WARNING, src->liveness_interval,
+				  "liveness_interval %ums without vrrp_rt_priority in global_defs: on a busy host the master's daemon can be late to renew its %ums lease, and its backup takes over",
+				  inst->liveness_interval_ms, 2 * inst->liveness_interval_ms);
+	}
+
 	if (src->authentication.line) {
 		if (src->auth_pass_set && !src->auth_type_set) {
 			report_at(ld, CONFIG_ERROR, src->authentication,

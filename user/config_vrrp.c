@@ -240,6 +240,22 @@ static void kw_advert_int(struct parser *p, const struct stmt *st, void *ctx)
 		ic->src->advert_int = where_of(st);
 }
 
+static void kw_liveness_interval(struct parser *p, const struct stmt *st, void *ctx)
+{
+	struct instance_ctx *ic = ctx;
+
+	if (arg_duration(p, st, 1, SEC, &ic->inst->liveness_interval_ms))
+		ic->src->liveness_interval = where_of(st);
+}
+
+static void kw_liveness_multiplier(struct parser *p, const struct stmt *st, void *ctx)
+{
+	struct instance_ctx *ic = ctx;
+
+	if (arg_uint(p, st, 2, 50, &ic->inst->liveness_multiplier))
+		ic->src->liveness_multiplier = where_of(st);
+}
+
 static void kw_version(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct instance_ctx *ic = ctx;
@@ -519,6 +535,8 @@ static const struct keyword instance_keywords[] = {
 	KEY_SET_UINT("garp_master_repeat", INST, garp_master_repeat, 1, 255),
 	KEY_SET_DURATION("garp_master_refresh", INST, garp_master_refresh_ms, 0, DAY_MS),
 	KEY_SET_UINT("garp_master_refresh_repeat", INST, garp_master_refresh_repeat, 1, 255),
+	KEY("liveness_interval", kw_liveness_interval),
+	KEY("liveness_multiplier", kw_liveness_multiplier),
 	KEY_END,
 };
 #undef INST
@@ -568,6 +586,7 @@ void kw_vrrp_instance(struct parser *p, const struct stmt *st, void *ctx)
 	inst->advert_int_ms = 1 * SEC;
 	inst->garp_master_delay_ms = 5 * SEC;
 	inst->garp_master_repeat = 5;
+	inst->liveness_multiplier = 3;
 	inst->garp_master_refresh_repeat = 1;
 	parse_block(p, &instance_block, &ic, st);
 	name_map_free(&ic.peers);

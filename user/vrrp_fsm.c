@@ -143,6 +143,8 @@ static void disarm(struct vrrp_instance_fsm *fsm)
 	fsm->master_down_at = FSM_NO_DEADLINE;
 	fsm->advert_at = FSM_NO_DEADLINE;
 	fsm->preempt_at = FSM_NO_DEADLINE;
+	fsm->presumed_dead = 0;
+	fsm->presumed_dead_at = 0;
 }
 
 /* RFC: send an advert, broadcast gratuitous ARP, arm the advert timer. */
@@ -274,6 +276,21 @@ static void master_rx(struct vrrp_instance_fsm *fsm, uint64_t now,
 		say(out, "priority 0 from %s: advert sent", ip_str(src).s);
 		return;
 	}
+	if (src == fsm->presumed_dead && !beats_us(fsm, prio, src) &&
+	    now >= fsm->presumed_dead_at + FSM_REFUTE_GRACE_US &&
+	    !(fsm->cfg.preempt && prio < fsm->effective_priority)) {
+		/* VRRP would have kept us backup behind it: it lives, and
+		 * only its echoes were lost (a one-way loss, say) */
+		if (fsm->cfg.version == 3)
+			fsm->master_adver_int_us = adver_int;
+		become_backup(fsm, now, out);
+		fsm->master_addr = src;
+		fsm->master_priority = prio;
+		out->liveness_refuted = true;
+		say(out, "advert from %s (prio %u), presumed dead: it lives, takeover undone",
+		    ip_str(src).s, prio);
+		return;
+	}
 	if (beats_us(fsm, prio, src)) {
 		if (prio > fsm->effective_priority)
 			say(out, "higher priority advert from %s (prio %u)",
@@ -358,6 +375,21 @@ unsigned fsm_timer(struct vrrp_instance_fsm *fsm, uint64_t now,
 		if (fsm->advert_at <= now)
 			fsm->advert_at = now + fsm->cfg.advert_int_us;
 	}
+	return finish(fsm, out);
+}
+
+unsigned fsm_master_presumed_dead(struct vrrp_instance_fsm *fsm, uint64_t now, uint32_t addr,
+				  struct fsm_result *out)
+{
+	begin(fsm, out);
+	if (fsm->state != VRRP_STATE_BACKUP || !addr || addr != fsm->master_addr ||
+	    fsm->master_priority == VRRP_PRIO_STOP)
+		return finish(fsm, out);
+	become_master(fsm, now, out);
+	fsm->presumed_dead = addr;
+	fsm->presumed_dead_at = now;
+	out->silent_master = addr;
+	say(out, "master %s presumed dead: its liveness echoes went unanswered", ip_str(addr).s);
 	return finish(fsm, out);
 }
 

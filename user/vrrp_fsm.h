@@ -54,6 +54,10 @@ struct fsm_result {
 	 * (its priority-0 advert, preempting a lower priority that still
 	 * adverts, no master ever heard) and for every other result. */
 	uint32_t silent_master;
+	/* MASTER -> BACKUP because the master we presumed dead (fast
+	 * liveness) adverts again: the shell stops trusting liveness toward
+	 * it until its echoes are answered again. */
+	bool liveness_refuted;
 };
 
 struct vrrp_fsm_config {
@@ -82,7 +86,16 @@ struct vrrp_instance_fsm {
 	/* the master as last heard (0/0 until an advert is accepted) */
 	uint32_t master_addr;
 	uint8_t master_priority;
+
+	/* MASTER since fast liveness presumed this master dead (0: not) */
+	uint32_t presumed_dead;
+	uint64_t presumed_dead_at;
 };
+
+/* An advert from the master presumed dead refutes the presumption only when
+ * it arrives this long after the takeover: frames already on the wire when
+ * the master died say nothing. */
+#define FSM_REFUTE_GRACE_US 1000
 
 /* Effective priority: base + sum of track weights, clamped to 1..254; an
  * owner (base 255) always stays 255, as in keepalived. */
@@ -114,6 +127,15 @@ unsigned fsm_advert_received(struct vrrp_instance_fsm *fsm, uint64_t now_us,
 /* Fire the deadline that has passed, if any. */
 unsigned fsm_timer(struct vrrp_instance_fsm *fsm, uint64_t now_us,
 		   struct fsm_result *out);
+
+/* Fast liveness: the master at addr stopped answering echoes. A BACKUP
+ * whose master is addr takes over at once (silent_master = addr), as when
+ * the master down timer fires; nothing happens otherwise. If that master
+ * adverts again (after FSM_REFUTE_GRACE_US) where VRRP would have kept us
+ * backup (nopreempt, or it has the better priority), we step back down
+ * (liveness_refuted): VRRP adverts stay the authority. */
+unsigned fsm_master_presumed_dead(struct vrrp_instance_fsm *fsm, uint64_t now_us,
+				  uint32_t addr, struct fsm_result *out);
 
 /* Enter (true) or leave (false) the FAULT state (interface down, tracked
  * script failing with weight 0, ...). */

@@ -683,6 +683,100 @@ static void test_silent_master_on_master_down(void **state)
 	assert_int_equal(r.silent_master, 0);
 }
 
+/* Fast liveness: a backup takes over at once from the master whose echoes
+ * went unanswered, naming it silent; from nobody else, and not as master. */
+static void test_presumed_dead_takes_over(void **state)
+{
+	struct vrrp_instance_fsm f;
+	struct vrrp_fsm_config c = cfg_v3(90, addr_a(), 10 * MS);
+	struct fsm_result r;
+
+	(void)state;
+	started(&f, &c, 0);
+	/* no master heard yet: nothing to presume dead */
+	assert_int_equal(fsm_master_presumed_dead(&f, 1 * MS, addr_b(), &r), 0);
+	fsm_advert_received(&f, 2 * MS, 100, addr_b(), 10 * MS, &r);
+	/* another address than the master's: nothing */
+	assert_int_equal(fsm_master_presumed_dead(&f, 3 * MS, htonl(0x0a000009), &r), 0);
+	assert_int_equal(f.state, VRRP_STATE_BACKUP);
+	/* its master, 3 ms after its last advert: long before master_down */
+	assert_int_equal(fsm_master_presumed_dead(&f, 5 * MS, addr_b(), &r), 2);
+	assert_int_equal(r.act[0].type, FSM_ACT_SEND_ADVERT);
+	assert_int_equal(r.act[1].type, FSM_ACT_BECOME_MASTER);
+	assert_int_equal(r.silent_master, addr_b());
+	assert_int_equal(f.state, VRRP_STATE_MASTER);
+	assert_non_null(strstr(r.reason, "presumed dead"));
+	/* as master: nothing more */
+	assert_int_equal(fsm_master_presumed_dead(&f, 6 * MS, addr_b(), &r), 0);
+}
+
+/* A master that said goodbye (priority 0) is handled by the skew timer. */
+static void test_presumed_dead_not_after_priority_zero(void **state)
+{
+	struct vrrp_instance_fsm f;
+	struct vrrp_fsm_config c = cfg_v3(90, addr_a(), 10 * MS);
+	struct fsm_result r;
+
+	(void)state;
+	started(&f, &c, 0);
+	fsm_advert_received(&f, 2 * MS, 100, addr_b(), 10 * MS, &r);
+	fsm_advert_received(&f, 3 * MS, 0, addr_b(), 10 * MS, &r);
+	assert_int_equal(fsm_master_presumed_dead(&f, 4 * MS, addr_b(), &r), 0);
+}
+
+/* nopreempt: the presumed-dead master adverts again (its echoes were lost
+ * one way): we step back, and say so; within the grace nothing changes. */
+static void test_presumed_dead_refuted_by_advert(void **state)
+{
+	struct vrrp_instance_fsm f;
+	struct vrrp_fsm_config c = cfg_v3(150, addr_a(), 10 * MS);
+	struct fsm_result r;
+
+	(void)state;
+	c.preempt = false;
+	started(&f, &c, 0);
+	fsm_advert_received(&f, 2 * MS, 100, addr_b(), 10 * MS, &r);
+	fsm_master_presumed_dead(&f, 5 * MS, addr_b(), &r);
+	assert_int_equal(f.state, VRRP_STATE_MASTER);
+	/* an advert sent before it died, still on the wire: ignored as any
+	 * lower-priority advert (answered with ours) */
+	fsm_advert_received(&f, 5 * MS + FSM_REFUTE_GRACE_US - 1, 100, addr_b(), 10 * MS, &r);
+	assert_int_equal(f.state, VRRP_STATE_MASTER);
+	assert_false(r.liveness_refuted);
+	fsm_advert_received(&f, 12 * MS, 100, addr_b(), 10 * MS, &r);
+	assert_int_equal(f.state, VRRP_STATE_BACKUP);
+	assert_true(r.liveness_refuted);
+	assert_int_equal(r.act[0].type, FSM_ACT_BECOME_BACKUP);
+	assert_int_equal(f.master_addr, addr_b());
+	assert_non_null(strstr(r.reason, "takeover undone"));
+	/* and it is the master again: VRRP timing from here */
+	assert_int_equal(fsm_next_deadline(&f), 12 * MS + vrrp_master_down_us(3, 150, 10 * MS));
+}
+
+/* With preempt and the better priority we would have taken over anyway:
+ * its advert does not undo anything; another master's advert neither. */
+static void test_presumed_dead_not_refuted_when_preempting(void **state)
+{
+	struct vrrp_instance_fsm f;
+	struct vrrp_fsm_config c = cfg_v3(150, addr_a(), 10 * MS);
+	struct fsm_result r;
+
+	(void)state;
+	started(&f, &c, 0);
+	/* preempt_delay-free preempt: a lower master is discarded, so make
+	 * it the master by a higher priority first, then lower it */
+	fsm_advert_received(&f, 2 * MS, 200, addr_b(), 10 * MS, &r);
+	fsm_master_presumed_dead(&f, 5 * MS, addr_b(), &r);
+	assert_int_equal(f.state, VRRP_STATE_MASTER);
+	fsm_advert_received(&f, 20 * MS, 100, addr_b(), 10 * MS, &r);
+	assert_int_equal(f.state, VRRP_STATE_MASTER);
+	assert_false(r.liveness_refuted);
+	/* with the better priority it takes the VIP back by VRRP's rule */
+	fsm_advert_received(&f, 30 * MS, 200, addr_b(), 10 * MS, &r);
+	assert_int_equal(f.state, VRRP_STATE_BACKUP);
+	assert_false(r.liveness_refuted);
+}
+
 /* Every other way to become master names nobody. */
 static void test_silent_master_only_for_silence(void **state)
 {
@@ -963,6 +1057,10 @@ int main(void)
 		cmocka_unit_test(test_backup_priority_zero_sets_skew),
 		cmocka_unit_test(test_silent_master_on_master_down),
 		cmocka_unit_test(test_silent_master_only_for_silence),
+		cmocka_unit_test(test_presumed_dead_takes_over),
+		cmocka_unit_test(test_presumed_dead_not_after_priority_zero),
+		cmocka_unit_test(test_presumed_dead_refuted_by_advert),
+		cmocka_unit_test(test_presumed_dead_not_refuted_when_preempting),
 		cmocka_unit_test(test_master_adverts_on_timer),
 		cmocka_unit_test(test_master_higher_priority_steps_down),
 		cmocka_unit_test(test_master_lower_priority_readvertises),
