@@ -104,7 +104,33 @@ char *status_json(struct xvipd *d)
 				  (unsigned long long)in->rx_reject[r]);
 			first = 0;
 		}
-		sb_printf(&b, "},\"transitions\":[");
+		sb_printf(&b, "},\"liveness\":");
+		if (c->liveness_interval_ms) {
+			const struct liveness *l = &in->liv;
+
+			sb_printf(&b, "{\"interval_ms\":%u,\"multiplier\":%u,\"phase\":\"%s\","
+				  "\"watching\":", c->liveness_interval_ms, l->multiplier,
+				  liv_phase_str(l->phase));
+			if (l->master)
+				sb_printf(&b, "\"%s\"", ip4_str(l->master, a));
+			else
+				sb_printf(&b, "null");
+			sb_printf(&b, ",\"echoes_sent\":%llu,\"intervals_missed\":%llu,"
+				  "\"longest_miss_run\":%u,\"presumed_dead\":%llu,\"rtt_us\":%llu,"
+				  "\"send_errors\":%llu,\"peers\":%zu,\"renewals\":%llu,"
+				  "\"renewal_late_max_us\":%llu,\"lease_lapses\":%llu}",
+				  (unsigned long long)l->echoes_sent,
+				  (unsigned long long)l->intervals_missed, l->max_missed,
+				  (unsigned long long)l->presumed_dead,
+				  (unsigned long long)(in->liv_rtt_ns / 1000),
+				  (unsigned long long)in->liv_send_errors, in->n_liv_peers,
+				  (unsigned long long)in->liv_renewals,
+				  (unsigned long long)in->liv_renew_late_max_us,
+				  (unsigned long long)in->liv_lease_lapses);
+		} else {
+			sb_printf(&b, "null");
+		}
+		sb_printf(&b, ",\"transitions\":[");
 		for (unsigned k = 0; k < vrrp_history_len(in); k++) {
 			const struct transition *t = vrrp_history(in, k);
 
@@ -172,6 +198,17 @@ static const struct {
 	  offsetof(struct vrrp_rt, conflicts) },
 	{ "xvip_instance_garp_sent_total", "Gratuitous ARPs sent.",
 	  offsetof(struct vrrp_rt, garp_sent) },
+	{ "xvip_instance_liveness_echoes_sent_total", "Fast-liveness echoes sent to the master.",
+	  offsetof(struct vrrp_rt, liv.echoes_sent) },
+	{ "xvip_instance_liveness_intervals_missed_total",
+	  "Fast-liveness intervals whose echoes all went unanswered.",
+	  offsetof(struct vrrp_rt, liv.intervals_missed) },
+	{ "xvip_instance_liveness_presumed_dead_total",
+	  "Masters presumed dead by fast liveness (takeovers).",
+	  offsetof(struct vrrp_rt, liv.presumed_dead) },
+	{ "xvip_instance_liveness_lease_lapses_total",
+	  "Lease renewals (fast liveness, as master) that came after the lease ran out.",
+	  offsetof(struct vrrp_rt, liv_lease_lapses) },
 };
 
 char *status_metrics(struct xvipd *d)
@@ -282,6 +319,24 @@ char *status_text(struct xvipd *d)
 		sb_printf(&b, "  adverts sent %llu, received %llu, conflicts %llu, GARPs %llu\n",
 			  (unsigned long long)in->tx_adverts, (unsigned long long)in->rx_adverts,
 			  (unsigned long long)in->conflicts, (unsigned long long)in->garp_sent);
+		if (c->liveness_interval_ms) {
+			const struct liveness *l = &in->liv;
+
+			sb_printf(&b, "  liveness: %u ms x %u, %s", c->liveness_interval_ms,
+				  l->multiplier, liv_phase_str(l->phase));
+			if (l->master)
+				sb_printf(&b, " (master %s, round trip %llu us)", ip4_str(l->master, a),
+					  (unsigned long long)(in->liv_rtt_ns / 1000));
+			sb_printf(&b, ", echoes %llu, intervals missed %llu (longest run %u), "
+				  "presumed dead %llu, peers %zu; lease renewals %llu, latest %llu us "
+				  "late, lapses %llu\n",
+				  (unsigned long long)l->echoes_sent,
+				  (unsigned long long)l->intervals_missed, l->max_missed,
+				  (unsigned long long)l->presumed_dead, in->n_liv_peers,
+				  (unsigned long long)in->liv_renewals,
+				  (unsigned long long)in->liv_renew_late_max_us,
+				  (unsigned long long)in->liv_lease_lapses);
+		}
 		for (int r = 1; r < VRRP_REJ_NR; r++)
 			if (in->rx_reject[r])
 				sb_printf(&b, "  rejected %s: %llu\n", vrrp_reject_str(-r),

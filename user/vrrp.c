@@ -50,7 +50,7 @@ struct iface_rt *iface_get(struct xvipd *d, const char *name, char *err, size_t 
 	memcpy(ifc->mac, info.mac, 6);
 	ifc->addr = info.addr_be;
 	ifc->up = info.up && info.running;
-	ifc->vrrp_fd = ifc->garp_fd = -1;
+	ifc->vrrp_fd = ifc->garp_fd = ifc->liv_fd = -1;
 	d->n_ifaces++;
 	return ifc;
 }
@@ -104,13 +104,20 @@ void iface_close(struct xvipd *d, struct iface_rt *ifc)
 	}
 	if (ifc->garp_fd >= 0)
 		close(ifc->garp_fd);
-	ifc->vrrp_fd = ifc->garp_fd = -1;
+	if (ifc->liv_fd >= 0)
+		close(ifc->liv_fd);
+	ifc->vrrp_fd = ifc->garp_fd = ifc->liv_fd = -1;
 }
 
 /* ---- the data plane: VIP ownership and lease -------------------------- */
 
 static uint64_t lease_ns(const struct vrrp_rt *in)
 {
+	/* with fast liveness the lease is renewed every interval and lasts
+	 * two: a dead daemon's data plane stops answering echoes and ARP
+	 * within two intervals (vrrp_liveness.c) */
+	if (in->cfg->liveness_interval_ms && in->ifc->liv_fd >= 0)
+		return liv_lease_us(liv_interval_us(in)) * 1000;
 	return (uint64_t)in->cfg->advert_int_ms * 1000000ull * XVIPD_LEASE_NUM / XVIPD_LEASE_DEN;
 }
 
@@ -120,6 +127,7 @@ void vips_write(struct xvipd *d, struct vrrp_rt *in, bool owner)
 {
 	uint64_t expires = owner ? mono_ns() + lease_ns(in) : 0;
 
+	in->lease_expires_ns = expires;
 	for (size_t i = 0; i < in->cfg->n_vips; i++) {
 		struct vip_entry v = {
 			.lease_expires_ns = expires,
@@ -337,6 +345,7 @@ void apply(struct xvipd *d, struct vrrp_rt *in, const struct fsm_result *r, uint
 		xlog(LOG_DEBUG, "(%s) %s", in->cfg->name, r->reason);
 	}
 	arm_timer(d, in);
+	liv_sync(d, in);
 }
 
 /* keepalived's second burst, garp_master_delay after becoming master */
@@ -493,6 +502,8 @@ static void handle_packet(struct xvipd *d, struct iface_rt *ifc, const uint8_t *
 		return;
 	}
 	in->rx_adverts++;
+	if (adv.priority)
+		liv_advert_seen(d, in, iph->saddr);
 	{
 		enum vrrp_state before = in->fsm.state;
 

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "dataplane.h"
+#include "liveness.h"
 #include "loop.h"
 #include "ring.h"
 #include "vrrp_fsm.h"
@@ -36,6 +37,7 @@ struct iface_rt {
 	bool up;           /* IFF_UP and running */
 	int vrrp_fd;       /* raw IPPROTO_VRRP socket bound to the interface */
 	int garp_fd;       /* AF_PACKET socket for gratuitous ARP */
+	int liv_fd;        /* UDP socket for fast-liveness echoes, -1 if none */
 	struct xvip_attach att; /* the XDP program here: mode and why */
 	uint64_t rx_unknown_vrid;
 	uint64_t rx_own;   /* our own adverts looped back (ignored) */
@@ -76,6 +78,21 @@ struct vrrp_rt {
 
 	struct transition hist[XVIPD_HISTORY];
 	unsigned nhist; /* total recorded; hist[(nhist - 1) % N] is the newest */
+
+	/* fast liveness (vrrp_liveness.c) */
+	struct liveness liv;
+	bool liv_configured;
+	uint64_t liv_timer, renew_timer;
+	uint32_t liv_peers[XVIP_LIV_MAX_PEERS];
+	size_t n_liv_peers;
+	bool liv_peers_full_warned;
+	uint32_t liv_warned_master;
+	uint64_t liv_send_errors, liv_renewals, liv_rtt_ns;
+	uint64_t renew_planned_us;     /* when the renewal timer was due */
+	uint64_t lease_expires_ns;     /* the lease last written (owner) */
+	uint64_t liv_renew_late_max_us; /* the latest renewal, for status */
+	uint64_t liv_lease_lapses;     /* renewals that came after the lease ran out */
+	uint64_t liv_lapse_logged_us;
 };
 
 /* Newest first: k from 0 to vrrp_history_len(in) - 1. */
@@ -95,5 +112,7 @@ void vrrp_link_changed(void *arg, int ifindex, const char *ifname, bool up);
 /* Tracking changed (links, scripts, services): re-evaluate fault/priority. */
 void vrrp_recompute(struct xvipd *d, struct vrrp_rt *in);
 void vrrp_conflict(struct xvipd *d, uint32_t vip, const uint8_t mac[6]);
+/* An echo from an unknown address (XVIP_EV_LIV_PEER): maybe a new peer. */
+void liv_peer_event(struct xvipd *d, const struct xvip_event *ev);
 
 #endif

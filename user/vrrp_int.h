@@ -34,4 +34,14 @@ void apply(struct xvipd *d, struct vrrp_rt *in, const struct fsm_result *r, uint
 void arm_timer(struct xvipd *d, struct vrrp_rt *in);
 void script_schedule(struct script_rt *s, uint64_t delay_us);
 
+/* fast liveness (vrrp_liveness.c) */
+uint64_t liv_interval_us(const struct vrrp_rt *in);
+/* (Re)write the reflector's settings and peers, (re)start the schedule:
+ * at setup and after a reload. */
+void liv_configure(struct xvipd *d, struct vrrp_rt *in);
+/* Follow the state machine: called at the end of apply(). */
+void liv_sync(struct xvipd *d, struct vrrp_rt *in);
+void liv_stop(struct xvipd *d, struct vrrp_rt *in);
+void liv_advert_seen(struct xvipd *d, struct vrrp_rt *in, uint32_t addr);
+
 #endif

@@ -190,6 +190,7 @@ void vrrp_start_all(struct xvipd *d)
 		struct vrrp_rt *in = &d->inst[i];
 		struct fsm_result r;
 
+		liv_configure(d, in);
 		fsm_start(&in->fsm, t0, &r);
 		apply(d, in, &r, t0);
 		vrrp_recompute(d, in);
@@ -221,6 +222,7 @@ void vrrp_teardown(struct xvipd *d)
 		if (in->timer_id)
 			loop_cancel_timer(d->loop, in->timer_id);
 		cancel_garp_timers(d, in);
+		liv_stop(d, in);
 		for (size_t k = 0; k < in->cfg->n_vips; k++)
 			vip_uninstall(d, in, &in->cfg->vips[k]);
 	}
@@ -305,6 +307,7 @@ int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_
 			fresh[i].cfg = c;
 			fresh[i].timer_id = fresh[i].garp_delay_timer = fresh[i].garp_refresh_timer = 0;
 			fresh[i].reannounce_timer = 0;
+			fresh[i].liv_timer = fresh[i].renew_timer = 0;
 			kept[old - d->inst] = true;
 			continue;
 		}
@@ -324,6 +327,7 @@ int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_
 		if (in->timer_id)
 			loop_cancel_timer(d->loop, in->timer_id);
 		cancel_garp_timers(d, in);
+		liv_stop(d, in);
 		in->timer_id = 0;
 		if (kept[i])
 			continue;
@@ -334,6 +338,13 @@ int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_
 		apply(d, in, &r, t0);
 		if (in->timer_id)
 			loop_cancel_timer(d->loop, in->timer_id);
+		liv_stop(d, in);
+		if (in->cfg->liveness_interval_ms) {
+			struct liv_cfg off = { 0 };
+
+			dp_liv_cfg_put(&d->dp.maps, in->cfg->virtual_router_id, &off);
+			dp_liv_peers_clear(&d->dp.maps, in->cfg->virtual_router_id);
+		}
 		for (size_t k = 0; k < in->cfg->n_vips; k++)
 			vip_uninstall(d, in, &in->cfg->vips[k]);
 	}
@@ -375,6 +386,7 @@ int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_
 		struct vrrp_rt *in = &d->inst[i];
 		struct fsm_result r;
 
+		liv_configure(d, in);
 		if (is_new[i]) {
 			fsm_start(&in->fsm, t0, &r);
 			apply(d, in, &r, t0);

@@ -92,6 +92,8 @@ static void on_event(struct xvipd *d, const struct xvip_event *ev)
 {
 	if (ev->type == XVIP_EV_CONFLICT)
 		vrrp_conflict(d, ev->saddr, ev->mac);
+	else if (ev->type == XVIP_EV_LIV_PEER)
+		liv_peer_event(d, ev);
 }
 
 static int ringbuf_cb(void *ctx, void *data, size_t len)
