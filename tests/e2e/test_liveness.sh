@@ -135,6 +135,47 @@ wait_gone "$PID_node1" 5
 bg_forget "$PID_node1"
 ns node1 ip link set eth0 up
 
+note "one-way loss (node2 -> node1) with nopreempt: the takeover is undone once, no flapping"
+bg_stop "$PID_node2"
+conf node1 100
+conf node2 150 nopreempt
+start_node node1 3
+check "node1 becomes MASTER" wait_until 10 is_state node1 MASTER
+start_node node2 3
+check "node2 (150, nopreempt) stays BACKUP behind node1 (100)" wait_until 10 is_state node2 BACKUP
+check "node2 sees node1 answer" wait_log "$WORK/node2.3.log" "liveness: master 10.79.0.1 answers" 10
+ns br nft -f - <<EOF2
+table bridge xvoneway {
+    chain lossy {
+        type filter hook forward priority 0;
+        iifname node2p oifname node1p counter drop
+    }
+}
+EOF2
+check "node2 presumes node1 dead (its echoes are lost on the way)" \
+	wait_log "$WORK/node2.3.log" "presumed dead" 10
+check "node2 steps back on node1's next advert" wait_log "$WORK/node2.3.log" "takeover undone" 10
+check "node2 warns that node1 no longer answers (dormant)" \
+	wait_log "$WORK/node2.3.log" "does not answer echoes" 10
+# sampled 2 s after the warning: a flapping node2 would have taken over again
+sleep 2
+check_eq "one takeover only (no flapping)" 1 "$(grep -c 'presumed dead: its liveness echoes' "$WORK/node2.3.log")"
+check "node2 is BACKUP" is_state node2 BACKUP
+check "node1 was MASTER throughout" sh -c "! grep -q 'MASTER ->' '$WORK/node1.3.log'"
+ns br nft delete table bridge xvoneway
+check "node2 sees node1 answer again once the path heals" \
+	wait_until 10 sh -c "[ \$(grep -c 'liveness: master 10.79.0.1 answers' '$WORK/node2.3.log') -ge 2 ]"
+
+note "reload with other settings: node2 goes on watching"
+sed -i 's/liveness_multiplier 10/liveness_multiplier 12/' "$WORK/node2.conf"
+kill -HUP "$PID_node2"
+check "node2 logs its new liveness settings" wait_log "$WORK/node2.3.log" "liveness: interval 1 ms, multiplier 12" 10
+check "and watches node1 again (answered)" \
+	wait_until 10 sh -c "[ \$(grep -c 'liveness: master 10.79.0.1 answers' '$WORK/node2.3.log') -ge 3 ]"
+mult() { [ "$(xctl node2 status --json | grep -o '"multiplier":[0-9]*' | cut -d: -f2)" = "$1" ]; }
+check "status shows multiplier 12" wait_until 5 mult 12
+bg_stop "$PID_node1"
+
 note "a keepalived master: node2's liveness stays off for it, VRRP works"
 if command -v keepalived >/dev/null 2>&1; then
 	bg_stop "$PID_node2"
@@ -158,17 +199,17 @@ EOF
 	bg_start node1 "$WORK/ka.log" keepalived -n -P -l -D -f "$WORK/ka.conf" \
 		-p "$WORK/ka.pid" -r "$WORK/ka-vrrp.pid"
 	PID_ka=$BG_PID
-	start_node node2 2
+	start_node node2 4
 	check "node2 is BACKUP behind keepalived" wait_until 10 is_state node2 BACKUP
 	check "node2 warns once that keepalived does not answer echoes" \
-		wait_log "$WORK/node2.2.log" "does not answer echoes" 10
+		wait_log "$WORK/node2.4.log" "does not answer echoes" 10
 	sleep 1 # one more second of echoes (one a second now): still one warning
-	check_eq "one warning only" 1 "$(grep -c 'does not answer echoes' "$WORK/node2.2.log")"
+	check_eq "one warning only" 1 "$(grep -c 'does not answer echoes' "$WORK/node2.4.log")"
 	check "node2 stays BACKUP (nothing presumed of a master that never answered)" is_state node2 BACKUP
 	kill -9 "$PID_ka"
 	pkill -9 -f "$WORK/ka.conf" 2>/dev/null
 	check "node2 takes over from keepalived on VRRP's timer" wait_until 10 is_state node2 MASTER
-	check "by the master down timer" grep -q "master down timer fired" "$WORK/node2.2.log"
+	check "by the master down timer" grep -q "master down timer fired" "$WORK/node2.4.log"
 	bg_forget "$PID_ka"
 else
 	check "keepalived is installed (tools/deps.sh)" false
