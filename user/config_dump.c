@@ -140,11 +140,11 @@ static void dump_instance(const struct config_vrrp_instance *inst, FILE *out)
 	put_secs(out, 4, "garp_master_delay", inst->garp_master_delay_ms);
 	put_uint(out, 4, "garp_master_repeat", inst->garp_master_repeat);
 	put_secs(out, 4, "garp_master_refresh", inst->garp_master_refresh_ms);
+	put_uint(out, 4, "garp_master_refresh_repeat", inst->garp_master_refresh_repeat);
 	if (inst->liveness_interval_ms) {
 		fprintf(out, "    liveness_interval %ums\n", inst->liveness_interval_ms);
 		put_uint(out, 4, "liveness_multiplier", inst->liveness_multiplier);
 	}
-	put_uint(out, 4, "garp_master_refresh_repeat", inst->garp_master_refresh_repeat);
 	fputs("}\n", out);
 }
 

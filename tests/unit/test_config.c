@@ -918,6 +918,96 @@ static void test_checker_equal(void **state)
 	rmdir(dir);
 }
 
+/* ---- fast liveness keywords ------------------------------------------- */
+
+static struct xvip_config *load_text(const char *text, struct config_diag *d, char **pathp)
+{
+	char dir[] = "/tmp/xvip-config-test-XXXXXX", *path;
+	struct xvip_config *cfg;
+
+	assert_non_null(mkdtemp(dir));
+	if (asprintf(&path, "%s/t.conf", dir) < 0)
+		abort();
+	write_file(path, text);
+	cfg = config_load(path, d);
+	unlink(path);
+	rmdir(dir);
+	*pathp = path;
+	return cfg;
+}
+
+#define LIV_HEAD "global_defs {\n vrrp_version 3\n}\n" \
+	"vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n advert_int 0.01\n" \
+	" virtual_ipaddress {\n 10.0.0.100\n }\n"
+
+static void test_liveness_keywords(void **state)
+{
+	struct config_diag d = CONFIG_DIAG_INIT;
+	struct xvip_config *cfg;
+	char *path, *dump;
+
+	(void)state;
+	/* absent: off, multiplier 3 */
+	cfg = load_text(LIV_HEAD "}\n", &d, &path);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->instances[0].liveness_interval_ms, 0);
+	assert_int_equal(cfg->instances[0].liveness_multiplier, 3);
+	dump = dump_to_string(cfg);
+	assert_null(strstr(dump, "liveness"));
+	free(dump);
+	config_free(cfg);
+	config_diag_free(&d);
+	free(path);
+
+	/* set (line 7, 8); without vrrp_rt_priority a 1 ms interval warns */
+	cfg = load_text(LIV_HEAD " liveness_interval 1ms\n liveness_multiplier 4\n}\n", &d, &path);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->instances[0].liveness_interval_ms, 1);
+	assert_int_equal(cfg->instances[0].liveness_multiplier, 4);
+	expect_diag(&d, CONFIG_WARNING, "t.conf", 11, "without vrrp_rt_priority");
+	dump = dump_to_string(cfg);
+	assert_non_null(strstr(dump, "liveness_interval 1ms\n"));
+	assert_non_null(strstr(dump, "liveness_multiplier 4\n"));
+	free(dump);
+	config_free(cfg);
+	config_diag_free(&d);
+	free(path);
+
+	/* detection not shorter than master_down: warned */
+	cfg = load_text(LIV_HEAD " liveness_interval 0.01\n liveness_multiplier 3\n}\n", &d,
+			&path);
+	assert_non_null(cfg);
+	expect_diag(&d, CONFIG_WARNING, "t.conf", 11, "fast liveness adds nothing");
+	config_free(cfg);
+	config_diag_free(&d);
+	free(path);
+
+	/* a multiplier alone: warned, stays off */
+	cfg = load_text(LIV_HEAD " liveness_multiplier 5\n}\n", &d, &path);
+	assert_non_null(cfg);
+	expect_diag(&d, CONFIG_WARNING, "t.conf", 11, "fast liveness stays off");
+	config_free(cfg);
+	config_diag_free(&d);
+	free(path);
+
+	/* out of range: refused with file:line */
+	cfg = load_text(LIV_HEAD " liveness_interval 0\n}\n", &d, &path);
+	assert_null(cfg);
+	expect_diag(&d, CONFIG_ERROR, "t.conf", 11, "liveness_interval");
+	config_diag_free(&d);
+	free(path);
+	cfg = load_text(LIV_HEAD " liveness_interval 500us\n}\n", &d, &path);
+	assert_null(cfg);
+	expect_diag(&d, CONFIG_ERROR, "t.conf", 11, "is not a duration");
+	config_diag_free(&d);
+	free(path);
+	cfg = load_text(LIV_HEAD " liveness_interval 1ms\n liveness_multiplier 1\n}\n", &d, &path);
+	assert_null(cfg);
+	expect_diag(&d, CONFIG_ERROR, "t.conf", 12, "liveness_multiplier");
+	config_diag_free(&d);
+	free(path);
+}
+
 /* ---- bad input: a reload must never kill the daemon ------------------ */
 
 /* A scratch directory; scratch_free() removes it with all it holds. */
@@ -1385,6 +1475,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_snippets),
 		cmocka_unit_test(test_tokenizer),
 		cmocka_unit_test(test_checker_equal),
+		cmocka_unit_test(test_liveness_keywords),
 		cmocka_unit_test(test_deep_braces),
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_include_fan_out),
