@@ -23,14 +23,19 @@
 # ("no failure"): the noise floor of the machine (scheduling, 5 ms timeout).
 #
 # Scenarios: v2 (VRRPv2, advert_int 1, PASS auth: the seed's setting,
-# 8000 ms probe) and v3 (VRRPv3, advert_int 0.01, 3000 ms probe).
+# 8000 ms probe), v3 (VRRPv3, advert_int 0.01, 3000 ms probe) and l1 (v3
+# with fast liveness: liveness_interval 1ms, the default multiplier 3,
+# vrrp_rt_priority 50; xvipd only, keepalived has no such thing).
 # Every cell is repeated BENCH_REPEAT times (default 3); the table shows
 # min / median / max of the longest gap between two successful connections,
 # and who answered before and after that gap.
 #
 # Environment:
 #   BENCH_REPEAT=N        repetitions per cell (default 3)
-#   BENCH_SCENARIOS="v2 v3"   subset of scenarios
+#   BENCH_SCENARIOS="v2 v3 l1"   subset of scenarios
+#   BENCH_SOAK_S=S        seconds of each soak (spurious takeovers, CPU, RSS
+#                         of a healthy pair; default 60, 0: none)
+#   BENCH_PLOT_DIR=DIR    where the outage PNG goes (default build/bench)
 #   BENCH_VARIANTS="kill down" subset of variants
 #   BENCH_DAEMONS="keepalived xvipd" subset of daemons
 #   KEEPALIVED=PATH       keepalived binary (default /usr/sbin/keepalived)
@@ -55,7 +60,8 @@ if [ ! -x "${1:-build}/xvipd" ] || [ ! -x "${1:-build}/xvip-probe" ] ||
 fi
 KEEPALIVED=${KEEPALIVED:-/usr/sbin/keepalived}
 REPEAT=${BENCH_REPEAT:-3}
-SCENARIOS=${BENCH_SCENARIOS:-v2 v3}
+SCENARIOS=${BENCH_SCENARIOS:-v2 v3 l1}
+SOAK_S=${BENCH_SOAK_S:-60}
 VARIANTS=${BENCH_VARIANTS:-kill down}
 DAEMONS=${BENCH_DAEMONS:-keepalived xvipd}
 case $REPEAT in '' | *[!0-9]* | 0)
@@ -119,27 +125,31 @@ fi
 
 # ---------------------------------------------------------------- helpers
 
-scen_label() { case $1 in v2) echo "v2 1s" ;; v3) echo "v3 10ms" ;; esac; }
+scen_label() { case $1 in v2) echo "v2 1s" ;; v3) echo "v3 10ms" ;; l1) echo "v3+liv 1ms" ;; esac; }
 var_label() { case $1 in none) echo "no failure" ;; kill) echo "daemon kill" ;; down) echo "host down" ;; esac; }
-scen_duration() { case $1 in v2) echo 8000 ;; v3) echo 3000 ;; esac; }
+scen_duration() { case $1 in v2) echo 8000 ;; v3 | l1) echo 3000 ;; esac; }
 # how long node1 may take to become master and node2 backup (node2 waits
 # master_down_interval before it may claim anything)
-scen_settle() { case $1 in v2) echo 10 ;; v3) echo 5 ;; esac; }
+scen_settle() { case $1 in v2) echo 10 ;; v3 | l1) echo 5 ;; esac; }
+# does DAEMON run SCEN? (fast liveness is xvipd's)
+scen_runs() { [ "$2" != l1 ] || [ "$1" = xvipd ]; }
 
 # conf NODE STATE PRIORITY SCEN: one file read by both daemons
 conf() {
-	local node=$1 state=$2 prio=$3 scen=$4 ver adv auth=""
+	local node=$1 state=$2 prio=$3 scen=$4 ver adv auth="" liv="" rt=""
 	case $scen in
 	v2) ver=2 adv=1 auth="authentication {
         auth_type PASS
         auth_pass 1111
     }" ;;
 	v3) ver=3 adv=0.01 ;;
+	l1) ver=3 adv=0.01 liv="liveness_interval 1ms" rt="vrrp_rt_priority 50" ;;
 	esac
 	cat >"$WORK/$node.conf" <<EOF
 global_defs {
     router_id bench-$node
     vrrp_version $ver
+    $rt
 }
 vrrp_instance VI_1 {
     state $state
@@ -147,6 +157,7 @@ vrrp_instance VI_1 {
     virtual_router_id 51
     priority $prio
     advert_int $adv
+    $liv
     $auth
     virtual_ipaddress {
         $VIP
@@ -442,6 +453,7 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
 	for s in $SCENARIOS; do
 		for v in $VARIANTS; do
 			for d in $DAEMONS; do
+				scen_runs "$d" "$s" || continue
 				# repeated (twice at most) when node2 took over early
 				for ((try = 1; try <= 3; try++)); do
 					RETRY=$((try > 1))
@@ -469,21 +481,23 @@ cell() { # KEY
 		echo "failed"
 		return
 	fi
-	echo "$(stats "$g") ms  $(pairs_summary "${PAIRS[$1]}" | sed 's/node\([12]\)/n\1/g')${EARLY[$1]:+ (${EARLY[$1]} before failure)}$(flaps "$1")${FAILS[$1]:+ (${FAILS[$1]} failed)}"
+	echo "$(stats_p95 "$g") ms  $(pairs_summary "${PAIRS[$1]}" | sed 's/node\([12]\)/n\1/g')${EARLY[$1]:+ (${EARLY[$1]} before failure)}$(flaps "$1")${FAILS[$1]:+ (${FAILS[$1]} failed)}"
 }
 echo
 echo "Longest gap between two successful TCP connections to the VIP (client view),"
-echo "min / median / max over $REPEAT run(s), and who answered before>after the gap:"
+echo "min / median / p95 / max over $REPEAT run(s), and who answered before>after the gap:"
 echo
 printf '%-10s %-12s' scenario variant
-for d in $DAEMONS; do printf ' %-40s' "$d"; done
+for d in $DAEMONS; do printf ' %-46s' "$d"; done
 echo
 ROWS=$VARIANTS
 case " $VARIANTS " in *" kill "*) ROWS="none $VARIANTS" ;; esac
 for s in $SCENARIOS; do
 	for v in $ROWS; do
 		printf '%-10s %-12s' "$(scen_label "$s")" "$(var_label "$v")"
-		for d in $DAEMONS; do printf ' %-40s' "$(cell "$d|$s|$v")"; done
+		for d in $DAEMONS; do
+			if scen_runs "$d" "$s"; then printf ' %-46s' "$(cell "$d|$s|$v")"; else printf ' %-46s' "n/a"; fi
+		done
 		echo
 	done
 done

@@ -42,11 +42,23 @@
  *       and the longest gap between acknowledgements of any address. Exits
  *       0 once it ran: the caller reads the numbers.
  *
+ *   xvip-probe arpwatch IFACE VIP DURATION_MS [INTERVAL_MS]
+ *       ask "who has VIP" on IFACE every INTERVAL_MS (default 0.5) for
+ *       DURATION_MS and record every answer (ARP replies, and gratuitous ARPs
+ *       for VIP) by MAC; print the requests, answers, per MAC its first and
+ *       last answer (ms since the start) and count, and "switches": how many
+ *       times the answering MAC changed from one answer to the next (one
+ *       clean takeover: 1; two nodes answering by turns: more).
+ *
  * Bounded in time and count, and only ever aimed at the address given (the
  * tests give a VIP inside their own network namespaces).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -741,6 +753,114 @@ static int fence(int argc, char **argv)
 	return 0;
 }
 
+/* ---- arpwatch ---------------------------------------------------------- */
+
+#define ARPW_MACS 8
+
+static int arpwatch(int argc, char **argv)
+{
+	const char *ifname = argv[2];
+	double duration = atof(argv[4]), interval = argc > 5 ? atof(argv[5]) : 0.5;
+	struct { uint8_t mac[6]; double first, last; long n; } seen[ARPW_MACS];
+	int nseen = 0, last_idx = -1;
+	long requests = 0, answers = 0, switches = 0;
+	struct in_addr vip, me = { 0 };
+	uint8_t mymac[6], req[42], buf[256];
+	struct ifreq ifr;
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP) };
+	double start, next;
+	int fd;
+
+	if (inet_pton(AF_INET, argv[3], &vip) != 1 || duration <= 0 || duration > 600000 ||
+	    interval < 0.1)
+		return fprintf(stderr, "xvip-probe: arpwatch IFACE VIP DURATION_MS [INTERVAL_MS >= 0.1]\n"), 2;
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ARP));
+	if (fd < 0)
+		return perror("xvip-probe: socket(AF_PACKET)"), 1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0)
+		return perror("xvip-probe: SIOCGIFINDEX"), 1;
+	ll.sll_ifindex = ifr.ifr_ifindex;
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		return perror("xvip-probe: SIOCGIFHWADDR"), 1;
+	memcpy(mymac, ifr.ifr_hwaddr.sa_data, 6);
+	if (ioctl(fd, SIOCGIFADDR, &ifr) == 0)
+		me = ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr;
+	if (bind(fd, (struct sockaddr *)&ll, sizeof(ll)) < 0)
+		return perror("xvip-probe: bind"), 1;
+	/* who has VIP? tell me */
+	memset(req, 0xff, 6);
+	memcpy(req + 6, mymac, 6);
+	req[12] = 0x08, req[13] = 0x06;
+	req[14] = 0, req[15] = 1, req[16] = 0x08, req[17] = 0, req[18] = 6, req[19] = 4;
+	req[20] = 0, req[21] = 1;
+	memcpy(req + 22, mymac, 6);
+	memcpy(req + 28, &me, 4);
+	memset(req + 32, 0, 6);
+	memcpy(req + 38, &vip, 4);
+
+	start = next = now_ms();
+	while (now_ms() - start < duration) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		double now = now_ms();
+
+		if (now >= next) {
+			if (send(fd, req, sizeof(req), 0) == (ssize_t)sizeof(req))
+				requests++;
+			next += interval;
+			if (next < now)
+				next = now + interval;
+		}
+		if (poll(&pfd, 1, 0) <= 0) {
+			struct timespec ts = { 0, 50000 };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		for (;;) {
+			ssize_t n = recv(fd, buf, sizeof(buf), 0);
+			double at = now_ms() - start;
+			const uint8_t *a = buf + 14;
+			int k;
+
+			if (n < 42)
+				break;
+			if (buf[12] != 0x08 || buf[13] != 0x06 || memcmp(a + 14, &vip, 4))
+				continue; /* not about the VIP as its sender */
+			if (!memcmp(a + 8, mymac, 6))
+				continue;
+			/* a reply, or a gratuitous ARP (request with spa == tpa) */
+			if (!(a[7] == 2 || (a[7] == 1 && !memcmp(a + 24, &vip, 4))))
+				continue;
+			answers++;
+			for (k = 0; k < nseen && memcmp(seen[k].mac, a + 8, 6); k++)
+				;
+			if (k == nseen) {
+				if (nseen == ARPW_MACS)
+					continue;
+				memcpy(seen[k].mac, a + 8, 6);
+				seen[k].first = at;
+				seen[k].n = 0;
+				nseen++;
+			}
+			seen[k].last = at;
+			seen[k].n++;
+			if (last_idx >= 0 && last_idx != k)
+				switches++;
+			last_idx = k;
+		}
+	}
+	printf("requests %ld answers %ld switches %ld", requests, answers, switches);
+	for (int k = 0; k < nseen; k++)
+		printf(" mac %02x:%02x:%02x:%02x:%02x:%02x first_ms %.1f last_ms %.1f n %ld",
+		       seen[k].mac[0], seen[k].mac[1], seen[k].mac[2], seen[k].mac[3],
+		       seen[k].mac[4], seen[k].mac[5], seen[k].first, seen[k].last, seen[k].n);
+	printf("\n");
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sa;
@@ -802,6 +922,8 @@ int main(int argc, char **argv)
 		       attempts, ok, gap, gap_start, before, after, prev);
 		return ok ? 0 : 1;
 	}
+	if (argc >= 5 && strcmp(argv[1], "arpwatch") == 0)
+		return arpwatch(argc, argv);
 	if (argc >= 8 && strcmp(argv[1], "writes") == 0)
 		return writes(argc, argv);
 	if (argc >= 8 && strcmp(argv[1], "fence") == 0)
@@ -811,6 +933,7 @@ int main(int argc, char **argv)
 		"       xvip-probe connect ADDR PORT [TIMEOUT_MS]\n"
 		"       xvip-probe outage ADDR PORT DURATION_MS [INTERVAL_MS [TIMEOUT_MS]]\n"
 		"       xvip-probe writes ADDR PORT USER PASS DURATION_MS OUT [INTERVAL_MS [TIMEOUT_MS]]\n"
+		"       xvip-probe arpwatch IFACE VIP DURATION_MS [INTERVAL_MS]\n"
 		"       xvip-probe fence ADDR1 ADDR2 USER PASS DURATION_MS OUT [INTERVAL_MS [TIMEOUT_MS "
 		"[MAXCONN]]]\n");
 	return 2;

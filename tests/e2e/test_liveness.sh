@@ -106,13 +106,39 @@ note "node1: $(xctl node1 status | grep 'liveness:')"
 note "node2: $(xctl node2 status | grep 'liveness:')"
 note "node2: $(xctl node2 status | grep -E 'liveness_(reply|unexpected)' | tr -s ' \n' ' ')"
 
+# arpwatch_start: the client asks for the VIP every 0.5 ms for 3 s;
+# arpwatch_check WHAT: once it has ended, one clean switch from node1 to node2
+arpwatch_start() {
+	bg_start client "$WORK/arpwatch.out" "$BUILD/xvip-probe" arpwatch eth0 "$VIP" 3000 0.5
+	ARPW_PID=$BG_PID
+	sleep 1
+}
+arpw_field() { # MAC FIELD
+	tr ' ' '\n' <"$WORK/arpwatch.out" | awk -v m="$1" -v f="$2" '
+		$0 == "mac" { getline cur; next } cur == m && $0 == f { getline v; print v; exit }'
+}
+arpwatch_check() {
+	local sw l1 f2
+	wait_gone "$ARPW_PID" 10
+	bg_forget "$ARPW_PID"
+	sw=$(sed -n 's/.*switches \([0-9]*\).*/\1/p' "$WORK/arpwatch.out")
+	l1=$(arpw_field "$M1" last_ms)
+	f2=$(arpw_field "$M2" first_ms)
+	note "arpwatch ($1): $(cat "$WORK/arpwatch.out")"
+	check_eq "$1: the answers for the VIP switched once (node1 -> node2), never by turns" 1 "$sw"
+	check "$1: node1's last answer (${l1:-?} ms) came before node2's first (${f2:-?} ms)" \
+		awk -v a="${l1:-x}" -v b="${f2:-x}" 'BEGIN { exit !(a != "x" && b != "x" && a + 0 < b + 0) }'
+}
+
 note "kill -9 of node1's daemon alone: its XDP program stays, its lease runs out"
+arpwatch_start
 kill -9 "$PID_node1"
 check "node2 becomes MASTER" wait_until 10 is_state node2 MASTER
 check "node2 took over on fast liveness, not VRRP's timer" \
 	grep -q "presumed dead: its liveness echoes went unanswered" "$WORK/node2.1.log"
 check "node1's XDP program is still attached (a dead daemon, not a dead host)" \
 	sh -c "ip -n ${P}node1 link show eth0 | grep -q xdp"
+arpwatch_check "daemon kill"
 check_eq "only node2 answers ARP now" "$M2" "$(arp_macs 2)"
 wait_gone "$PID_node1" 5
 bg_forget "$PID_node1"
@@ -125,11 +151,13 @@ established_again() { [ "$(grep -c 'liveness: master 10.79.0.1 answers' "$WORK/n
 check "node2 sees node1 answer again" wait_until 10 established_again
 
 note "host death: node1's link goes down and its daemon is killed"
+arpwatch_start
 ns node1 ip link set eth0 down
 kill -9 "$PID_node1"
 check "node2 becomes MASTER" wait_until 10 is_state node2 MASTER
 deaths() { grep -c "presumed dead: its liveness echoes went unanswered" "$WORK/node2.1.log"; }
 check_eq "node2 took over on fast liveness again" 2 "$(deaths)"
+arpwatch_check "host death"
 check_eq "only node2 answers ARP" "$M2" "$(arp_macs 2)"
 wait_gone "$PID_node1" 5
 bg_forget "$PID_node1"
