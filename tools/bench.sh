@@ -23,9 +23,11 @@
 # ("no failure"): the noise floor of the machine (scheduling, 5 ms timeout).
 #
 # Scenarios: v2 (VRRPv2, advert_int 1, PASS auth: the seed's setting,
-# 8000 ms probe), v3 (VRRPv3, advert_int 0.01, 3000 ms probe) and l1 (v3
+# 8000 ms probe), v3 (VRRPv3, advert_int 0.01, 3000 ms probe), l1 (v3
 # with fast liveness: liveness_interval 1ms, the default multiplier 3,
-# vrrp_rt_priority 50; xvipd only, keepalived has no such thing).
+# vrrp_rt_priority 50) and l8 (the same with liveness_multiplier 8: room
+# for a host that holds a daemon off the CPU for several ms); l1 and l8 are
+# xvipd's only, keepalived has no such thing.
 # Every cell is repeated BENCH_REPEAT times (default 3); the table shows
 # min / median / max of the longest gap between two successful connections,
 # and who answered before and after that gap.
@@ -60,12 +62,17 @@ if [ ! -x "${1:-build}/xvipd" ] || [ ! -x "${1:-build}/xvip-probe" ] ||
 fi
 KEEPALIVED=${KEEPALIVED:-/usr/sbin/keepalived}
 REPEAT=${BENCH_REPEAT:-3}
-SCENARIOS=${BENCH_SCENARIOS:-v2 v3 l1}
+SCENARIOS=${BENCH_SCENARIOS:-v2 v3 l1 l8}
 SOAK_S=${BENCH_SOAK_S:-60}
 VARIANTS=${BENCH_VARIANTS:-kill down}
 DAEMONS=${BENCH_DAEMONS:-keepalived xvipd}
 case $REPEAT in '' | *[!0-9]* | 0)
 	echo "bench: BENCH_REPEAT must be a positive integer" >&2
+	exit 1
+	;;
+esac
+case $SOAK_S in '' | *[!0-9]*)
+	echo "bench: BENCH_SOAK_S must be a number of seconds" >&2
 	exit 1
 	;;
 esac
@@ -125,14 +132,14 @@ fi
 
 # ---------------------------------------------------------------- helpers
 
-scen_label() { case $1 in v2) echo "v2 1s" ;; v3) echo "v3 10ms" ;; l1) echo "v3+liv 1ms" ;; esac; }
+scen_label() { case $1 in v2) echo "v2 1s" ;; v3) echo "v3 10ms" ;; l1) echo "v3+liv 1x3" ;; l8) echo "v3+liv 1x8" ;; esac; }
 var_label() { case $1 in none) echo "no failure" ;; kill) echo "daemon kill" ;; down) echo "host down" ;; esac; }
-scen_duration() { case $1 in v2) echo 8000 ;; v3 | l1) echo 3000 ;; esac; }
+scen_duration() { case $1 in v2) echo 8000 ;; v3 | l1 | l8) echo 3000 ;; esac; }
 # how long node1 may take to become master and node2 backup (node2 waits
 # master_down_interval before it may claim anything)
-scen_settle() { case $1 in v2) echo 10 ;; v3 | l1) echo 5 ;; esac; }
+scen_settle() { case $1 in v2) echo 10 ;; v3 | l1 | l8) echo 5 ;; esac; }
 # does DAEMON run SCEN? (fast liveness is xvipd's)
-scen_runs() { [ "$2" != l1 ] || [ "$1" = xvipd ]; }
+scen_runs() { case $2 in l*) [ "$1" = xvipd ] ;; esac; }
 
 # conf NODE STATE PRIORITY SCEN: one file read by both daemons
 conf() {
@@ -144,6 +151,8 @@ conf() {
     }" ;;
 	v3) ver=3 adv=0.01 ;;
 	l1) ver=3 adv=0.01 liv="liveness_interval 1ms" rt="vrrp_rt_priority 50" ;;
+	l8) ver=3 adv=0.01 liv="liveness_interval 1ms
+    liveness_multiplier 8" rt="vrrp_rt_priority 50" ;;
 	esac
 	cat >"$WORK/$node.conf" <<EOF
 global_defs {
@@ -420,11 +429,12 @@ run_one() {
 		[ -z "$m" ] || MAPUS["$s|$v"]+="$m "
 		[ -z "$g" ] || GARPUS["$s|$v"]+="$g "
 		t=""
-		if [ -n "$wall" ] && [ "$v" = kill ]; then
-			t=$((wall - kill_ms))
+		# from the kill (daemon kill) or the link going down (host down)
+		if [ -n "$wall" ]; then
+			if [ "$v" = kill ]; then t=$((wall - kill_ms)); else t=$((wall - event_ms)); fi
 			TAKEOVER["$s|$v"]+="$t "
 		fi
-		t="${t:+, kill -> node2 MASTER $t ms}, decision -> map ${m:-?} us, -> GARP ${g:-?} us"
+		t="${t:+, failure -> node2 MASTER $t ms}, decision -> map ${m:-?} us, -> GARP ${g:-?} us"
 	fi
 	# memory of node2's daemon while it is master
 	if [ "$v" = kill ]; then
@@ -446,6 +456,124 @@ run_one() {
 	return 0
 }
 
+
+# ------------------------------------------------------------------ soak
+# cpu_ticks PID...: utime + stime of the processes, in clock ticks
+cpu_ticks() {
+	local pid sum=0 f
+	for pid in "$@"; do
+		f=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+		# after the command: state is field 1, utime 12, stime 13
+		set -- $f
+		sum=$((sum + ${12} + ${13}))
+	done
+	echo "$sum"
+}
+declare -A SOAK
+# soak DAEMON SCEN COND: a healthy pair for SOAK_S seconds under COND (idle,
+# busy: two busy loops on the CPUs, loss: 1% of the frames between the
+# nodes dropped both ways); spurious takeovers, CPU of master and backup,
+# RSS, and for fast liveness what the daemons saw
+soak() {
+	local d=$1 s=$2 c=$3 key="$1|$2|$3" m0 m1 t0 t1 a0 a1 b0 b1 hz busy=() i js1 js2 extra=""
+	hz=$(getconf CLK_TCK)
+	reset_lab
+	conf node1 MASTER 100 "$s"
+	conf node2 BACKUP 90 "$s"
+	start_daemon "$d" node1
+	wait_until "$(scen_settle "$s")" is_master "$d" node1 || { SOAK[$key]="node1 did not become MASTER"; return 1; }
+	start_daemon "$d" node2
+	wait_until "$(scen_settle "$s")" is_backup "$d" node2 || { SOAK[$key]="node2 did not settle"; return 1; }
+	if [ "$d" = keepalived ]; then
+		wait_until 5 ka_child node1 && wait_until 5 ka_child node2
+		DPIDS[node1]="${MAIN_PID[node1]} $(ka_child node1)"
+		DPIDS[node2]="${MAIN_PID[node2]} $(ka_child node2)"
+	fi
+	sleep 2 # liveness established, start-up over
+	case $c in
+	busy) for i in 1 2; do sh -c 'while :; do :; done' & busy+=($!); done ;;
+	loss) ns br nft -f - <<-EOF
+		table bridge xvsoak {
+		    chain lossy {
+		        type filter hook forward priority 0;
+		        iifname { node1p, node2p } oifname { node1p, node2p } numgen random mod 100 < 1 counter drop
+		    }
+		}
+		EOF
+		;;
+	esac
+	m0=$(takeovers "$d" node2)
+	# shellcheck disable=SC2086
+	a0=$(cpu_ticks ${DPIDS[node1]})
+	# shellcheck disable=SC2086
+	b0=$(cpu_ticks ${DPIDS[node2]})
+	t0=$(date +%s%N)
+	sleep "$SOAK_S"
+	t1=$(date +%s%N)
+	# shellcheck disable=SC2086
+	a1=$(cpu_ticks ${DPIDS[node1]})
+	# shellcheck disable=SC2086
+	b1=$(cpu_ticks ${DPIDS[node2]})
+	m1=$(takeovers "$d" node2)
+	[ ${#busy[@]} = 0 ] || kill "${busy[@]}" 2>/dev/null
+	wait "${busy[@]}" 2>/dev/null
+	if [ "$c" = loss ]; then
+		extra=", $(ns br nft list table bridge xvsoak | grep -o 'packets [0-9]*' | cut -d' ' -f2) frames dropped"
+		ns br nft delete table bridge xvsoak
+	fi
+	if [[ $s = l* ]]; then
+		js1=$(xctl node1 status --json 2>/dev/null)
+		js2=$(xctl node2 status --json 2>/dev/null)
+		extra+=", backup: $(echo "$js2" | json_get intervals_missed) intervals missed (longest run $(echo "$js2" | json_get longest_miss_run)), master: renewals up to $(echo "$js1" | json_get renewal_late_max_us) us late, $(echo "$js1" | json_get lease_lapses) lapses"
+	fi
+	local secs rss1=0 rss2=0 pid
+	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) / 1e9 }')
+	local r
+	for pid in ${DPIDS[node1]}; do r=$(rss_kb "$pid"); rss1=$((rss1 + ${r:-0})); done
+	for pid in ${DPIDS[node2]}; do r=$(rss_kb "$pid"); rss2=$((rss2 + ${r:-0})); done
+	SOAK[$key]=$(awk -v m=$((m1 - m0)) -v a=$((a1 - a0)) -v b=$((b1 - b0)) -v hz="$hz" -v s="$secs" \
+		-v r1="$rss1" -v r2="$rss2" -v x="$extra" 'BEGIN {
+		printf "%d spurious takeover(s) in %.0f s; CPU master %.2f%%, backup %.2f%%; VmRSS master %.1f MB, backup %.1f MB%s",
+			m, s, 100 * a / hz / s, 100 * b / hz / s, r1 / 1024, r2 / 1024, x }')
+	printf '# soak %-10s %-10s %-5s %s\n' "$d" "$(scen_label "$s")" "$c" "${SOAK[$key]}"
+}
+
+# bench_plot: the outage distribution of every cell, each run a point
+bench_plot() {
+	local out=${BENCH_PLOT_DIR:-build/bench}/vrrp-outage.png data i=0 d s v g labels=""
+	command -v gnuplot >/dev/null 2>&1 || {
+		echo "(no gnuplot: no picture; tools/deps.sh bench installs it)"
+		return 0
+	}
+	mkdir -p "$(dirname "$out")" || return 0
+	data=$WORK/outage.dat
+	: >"$data"
+	for s in $SCENARIOS; do
+		[ "$s" = v2 ] && continue # seconds: another scale
+		for v in $VARIANTS; do
+			for d in $DAEMONS; do
+				[ -n "${GAPS[$d|$s|$v]:-}" ] || continue
+				i=$((i + 1))
+				for g in ${GAPS[$d|$s|$v]}; do echo "$i $g"; done >>"$data"
+				labels+="${labels:+, }\"$d\\n$(scen_label "$s")\\n$(var_label "$v")\" $i"
+			done
+		done
+	done
+	[ "$i" -gt 0 ] || return 0
+	gnuplot <<-EOF 2>"$WORK/gnuplot.err" || { echo "gnuplot failed: $(head -3 "$WORK/gnuplot.err")"; return 0; }
+		set terminal pngcairo size 1000,520 font ",10"
+		set output "$out"
+		set title "VRRP master dies: longest gap between TCP connections to the VIP ($(date +%F), $(nproc) CPUs, $REPEAT runs a cell)"
+		set ylabel "ms"
+		set yrange [0:*]
+		set xrange [0.4:$i.6]
+		set grid ytics
+		set xtics ($labels)
+		plot "$data" using (\$1 + (rand(0) - 0.5) * 0.3):2 with points pt 7 ps 0.7 notitle
+	EOF
+	echo "picture: $out"
+}
+
 # ------------------------------------------------------------------ main
 note "xvip bench: $REPEAT repetition(s); scenarios: $SCENARIOS; variants: $VARIANTS; daemons: $DAEMONS"
 note "$("$KEEPALIVED" --version 2>&1 | head -1); kernel $(uname -r); $(nproc) CPU(s); load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -465,6 +593,17 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
 	done
 done
 reset_lab
+if [ "$SOAK_S" -gt 0 ]; then
+	case " $SCENARIOS " in *" v3 "*)
+		for d in $DAEMONS; do soak "$d" v3 idle; done ;;
+	esac
+	for s in l1 l8; do
+		case " $SCENARIOS $DAEMONS " in *" $s "*" xvipd "*)
+			for c in idle busy loss; do soak xvipd "$s" "$c"; done ;;
+		esac
+	done
+	reset_lab
+fi
 
 # ----------------------------------------------------------------- report
 flaps() { # KEY
@@ -504,12 +643,13 @@ done
 case " $DAEMONS " in *" xvipd "*)
 	echo
 	echo "xvipd's switchover on node2 (its newest transition; min / median / max);"
-	echo "kill->MASTER is from the kill -9 on node1 to node2's transition, daemon kill only:"
-	printf '%-10s %-12s %-24s %-24s %-24s\n' scenario variant "kill->MASTER (ms)" "decision->map (us)" "decision->GARP (us)"
+	echo "failure->MASTER is from the kill -9 (daemon kill) or the link going down (host down)"
+	echo "on node1 to node2's transition (wall clocks of one machine; min / median / p95 / max):"
+	printf '%-10s %-12s %-26s %-24s %-24s\n' scenario variant "failure->MASTER (ms)" "decision->map (us)" "decision->GARP (us)"
 	for s in $SCENARIOS; do
 		for v in $VARIANTS; do
-			printf '%-10s %-12s %-24s %-24s %-24s\n' "$(scen_label "$s")" "$(var_label "$v")" \
-				"$(stats_int "${TAKEOVER[$s|$v]:-}")" "$(stats_int "${MAPUS[$s|$v]:-}")" \
+			printf '%-10s %-12s %-26s %-24s %-24s\n' "$(scen_label "$s")" "$(var_label "$v")" \
+				"$(stats_p95 "${TAKEOVER[$s|$v]:-}")" "$(stats_int "${MAPUS[$s|$v]:-}")" \
 				"$(stats_int "${GARPUS[$s|$v]:-}")"
 		done
 	done
@@ -529,5 +669,15 @@ case " $VARIANTS " in *" kill "*)
 	esac
 	;;
 esac
+if [ "$SOAK_S" -gt 0 ]; then
+	echo
+	echo "A healthy pair for $SOAK_S s (idle; busy: two busy loops; loss: 1% of the frames"
+	echo "between the nodes dropped, both ways):"
+	for k in "${!SOAK[@]}"; do
+		IFS='|' read -r d s c <<<"$k"
+		printf '  %-10s %-11s %-5s %s\n' "$d" "$(scen_label "$s")" "$c" "${SOAK[$k]}"
+	done | sort
+fi
+bench_plot
 echo
 echo "bench took $(($(date +%s) - BENCH_T0)) s; load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
