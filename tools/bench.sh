@@ -561,7 +561,8 @@ bench_plot() {
 	done
 	[ "$i" -gt 0 ] || return 0
 	gnuplot <<-EOF 2>"$WORK/gnuplot.err" || { echo "gnuplot failed: $(head -3 "$WORK/gnuplot.err")"; return 0; }
-		set terminal pngcairo size 1000,520 font ",10"
+		set terminal pngcairo size 1000,560 font ",10"
+		set bmargin 5
 		set output "$out"
 		set title "VRRP master dies: longest gap between TCP connections to the VIP ($(date +%F), $(nproc) CPUs, $REPEAT runs a cell)"
 		set ylabel "ms"

@@ -99,7 +99,10 @@ static void peer_admit(struct xvipd *d, struct vrrp_rt *in, uint32_t addr, bool 
 /* The reflector's settings for this instance's VRID: answers gated by the
  * lease of the first VIP, auth_pass when configured, learning of peers
  * for multicast instances (a VRRP backup is silent: its first echo is the
- * first we hear of it), and a rate bound of four times what a backup sends. */
+ * first we hear of it), and a rate bound of four times what a backup sends.
+ * Peers already admitted stay admitted across a reload (a backup whose
+ * echoes went unanswered while it was learned again could take over); a
+ * unicast list is the only source of peers, so there the map follows it. */
 static void reflector_write(struct xvipd *d, struct vrrp_rt *in)
 {
 	const struct config_vrrp_instance *c = in->cfg;
@@ -121,9 +124,11 @@ static void reflector_write(struct xvipd *d, struct vrrp_rt *in)
 	rc = dp_liv_cfg_put(&d->dp.maps, vrid, &lc);
 	if (rc < 0)
 		xlog(LOG_ERR, "(%s) liveness: cannot write liv_cfg: %s", c->name, strerror(-rc));
-	dp_liv_peers_clear(&d->dp.maps, vrid);
-	in->n_liv_peers = 0;
-	in->liv_peers_full_warned = false;
+	if (!lc.on || c->n_unicast_peers) {
+		dp_liv_peers_clear(&d->dp.maps, vrid);
+		in->n_liv_peers = 0;
+		in->liv_peers_full_warned = false;
+	}
 	if (!lc.on)
 		return;
 	for (size_t i = 0; i < c->n_unicast_peers; i++)
@@ -198,6 +203,9 @@ void liv_sync(struct xvipd *d, struct vrrp_rt *in)
 			     ip4_str(target, a));
 		arm_echo(d, in);
 	}
+	/* a reload cancelled the timer of a watch that goes on */
+	if (in->liv.phase != LIV_IDLE && !in->liv_timer)
+		arm_echo(d, in);
 	if (in->fsm.state == VRRP_STATE_MASTER) {
 		if (!in->renew_timer) {
 			in->renew_planned_us = t0 + liv_interval_us(in);

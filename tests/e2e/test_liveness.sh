@@ -202,6 +202,14 @@ check "and watches node1 again (answered)" \
 	wait_until 10 sh -c "[ \$(grep -c 'liveness: master 10.79.0.1 answers' '$WORK/node2.3.log') -ge 3 ]"
 mult() { [ "$(xctl node2 status --json | grep -o '"multiplier":[0-9]*' | cut -d: -f2)" = "$1" ]; }
 check "status shows multiplier 12" wait_until 5 mult 12
+echoes() { xctl node2 status --json | grep -o '"echoes_sent":[0-9]*' | cut -d: -f2; }
+e0=$(echoes)
+kill -HUP "$PID_node1" "$PID_node2"
+check "node1 reloads (settings unchanged)" wait_log "$WORK/node1.3.log" "reload done" 10
+more_echoes() { [ "$(echoes)" -gt $((e0 + 2000)) ]; }
+check "node2 goes on sending echoes after the reload (a watch that goes on)" wait_until 10 more_echoes
+check_eq "and presumed nobody dead (node1 kept its learned peer)" 1 \
+	"$(grep -c 'presumed dead: its liveness echoes' "$WORK/node2.3.log")"
 bg_stop "$PID_node1"
 
 note "a keepalived master: node2's liveness stays off for it, VRRP works"
