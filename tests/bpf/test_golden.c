@@ -1706,6 +1706,15 @@ static struct liv_peer liv_peer_get(void)
 	return p;
 }
 
+/* The usual master: liveness on (auth as given), the peer admitted, the
+ * VIP owned with a fresh lease. */
+static void liv_master(const char *auth)
+{
+	liv_on(auth, 0, 1000, 10);
+	liv_peer();
+	put_vip(VIP, 1, fresh());
+}
+
 /* The answer to an echo, written independently of the program: the
  * addresses the other way round, type 2, UDP checksum 0, the rest as sent;
  * the IP header (and its checksum) as for a frame built the other way. */
@@ -1725,9 +1734,7 @@ static void test_liv_echo_fresh_lease_reflected(void **state)
 	size_t len, wlen;
 
 	(void)state;
-	liv_on(NULL, 0, 1000, 10);
-	liv_peer();
-	put_vip(VIP, 1, fresh());
+	liv_master(NULL);
 	len = liv_frame(f, &o, 0);
 	wlen = liv_answer(want, &o);
 	assert_int_equal(len, wlen);
@@ -1745,9 +1752,7 @@ static void test_liv_echo_udp_checksum_cleared(void **state)
 	size_t len;
 
 	(void)state;
-	liv_on(NULL, 0, 1000, 10);
-	liv_peer();
-	put_vip(VIP, 1, fresh());
+	liv_master(NULL);
 	len = liv_frame(f, &o, 0);
 	liv_answer(want, &o);
 	check(f, len, XDP_TX, XVIP_R_LIV_REFLECTED, want, len);
@@ -1802,9 +1807,7 @@ static void test_liv_echo_wrong_vrid_off(void **state)
 	size_t len;
 
 	(void)state;
-	liv_on(NULL, 0, 1000, 10);
-	liv_peer();
-	put_vip(VIP, 1, fresh());
+	liv_master(NULL);
 	len = liv_frame(f, &o, 0);
 	check(f, len, XDP_DROP, XVIP_R_LIV_OFF, NULL, 0);
 }
@@ -1828,9 +1831,7 @@ static void test_liv_echo_wrong_auth_unanswered(void **state)
 	size_t len;
 
 	(void)state;
-	liv_on("secret", 0, 1000, 10);
-	liv_peer();
-	put_vip(VIP, 1, fresh());
+	liv_master("secret");
 	len = liv_frame(f, &o, 0);
 	check(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
 }
@@ -1842,9 +1843,7 @@ static void test_liv_echo_missing_auth_unanswered(void **state)
 	size_t len;
 
 	(void)state;
-	liv_on("secret", 0, 1000, 10);
-	liv_peer();
-	put_vip(VIP, 1, fresh());
+	liv_master("secret");
 	len = liv_frame(f, &o, 0);
 	check(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
 }
@@ -1856,9 +1855,7 @@ static void test_liv_echo_right_auth_reflected(void **state)
 	size_t len;
 
 	(void)state;
-	liv_on("secret", 0, 1000, 10);
-	liv_peer();
-	put_vip(VIP, 1, fresh());
+	liv_master("secret");
 	len = liv_frame(f, &o, 0);
 	liv_answer(want, &o);
 	check(f, len, XDP_TX, XVIP_R_LIV_REFLECTED, want, len);
@@ -1932,9 +1929,7 @@ static void test_liv_echo_truncated_malformed(void **state)
 	size_t len;
 
 	(void)state;
-	liv_on(NULL, 0, 1000, 10);
-	liv_peer();
-	put_vip(VIP, 1, fresh());
+	liv_master(NULL);
 	len = liv_frame(f, &o, 0);
 	check(f, len, XDP_DROP, XVIP_R_LIV_MALFORMED, NULL, 0);
 }
@@ -1946,9 +1941,7 @@ static void test_liv_echo_udp_length_beyond_ip_malformed(void **state)
 	size_t len;
 
 	(void)state;
-	liv_on(NULL, 0, 1000, 10);
-	liv_peer();
-	put_vip(VIP, 1, fresh());
+	liv_master(NULL);
 	len = liv_frame(f, &o, 0);
 	check(f, len, XDP_DROP, XVIP_R_LIV_MALFORMED, NULL, 0);
 }
@@ -1960,9 +1953,7 @@ static void test_liv_echo_unknown_type_malformed(void **state)
 	size_t len;
 
 	(void)state;
-	liv_on(NULL, 0, 1000, 10);
-	liv_peer();
-	put_vip(VIP, 1, fresh());
+	liv_master(NULL);
 	len = liv_frame(f, &o, 0);
 	check(f, len, XDP_DROP, XVIP_R_LIV_MALFORMED, NULL, 0);
 }
@@ -1974,9 +1965,7 @@ static void test_liv_other_magic_on_port_passes(void **state)
 	size_t len;
 
 	(void)state;
-	liv_on(NULL, 0, 1000, 10);
-	liv_peer();
-	put_vip(VIP, 1, fresh());
+	liv_master(NULL);
 	len = liv_frame(f, &o, 0);
 	check(f, len, XDP_PASS, XVIP_R_PASS_OTHER, NULL, 0);
 }
