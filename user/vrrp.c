@@ -116,7 +116,7 @@ static uint64_t lease_ns(const struct vrrp_rt *in)
 	/* with fast liveness the lease is renewed every interval and lasts
 	 * two: a dead daemon's data plane stops answering echoes and ARP
 	 * within two intervals (vrrp_liveness.c) */
-	if (in->cfg->liveness_interval_ms && in->ifc->liv_fd >= 0)
+	if (liv_active(in))
 		return liv_lease_us(liv_interval_us(in)) * 1000;
 	return (uint64_t)in->cfg->advert_int_ms * 1000000ull * XVIPD_LEASE_NUM / XVIPD_LEASE_DEN;
 }

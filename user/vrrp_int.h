@@ -35,6 +35,8 @@ void arm_timer(struct xvipd *d, struct vrrp_rt *in);
 void script_schedule(struct script_rt *s, uint64_t delay_us);
 
 /* fast liveness (vrrp_liveness.c) */
+/* configured, and its socket open: the lease follows the liveness interval */
+bool liv_active(const struct vrrp_rt *in);
 uint64_t liv_interval_us(const struct vrrp_rt *in);
 /* (Re)write the reflector's settings and peers, (re)start the schedule:
  * at setup and after a reload. */
@@ -42,6 +44,9 @@ void liv_configure(struct xvipd *d, struct vrrp_rt *in);
 /* Follow the state machine: called at the end of apply(). */
 void liv_sync(struct xvipd *d, struct vrrp_rt *in);
 void liv_stop(struct xvipd *d, struct vrrp_rt *in);
+/* An instance that is going away: timers stopped, the reflector off for
+ * its VRID and its peers removed. */
+void liv_retire(struct xvipd *d, struct vrrp_rt *in);
 void liv_advert_seen(struct xvipd *d, struct vrrp_rt *in, uint32_t addr);
 
 #endif

@@ -24,6 +24,11 @@ static bool liv_enabled(const struct vrrp_rt *in)
 	return in->cfg->liveness_interval_ms != 0;
 }
 
+bool liv_active(const struct vrrp_rt *in)
+{
+	return liv_enabled(in) && in->ifc->liv_fd >= 0;
+}
+
 uint64_t liv_interval_us(const struct vrrp_rt *in)
 {
 	return (uint64_t)in->cfg->liveness_interval_ms * 1000;
@@ -147,6 +152,18 @@ void liv_stop(struct xvipd *d, struct vrrp_rt *in)
 	in->liv_timer = in->renew_timer = 0;
 }
 
+void liv_retire(struct xvipd *d, struct vrrp_rt *in)
+{
+	struct liv_cfg off = { 0 };
+
+	liv_stop(d, in);
+	if (!liv_enabled(in))
+		return;
+	dp_liv_cfg_put(&d->dp.maps, in->cfg->virtual_router_id, &off);
+	dp_liv_peers_clear(&d->dp.maps, in->cfg->virtual_router_id);
+	in->n_liv_peers = 0;
+}
+
 void liv_configure(struct xvipd *d, struct vrrp_rt *in)
 {
 	const struct config_vrrp_instance *c = in->cfg;
@@ -184,15 +201,17 @@ void liv_sync(struct xvipd *d, struct vrrp_rt *in)
 	uint32_t target = 0;
 	uint64_t t0 = now_us();
 	char a[INET_ADDRSTRLEN];
+	bool changed;
 
-	if (!liv_enabled(in) || in->ifc->liv_fd < 0) {
+	if (!liv_active(in)) {
 		liv_stop(d, in);
 		return;
 	}
 	if (in->fsm.state == VRRP_STATE_BACKUP && in->fsm.master_addr &&
 	    in->fsm.master_addr != in->src_addr && in->fsm.master_priority != VRRP_PRIO_STOP)
 		target = in->fsm.master_addr;
-	if (liv_watch(&in->liv, target, t0)) {
+	changed = liv_watch(&in->liv, target, t0);
+	if (changed) {
 		int rc = dp_liv_watch(&d->dp.maps, in->cfg->virtual_router_id, target);
 
 		if (rc < 0)
@@ -201,10 +220,9 @@ void liv_sync(struct xvipd *d, struct vrrp_rt *in)
 		if (target)
 			xlog(LOG_DEBUG, "(%s) liveness: watching master %s", in->cfg->name,
 			     ip4_str(target, a));
-		arm_echo(d, in);
 	}
-	/* a reload cancelled the timer of a watch that goes on */
-	if (in->liv.phase != LIV_IDLE && !in->liv_timer)
+	/* also when a reload cancelled the timer of a watch that goes on */
+	if (changed || (in->liv.phase != LIV_IDLE && !in->liv_timer))
 		arm_echo(d, in);
 	if (in->fsm.state == VRRP_STATE_MASTER) {
 		if (!in->renew_timer) {
@@ -339,7 +357,7 @@ static void echo_fire(struct loop *l, uint64_t id, void *arg)
  * peer (multicast instances; unicast ones admitted their list). */
 void liv_advert_seen(struct xvipd *d, struct vrrp_rt *in, uint32_t addr)
 {
-	if (liv_enabled(in) && !in->cfg->n_unicast_peers && !peer_known(in, addr))
+	if (liv_enabled(in) && !in->cfg->n_unicast_peers)
 		peer_admit(d, in, addr, true, "heard its adverts");
 }
 

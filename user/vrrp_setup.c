@@ -338,13 +338,7 @@ int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_
 		apply(d, in, &r, t0);
 		if (in->timer_id)
 			loop_cancel_timer(d->loop, in->timer_id);
-		liv_stop(d, in);
-		if (in->cfg->liveness_interval_ms) {
-			struct liv_cfg off = { 0 };
-
-			dp_liv_cfg_put(&d->dp.maps, in->cfg->virtual_router_id, &off);
-			dp_liv_peers_clear(&d->dp.maps, in->cfg->virtual_router_id);
-		}
+		liv_retire(d, in);
 		for (size_t k = 0; k < in->cfg->n_vips; k++)
 			vip_uninstall(d, in, &in->cfg->vips[k]);
 	}
