@@ -201,7 +201,11 @@ void wf_witness_ensure(struct writer_fsm *fsm, struct wf_result *out)
 {
 	const struct wf_witness *k = &fsm->wit;
 	int w = fsm->writer;
-	bool async = w >= 0 && fsm->node[w].semisync_off;
+	/* state=sync promises the writer cannot acknowledge alone: while a
+	 * semi-sync switch is in flight (off, or on and not yet confirmed)
+	 * that is not known, so the key says async; wf_witness_synced sets
+	 * sync once semi-sync is on again */
+	bool async = w >= 0 && (fsm->node[w].semisync_off || fsm->node[w].semisync_gen);
 	struct wf_action *a = NULL;
 	char said[WF_WHY_LEN];
 

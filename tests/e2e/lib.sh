@@ -23,6 +23,9 @@
 #                          "build"), WORK=/tmp/$P.XXXX, a private bpffs mounted
 #                          on $WORK/bpf, and the cleanup trap. Not root: prints
 #                          a reason and "0 passed, 0 failed", exits 0.
+#                          With E2E_KEEP=DIR in the environment, a run with
+#                          a failed check leaves a copy of WORK (logs, the
+#                          daemons' files) in DIR.
 #   lab_bridge             namespace ${P}br with bridge br0 (up, STP off,
 #                          forward_delay 0).
 #   lab_host NAME IP/PFX [MAC]
@@ -147,6 +150,10 @@ e2e_cleanup() {
 	done
 	if [ "$E2E_MOUNTED" = 1 ]; then
 		umount "$WORK/bpf" 2>/dev/null || umount -l "$WORK/bpf" 2>/dev/null
+	fi
+	if [ -n "${E2E_KEEP:-}" ] && [ "${E2E_FAILED:-0}" != 0 ] && [ -d "${WORK:-}" ]; then
+		mkdir -p "$E2E_KEEP" && cp -r "$WORK" "$E2E_KEEP/" 2>/dev/null &&
+			echo "# E2E_KEEP: the work dir is kept as $E2E_KEEP/${WORK##*/}"
 	fi
 	if [ -n "${WORK:-}" ] && [ -d "$WORK" ] && ! mountpoint -q "$WORK/bpf"; then
 		rm -rf "$WORK"

@@ -116,6 +116,12 @@
 #   db_repl_ok NAME        both threads Yes (status 0/1)
 #   db_gtid NAME           gtid_current_pos=, gtid_slave_pos=,
 #                          gtid_binlog_pos= lines
+#   db_repl_reaches FROM TO [SECS]
+#                          a row written on FROM (app.probe) appears on TO
+#                          within SECS (default 60); else says so with TO's
+#                          replication status and both GTID positions. Run
+#                          it once the test's writers have ended: under load a
+#                          replica may apply more slowly than commits arrive
 #   db_wait_synced SECS NODE...  until every listed node has the same
 #                          @@gtid_current_pos (nothing left to apply)
 #   db_break_replication NAME
@@ -482,6 +488,18 @@ db_resume() {
 db_repl_field() {
 	db__slave_status "$1" |
 		awk -v f="$2" '{ k=$1; sub(/:$/, "", k) } k == f { sub(/^[ \t]*[^:]*: ?/, ""); print; exit }'
+}
+
+db_repl_reaches() {
+	local from=$1 to=$2 secs=${3:-60} tok
+	tok=settle-$from-$(date +%s%N)
+	MYSQL_PWD=$DB_PASS timeout 10 mariadb --no-defaults -S "$(db_sock "$from")" -uroot -N -B \
+		-e "INSERT INTO app.probe (v, node) VALUES ('$tok', @@report_host)" 2>&1 || return 1
+	wait_until "$secs" db__row_on "$to" probe "$tok" 2>/dev/null && return 0
+	echo "$tok did not reach $to within $secs s; its replication:"
+	db_repl_status "$to" | sed 's/^/  /'
+	echo "  $to's gtid_slave_pos $(db_var "$to" gtid_slave_pos 2>&1); $from's gtid_binlog_pos $(db_var "$from" gtid_binlog_pos 2>&1)"
+	return 1
 }
 
 db_repl_status() {

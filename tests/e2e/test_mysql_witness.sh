@@ -157,14 +157,6 @@ one_writer() {
 	[ "$(ro "$o")" = 1 ] || held "$o"
 }
 semi_on() { [ "$(db_status "$1" Rpl_semi_sync_master_status 2>/dev/null)" = ON ]; }
-row_on() { [ "$(db_sql "$1" "SELECT COUNT(*) FROM app.probe WHERE v='$2'" 2>/dev/null)" = 1 ]; }
-repl_from() {
-	local tok
-	tok=settle-$1-$(date +%s%N)
-	MYSQL_PWD=$DB_PASS timeout 10 mariadb --no-defaults -S "$(db_sock "$1")" -uroot -N -B \
-		-e "INSERT INTO app.probe (v, node) VALUES ('$tok', @@report_host)" 2>&1 || return 1
-	wait_until 20 row_on "$(other "$1")" "$tok" || { echo "$tok did not reach $(other "$1")"; return 1; }
-}
 lines() { wc -l <"$1"; }
 since() { tail -n +$(($2 + 1)) "$1"; }
 now_us() { echo "${EPOCHREALTIME/./}"; }
@@ -340,9 +332,11 @@ w=$(named_writer) || w=db1
 if [ "$WHO" = db1 ]; then
 	check "$t: db1's semi-sync is back on with db2" wait_until 30 semi_on db1
 	check "$t: the key is state=sync again, held by db1's xvipd" key_wait 20 db1 true "$KS1"
-	check "$t: replication from db1 to db2 settled" repl_from db1
 fi
 fence_end $t
+# after the writers end: under load a replica's SQL thread may apply more
+# slowly than 500 commits a second arrive
+[ "$WHO" != db1 ] || check "$t: replication from db1 to db2 settled" db_repl_reaches db1 db2
 check_one_acker $t
 pon=$(rel_ms "$WORK/$t.fence.txt" "$PON")
 poff=$(rel_ms "$WORK/$t.fence.txt" "$POFF")

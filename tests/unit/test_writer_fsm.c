@@ -2162,6 +2162,40 @@ static void test_witness_writer_goes_async(void **state)
 	assert_safe(s);
 }
 
+/* Rule: state=sync is a promise that the writer cannot acknowledge alone:
+ * while its semi-sync switch-off is in flight (the key already says async),
+ * the probes that arrive meanwhile never set the key back to sync; a
+ * candidate that saw "sync" then could take it from a writer that is
+ * acknowledging alone (seen in test_mysql_witness.sh: 82 acknowledged
+ * writes lost). */
+static void test_witness_async_key_stays_while_semisync_goes_off(void **state)
+{
+	struct sim *s = &S;
+	size_t m, k, off;
+
+	(void)state;
+	sim_init(s, 2);
+	sim_witness_on(s);
+	sim_start_checks(s);
+	sim_owner(s, true, 0);
+	sim_run(s, 1 * SEC);
+	assert_int_equal(s->fsm.writer, A);
+	assert_false(s->wit.async);
+	s->n[A].op_delay = 350 * MS; /* several probes land meanwhile */
+	m = mark(s);
+	sim_host_down(s, B);
+	sim_run(s, 2 * SEC);
+	k = find(s, m, R_DONE, WF_ACT_WITNESS, A);
+	off = find(s, m, R_DONE, WF_ACT_SEMISYNC, A);
+	assert_true(k != SIZE_MAX && off != SIZE_MAX && k < off);
+	for (size_t i = k; i < s->nlog; i++)
+		if (s->log[i].kind == R_ACT && s->log[i].type == WF_ACT_WITNESS)
+			assert_true(s->log[i].on); /* never "sync" again with B gone */
+	assert_true(s->wit.async);
+	assert_int_equal(s->n[A].semi, 0);
+	assert_safe(s);
+}
+
 /* Rule: a candidate takes the key (replacing a synchronous writer's, one
  * compare-and-swap) before it detaches and opens. */
 static void test_witness_candidate_claims_first(void **state)
@@ -2389,6 +2423,7 @@ int main(void)
 		cmocka_unit_test(test_own_commits_not_errant),
 		cmocka_unit_test(test_heal_held_old_writer_refuses_fence),
 		cmocka_unit_test(test_witness_writer_goes_async),
+		cmocka_unit_test(test_witness_async_key_stays_while_semisync_goes_off),
 		cmocka_unit_test(test_witness_candidate_claims_first),
 		cmocka_unit_test(test_witness_async_writer_forbids),
 		cmocka_unit_test(test_witness_unreachable_no_promotion),
