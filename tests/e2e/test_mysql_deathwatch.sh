@@ -94,7 +94,7 @@ P1b=$(db_pid db1)
 check "db1's xvipd watches the new pid $P1b" wait_until 15 watched "MYSQL_CHECK $N1" "$P1b" "$L1"
 check "and the old pid $P1 left the map" sh -c "! bpftool map dump pinned '$(pin_of db1)/mysqld_pids' | grep -q '\"key\": $P1,'"
 check "db1 back read-only, a standby" ro_is db1 1
-check "db1 catches up" db_wait_synced 20 db1 db2
+check "db1 catches up" db_wait_synced 60 db1 db2
 
 note "c. kill -9 of the remote writer db2: the VIP owner hears it through a RST"
 m1=$(nlines "$L1")
@@ -110,7 +110,7 @@ down=$(log_after "$L1" "$m1" "MYSQL_CHECK $N2:3306: DOWN" | head -1)
 note "db1's xvipd: ${down:0:200}"
 check_here "mariadbd restarts on db2" db_start db2 2 2
 check "db2 is watched again" wait_until 15 watched "MYSQL_CHECK $N2" "$(db_pid db2)" "$L2"
-check "db2 catches up" db_wait_synced 20 db2 db1
+check "db2 catches up" db_wait_synced 60 db2 db1
 # a writer that went asynchronous (no standby) and then hangs cannot be
 # proven unable to acknowledge: nobody would be promoted (the single-writer
 # rule); the pair is semi-synchronous again first

@@ -113,7 +113,7 @@ sleep 1
 check "the writer stays db2" writer_is $N2
 
 note "operator hand-back: xvipctl promote"
-check "db1 catches up" db_wait_synced 20 db1 db2
+check "db1 catches up" db_wait_synced 60 db1 db2
 # xvipctl promote returns once the promotion is over (fence, then open):
 # what follows is its result, sampled on purpose
 check "xvipctl promote $N1 succeeds" $OWNER promote $N1
@@ -214,7 +214,7 @@ check_here "mariadbd restarts on db2" db_start db2 2 2
 check "db2 comes back read_only=ON" ro_is db2 1
 check "db2 replicates again: semi-sync back on on db1" wait_until 10 semi_master_is db1 1
 check "status: semi-synchronous again" wait_until 10 sh -c "$OWNER status | grep -q 'writer $N1:3306, semi-synchronous'"
-check "db2 catches up" db_wait_synced 20 db1 db2
+check "db2 catches up" db_wait_synced 60 db1 db2
 
 note "SIGSTOP of the writer's mariadbd (a hang)"
 t0=$(date +%s%N)

@@ -225,7 +225,7 @@ pair_reset() {
 		for n in db1 db2; do db_repl_status "$n" | sed "s/^/$n: /"; done
 		return 1
 	fi
-	db_wait_synced 20 db1 db2 || { db_gtid db1; db_gtid db2; return 1; }
+	db_wait_synced 60 db1 db2 || { db_gtid db1; db_gtid db2; return 1; }
 	if ! stable; then
 		if is_master db1; then m=db1; else m=db2; fi
 		xctl "$m" promote $N1 || true
@@ -430,7 +430,7 @@ check "$t: db1's writes waited the timeout, then resumed (${r:-?} - $d = $((${r:
 since "$LOG1" "$N1L" | grep -iE "writes wait|async|two writers" | head -4 | sed 's/^/#   /'
 check_one_acker $t
 check "$t: every acknowledged write ($(lines "$WORK/$t.acked")) is on db1" db_missing_acked db1 "$WORK/$t.acked"
-check "$t: and on db2 once it caught up" db_wait_synced 20 db1 db2
+check "$t: and on db2 once it caught up" db_wait_synced 60 db1 db2
 note "RESULT $t: db1's writes resumed $((${r:-0} - d)) ms after db2's host died (policy async, timeout 1 s)"
 diag $t
 confs

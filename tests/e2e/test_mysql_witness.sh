@@ -257,7 +257,7 @@ pair_reset() {
 		for n in db1 db2; do db_repl_status "$n" | sed "s/^/$n: /"; done
 		return 1
 	fi
-	db_wait_synced 20 db1 db2 || { db_gtid db1; db_gtid db2; return 1; }
+	db_wait_synced 60 db1 db2 || { db_gtid db1; db_gtid db2; return 1; }
 	if ! stable; then
 		if is_master db1; then m=db1; else m=db2; fi
 		xctl "$m" promote $N1 || true
@@ -444,7 +444,7 @@ check "$t: db1's writes resumed within 2000 ms of db2's death (first ack ${r:-no
 g=$(awk -v a="$d" -v b="$b" '$1 > a - 500 && $1 < b' "$WORK/$t.f.1.at" | gap_of /dev/stdin)
 check_one_acker $t
 check "$t: every acknowledged write ($(lines "$WORK/$t.acked")) is on db1" db_missing_acked db1 "$WORK/$t.acked"
-check "$t: and on db2 once it caught up" db_wait_synced 20 db1 db2
+check "$t: and on db2 once it caught up" db_wait_synced 60 db1 db2
 note "RESULT $t: db1's writes resumed $((${r:-0} - d)) ms after db2's host died (longest gap ${g:-?} ms); key then: $KEY_DURING; after: $(key_says db1)"
 wlog $t
 diag $t
