@@ -149,6 +149,25 @@ static void vs_update(struct vs_rt *vs)
 
 /* ---- check callbacks --------------------------------------------------- */
 
+/* keepalived's misc_dynamic: an exit status 2..255 sets the weight to
+ * status - 2 (0 drains), 0 gives the configured one back; with several
+ * such checks, the lowest. */
+static unsigned rs_weight(const struct rs_rt *r)
+{
+	unsigned w = r->cfg->weight;
+	bool dynamic = false;
+
+	for (size_t i = 0; i < r->n_checks; i++) {
+		int cw = check_weight(r->checks[i]);
+
+		if (cw >= 0 && (!dynamic || (unsigned)cw < w)) {
+			w = (unsigned)cw;
+			dynamic = true;
+		}
+	}
+	return w;
+}
+
 static void rs_changed(void *arg, struct check *c, bool up, const char *why)
 {
 	struct rs_rt *r = arg;
@@ -156,6 +175,7 @@ static void rs_changed(void *arg, struct check *c, bool up, const char *why)
 	bool all_up = true, decided = true, was = r->up, was_decided = r->decided;
 	const struct config_command *notify = NULL;
 	struct wf_node s;
+	unsigned weight;
 	char err[256];
 
 	for (size_t i = 0; i < r->n_checks; i++) {
@@ -164,6 +184,14 @@ static void rs_changed(void *arg, struct check *c, bool up, const char *why)
 	}
 	if (!up)
 		snprintf(r->why, sizeof(r->why), "%s", why && *why ? why : check_last_error(c));
+	weight = rs_weight(r);
+	if (weight != r->weight) {
+		xlog(LOG_NOTICE, "[%s] real server %s: weight %u -> %u (%s)%s", vs->name, r->name,
+		     r->weight, weight, why && *why ? why : "MISC_CHECK misc_dynamic",
+		     weight == 0 ? ": drained, no new connections" : "");
+		r->weight = weight;
+		svc_program(vs);
+	}
 	r->decided = decided;
 	r->up = all_up;
 	if (r->up && (!was || !was_decided)) {
@@ -244,6 +272,7 @@ static void rs_init(struct vs_rt *vs, struct rs_rt *rs, const struct config_real
 
 	rs->vs = vs;
 	rs->cfg = rc;
+	rs->weight = rc->weight;
 	ip4_str(rc->addr.s_addr, a);
 	snprintf(rs->name, sizeof(rs->name), "%s:%u", a, rc->port);
 	rs->local = nl_addr_is_local(rc->addr.s_addr);

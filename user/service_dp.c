@@ -49,7 +49,7 @@ void svc_program(struct vs_rt *vs)
 
 		memset(&b[n], 0, sizeof(b[n]));
 		b[n].addr = r->cfg->addr.s_addr;
-		b[n].weight = r->cfg->weight;
+		b[n].weight = r->weight;
 		b[n].local = r->local;
 		if (!r->local && !r->mac_known)
 			r->mac_known = neigh_mac(r->cfg->addr.s_addr, r->mac);
@@ -66,7 +66,10 @@ void svc_program(struct vs_rt *vs)
 				     "steer to it yet", vs->name, r->name);
 		} else
 			b[n].healthy = r->up && (r->local || r->mac_known);
-		if (b[n].weight == 0 && b[n].healthy)
+		/* weight 0 drains (keepalived): no new flows, the established
+		 * ones stay. Not for fo's writer, chosen by the state machine
+		 * (which never picks a node of weight 0 itself) */
+		if (vs->is_fo && b[n].weight == 0 && b[n].healthy)
 			b[n].weight = 1;
 	}
 	if (dp_service_put(&vs->d->dp.maps, &vs->key,

@@ -28,6 +28,9 @@ struct rs_rt {
 	struct check *checks[SVC_MAX_CHECKS];
 	size_t n_checks;
 	struct check *mysql;  /* the MYSQL_CHECK, if any */
+	unsigned weight;      /* the configured weight, or the lowest a
+			       * misc_dynamic MISC_CHECK reports (0: drained,
+			       * no new connections) */
 	bool up;
 	bool decided;         /* every check has decided at least once */
 	bool local;           /* its address is on this host */

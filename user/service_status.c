@@ -209,7 +209,7 @@ static void json_rs(struct status_out *o, const struct vs_row *v, const struct r
 
 	sb_printf(b, "%s{\"addr\":\"%s\",\"up\":%s,\"local\":%s,\"weight\":%u,\"why\":",
 		  first ? "" : ",", rs->name, rs->up ? "true" : "false",
-		  rs->local ? "true" : "false", rs->cfg->weight);
+		  rs->local ? "true" : "false", rs->weight);
 	sb_json_str(b, rs->up ? "" : rs->why);
 	sb_printf(b, ",\"reachable\":%s,\"unreachable_why\":", r->reachable ? "true" : "false");
 	sb_json_str(b, r->unreachable_why);
@@ -321,7 +321,7 @@ static void text_rs(struct status_out *o, const struct vs_row *v, const struct r
 
 	(void)first;
 	sb_printf(o->b, "  real_server %s%s weight %u: %s%s%s", rs->name,
-		  rs->local ? " (this host)" : "", rs->cfg->weight, rs->up ? "UP" : "DOWN",
+		  rs->local ? " (this host)" : "", rs->weight, rs->up ? "UP" : "DOWN",
 		  rs->up ? "" : " - ", rs->up ? "" : rs->why);
 	if (mf)
 		sb_printf(o->b, " [%sread_only=%s, replica IO %s SQL %s, lag %lld s%s%s]",

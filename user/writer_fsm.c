@@ -390,6 +390,13 @@ static int pick(const struct writer_fsm *fsm, int exclude, char *why, size_t len
 	for (size_t i = 0; i < fsm->cfg.n_nodes; i++) {
 		if ((int)i == exclude)
 			continue;
+		if (fsm->cfg.node[i].weight == 0) {
+			/* drained (keepalived's weight 0): a standby, never
+			 * chosen as the writer; xvipctl promote still can */
+			if (!why[0])
+				snprintf(why, len, "%s has weight 0 (drained)", wf_name(fsm, (int)i));
+			continue;
+		}
 		if (!wf_candidate_ok(fsm, (int)i, one, sizeof(one)) ||
 		    !wf_promotable(fsm, (int)i, one, sizeof(one))) {
 			/* why a live node is unsafe tells more than "the dead

@@ -61,6 +61,11 @@ virtual_server $VIP 8080 {
             connect_timeout 0.2
             delay_loop 0.2
         }
+        MISC_CHECK {
+            misc_path "/bin/sh $WORK/weight.sh"
+            misc_dynamic
+            delay_loop 0.2
+        }
     }
 }
 virtual_server $VIP 8081 {
@@ -78,6 +83,9 @@ EOF
 }
 conf node1 100
 conf node2 90
+# misc_dynamic: exit 0 keeps the configured weight, 2 sets weight 0 (drain)
+echo 0 >"$WORK/weight"
+printf 'exit $(cat %s)\n' "$WORK/weight" >"$WORK/weight.sh"
 for n in node1 node2; do
 	bg_start $n "$WORK/serve-$n.log" "$PROBE" serve 0.0.0.0 8080 $n
 	bg_start $n "$WORK/serve1-$n.log" "$PROBE" serve 0.0.0.0 8081 $n
@@ -127,6 +135,17 @@ check "TCP to VIP:8080 reaches node2 (DR: steered by node1 with XDP_TX)" wait_un
 ok=0
 for i in $(seq 1 10); do answered_by 8080 node2 && ok=$((ok + 1)); done
 check_eq "10 of 10 more connections to VIP:8080 reach node2" 10 "$ok"
+note "weight 0 drains (keepalived): no new connection goes to the backend"
+echo 2 >"$WORK/weight"
+weight_is() { xctl node1 status | grep -q "real_server 10.79.0.2:8080 weight $1: UP"; }
+check "misc_dynamic exit 2: node1's status says weight 0, UP" wait_until 10 weight_is 0
+check "new connections to VIP:8080 no longer reach node2 (node1's own stack answers)" \
+	wait_until 10 answered_by 8080 node1
+check "xvipd logged the drain" grep -q "real server 10.79.0.2:8080: weight 1 -> 0 .*drained" "$WORK/node1.log"
+echo 0 >"$WORK/weight"
+check "misc_dynamic exit 0: the configured weight again" wait_until 10 weight_is 1
+check "and connections reach node2 again" wait_until 10 answered_by 8080 node2
+
 remote_count() { xctl node1 status | sed -n "s|.*$VIP:8080/tcp .* remote \([0-9]*\) .*|\1|p"; }
 steered_remote() { [ "$(remote_count)" -ge 11 ] 2>/dev/null; }
 check "the data plane counted the steered flows (to_remote)" wait_until 10 steered_remote

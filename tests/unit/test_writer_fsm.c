@@ -752,6 +752,30 @@ static void test_adopts_the_writable_node(void **state)
 	assert_safe(s);
 }
 
+/* Rule: weight 0 drains (keepalived): such a node is never chosen as the
+ * writer, even as the only one left; an operator's promote still can. */
+static void test_weight_zero_never_chosen(void **state)
+{
+	struct sim *s = &S;
+
+	(void)state;
+	sim_init(s, 2);
+	s->n[A].read_only = 1;
+	s->fsm.cfg.node[A].weight = 0; /* would weigh most otherwise */
+	sim_start_checks(s);
+	sim_owner(s, true, 0);
+	sim_run(s, 1 * SEC);
+	assert_int_equal(s->fsm.writer, B);
+	assert_int_equal(s->n[A].read_only, 1);
+	/* B's host goes: A, drained, stays a standby */
+	sim_host_down(s, B);
+	sim_run(s, 3 * SEC);
+	assert_int_not_equal(s->fsm.writer, A);
+	assert_int_equal(s->n[A].read_only, 1);
+	assert_true(find_text(s, 0, "10.0.0.1:3306 has weight 0 (drained)") != SIZE_MAX);
+	assert_safe(s);
+}
+
 static void test_highest_weight_when_none_writable(void **state)
 {
 	struct sim *s = &S;
@@ -2380,6 +2404,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_adopts_the_writable_node),
 		cmocka_unit_test(test_highest_weight_when_none_writable),
+		cmocka_unit_test(test_weight_zero_never_chosen),
 		cmocka_unit_test(test_waits_for_every_check),
 		cmocka_unit_test(test_writer_dies_standby_promoted),
 		cmocka_unit_test(test_writer_killed_seen_by_kernel),
