@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "log.h"
+#include "scripts.h"
 
 static const char *type_name(enum config_checker_type t)
 {
@@ -26,6 +27,7 @@ static void free_cfg(struct check *c)
 {
 	if (c->type == CONFIG_CHECK_MISC) {
 		free(c->cfg.misc.cmd);
+		script_cmd_free(c->cfg.misc.run);
 	} else if (c->type == CONFIG_CHECK_MYSQL) {
 		free(c->cfg.mysql.user);
 		free(c->cfg.mysql.password);
@@ -78,6 +80,8 @@ struct check *check_new(struct loop *l, const struct config_checker *cfg, struct
 		break;
 	case CONFIG_CHECK_MISC:
 		c->cfg.misc.cmd = dup_or_null(cfg->u.misc.misc_path.text, &fail);
+		if (cfg->u.misc.misc_path.run && !(c->cfg.misc.run = script_cmd_dup(cfg->u.misc.misc_path.run)))
+			fail = true;
 		c->cfg.misc.timeout_ms = cfg->u.misc.misc_timeout_ms;
 		c->cfg.misc.dynamic = cfg->u.misc.misc_dynamic;
 		c->cfg.misc.delay_loop_ms = cfg->u.misc.delay_loop_ms;

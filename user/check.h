@@ -307,7 +307,8 @@ struct check {
 	union {
 		struct config_tcp_check tcp;
 		struct {
-			char *cmd;
+			char *cmd;              /* the line, for messages */
+			struct script_cmd *run; /* NULL: disabled (script_sec.h) */
 			uint32_t timeout_ms;
 			bool dynamic;
 			uint32_t delay_loop_ms;

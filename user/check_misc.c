@@ -115,7 +115,14 @@ void check_misc_probe(struct check *c)
 		return;
 	}
 	r->c = c;
-	rc = script_run(c->l, c->cfg.misc.cmd, NULL, (uint64_t)c->cfg.misc.timeout_ms * 1000,
+	if (!c->cfg.misc.run) {
+		/* disabled at load (keepalived drops such a checker): it
+		 * no longer counts for its real server */
+		free(r);
+		check_probe_done(c, true, "MISC_CHECK disabled (see the configuration's errors)");
+		return;
+	}
+	rc = script_run(c->l, c->cfg.misc.run, NULL, (uint64_t)c->cfg.misc.timeout_ms * 1000,
 			on_done, r, &r->pid, err, sizeof(err));
 	if (rc < 0) {
 		free(r);

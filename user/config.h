@@ -57,6 +57,10 @@ struct config_diag {
  * "file:line: error: message" ("file: error: ..." when line is 0). */
 void config_diag_print(const struct config_diag *diag, FILE *out);
 void config_diag_free(struct config_diag *diag);
+/* Adds (and counts) one entry, for checks made after config_load(). */
+__attribute__((format(printf, 5, 6)))
+void config_diag_add(struct config_diag *diag, enum config_severity severity, const char *file,
+		     unsigned line, const char *fmt, ...);
 
 /* ---- configuration ---------------------------------------------------- */
 
@@ -68,11 +72,18 @@ struct config_where {
 
 /* A script to run (notify_*, vrrp_script's script, misc_path). keepalived
  * runs these without a shell: argv[0] is the program, the rest its
- * arguments. `text` is the command as written (for logs and config_dump). */
+ * arguments, split once here (config_args.c) and run as split. `text` is
+ * the command as written (for logs). `run` is filled by scripts_prepare()
+ * (script_sec.h): the resolved path and the user it runs as; NULL when the
+ * script is disabled (not found, not executable, insecure) or the config
+ * was not prepared. */
+struct script_cmd;
 struct config_command {
 	char *text;
 	char **argv; /* NULL-terminated */
 	size_t argc;
+	struct config_where where;
+	struct script_cmd *run;
 };
 
 struct config_global {
@@ -346,6 +357,8 @@ void config_free(struct xvip_config *cfg);
  * line, every default explicit, durations in seconds (up to 3 decimals).
  * The output loads again to the same configuration. */
 void config_dump(const struct xvip_config *cfg, FILE *out);
+/* The same with auth_pass and password replaced by ******** (xvipd -t). */
+void config_dump_redacted(const struct xvip_config *cfg, FILE *out);
 /* Two checkers with the same normalized text (what -t prints). */
 bool config_checker_equal(const struct config_checker *a, const struct config_checker *b);
 /* The virtual_server blocks of two configs print the same. */

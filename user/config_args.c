@@ -5,6 +5,7 @@
  * its line; and the setter behind the keyword tables' KEY_SET_* entries.
  */
 #include "config_int.h"
+#include "scripts.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -277,6 +278,7 @@ void free_command_fields(struct config_command *c)
 	for (size_t i = 0; i < c->argc; i++)
 		free(c->argv[i]);
 	free(c->argv);
+	script_cmd_free(c->run);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -385,6 +387,7 @@ struct config_command *arg_command(struct parser *p, const struct stmt *st)
 		if (group)
 			*o++ = '\'';
 	}
+	c->where = where_of(st);
 	if (!split_command(p->ld, c->text, c) || c->argc == 0) {
 		if (!p->ld->oom)
 			error_at(p, st, "%s: cannot split '%s' into a program and its arguments "

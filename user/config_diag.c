@@ -287,3 +287,48 @@ void config_diag_free(struct config_diag *diag)
 	memset(diag, 0, sizeof(*diag));
 }
 
+
+/* For checks made after the load (script_sec.c): one more entry, counted. */
+void config_diag_add(struct config_diag *diag, enum config_severity severity, const char *file,
+		     unsigned line, const char *fmt, ...)
+{
+	struct config_diag_entry *e;
+	char *message = NULL, *name;
+	va_list ap;
+	int n;
+
+	if (!diag)
+		return;
+	if (severity == CONFIG_ERROR)
+		diag->errors++;
+	else
+		diag->warnings++;
+	va_start(ap, fmt);
+	n = vasprintf(&message, fmt, ap);
+	va_end(ap);
+	name = strdup(file ? file : "(config)");
+	if (n < 0 || !name)
+		goto fail;
+	for (char *p = message; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	if (diag->count == diag->capacity) {
+		size_t cap = diag->capacity ? diag->capacity * 2 : 16;
+		struct config_diag_entry *ne = realloc(diag->entries, cap * sizeof(*ne));
+
+		if (!ne)
+			goto fail;
+		diag->entries = ne;
+		diag->capacity = cap;
+	}
+	e = &diag->entries[diag->count++];
+	e->severity = severity;
+	e->file = name;
+	e->line = line;
+	e->message = message;
+	return;
+fail:
+	if (n >= 0)
+		free(message);
+	free(name);
+}

@@ -6,6 +6,8 @@
  * text, so what prints the same is the same.
  */
 #include "config_int.h"
+#include "sbuf.h"
+#include "scripts.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -14,6 +16,10 @@
 /* ---- dump ------------------------------------------------------------- */
 
 /* Writes a word so that it reads back as the same single token. */
+/* config_dump_redacted(): secrets replaced (xvipd -t) */
+static bool dump_redact;
+#define REDACTED "********"
+
 static void put_word(FILE *out, const char *s)
 {
 	bool quote = !*s || s[0] == '!' || s[0] == '#' || strpbrk(s, " \t\"{}\\");
@@ -62,10 +68,47 @@ static void put_onoff(FILE *out, int indent, const char *key, bool on)
 	fprintf(out, "%*s%s %s\n", indent, "", key, on ? "on" : "off");
 }
 
+/* One argument as split_command (config_args.c) reads it back: bare when
+ * it can be, else in '...' pieces, a ' itself in "...". */
+static void put_arg(struct sbuf *b, const char *a)
+{
+	bool plain = *a && !strpbrk(a, " \t'\"");
+
+	if (plain) {
+		sb_printf(b, "%s", a);
+		return;
+	}
+	if (!*a)
+		sb_printf(b, "''");
+	while (*a) {
+		size_t n = strcspn(a, "'");
+
+		if (n) {
+			sb_printf(b, "'%.*s'", (int)n, a);
+			a += n;
+		}
+		for (; *a == '\''; a++)
+			sb_printf(b, "\"'\"");
+	}
+}
+
+/* The argv the config split (what runs), as one line that loads back to
+ * the same argv; then what runs it, once the scripts are prepared. */
 static void put_command(FILE *out, int indent, const char *key, const struct config_command *c)
 {
-	if (c && c->text)
-		put_kv(out, indent, key, c->text);
+	struct sbuf b = { 0 };
+
+	if (!c || !c->argc)
+		return;
+	for (size_t i = 0; i < c->argc; i++) {
+		if (i)
+			sb_printf(&b, " ");
+		put_arg(&b, c->argv[i]);
+	}
+	put_kv(out, indent, key, b.s ? b.s : "");
+	free(b.s);
+	if (c->run)
+		fprintf(out, "%*s! runs %s as %s\n", indent, "", c->run->path, c->run->user);
 }
 
 static void dump_instance(const struct config_vrrp_instance *inst, FILE *out)
@@ -88,7 +131,7 @@ static void dump_instance(const struct config_vrrp_instance *inst, FILE *out)
 	if (inst->auth_type == CONFIG_AUTH_PASS) {
 		fputs("    authentication {\n", out);
 		put_kv(out, 8, "auth_type", "PASS");
-		put_kv(out, 8, "auth_pass", inst->auth_pass);
+		put_kv(out, 8, "auth_pass", dump_redact ? REDACTED : inst->auth_pass);
 		fputs("    }\n", out);
 	}
 	if (inst->n_vips) {
@@ -184,7 +227,7 @@ static void dump_checker(const struct config_checker *c, FILE *out)
 		if (m->user)
 			put_kv(out, 12, "user", m->user);
 		if (m->password)
-			put_kv(out, 12, "password", m->password);
+			put_kv(out, 12, "password", dump_redact ? REDACTED : m->password);
 		if (m->password_file)
 			put_kv(out, 12, "password_file", m->password_file);
 		put_secs(out, 12, "connect_timeout", m->connect_timeout_ms);
@@ -292,6 +335,15 @@ bool config_checker_equal(const struct config_checker *a, const struct config_ch
 bool config_services_equal(const struct xvip_config *a, const struct xvip_config *b)
 {
 	return same_dump(dump_services_obj, a, b);
+}
+
+void config_dump_redacted(const struct xvip_config *cfg, FILE *out)
+{
+	dump_redact = true;
+	fputs("! auth_pass and password are shown as " REDACTED ": put them back before loading "
+	      "this\n", out);
+	config_dump(cfg, out);
+	dump_redact = false;
 }
 
 void config_dump(const struct xvip_config *cfg, FILE *out)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -30,135 +31,68 @@ extern char **environ;
 
 static struct job *jobs;
 
-/* ---- splitting ---- */
+/* ---- what to run ---- */
 
-static bool is_blank(char c)
+void script_cmd_free(struct script_cmd *c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-void script_argv_free(char **argv)
-{
-	if (!argv)
+	if (!c)
 		return;
-	for (char **p = argv; *p; p++)
-		free(*p);
-	free(argv);
+	if (c->argv)
+		for (char **p = c->argv; *p; p++)
+			free(*p);
+	free(c->argv);
+	free(c->path);
+	free(c->text);
+	free(c->groups);
+	free(c->user);
+	free(c);
 }
 
-static int push_word(char ***argv, int *argc, int *cap, const char *w, size_t n)
+struct script_cmd *script_cmd_new(char *const *argv, size_t argc, const char *path,
+				  const char *text, bool as_user, uid_t uid, gid_t gid,
+				  const gid_t *groups, size_t n_groups, const char *user)
 {
-	char *copy;
+	struct script_cmd *c = calloc(1, sizeof(*c));
+	bool fail = !c || !argc;
 
-	if (*argc + 2 > *cap) {
-		int ncap = *cap ? *cap * 2 : 8;
-		char **nv = realloc(*argv, (size_t)ncap * sizeof(**argv));
-
-		if (!nv)
-			return -ENOMEM;
-		*argv = nv;
-		*cap = ncap;
+	if (fail)
+		goto out;
+	c->argv = calloc(argc + 1, sizeof(*c->argv));
+	fail = !c->argv;
+	for (size_t i = 0; !fail && i < argc; i++)
+		fail = !(c->argv[i] = strdup(argv[i]));
+	c->path = fail ? NULL : strdup(path ? path : argv[0]);
+	c->text = c->path ? strdup(text ? text : argv[0]) : NULL;
+	c->user = c->text ? strdup(user ? user : "root") : NULL;
+	fail = !c->user;
+	c->as_user = as_user;
+	c->uid = uid;
+	c->gid = gid;
+	if (!fail && n_groups) {
+		c->groups = calloc(n_groups, sizeof(*groups));
+		fail = !c->groups;
+		if (!fail)
+			memcpy(c->groups, groups, n_groups * sizeof(*groups));
+		c->n_groups = n_groups;
 	}
-	copy = strndup(w, n);
-	if (!copy)
-		return -ENOMEM;
-	(*argv)[(*argc)++] = copy;
-	(*argv)[*argc] = NULL;
-	return 0;
+out:
+	if (fail) {
+		script_cmd_free(c);
+		return NULL;
+	}
+	return c;
 }
 
-/* POSIX shell word splitting without expansions: blanks separate words;
- * '...' is literal; in "..." a backslash escapes only " \ $ ` and newline;
- * outside quotes a backslash escapes any character; quoted pieces join the
- * word around them ("a"'b'c is abc, "" is an empty word). */
-int script_split(const char *cmdline, char ***argv_out)
+struct script_cmd *script_cmd_dup(const struct script_cmd *c)
 {
-	char **argv = NULL, *buf;
-	int argc = 0, cap = 0, rc = 0;
-	const char *p = cmdline;
-	size_t n = 0;
-	bool in_word = false;
+	size_t argc = 0;
 
-	*argv_out = NULL;
-	if (!cmdline)
-		return -EINVAL;
-	buf = malloc(strlen(cmdline) + 1);
-	if (!buf)
-		return -ENOMEM;
-	while (*p) {
-		char c = *p;
-
-		if (is_blank(c)) {
-			if (in_word) {
-				rc = push_word(&argv, &argc, &cap, buf, n);
-				if (rc)
-					goto fail;
-				in_word = false;
-				n = 0;
-			}
-			p++;
-		} else if (c == '\'') {
-			const char *end = strchr(p + 1, '\'');
-
-			if (!end) {
-				rc = -EINVAL;
-				goto fail;
-			}
-			memcpy(buf + n, p + 1, (size_t)(end - p - 1));
-			n += (size_t)(end - p - 1);
-			in_word = true;
-			p = end + 1;
-		} else if (c == '"') {
-			p++;
-			for (;;) {
-				if (!*p) {
-					rc = -EINVAL;
-					goto fail;
-				}
-				if (*p == '"')
-					break;
-				if (*p == '\\' && p[1] && strchr("\"\\$`\n", p[1])) {
-					if (p[1] != '\n')
-						buf[n++] = p[1];
-					p += 2;
-					continue;
-				}
-				buf[n++] = *p++;
-			}
-			in_word = true;
-			p++;
-		} else if (c == '\\') {
-			if (!p[1]) { /* a trailing backslash stays literal */
-				buf[n++] = '\\';
-				in_word = true;
-				p++;
-			} else if (p[1] == '\n') { /* line continuation */
-				p += 2;
-			} else {
-				buf[n++] = p[1];
-				in_word = true;
-				p += 2;
-			}
-		} else {
-			buf[n++] = c;
-			in_word = true;
-			p++;
-		}
-	}
-	if (in_word) {
-		rc = push_word(&argv, &argc, &cap, buf, n);
-		if (rc)
-			goto fail;
-	}
-	free(buf);
-	if (argc == 0)
-		return -EINVAL;
-	*argv_out = argv;
-	return argc;
-fail:
-	free(buf);
-	script_argv_free(argv);
-	return rc;
+	if (!c)
+		return NULL;
+	while (c->argv[argc])
+		argc++;
+	return script_cmd_new(c->argv, argc, c->path, c->text, c->as_user, c->uid, c->gid,
+			      c->groups, c->n_groups, c->user);
 }
 
 /* ---- running ---- */
@@ -251,13 +185,15 @@ static void on_timeout(struct loop *l, uint64_t id, void *arg)
 	 * take a moment (or hang in the kernel); the loop must not wait. */
 }
 
-/* In the child, between fork and exec: async-signal-safe calls only. */
-static void __attribute__((noreturn)) child_exec(char **argv)
+/* In the child of vfork(), before execve: async-signal-safe calls only,
+ * and raw system calls for the credentials (glibc's setuid() would signal
+ * the parent's other threads, whose memory this child shares). */
+static void __attribute__((noreturn)) child_exec(const struct script_cmd *cmd, char **argv)
 {
 	struct sigaction sa;
 	sigset_t none;
-	char msg[512];
-	int fd, e, n;
+	const char *what = "exec";
+	int fd, e;
 
 	setpgid(0, 0);
 	memset(&sa, 0, sizeof(sa));
@@ -277,22 +213,45 @@ static void __attribute__((noreturn)) child_exec(char **argv)
 		for (int i = 3; i < (max > 0 ? max : 65536); i++)
 			close(i);
 	}
-	execvp(argv[0], argv);
+	if (cmd->as_user) {
+		if (syscall(SYS_setgroups, cmd->n_groups, cmd->groups) < 0)
+			what = "setgroups";
+		else if (syscall(SYS_setresgid, cmd->gid, cmd->gid, cmd->gid) < 0)
+			what = "setresgid";
+		else if (syscall(SYS_setresuid, cmd->uid, cmd->uid, cmd->uid) < 0)
+			what = "setresuid";
+		if (strcmp(what, "exec"))
+			goto fail;
+	}
+	execve(cmd->path, argv, environ);
+fail:
 	e = errno;
-	n = snprintf(msg, sizeof(msg), "xvipd: cannot exec script '%s': %s\n", argv[0],
-		     strerror(e));
-	if (n > 0 && write(2, msg, (size_t)n) < 0) {
+	if (write(2, "xvipd: cannot ", 14) < 0 || write(2, what, strlen(what)) < 0 ||
+	    write(2, " for script ", 12) < 0 || write(2, cmd->path, strlen(cmd->path)) < 0 ||
+	    write(2, ": ", 2) < 0 || write(2, strerror(e), strlen(strerror(e))) < 0 ||
+	    write(2, "\n", 1) < 0) {
 		/* nothing more to do */
 	}
 	_exit(127);
 }
 
-/* The usual way: posix_spawn (vfork semantics: no copy of the daemon's
- * page tables, which costs tens of ms in a big or sanitized process, while
- * the VRRP adverts wait). Same child set-up as child_exec(). Returns the
- * pid, or -errno when the spawn failed (then the caller falls back to fork,
- * whose child reports an exec failure as status 127, like a shell). */
-static pid_t spawn_fast(char **argv)
+/* A script that runs as another user: vfork (no copy of the daemon's page
+ * tables) and the child's own set-up. */
+static pid_t spawn_as_user(const struct script_cmd *cmd, char **argv)
+{
+	pid_t pid = vfork();
+
+	if (pid == 0)
+		child_exec(cmd, argv);
+	return pid < 0 ? -errno : pid;
+}
+
+/* As root: posix_spawn (vfork semantics: no copy of the daemon's page
+ * tables, which costs tens of ms in a big or sanitized process, while the
+ * VRRP adverts wait). Same child set-up as child_exec(). Returns the pid,
+ * or -errno when the spawn failed (then the caller falls back to
+ * child_exec, which reports an exec failure as status 127, like a shell). */
+static pid_t spawn_fast(const char *path, char **argv)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -317,38 +276,38 @@ static pid_t spawn_fast(char **argv)
 	rc = rc ?: posix_spawnattr_setsigdefault(&at, &all);
 	rc = rc ?: posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	rc = rc ?: posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	rc = rc ?: posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
+	rc = rc ?: posix_spawn(&pid, path, &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	return rc ? -rc : pid;
 }
 
-int script_run(struct loop *l, const char *cmdline, const char *const *extra_args,
+int script_run(struct loop *l, const struct script_cmd *cmd, const char *const *extra_args,
 	       uint64_t timeout_us, script_done_cb done, void *arg, pid_t *pid_out, char *err,
 	       size_t errlen)
 {
-	char **words = NULL, **argv = NULL;
+	char **argv = NULL;
 	struct job *j = NULL;
-	int nwords, nextra = 0, rc;
+	int nwords = 0, nextra = 0, rc;
 	pid_t pid;
 
-	nwords = script_split(cmdline, &words);
-	if (nwords < 0) {
-		snprintf(err, errlen, "script '%s': %s", cmdline ? cmdline : "(null)",
-			 nwords == -ENOMEM ? "out of memory" : "empty or unterminated quote");
-		return nwords;
+	if (!cmd || !cmd->argv || !cmd->argv[0] || !cmd->path) {
+		snprintf(err, errlen, "script: nothing to run");
+		return -EINVAL;
 	}
+	while (cmd->argv[nwords])
+		nwords++;
 	while (extra_args && extra_args[nextra])
 		nextra++;
 	argv = calloc((size_t)(nwords + nextra + 1), sizeof(*argv));
 	j = calloc(1, sizeof(*j));
-	if (!argv || !j || !(j->cmd = strdup(cmdline))) {
-		snprintf(err, errlen, "script '%s': out of memory", cmdline);
+	if (!argv || !j || !(j->cmd = strdup(cmd->text))) {
+		snprintf(err, errlen, "script '%s': out of memory", cmd->text);
 		rc = -ENOMEM;
 		goto fail;
 	}
 	for (int i = 0; i < nwords; i++)
-		argv[i] = words[i];
+		argv[i] = cmd->argv[i];
 	for (int i = 0; i < nextra; i++)
 		argv[nwords + i] = (char *)extra_args[i];
 	j->l = l;
@@ -358,22 +317,20 @@ int script_run(struct loop *l, const char *cmdline, const char *const *extra_arg
 
 	fflush(stdout);
 	fflush(stderr);
-	pid = spawn_fast(argv);
-	if (pid < 0)
-		pid = fork(); /* e.g. the program cannot be exec'd: the child says 127 */
+	pid = cmd->as_user ? spawn_as_user(cmd, argv) : spawn_fast(cmd->path, argv);
+	if (pid < 0 && !cmd->as_user)
+		pid = spawn_as_user(cmd, argv); /* its child reports why, and exits 127 */
 	if (pid < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "script '%s': fork: %s", cmdline, strerror(-rc));
+		rc = (int)pid;
+		snprintf(err, errlen, "script '%s': vfork: %s", cmd->text, strerror(-rc));
 		goto fail;
 	}
-	if (pid == 0)
-		child_exec(argv);
 	setpgid(pid, pid); /* also in the parent, so that a timeout finds the group */
 	j->pid = pid;
 	j->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (j->pidfd < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "script '%s': pidfd_open(%d): %s", cmdline, (int)pid,
+		snprintf(err, errlen, "script '%s': pidfd_open(%d): %s", cmd->text, (int)pid,
 			 strerror(-rc));
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
@@ -382,7 +339,7 @@ int script_run(struct loop *l, const char *cmdline, const char *const *extra_arg
 	}
 	rc = loop_add_fd(l, j->pidfd, EPOLLIN, on_exit_fd, j);
 	if (rc < 0) {
-		snprintf(err, errlen, "script '%s': watch pidfd: %s", cmdline, strerror(-rc));
+		snprintf(err, errlen, "script '%s': watch pidfd: %s", cmd->text, strerror(-rc));
 		kill_group(j);
 		waitid(P_PIDFD, (id_t)j->pidfd, &(siginfo_t){ 0 }, WEXITED);
 		close(j->pidfd);
@@ -392,7 +349,7 @@ int script_run(struct loop *l, const char *cmdline, const char *const *extra_arg
 	if (timeout_us) {
 		j->timer = loop_add_timer(l, now_us() + timeout_us, on_timeout, j);
 		if (!j->timer) {
-			snprintf(err, errlen, "script '%s': cannot arm its timeout", cmdline);
+			snprintf(err, errlen, "script '%s': cannot arm its timeout", cmd->text);
 			kill_group(j);
 			waitid(P_PIDFD, (id_t)j->pidfd, &(siginfo_t){ 0 }, WEXITED);
 			rc = -ENOMEM;
@@ -404,20 +361,18 @@ int script_run(struct loop *l, const char *cmdline, const char *const *extra_arg
 	if (pid_out)
 		*pid_out = pid;
 	free(argv);
-	script_argv_free(words);
 	return 0;
 fail:
 	if (j)
 		job_free(j);
 	free(argv);
-	script_argv_free(words);
 	return rc;
 }
 
-int script_notify(struct loop *l, const char *cmdline, const char *const *extra_args,
+int script_notify(struct loop *l, const struct script_cmd *cmd, const char *const *extra_args,
 		  char *err, size_t errlen)
 {
-	return script_run(l, cmdline, extra_args, SCRIPT_NOTIFY_TIMEOUT_US, NULL, NULL, NULL, err,
+	return script_run(l, cmd, extra_args, SCRIPT_NOTIFY_TIMEOUT_US, NULL, NULL, NULL, err,
 			  errlen);
 }
 
@@ -430,16 +385,62 @@ int scripts_running(void)
 	return n;
 }
 
-void scripts_kill_all(void)
+static void reap_killed(struct job *j)
 {
+	siginfo_t si;
+
+	kill_group(j);
+	while (waitid(P_PIDFD, (id_t)j->pidfd, &si, WEXITED) < 0 && errno == EINTR)
+		;
+	job_unlink(j);
+	job_free(j);
+}
+
+int scripts_finish(uint64_t wait_us)
+{
+	uint64_t end = now_us() + wait_us;
+	int killed = 0;
+
+	/* the checks' results no longer matter */
+	for (struct job *j = jobs, *next; j; j = next) {
+		next = j->next;
+		if (j->done)
+			reap_killed(j);
+	}
+	/* the notify scripts (notify_stop) may finish */
+	while (jobs) {
+		struct pollfd pfd[64];
+		struct job *by[64];
+		nfds_t n = 0;
+		uint64_t now = now_us();
+		int rc;
+
+		if (now >= end)
+			break;
+		for (struct job *j = jobs; j && n < 64; j = j->next, n++) {
+			pfd[n] = (struct pollfd){ .fd = j->pidfd, .events = POLLIN };
+			by[n] = j;
+		}
+		rc = poll(pfd, n, (int)((end - now + 999) / 1000));
+		if (rc < 0 && errno != EINTR)
+			break;
+		for (nfds_t i = 0; rc > 0 && i < n; i++)
+			if (pfd[i].revents)
+				on_exit_fd(by[i]->l, by[i]->pidfd, pfd[i].revents, by[i]);
+	}
 	while (jobs) {
 		struct job *j = jobs;
-		siginfo_t si;
 
-		jobs = j->next;
-		kill_group(j);
-		while (waitid(P_PIDFD, (id_t)j->pidfd, &si, WEXITED) < 0 && errno == EINTR)
-			;
-		job_free(j);
+		if (wait_us)
+			xlog(LOG_WARNING, "script '%s' (pid %d) still runs %llu ms after the stop began: "
+			     "killed", j->cmd, (int)j->pid, (unsigned long long)(wait_us / 1000));
+		killed++;
+		reap_killed(j);
 	}
+	return killed;
+}
+
+void scripts_kill_all(void)
+{
+	scripts_finish(0);
 }

@@ -128,7 +128,7 @@ static void vs_writer_init(struct vs_rt *vs)
 		addr[r] = vs->rs[r].cfg->addr.s_addr;
 	}
 	writer_init(&vs->w, vs->d->loop, vs->name, &c, addr,
-		    vs->cfg->notify_writer ? vs->cfg->notify_writer->text : NULL, &hooks);
+		    vs->cfg->notify_writer ? vs->cfg->notify_writer->run : NULL, &hooks);
 	for (size_t r = 0; r < vs->n_rs; r++) {
 		struct wf_node s;
 
@@ -211,7 +211,7 @@ static void rs_changed(void *arg, struct check *c, bool up, const char *why)
 	writer_changed(&vs->w, rs_index(r), &s);
 	if (vs->inst)
 		vrrp_recompute(vs->d, vs->inst);
-	if (notify && script_notify(vs->d->loop, notify->text, NULL, err, sizeof(err)) < 0)
+	if (notify && notify->run && script_notify(vs->d->loop, notify->run, NULL, err, sizeof(err)) < 0)
 		xlog(LOG_ERR, "[%s] %s: %s", vs->name, r->up ? "notify_up" : "notify_down", err);
 }
 

@@ -242,13 +242,13 @@ static void notify(struct xvipd *d, struct vrrp_rt *in, enum vrrp_state st)
 	case VRRP_STATE_STOP: cmd = c->notify_stop; break;
 	default: break;
 	}
-	if (cmd && script_notify(d->loop, cmd->text, NULL, err, sizeof(err)) < 0)
+	if (cmd && cmd->run && script_notify(d->loop, cmd->run, NULL, err, sizeof(err)) < 0)
 		xlog(LOG_ERR, "(%s) notify script '%s': %s", c->name, cmd->text, err);
-	if (c->notify) {
+	if (c->notify && c->notify->run) {
 		const char *args[] = { "INSTANCE", c->name, vrrp_state_str(st), prio, NULL };
 
 		snprintf(prio, sizeof(prio), "%u", in->fsm.effective_priority);
-		if (script_notify(d->loop, c->notify->text, args, err, sizeof(err)) < 0)
+		if (script_notify(d->loop, c->notify->run, args, err, sizeof(err)) < 0)
 			xlog(LOG_ERR, "(%s) notify script '%s': %s", c->name, c->notify->text, err);
 	}
 }
@@ -666,7 +666,9 @@ static void script_fire(struct loop *l, uint64_t id, void *arg)
 	s->timer_id = 0;
 	if (s->running)
 		return;
-	if (script_run(l, s->cfg->script.text, NULL, s->cfg->timeout_ms * 1000ull, script_done, s,
+	if (!s->cfg->script.run)
+		return; /* disabled when the config was loaded (script_sec.h) */
+	if (script_run(l, s->cfg->script.run, NULL, s->cfg->timeout_ms * 1000ull, script_done, s,
 		       &pid, err, sizeof(err)) < 0) {
 		xlog(LOG_ERR, "vrrp_script %s: %s", s->cfg->name, err);
 		script_done(s, 127, false);

@@ -180,7 +180,10 @@ void vrrp_start_all(struct xvipd *d)
 	uint64_t t0 = now_us();
 
 	for (size_t i = 0; i < d->n_scripts; i++) {
-		if (script_tracked(d->cfg, d->scripts[i].cfg))
+		if (!d->scripts[i].cfg->script.run)
+			xlog(LOG_WARNING, "vrrp_script %s is disabled (see the configuration's errors): "
+			     "no instance tracks it", d->scripts[i].cfg->name);
+		else if (script_tracked(d->cfg, d->scripts[i].cfg))
 			script_schedule(&d->scripts[i], 0);
 		else
 			xlog(LOG_WARNING, "vrrp_script %s is tracked by no instance: not run",

@@ -28,7 +28,7 @@ struct writer_op {
 static void apply(struct writer *w, const struct wf_result *r);
 
 int writer_init(struct writer *w, struct loop *l, const char *name,
-		const struct writer_fsm_config *cfg, const uint32_t *addr, const char *notify,
+		const struct writer_fsm_config *cfg, const uint32_t *addr, const struct script_cmd *notify,
 		const struct writer_hooks *hooks)
 {
 	memset(w, 0, sizeof(*w));
@@ -64,7 +64,7 @@ void writer_fini(struct writer *w)
 struct deferred_notify {
 	struct deferred_notify *next, *prev;
 	char name[32];
-	char *cmd;
+	struct script_cmd *cmd;
 	struct writer_event e;
 };
 
@@ -78,7 +78,7 @@ static void notify_unlink_free(struct deferred_notify *n)
 		pending = n->next;
 	if (n->next)
 		n->next->prev = n->prev;
-	free(n->cmd);
+	script_cmd_free(n->cmd);
 	free(n);
 }
 
@@ -118,10 +118,10 @@ static void event(struct writer *w, const struct wf_action *a)
 	 * the promotion's queries are on the wire. */
 	n = calloc(1, sizeof(*n));
 	if (n)
-		n->cmd = strdup(w->notify);
+		n->cmd = script_cmd_dup(w->notify);
 	if (!n || !n->cmd || !loop_add_timer(w->loop, now_us(), notify_fire, n)) {
 		if (n)
-			free(n->cmd);
+			script_cmd_free(n->cmd);
 		free(n);
 		xlog(LOG_ERR, "[%s] notify_writer: out of memory", w->name);
 		return;

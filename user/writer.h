@@ -15,6 +15,8 @@
 #include "ring.h"
 #include "writer_fsm.h"
 
+struct script_cmd;
+
 struct check;
 struct loop;
 struct sbuf;
@@ -49,7 +51,7 @@ struct writer {
 	struct writer_fsm fsm;
 	struct loop *loop;
 	char name[32];           /* the virtual server, "VIP:port" */
-	const char *notify;      /* notify_writer, or NULL (the config's) */
+	const struct script_cmd *notify; /* notify_writer, or NULL (the config's) */
 	struct check *mysql[WF_MAX_NODES]; /* where a node's operations run */
 	char addr[WF_MAX_NODES][INET_ADDRSTRLEN];
 	struct writer_hooks hooks;
@@ -61,7 +63,8 @@ struct writer {
 
 /* addr[i]: node i's address (network order). -1 when cfg is not usable. */
 int writer_init(struct writer *w, struct loop *l, const char *name,
-		const struct writer_fsm_config *cfg, const uint32_t *addr, const char *notify,
+		const struct writer_fsm_config *cfg, const uint32_t *addr,
+		const struct script_cmd *notify,
 		const struct writer_hooks *hooks);
 /* Once the checks that run its operations are freed (check_free calls no
  * done): cancels its timer, forgets what was in flight. */

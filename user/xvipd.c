@@ -28,6 +28,7 @@
 #include "deathwatch.h"
 #include "log.h"
 #include "netlink.h"
+#include "script_sec.h"
 #include "scripts.h"
 #include "service.h"
 #include "control_client.h"
@@ -62,7 +63,18 @@ static int load_config(const char *path, struct xvip_config **out, bool plain)
 {
 	struct config_diag diag = CONFIG_DIAG_INIT;
 	struct xvip_config *cfg = config_load(path, &diag);
+	int disabled = 0;
+	size_t errors = diag.errors, diag_errors;
 
+	/* who runs each script, and may it run (script_sec.h): a disabled
+	 * vrrp_script is an error for -t, the daemon runs without it */
+	if (cfg)
+		disabled = scripts_prepare(cfg, NULL, NULL, &diag);
+	if (disabled == -ENOMEM) {
+		config_diag_add(&diag, CONFIG_ERROR, path, 0, "out of memory preparing the scripts");
+		config_free(cfg);
+		cfg = NULL;
+	}
 	if (plain) {
 		config_diag_print(&diag, stderr);
 	} else {
@@ -83,9 +95,18 @@ static int load_config(const char *path, struct xvip_config **out, bool plain)
 		else
 			xlog(LOG_ERR, "%s: %zu error(s), configuration not used", path, diag.errors);
 	}
+	diag_errors = diag.errors;
+	if (cfg && disabled > 0) {
+		if (plain)
+			fprintf(stderr, "%s: %d script(s) disabled: the daemon would run without them\n",
+				path, disabled);
+		else
+			xlog(LOG_ERR, "%s: %d script(s) disabled (above): running without them", path,
+			     disabled);
+	}
 	config_diag_free(&diag);
 	*out = cfg;
-	return cfg ? 0 : -EINVAL;
+	return cfg ? (plain && diag_errors > errors ? 1 : 0) : -EINVAL;
 }
 
 static void on_event(struct xvipd *d, const struct xvip_event *ev)
@@ -310,11 +331,13 @@ int main(int argc, char **argv)
 	if (test) {
 		struct xvip_config *cfg;
 
-		if (load_config(d.cfg_path, &cfg, true) < 0)
+		int rc = load_config(d.cfg_path, &cfg, true);
+
+		if (rc < 0)
 			return 1;
-		config_dump(cfg, stdout);
+		config_dump_redacted(cfg, stdout);
 		config_free(cfg);
-		return 0;
+		return rc ? 1 : 0;
 	}
 	snprintf(d.pin_root, sizeof(d.pin_root), "%s", pin_root);
 	if (load_config(d.cfg_path, &d.cfg, false) < 0)
@@ -407,7 +430,8 @@ int main(int argc, char **argv)
 	unlink(pidfile);
 out:
 	control_close(&d);
-	scripts_kill_all();
+	/* notify_stop ran above: let notify scripts end (bounded) */
+	scripts_finish(SCRIPT_STOP_WAIT_US);
 	if (d.linkmon)
 		nl_monitor_close(d.linkmon);
 	if (d.events)

@@ -22,7 +22,7 @@
 
 #include "check.h"
 #include "loop.h"
-#include "scripts.h"
+#include "script_line.h"
 
 struct rec {
 	struct loop *l;
@@ -351,6 +351,7 @@ static struct config_checker misc_cfg(const char *cmd, uint32_t timeout_ms, bool
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.type = CONFIG_CHECK_MISC;
 	cfg.u.misc.misc_path.text = (char *)cmd;
+	cfg.u.misc.misc_path.run = script_line(cmd); /* check_new copies it */
 	cfg.u.misc.misc_timeout_ms = timeout_ms;
 	cfg.u.misc.misc_dynamic = dynamic;
 	cfg.u.misc.delay_loop_ms = 50;
@@ -362,6 +363,7 @@ static struct check *misc_run(struct rec *r, const char *cmd, uint32_t timeout_m
 	struct config_checker cfg = misc_cfg(cmd, timeout_ms, dynamic);
 	struct check *c = check_new(r->l, &cfg, lo(), 3306, on_change, r);
 
+	script_cmd_free(cfg.u.misc.misc_path.run);
 	assert_non_null(c);
 	check_start(c);
 	assert_true(wait_changes(r, 1, 3000));
@@ -498,6 +500,7 @@ static void test_misc_free_while_running(void **state)
 	int before = scripts_running();
 
 	(void)state;
+	script_cmd_free(cfg.u.misc.misc_path.run);
 	check_start(c);
 	run_for(l, 50);
 	assert_int_equal(scripts_running(), before + 1);

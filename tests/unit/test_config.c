@@ -266,6 +266,93 @@ static void test_dump_round_trip(void **state)
 	rmdir(dir);
 }
 
+/* Rule: a script line is split once, by the config (keepalived's rules:
+ * blanks, '...' and "..." group, no escapes); the dump prints that argv so
+ * that it loads back to the same argv, whatever the arguments hold. */
+static void test_command_split_once(void **state)
+{
+	char dir[] = "/tmp/xvip-config-test-XXXXXX", path[128], path2[128];
+	struct config_diag d = CONFIG_DIAG_INIT;
+	struct xvip_config *cfg, *again;
+	const struct config_command *c;
+	char *text;
+	static const char *const want[] = { "/bin/echo", "a\\tb", "c\\", "d", "it's", "",
+					    "x\"y z", "{b}", NULL };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a.conf", dir);
+	write_file(path, "vrrp_instance VI_1 {\n"
+			 "    interface eth0\n"
+			 "    virtual_router_id 1\n"
+			 "    priority 100\n"
+			 "    virtual_ipaddress {\n"
+			 "        10.0.0.1\n"
+			 "    }\n"
+			 "    notify_master \"/bin/echo a\\\\tb c\\\\ d \\\"it's\\\" '' 'x\\\"y z' {b}\"\n"
+			 "}\n");
+	cfg = config_load(path, &d);
+	if (!cfg)
+		config_diag_print(&d, stderr);
+	assert_non_null(cfg);
+	c = cfg->instances[0].notify_master;
+	for (size_t i = 0; want[i]; i++) {
+		assert_true(i < c->argc);
+		assert_string_equal(c->argv[i], want[i]);
+	}
+	assert_int_equal(c->argc, 8);
+	text = dump_to_string(cfg);
+	snprintf(path2, sizeof(path2), "%s/b.conf", dir);
+	write_file(path2, text);
+	free(text);
+	again = config_load(path2, &d);
+	if (!again)
+		config_diag_print(&d, stderr);
+	assert_non_null(again);
+	c = again->instances[0].notify_master;
+	assert_int_equal(c->argc, 8);
+	for (size_t i = 0; want[i]; i++)
+		assert_string_equal(c->argv[i], want[i]);
+	config_free(cfg);
+	config_free(again);
+	config_diag_free(&d);
+	unlink(path);
+	unlink(path2);
+	rmdir(dir);
+}
+
+/* Rule: xvipd -t's dump hides auth_pass and password. */
+static void test_dump_redacted(void **state)
+{
+	struct config_diag d = CONFIG_DIAG_INIT;
+	char *path = fixture("full.conf"), *text = NULL, *plain;
+	struct xvip_config *cfg = config_load(path, &d);
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(cfg);
+	plain = dump_to_string(cfg);
+	assert_non_null(strstr(plain, "auth_pass "));
+	assert_null(strstr(plain, "auth_pass ********"));
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	config_dump_redacted(cfg, f);
+	fclose(f);
+	assert_non_null(strstr(text, "auth_pass ********\n"));
+	assert_null(strstr(text, "password \"")); /* a password, if any, is hidden */
+	assert_non_null(strstr(text, "            password ********\n"));
+	for (const char *p = strstr(strchr(text, '\n'), " password "); p; p = strstr(p + 1, " password "))
+		assert_int_equal(strncmp(p, " password ********\n", 18), 0);
+	/* nothing else differs */
+	assert_int_equal(strlen(text) > strlen(plain), true);
+	free(text);
+	free(plain);
+	free(path);
+	config_free(cfg);
+	config_diag_free(&d);
+}
+
 static void test_dump_format(void **state)
 {
 	struct config_diag d = CONFIG_DIAG_INIT;
@@ -1465,6 +1552,8 @@ int main(void)
 		cmocka_unit_test(test_seed_master2),
 		cmocka_unit_test(test_dump_round_trip),
 		cmocka_unit_test(test_dump_format),
+		cmocka_unit_test(test_command_split_once),
+		cmocka_unit_test(test_dump_redacted),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_include_loop),

@@ -1,5 +1,5 @@
 /*
- * test_scripts.c - script line splitting and running scripts from the loop
+ * test_scripts.c - running scripts from the loop
  * (exit status, exec failure, timeout and process-group kill, argument
  * order, many at once, the loop never blocking, fd hygiene).
  */
@@ -19,56 +19,23 @@
 #include <sys/stat.h>
 
 #include "loop.h"
-#include "scripts.h"
+#include "script_line.h"
 
-/* ---- splitting ---- */
+/* ---- commands as the config makes them ---- */
 
-static void expect_split(const char *line, const char *const *want)
+static struct script_cmd *made[64];
+static size_t n_made;
+
+static struct script_cmd *mk(const char *line)
 {
-	char **argv = NULL;
-	int n = 0;
-
-	while (want[n])
-		n++;
-	assert_int_equal(script_split(line, &argv), n);
-	assert_non_null(argv);
-	for (int i = 0; i < n; i++)
-		assert_string_equal(argv[i], want[i]);
-	assert_null(argv[n]);
-	script_argv_free(argv);
+	assert_true(n_made < 64);
+	return made[n_made++] = script_line(line);
 }
 
-static void test_split(void **state)
+static void free_made(void)
 {
-	(void)state;
-	expect_split("/usr/local/bin/check", (const char *[]){ "/usr/local/bin/check", NULL });
-	expect_split("  /bin/chk   a\t b  ", (const char *[]){ "/bin/chk", "a", "b", NULL });
-	expect_split("/x \"a b\"  'c d'   e",
-		     (const char *[]){ "/x", "a b", "c d", "e", NULL });
-	expect_split("\"/opt/my scripts/chk.sh\" --port 3306",
-		     (const char *[]){ "/opt/my scripts/chk.sh", "--port", "3306", NULL });
-	expect_split("a\"b c\"d'e f'g", (const char *[]){ "ab cde fg", NULL });
-	expect_split("/x \"\" ''", (const char *[]){ "/x", "", "", NULL });
-	expect_split("/x \"say \\\"hi\\\" \\\\ \\n\"",
-		     (const char *[]){ "/x", "say \"hi\" \\ \\n", NULL });
-	expect_split("/x 'no \\escape \"here\"'",
-		     (const char *[]){ "/x", "no \\escape \"here\"", NULL });
-	expect_split("/x a\\ b \\'q", (const char *[]){ "/x", "a b", "'q", NULL });
-	expect_split("/x trailing\\", (const char *[]){ "/x", "trailing\\", NULL });
-}
-
-static void test_split_errors(void **state)
-{
-	char **argv = (char **)1;
-
-	(void)state;
-	assert_int_equal(script_split("", &argv), -EINVAL);
-	assert_null(argv);
-	assert_int_equal(script_split("   \t ", &argv), -EINVAL);
-	assert_int_equal(script_split("/x \"open", &argv), -EINVAL);
-	assert_int_equal(script_split("/x 'open", &argv), -EINVAL);
-	assert_int_equal(script_split(NULL, &argv), -EINVAL);
-	assert_null(argv);
+	while (n_made)
+		script_cmd_free(made[--n_made]);
 }
 
 /* ---- running ---- */
@@ -144,6 +111,7 @@ static int teardown(void **state)
 	struct runner *r = *state;
 
 	scripts_kill_all();
+	free_made();
 	loop_free(r->l);
 	free(r);
 	return 0;
@@ -153,7 +121,7 @@ static void run_one(struct runner *r, const char *line, const char *const *extra
 		    uint64_t timeout_us, struct result *res, pid_t *pid)
 {
 	char err[256] = "";
-	int rc = script_run(r->l, line, extra, timeout_us, on_done, res, pid, err, sizeof(err));
+	int rc = script_run(r->l, mk(line), extra, timeout_us, on_done, res, pid, err, sizeof(err));
 
 	if (rc)
 		fail_msg("script_run(%s): %d %s", line, rc, err);
@@ -212,13 +180,9 @@ static void test_bad_line(void **state)
 	char err[256] = "";
 	struct result res = { 0 };
 
-	assert_int_equal(script_run(r->l, "  ", NULL, 0, on_done, &res, NULL, err, sizeof(err)),
+	assert_int_equal(script_run(r->l, NULL, NULL, 0, on_done, &res, NULL, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "script"));
-	assert_int_equal(script_run(r->l, "/x \"oops", NULL, 0, on_done, &res, NULL, err,
-				    sizeof(err)),
-			 -EINVAL);
-	assert_non_null(strstr(err, "/x \"oops"));
 	assert_int_equal(res.calls, 0);
 	assert_int_equal(scripts_running(), 0);
 }
@@ -430,9 +394,9 @@ static void test_notify_fire_and_forget(void **state)
 	char err[256] = "";
 	static const char *const extra[] = { "INSTANCE", "VI_1", "FAULT", "0", NULL };
 
-	assert_int_equal(script_notify(r->l, "/bin/true", NULL, err, sizeof(err)), 0);
-	assert_int_equal(script_notify(r->l, "/bin/sh -c 'exit 2'", extra, err, sizeof(err)), 0);
-	assert_int_equal(script_notify(r->l, "/nonexistent/notify", NULL, err, sizeof(err)), 0);
+	assert_int_equal(script_notify(r->l, mk("/bin/true"), NULL, err, sizeof(err)), 0);
+	assert_int_equal(script_notify(r->l, mk("/bin/sh -c 'exit 2'"), extra, err, sizeof(err)), 0);
+	assert_int_equal(script_notify(r->l, mk("/nonexistent/notify"), NULL, err, sizeof(err)), 0);
 	assert_int_equal(scripts_running(), 3);
 	poll_ticks = 0;
 	loop_add_timer(r->l, now_us() + 10000, on_poll, NULL);
@@ -456,11 +420,82 @@ static void test_kill_all(void **state)
 	assert_int_equal(a.calls + b.calls, 0);
 }
 
+/* A script with a user runs as that user, with its groups (the child's own
+ * setgroups/setresgid/setresuid before execve). */
+static void test_runs_as_user(void **state)
+{
+	struct runner *r = *state;
+	struct result res = { 0 };
+	struct script_cmd *c;
+	char line[256], out[128], *got;
+	gid_t groups[] = { 65534, 4 };
+
+	make_tmpdir();
+	assert_int_equal(chmod(tmpdir, 0777), 0);
+	snprintf(out, sizeof(out), "%s/id.out", tmpdir);
+	snprintf(line, sizeof(line), "/bin/sh -c 'exec > %s; id -u; id -g; id -G'", out);
+	c = mk(line);
+	c->as_user = true;
+	c->uid = 65534;
+	c->gid = 65534;
+	c->groups = calloc(2, sizeof(gid_t));
+	assert_non_null(c->groups);
+	memcpy(c->groups, groups, sizeof(groups));
+	c->n_groups = 2;
+	assert_int_equal(script_run(r->l, c, NULL, 5000000, on_done, &res, NULL, line, sizeof(line)),
+			 0);
+	run_until(r, 1, 5000);
+	assert_int_equal(res.status, 0);
+	got = read_text(out);
+	assert_non_null(got);
+	assert_string_equal(got, "65534\n65534\n65534 4\n");
+	rm_tmpdir();
+}
+
+/* Shutdown: notify scripts (notify_stop) may finish within the bound;
+ * check scripts are killed at once, their callbacks never called. */
+static void test_finish_waits_for_notify(void **state)
+{
+	struct runner *r = *state;
+	struct result chk = { 0 };
+	char line[256], out[128], err[256];
+	uint64_t t0;
+
+	make_tmpdir();
+	snprintf(out, sizeof(out), "%s/stopped", tmpdir);
+	snprintf(line, sizeof(line), "/bin/sh -c 'sleep 0.3; echo done > %s'", out);
+	assert_int_equal(script_notify(r->l, mk(line), NULL, err, sizeof(err)), 0);
+	run_one(r, "sleep 10", NULL, 0, &chk, NULL);
+	t0 = now_us();
+	assert_int_equal(scripts_finish(5000000), 0);
+	assert_true(now_us() - t0 >= 250000);
+	assert_true(now_us() - t0 < 3000000);
+	assert_non_null(read_text(out));
+	assert_string_equal(read_text(out), "done\n");
+	assert_int_equal(chk.calls, 0);
+	assert_int_equal(scripts_running(), 0);
+	rm_tmpdir();
+}
+
+static void test_finish_is_bounded(void **state)
+{
+	struct runner *r = *state;
+	char err[256];
+	uint64_t t0, took;
+
+	(void)r;
+	assert_int_equal(script_notify(r->l, mk("sleep 10"), NULL, err, sizeof(err)), 0);
+	t0 = now_us();
+	assert_int_equal(scripts_finish(300000), 1);
+	took = now_us() - t0;
+	assert_true(took >= 290000);
+	assert_true(took < 2000000);
+	assert_int_equal(scripts_running(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_split),
-		cmocka_unit_test(test_split_errors),
 		cmocka_unit_test_setup_teardown(test_exit_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_script_127, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_line, setup, teardown),
@@ -472,6 +507,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_child_fds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_fire_and_forget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runs_as_user, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finish_waits_for_notify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finish_is_bounded, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
