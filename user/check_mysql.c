@@ -388,11 +388,20 @@ static int read_password(struct check *c, char *buf, size_t len, char *why, size
 		close(fd);
 		return -1;
 	}
-	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+	/* like ssh's keys: xvipd's own file, kept from everyone else (a root
+	 * group may read it) */
+	if (st.st_uid != geteuid()) {
+		snprintf(why, whylen, "password_file %s belongs to uid %u, not to xvipd's (uid %u): "
+			 "refusing it, chown it", path, (unsigned)st.st_uid, (unsigned)geteuid());
+		close(fd);
+		return -1;
+	}
+	if ((st.st_mode & (S_IRWXO | S_IWGRP | S_IXGRP)) ||
+	    ((st.st_mode & S_IRGRP) && st.st_gid != 0)) {
 		snprintf(why, whylen,
-			 "password_file %s is accessible by others (mode %04o): refusing it, "
-			 "chmod o-rw it",
-			 path, (unsigned)(st.st_mode & 07777));
+			 "password_file %s is accessible by %s (mode %04o, group %u): refusing it, "
+			 "chmod 0600 it", path, st.st_mode & S_IRWXO ? "others" : "its group",
+			 (unsigned)(st.st_mode & 07777), (unsigned)st.st_gid);
 		close(fd);
 		return -1;
 	}

@@ -309,6 +309,20 @@ static bool p_never(struct rec *r, void *arg)
 	return false;
 }
 
+/* the check's last error says text */
+static bool p_error_has(struct rec *r, void *arg)
+{
+	(void)r;
+	return strstr(check_last_error(((void **)arg)[0]), ((void **)arg)[1]) != NULL;
+}
+
+static bool wait_error(struct rec *r, struct check *c, const char *text, uint32_t ms)
+{
+	void *arg[2] = { c, (void *)text };
+
+	return run_until(r, p_error_has, arg, ms);
+}
+
 static bool wait_changes(struct rec *r, int n, uint32_t ms)
 {
 	return run_until(r, p_changes, &n, ms);
@@ -505,12 +519,25 @@ static void test_password_file(void **state)
 	check_start(c);
 	assert_true(wait_changes(&r, 1, 2000));
 	assert_false(r.up);
-	assert_non_null(strstr(r.why, "accessible by others (mode 0644)"));
+	assert_non_null(strstr(r.why, "accessible by others (mode 0644, group 0)"));
 	assert_non_null(strstr(r.why, path));
 	assert_int_equal(check_get_stats(c)->attempts, 0); /* never sent */
 	printf("password_file 0644: %s\n", r.why);
 
+	/* its group (not root) may read it: refused too */
+	assert_int_equal(chown(path, 0, 65534), 0);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_true(wait_error(&r, c, "accessible by its group", 2000));
+	assert_non_null(strstr(check_last_error(c), "accessible by its group (mode 0640, group 65534)"));
+	/* someone else's file */
+	assert_int_equal(chown(path, 65534, 0), 0);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_true(wait_error(&r, c, "belongs to uid 65534", 2000));
+	assert_non_null(strstr(check_last_error(c), "belongs to uid 65534, not to xvipd's"));
+	assert_false(r.up);
+
 	/* fixed in place: the file is read at every connect */
+	assert_int_equal(chown(path, 0, 0), 0);
 	assert_int_equal(chmod(path, 0600), 0);
 	if (!wait_changes(&r, 2, 3000))
 		fail_msg("not up after chmod 0600: %s", check_last_error(c));
