@@ -201,7 +201,9 @@ struct svc_counters {
 	X(XVIP_R_LIV_BAD_AUTH, "liveness_bad_auth") /* echo without the instance's auth_pass: dropped */ \
 	X(XVIP_R_LIV_NO_LEASE, "liveness_no_lease") /* echo while our VIP lease is not fresh: dropped, unanswered */ \
 	X(XVIP_R_LIV_RATE, "liveness_rate_limited") /* echo over the peer's rate bound: dropped */ \
-	X(XVIP_R_LIV_UNEXPECTED, "liveness_reply_unexpected") /* answer from no watched master (late, or stray): dropped */
+	X(XVIP_R_LIV_UNEXPECTED, "liveness_reply_unexpected") /* answer from no watched master (late, or stray): dropped */ \
+	X(XVIP_R_ARP_OTHER_IFACE, "arp_other_iface") /* ARP request for an owned VIP on another interface than the VIP's: dropped */ \
+	X(XVIP_R_ARP_BAD_SENDER, "arp_bad_sender") /* ARP request from a multicast/broadcast MAC: dropped, never answered */
 
 enum xvip_reason {
 #define XVIP_REASON_ENUM(e, name) e,

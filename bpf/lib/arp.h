@@ -107,6 +107,13 @@ static __always_inline int handle_arp(struct xdp_md *ctx, struct ethhdr *eth, vo
 
 	c = vip_counters_get(key.addr);
 	if (vip_lease_fresh(v, now)) {
+		/* only on the VIP's own interface (not the stack's either:
+		 * the VIP may sit on lo), and never to a group address: a
+		 * reply would go to every host, or to a forged sender */
+		if (v->ifindex && v->ifindex != ctx->ingress_ifindex)
+			return verdict(XVIP_R_ARP_OTHER_IFACE, XDP_DROP);
+		if ((eth->h_source[0] & 1) || (arp->sha[0] & 1))
+			return verdict(XVIP_R_ARP_BAD_SENDER, XDP_DROP);
 		if (c)
 			c->arp_replies++;
 		return verdict(XVIP_R_ARP_REPLY, arp_reply(eth, arp, v));

@@ -409,6 +409,52 @@ static void test_arp_padded_request_replies_keeps_padding(void **state)
 	expect_vip_counters(VIP, 1, 0, 0, 0);
 }
 
+static void put_vip_on(uint32_t addr, uint32_t ifindex)
+{
+	struct vip_entry v = { .lease_expires_ns = fresh(), .vrid = VRID, .owner = 1,
+			       .ifindex = ifindex };
+
+	memcpy(v.mac, VIP_MAC, 6);
+	assert_int_equal(dp_vip_put(&maps, htonl(addr), &v), 0);
+}
+
+/* The VIP answers on its own interface only (BPF_PROG_TEST_RUN's frames
+ * come in on lo, ifindex 1). */
+static void test_arp_request_other_iface_drops(void **state)
+{
+	(void)state;
+	put_vip_on(VIP, 1000);
+	check(golden_arp_request, 42, XDP_DROP, XVIP_R_ARP_OTHER_IFACE, NULL, 0);
+	expect_vip_counters(VIP, 0, 0, 0, 0);
+	reset(NULL);
+	put_vip_on(VIP, 1);
+	check(golden_arp_request, 42, XDP_TX, XVIP_R_ARP_REPLY, golden_arp_reply, 42);
+}
+
+/* Never an answer to a group address: a multicast or broadcast source MAC
+ * (Ethernet or ARP sender) is forged. */
+static void test_arp_request_group_sender_drops(void **state)
+{
+	static const uint8_t MCAST[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+	uint8_t req[64];
+	size_t len;
+
+	(void)state;
+	put_vip(VIP, 1, fresh());
+	len = fr_arp_frame(req, BCAST, BCAST, 1, CLIENT_MAC, CLIENT_IP, ZERO_MAC, VIP, 0, 0);
+	check(req, len, XDP_DROP, XVIP_R_ARP_BAD_SENDER, NULL, 0);
+	expect_vip_counters(VIP, 0, 0, 0, 0);
+	reset(NULL);
+	put_vip(VIP, 1, fresh());
+	len = fr_arp_frame(req, BCAST, CLIENT_MAC, 1, MCAST, CLIENT_IP, ZERO_MAC, VIP, 0, 0);
+	check(req, len, XDP_DROP, XVIP_R_ARP_BAD_SENDER, NULL, 0);
+	reset(NULL);
+	put_vip(VIP, 1, fresh());
+	len = fr_arp_frame(req, BCAST, MCAST, 1, MCAST, CLIENT_IP, ZERO_MAC, VIP, 0, 0);
+	check(req, len, XDP_DROP, XVIP_R_ARP_BAD_SENDER, NULL, 0);
+	expect_events(0);
+}
+
 static void test_arp_lease_just_expired_drops(void **state)
 {
 	(void)state;
@@ -2161,6 +2207,8 @@ int main(void)
 		T(test_arp_request_unicast_refresh_replies),
 		T(test_arp_probe_owned_replies),
 		T(test_arp_padded_request_replies_keeps_padding),
+		T(test_arp_request_other_iface_drops),
+		T(test_arp_request_group_sender_drops),
 		T(test_arp_lease_just_expired_drops),
 		T(test_arp_lease_zero_drops_expired),
 		T(test_arp_not_owner_drops),
