@@ -23,7 +23,7 @@ static __always_inline int handle_ipv4(struct xdp_md *ctx, struct ethhdr *eth, v
 		return verdict(XVIP_R_IP_MALFORMED, XDP_PASS);
 	switch (l3.iph->protocol) {
 	case VRRP_IPPROTO:
-		return handle_vrrp(ctx, eth, &l3, data_end);
+		return handle_vrrp(&l3, data_end);
 	case IPPROTO_UDP_: {
 		int rc = handle_liveness(ctx, eth, &l3, data_end);
 

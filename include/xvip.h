@@ -57,6 +57,17 @@ struct vip_counters {
 	__u64 conflicts;          /* another MAC claimed the VIP while we own it */
 };
 
+/* vip_claims: per VIP we own, the claims by other MACs and how many became
+ * events for the daemon: at most one every XVIP_CLAIM_EVENT_GAP_NS, the
+ * rest counted as suppressed (a flood of forged claims neither fills the
+ * ring buffer nor wakes the daemon per frame). */
+#define XVIP_CLAIM_EVENT_GAP_NS (100ull * 1000000)
+struct vip_claims {
+	__u64 last_event_ns; /* monotonic ns of the last claim sent as an event */
+	__u64 events;        /* claims sent to the daemon */
+	__u64 suppressed;    /* claims within the gap: counted only */
+};
+
 /* vrrp_stats: one entry per VRID (index = VRID), updated with atomics. */
 struct vrrp_stats {
 	__u64 adverts;        /* valid adverts seen */
@@ -183,7 +194,7 @@ struct svc_counters {
 	X(XVIP_R_ARP_PASS, "arp_pass") /* ARP not about our VIPs */ \
 	X(XVIP_R_IP_MALFORMED, "ip_malformed") /* truncated IPv4 header, bad ihl/total length */ \
 	X(XVIP_R_IP_FRAGMENT, "ip_fragment") /* fragment: no L4 to look at, passed */ \
-	X(XVIP_R_VRRP_VALID, "vrrp_valid") /* valid advert: counted, event sent, passed */ \
+	X(XVIP_R_VRRP_VALID, "vrrp_valid") /* valid advert: counted in vrrp_stats, passed */ \
 	X(XVIP_R_VRRP_INVALID, "vrrp_invalid") /* invalid advert: counted by reason, passed */ \
 	X(XVIP_R_VRRP_TRUNC, "vrrp_truncated") /* shorter than a VRRP header */ \
 	X(XVIP_R_CARP, "carp") /* a CARP packet (also IP proto 112): passed */ \
@@ -214,7 +225,7 @@ enum xvip_reason {
 
 /* events: ring buffer records for the daemon */
 enum xvip_event_type {
-	XVIP_EV_ADVERT = 1,   /* a valid VRRP advert */
+	XVIP_EV_ADVERT = 1,   /* no longer sent: valid adverts are counted in vrrp_stats */
 	XVIP_EV_CONFLICT = 2, /* another MAC claims a VIP we own */
 	XVIP_EV_LIV_PEER = 3, /* an authenticated echo from an address not yet a peer
 			       * (saddr; vrid): the daemon may admit it */
@@ -313,6 +324,6 @@ struct liv_peer {
 #define XVIP_MAP_NAMES                                                        \
 	"vips", "vip_stats", "vrrp_stats", "services", "backends", "slots",   \
 	"conns", "persist", "svc_stats", "counters", "events", "liv_cfg",     \
-	"liv_state", "liv_peers"
+	"liv_state", "liv_peers", "vip_claims"
 
 #endif /* XVIP_H */

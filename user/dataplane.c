@@ -55,7 +55,7 @@ static int *maps_slot(struct xvip_maps *m, size_t i)
 {
 	int *slots[] = { &m->vips, &m->vip_stats, &m->vrrp_stats, &m->services, &m->backends,
 			 &m->slots, &m->conns, &m->persist, &m->svc_stats, &m->counters,
-			 &m->events, &m->liv_cfg, &m->liv_state, &m->liv_peers };
+			 &m->events, &m->liv_cfg, &m->liv_state, &m->liv_peers, &m->vip_claims };
 	return slots[i];
 }
 
@@ -253,6 +253,7 @@ static void maps_from_skel(struct xvip_maps *m, struct xvip_bpf *s)
 	m->liv_cfg = bpf_map__fd(s->maps.liv_cfg);
 	m->liv_state = bpf_map__fd(s->maps.liv_state);
 	m->liv_peers = bpf_map__fd(s->maps.liv_peers);
+	m->vip_claims = bpf_map__fd(s->maps.vip_claims);
 }
 
 int dp_open(struct xvip_dp *dp, const char *pin_root, char *err, size_t errlen)

@@ -19,7 +19,7 @@ struct xvip_bpf; /* the generated skeleton */
 struct xvip_maps {
 	int vips, vip_stats, vrrp_stats, services, backends, slots;
 	int conns, persist, svc_stats, counters, events;
-	int liv_cfg, liv_state, liv_peers;
+	int liv_cfg, liv_state, liv_peers, vip_claims;
 };
 
 struct xvip_dp {

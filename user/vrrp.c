@@ -698,9 +698,22 @@ void vrrp_conflict(struct xvipd *d, uint32_t vip, const uint8_t mac[6])
 			if (in->cfg->vips[k].addr.s_addr != vip)
 				continue;
 			in->conflicts++;
-			xlog(LOG_WARNING, "(%s) VIP %s claimed by %s while we are %s: split brain",
-			     in->cfg->name, ip4_str(vip, a), mac_str(mac, m),
-			     vrrp_state_str(in->fsm.state));
+			/* one line a second at most (the data plane already
+			 * sends at most ten claims a second per VIP) */
+			if (in->conflict_logged_us && t0 - in->conflict_logged_us < 1000000) {
+				in->conflicts_unlogged++;
+			} else {
+				char more[64] = "";
+
+				if (in->conflicts_unlogged)
+					snprintf(more, sizeof(more), " (%llu more claims since the last line)",
+						 (unsigned long long)in->conflicts_unlogged);
+				xlog(LOG_WARNING, "(%s) VIP %s claimed by %s while we are %s: split "
+				     "brain%s", in->cfg->name, ip4_str(vip, a), mac_str(mac, m),
+				     vrrp_state_str(in->fsm.state), more);
+				in->conflict_logged_us = t0;
+				in->conflicts_unlogged = 0;
+			}
 			/* VRRP settles it: our advert makes the lower priority step
 			 * down; the winner re-announces. At most once a second, or two
 			 * masters would answer each other's GARPs forever. */

@@ -75,6 +75,8 @@ struct vrrp_rt {
 	/* counters */
 	uint64_t tx_adverts, rx_adverts, rx_reject[VRRP_REJ_NR];
 	uint64_t conflicts, garp_sent, became_master;
+	uint64_t conflict_logged_us;  /* the last "claimed by" line: one a second */
+	uint64_t conflicts_unlogged;  /* claims heard since that line */
 
 	struct transition hist[XVIPD_HISTORY];
 	unsigned nhist; /* total recorded; hist[(nhist - 1) % N] is the newest */

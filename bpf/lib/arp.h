@@ -44,6 +44,27 @@ static __always_inline void report_conflict(struct xdp_md *ctx, const struct arp
 	bpf_ringbuf_submit(ev, 0);
 }
 
+/* At most one event per VIP every XVIP_CLAIM_EVENT_GAP_NS; the others are
+ * counted in vip_claims (two CPUs may both send one at the gap's edge). */
+static __always_inline int claim_event_due(const struct vip_key *key, __u64 now)
+{
+	struct vip_claims *cl = bpf_map_lookup_elem(&vip_claims, key);
+
+	if (!cl) {
+		struct vip_claims first = { .last_event_ns = now, .events = 1 };
+
+		bpf_map_update_elem(&vip_claims, key, &first, BPF_NOEXIST);
+		return 1;
+	}
+	if (now - cl->last_event_ns < XVIP_CLAIM_EVENT_GAP_NS) {
+		__sync_fetch_and_add(&cl->suppressed, 1);
+		return 0;
+	}
+	cl->last_event_ns = now;
+	__sync_fetch_and_add(&cl->events, 1);
+	return 1;
+}
+
 /* Another MAC says it has a VIP we own: split brain, seen in the data plane.
  * Counted and reported; the frame still passes, the daemon resolves it. */
 static __always_inline int check_conflict(struct xdp_md *ctx, const struct arp_eth *arp,
@@ -58,7 +79,8 @@ static __always_inline int check_conflict(struct xdp_md *ctx, const struct arp_e
 	c = vip_counters_get(arp->spa);
 	if (c)
 		c->conflicts++;
-	report_conflict(ctx, arp, v);
+	if (claim_event_due(&key, now))
+		report_conflict(ctx, arp, v);
 	return verdict(XVIP_R_ARP_CONFLICT, XDP_PASS);
 }
 

@@ -22,6 +22,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vip_stats SEC(".maps");
 
+/* VIP -> claims by other MACs, and how many the daemon heard of */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVIP_MAX_VIPS);
+	__type(key, struct vip_key);
+	__type(value, struct vip_claims);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vip_claims SEC(".maps");
+
 /* VRID -> advert counters, last advert seen, rejections by reason */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -94,7 +103,8 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } counters SEC(".maps");
 
-/* adverts and conflicts for the daemon (struct xvip_event) */
+/* conflicts (rate-bound, vip_claims) and liveness peers for the daemon
+ * (struct xvip_event) */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, XVIP_RINGBUF_BYTES);

@@ -41,43 +41,7 @@ static __always_inline int vrrp_checksum_ok(const struct l3_info *l3, void *data
 	return csum_fold32(sum + pseudo) == 0xffff;
 }
 
-static __always_inline void vrrp_event(struct xdp_md *ctx, struct ethhdr *eth,
-				       const struct l3_info *l3, __u16 adver_int)
-{
-	__u8 *vh = l3->l4;
-	struct xvip_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	__u32 off, n;
-
-	if (!ev) {
-		verdict(XVIP_R_RINGBUF_FULL, 0);
-		return;
-	}
-	__builtin_memset(ev, 0, sizeof(*ev));
-	ev->ts_ns = bpf_ktime_get_ns();
-	ev->type = XVIP_EV_ADVERT;
-	ev->ifindex = ctx->ingress_ifindex;
-	ev->saddr = l3->iph->saddr;
-	ev->daddr = l3->iph->daddr;
-	__builtin_memcpy(ev->mac, eth->h_source, 6);
-	ev->version = vh[0] >> 4;
-	ev->vrid = vh[1];
-	ev->priority = vh[2];
-	ev->count_ip = vh[3];
-	ev->auth_type = ev->version == 2 ? vh[4] : 0;
-	ev->ttl = l3->iph->ttl;
-	ev->adver_int = adver_int;
-	n = l3->l4_len;
-	if (n > sizeof(ev->pkt))
-		n = sizeof(ev->pkt);
-	ev->vrrp_len = n;
-	off = (void *)l3->l4 - (void *)(long)ctx->data;
-	if (n >= 1 && bpf_xdp_load_bytes(ctx, off, ev->pkt, n) < 0)
-		ev->vrrp_len = 0;
-	bpf_ringbuf_submit(ev, 0);
-}
-
-static __always_inline int handle_vrrp(struct xdp_md *ctx, struct ethhdr *eth,
-				       const struct l3_info *l3, void *data_end)
+static __always_inline int handle_vrrp(const struct l3_info *l3, void *data_end)
 {
 	__u8 *vh = l3->l4;
 	struct vrrp_stats *st;
@@ -135,7 +99,8 @@ static __always_inline int handle_vrrp(struct xdp_md *ctx, struct ethhdr *eth,
 	st->last_priority = prio;
 	st->last_version = version;
 	st->last_adver_int = adver_int;
-	vrrp_event(ctx, eth, l3, adver_int);
+	/* no event: the daemon's own socket reads the advert; one per frame
+	 * here only woke it for nothing and could crowd out claims */
 	return verdict(XVIP_R_VRRP_VALID, XDP_PASS);
 }
 
