@@ -145,6 +145,17 @@ static void disarm(struct vrrp_instance_fsm *fsm)
 	fsm->preempt_at = FSM_NO_DEADLINE;
 	fsm->presumed_dead = 0;
 	fsm->presumed_dead_at = 0;
+	fsm->extra_advert_at = 0;
+}
+
+/* A MASTER's answer to an advert it outranks: at most one per advert_int. */
+static bool extra_advert(struct vrrp_instance_fsm *fsm, uint64_t now, struct fsm_result *out)
+{
+	if (fsm->extra_advert_at && now - fsm->extra_advert_at < fsm->cfg.advert_int_us)
+		return false;
+	fsm->extra_advert_at = now;
+	push(out, FSM_ACT_SEND_ADVERT, fsm->effective_priority);
+	return true;
 }
 
 /* RFC: send an advert, broadcast gratuitous ARP, arm the advert timer. */
@@ -271,7 +282,11 @@ static void master_rx(struct vrrp_instance_fsm *fsm, uint64_t now,
 	if (prio == VRRP_PRIO_STOP) {
 		/* someone else thought it was master and stepped down: make
 		 * sure the backups hear from us before their skew runs out */
-		push(out, FSM_ACT_SEND_ADVERT, fsm->effective_priority);
+		if (!extra_advert(fsm, now, out)) {
+			say(out, "priority 0 from %s: answered already within advert_int",
+			    ip_str(src).s);
+			return;
+		}
 		fsm->advert_at = now + fsm->cfg.advert_int_us;
 		say(out, "priority 0 from %s: advert sent", ip_str(src).s);
 		return;
@@ -309,10 +324,14 @@ static void master_rx(struct vrrp_instance_fsm *fsm, uint64_t now,
 	}
 	/* Lower priority (or equal from a lower address): the RFC discards
 	 * it; keepalived also answers at once so that the other node, which
-	 * believes it is master, hears us and steps back. */
-	push(out, FSM_ACT_SEND_ADVERT, fsm->effective_priority);
-	say(out, "lower priority advert from %s (prio %u): advert sent",
-	    ip_str(src).s, prio);
+	 * believes it is master, hears us and steps back. Once per
+	 * advert_int: the next regular advert answers the rest. */
+	if (extra_advert(fsm, now, out))
+		say(out, "lower priority advert from %s (prio %u): advert sent",
+		    ip_str(src).s, prio);
+	else
+		say(out, "lower priority advert from %s (prio %u): answered already within "
+		    "advert_int", ip_str(src).s, prio);
 }
 
 unsigned fsm_advert_received(struct vrrp_instance_fsm *fsm, uint64_t now,

@@ -90,6 +90,11 @@ struct vrrp_instance_fsm {
 	/* MASTER since fast liveness presumed this master dead (0: not) */
 	uint32_t presumed_dead;
 	uint64_t presumed_dead_at;
+
+	/* MASTER: when it last answered a lower-priority or priority-0
+	 * advert with one of its own (0: never): at most one such extra
+	 * advert per advert_int, whatever arrives (a flood, forged or not) */
+	uint64_t extra_advert_at;
 };
 
 /* An advert from the master presumed dead refutes the presumption only when

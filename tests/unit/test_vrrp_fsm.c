@@ -897,6 +897,35 @@ static void test_master_priority_zero_readvertises_now(void **state)
 	assert_int_equal(fsm_next_deadline(&f), 5 * SEC); /* timer reset */
 }
 
+/* Rule: a master answers adverts it outranks (lower priority, priority 0)
+ * at most once per advert_int, however many arrive (a flood, forged or a
+ * confused peer): 1000 in one interval cost one advert. */
+static void test_master_extra_adverts_bounded(void **state)
+{
+	struct vrrp_instance_fsm f;
+	struct vrrp_fsm_config c = cfg_v3(100, addr_a(), 10 * MS);
+	struct fsm_result r;
+	unsigned sent = 0;
+	uint64_t t0;
+
+	(void)state;
+	mastered(&f, &c);
+	t0 = fsm_next_deadline(&f) - 5 * MS; /* between two of our adverts */
+	for (unsigned i = 0; i < 1000; i++) {
+		uint64_t now = t0 + i * 9; /* 1000 within 9 ms */
+
+		fsm_advert_received(&f, now, i % 2 ? 90 : 0, addr_b(), 10 * MS, &r);
+		for (unsigned k = 0; k < r.n; k++)
+			sent += r.act[k].type == FSM_ACT_SEND_ADVERT;
+		assert_int_equal(f.state, VRRP_STATE_MASTER);
+	}
+	assert_int_equal(sent, 1);
+	assert_non_null(strstr(r.reason, "answered already within advert_int"));
+	/* an interval later, answered again */
+	assert_int_equal(fsm_advert_received(&f, t0 + 10 * MS, 90, addr_b(), 10 * MS, &r), 1);
+	assert_int_equal(r.act[0].type, FSM_ACT_SEND_ADVERT);
+}
+
 static void test_tie_break_compares_host_order(void **state)
 {
 	struct vrrp_instance_fsm f;
@@ -1065,6 +1094,7 @@ int main(void)
 		cmocka_unit_test(test_master_higher_priority_steps_down),
 		cmocka_unit_test(test_master_lower_priority_readvertises),
 		cmocka_unit_test(test_master_priority_zero_readvertises_now),
+		cmocka_unit_test(test_master_extra_adverts_bounded),
 		cmocka_unit_test(test_tie_break_compares_host_order),
 		cmocka_unit_test(test_own_advert_ignored),
 		cmocka_unit_test(test_fault_before_start_and_in_backup),
