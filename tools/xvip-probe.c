@@ -68,6 +68,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/time.h>
@@ -861,6 +862,67 @@ static int arpwatch(int argc, char **argv)
 	return 0;
 }
 
+/* ctl-idle PATH N MAX_MS: N silent connections to a unix socket; prints
+ * how many were accepted and closed by the other end within MAX_MS, and
+ * the slowest close (ms). */
+static int ctl_idle(int argc, char **argv)
+{
+	int n = atoi(argv[3]), max_ms = atoi(argv[4]), opened = 0, closed = 0;
+	struct sockaddr_un su = { .sun_family = AF_UNIX };
+	double start = now_ms(), slowest = 0;
+	int *fds;
+
+	(void)argc;
+	if (n < 1 || n > 4096 || max_ms < 1 || strlen(argv[2]) >= sizeof(su.sun_path))
+		return fprintf(stderr, "xvip-probe: ctl-idle PATH N(1..4096) MAX_MS\n"), 2;
+	strcpy(su.sun_path, argv[2]);
+	fds = calloc((size_t)n, sizeof(*fds));
+	if (!fds)
+		return 2;
+	for (int i = 0; i < n; i++) {
+		/* non-blocking: a full backlog (the other end not accepting)
+		 * counts as not opened instead of hanging here */
+		fds[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fds[i] < 0 || connect(fds[i], (struct sockaddr *)&su, sizeof(su)) < 0) {
+			if (fds[i] >= 0)
+				close(fds[i]);
+			fds[i] = -1;
+			continue;
+		}
+		opened++;
+	}
+	while (closed < opened && now_ms() - start < max_ms) {
+		struct pollfd p[4096];
+		int k = 0;
+
+		for (int i = 0; i < n; i++)
+			if (fds[i] >= 0)
+				p[k++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+		if (poll(p, (nfds_t)k, 50) <= 0)
+			continue;
+		for (int j = 0; j < k; j++) {
+			char c;
+
+			if (!p[j].revents || recv(p[j].fd, &c, 1, MSG_DONTWAIT) > 0)
+				continue;
+			for (int i = 0; i < n; i++)
+				if (fds[i] == p[j].fd) {
+					close(fds[i]);
+					fds[i] = -1;
+				}
+			closed++;
+			if (now_ms() - start > slowest)
+				slowest = now_ms() - start;
+		}
+	}
+	printf("opened %d closed %d slowest_close_ms %.0f\n", opened, closed, slowest);
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sa;
@@ -924,6 +986,8 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 5 && strcmp(argv[1], "arpwatch") == 0)
 		return arpwatch(argc, argv);
+	if (argc >= 5 && strcmp(argv[1], "ctl-idle") == 0)
+		return ctl_idle(argc, argv);
 	if (argc >= 8 && strcmp(argv[1], "writes") == 0)
 		return writes(argc, argv);
 	if (argc >= 8 && strcmp(argv[1], "fence") == 0)
@@ -931,6 +995,7 @@ int main(int argc, char **argv)
 	fprintf(stderr,
 		"usage: xvip-probe serve ADDR PORT NAME\n"
 		"       xvip-probe connect ADDR PORT [TIMEOUT_MS]\n"
+		"       xvip-probe ctl-idle UNIX_PATH N MAX_MS\n"
 		"       xvip-probe outage ADDR PORT DURATION_MS [INTERVAL_MS [TIMEOUT_MS]]\n"
 		"       xvip-probe writes ADDR PORT USER PASS DURATION_MS OUT [INTERVAL_MS [TIMEOUT_MS]]\n"
 		"       xvip-probe arpwatch IFACE VIP DURATION_MS [INTERVAL_MS]\n"

@@ -358,23 +358,52 @@ char *status_text(struct xvipd *d)
 	return b.s;
 }
 
-static void client_readable(struct loop *l, int fd, uint32_t events, void *arg)
+/* One client: it has CTL_IDLE_US to send its request, then it is closed. */
+#define CTL_IDLE_US (2ull * 1000000)
+#define CTL_MAX_CLIENTS 64
+
+struct ctl_client {
+	struct xvipd *d;
+	int fd;
+	uint64_t timer;
+	struct ctl_client *next;
+};
+
+static struct ctl_client *clients;
+static int n_clients;
+
+static void ctl_accept(struct loop *l, int fd, uint32_t events, void *arg);
+
+static void client_close(struct loop *l, struct ctl_client *cl)
 {
-	struct xvipd *d = arg;
-	char req[256];
-	ssize_t n = recv(fd, req, sizeof(req) - 1, 0);
+	for (struct ctl_client **p = &clients; *p; p = &(*p)->next)
+		if (*p == cl) {
+			*p = cl->next;
+			break;
+		}
+	if (cl->timer)
+		loop_cancel_timer(l, cl->timer);
+	loop_del_fd(l, cl->fd);
+	close(cl->fd);
+	free(cl);
+	n_clients--;
+}
+
+static void client_idle(struct loop *l, uint64_t id, void *arg)
+{
+	struct ctl_client *cl = arg;
+
+	(void)id;
+	cl->timer = 0;
+	xlog(LOG_DEBUG, "control: a client sent nothing in %llu ms: closed",
+	     (unsigned long long)(CTL_IDLE_US / 1000));
+	client_close(l, cl);
+}
+
+static char *handle_request(struct xvipd *d, const char *req)
+{
 	char *reply = NULL;
 
-	(void)events;
-	if (n < 0 && errno == EAGAIN)
-		return;
-	loop_del_fd(l, fd);
-	if (n <= 0) {
-		close(fd);
-		return;
-	}
-	req[n] = 0;
-	req[strcspn(req, "\r\n")] = 0;
 	if (strcmp(req, "status") == 0)
 		reply = status_text(d);
 	else if (strcmp(req, "status-json") == 0)
@@ -389,25 +418,127 @@ static void client_readable(struct loop *l, int fd, uint32_t events, void *arg)
 		reply = service_check_mysql(d);
 	else if (asprintf(&reply, "error: unknown request '%s'\n", req) < 0)
 		reply = NULL;
+	return reply;
+}
+
+static void client_readable(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct ctl_client *cl = arg;
+	char req[256];
+	ssize_t n = recv(fd, req, sizeof(req) - 1, 0);
+	char *reply;
+
+	(void)events;
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n <= 0) {
+		client_close(l, cl);
+		return;
+	}
+	req[n] = 0;
+	req[strcspn(req, "\r\n")] = 0;
+	reply = handle_request(cl->d, req);
 	if (reply) {
 		/* Small replies, fresh socket: the send buffer takes them whole. */
 		if (send(fd, reply, strlen(reply), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			xlog(LOG_DEBUG, "control reply: %s", strerror(errno));
 		free(reply);
 	}
-	close(fd);
+	client_close(l, cl);
+}
+
+/* Only root and xvipd's own user may talk to it (the socket is 0600 as
+ * well; this holds if someone widens it). */
+static bool peer_allowed(int fd, char *who, size_t len)
+{
+	struct ucred cr;
+	socklen_t sl = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &sl) < 0) {
+		snprintf(who, len, "unknown peer (%s)", strerror(errno));
+		return false;
+	}
+	snprintf(who, len, "pid %d uid %u", (int)cr.pid, (unsigned)cr.uid);
+	return cr.uid == 0 || cr.uid == geteuid();
+}
+
+static void ctl_resume(struct loop *l, uint64_t id, void *arg)
+{
+	struct xvipd *d = arg;
+
+	(void)id;
+	d->ctl_paused = false;
+	if (loop_add_fd(l, d->ctl_fd, EPOLLIN, ctl_accept, d) < 0)
+		xlog(LOG_ERR, "control socket: cannot watch it again: xvipctl will not be answered");
+}
+
+/* Out of file descriptors (or too many clients): stop accepting for a
+ * moment instead of spinning on a listening socket that stays readable. */
+static void ctl_pause(struct loop *l, struct xvipd *d, const char *why)
+{
+	static uint64_t logged_us;
+
+	if (d->ctl_paused)
+		return;
+	if (!logged_us || now_us() - logged_us > 10000000) {
+		xlog(LOG_WARNING, "control socket: %s: not accepting for 100 ms (said at most every "
+		     "10 s)", why);
+		logged_us = now_us();
+	}
+	loop_del_fd(l, d->ctl_fd);
+	d->ctl_paused = true;
+	if (!loop_add_timer(l, now_us() + 100000, ctl_resume, d))
+		ctl_resume(l, 0, d);
 }
 
 static void ctl_accept(struct loop *l, int fd, uint32_t events, void *arg)
 {
+	struct xvipd *d = arg;
+
 	(void)events;
 	for (;;) {
-		int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct ctl_client *cl;
+		char who[64];
+		int c;
 
-		if (c < 0)
+		if (n_clients >= CTL_MAX_CLIENTS) {
+			ctl_pause(l, d, "64 clients at once");
 			return;
-		if (loop_add_fd(l, c, EPOLLIN, client_readable, arg) < 0)
+		}
+		c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				ctl_pause(l, d, strerror(errno));
+			return;
+		}
+		if (!peer_allowed(c, who, sizeof(who))) {
+			static const char no[] = "error: not allowed: only root and xvipd's user\n";
+
+			xlog(LOG_WARNING, "control socket: refused %s (not root, not xvipd's user)", who);
+			if (send(c, no, sizeof(no) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+				/* it goes away all the same */
+			}
 			close(c);
+			continue;
+		}
+		cl = calloc(1, sizeof(*cl));
+		if (!cl) {
+			close(c);
+			continue;
+		}
+		cl->d = d;
+		cl->fd = c;
+		cl->timer = loop_add_timer(l, now_us() + CTL_IDLE_US, client_idle, cl);
+		if (!cl->timer || loop_add_fd(l, c, EPOLLIN, client_readable, cl) < 0) {
+			if (cl->timer)
+				loop_cancel_timer(l, cl->timer);
+			close(c);
+			free(cl);
+			continue;
+		}
+		cl->next = clients;
+		clients = cl;
+		n_clients++;
 	}
 }
 
@@ -427,11 +558,15 @@ int control_open(struct xvipd *d, char *err, size_t errlen)
 	if (fd < 0)
 		goto fail;
 	unlink(d->ctl_path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+	/* created 0600: no moment where another user could connect */
+	mode_t old = umask(077);
+	int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+
+	umask(old);
+	if (rc < 0 || listen(fd, 16) < 0 || chmod(d->ctl_path, 0600) < 0) {
 		close(fd);
 		goto fail;
 	}
-	chmod(d->ctl_path, 0600);
 	d->ctl_fd = fd;
 	return loop_add_fd(d->loop, fd, EPOLLIN, ctl_accept, d);
 fail:
@@ -441,9 +576,12 @@ fail:
 
 void control_close(struct xvipd *d)
 {
+	while (clients)
+		client_close(d->loop, clients);
 	if (d->ctl_fd < 0)
 		return;
-	loop_del_fd(d->loop, d->ctl_fd);
+	if (!d->ctl_paused)
+		loop_del_fd(d->loop, d->ctl_fd);
 	close(d->ctl_fd);
 	unlink(d->ctl_path);
 	d->ctl_fd = -1;

@@ -61,6 +61,7 @@ struct xvipd {
 	struct ring_buffer *events;
 	struct nl_monitor *linkmon;
 	int ctl_fd;
+	bool ctl_paused;   /* out of fds: not accepting for a moment */
 	char ctl_path[256];
 	uint64_t started_us;
 	uint64_t reloads, reload_failures;
