@@ -193,6 +193,9 @@ struct config_vrrp_instance {
 	struct in_addr unicast_src_ip;
 	struct in_addr *unicast_peers; /* empty: multicast 224.0.0.18 */
 	size_t n_unicast_peers;
+	unsigned unicast_ttl;          /* 1..255, default 255: below, the peers
+					* are routed (sent with it, TTL not
+					* checked on receipt) */
 
 	struct config_track_interface *track_interfaces;
 	size_t n_track_interfaces;

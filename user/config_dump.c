@@ -158,6 +158,7 @@ static void dump_instance(const struct config_vrrp_instance *inst, FILE *out)
 			fprintf(out, "        %s\n",
 				inet_ntop(AF_INET, &inst->unicast_peers[i], buf, sizeof(buf)));
 		fputs("    }\n", out);
+		put_uint(out, 4, "unicast_ttl", inst->unicast_ttl);
 	}
 	if (inst->n_track_interfaces) {
 		fputs("    track_interface {\n", out);

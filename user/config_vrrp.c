@@ -524,6 +524,7 @@ static const struct keyword instance_keywords[] = {
 	KEY("vip_mode", kw_vip_mode),
 	KEY("unicast_src_ip", kw_unicast_src_ip),
 	KEY_BLOCK("unicast_peer", kw_unicast_peer),
+	KEY_SET_UINT("unicast_ttl", INST, unicast_ttl, 1, 255),
 	KEY_BLOCK("track_interface", kw_track_interface),
 	KEY_BLOCK("track_script", kw_track_script),
 	KEY_SET_COMMAND("notify_master", INST, notify_master),
@@ -586,6 +587,7 @@ void kw_vrrp_instance(struct parser *p, const struct stmt *st, void *ctx)
 	inst->advert_int_ms = 1 * SEC;
 	inst->garp_master_delay_ms = 5 * SEC;
 	inst->garp_master_repeat = 5;
+	inst->unicast_ttl = 255;
 	inst->liveness_multiplier = 3;
 	inst->garp_master_refresh_repeat = 1;
 	parse_block(p, &instance_block, &ic, st);

@@ -184,6 +184,31 @@ static unsigned garp_burst(struct vrrp_rt *in, unsigned repeat)
 
 /* ---- adverts ----------------------------------------------------------- */
 
+/* One advert; ttl other than the socket's 255 (unicast_ttl) per message. */
+static ssize_t send_ttl(int fd, const void *buf, size_t len, const struct sockaddr_in *to, int ttl)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr m = { .msg_name = (void *)to, .msg_namelen = sizeof(*to), .msg_iov = &iov,
+			    .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (ttl != 255) {
+		memset(&u, 0, sizeof(u));
+		m.msg_control = u.b;
+		m.msg_controllen = sizeof(u.b);
+		cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_TTL;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &ttl, sizeof(int));
+	}
+	return sendmsg(fd, &m, 0);
+}
+
 static void send_advert(struct xvipd *d, struct vrrp_rt *in, uint8_t prio)
 {
 	static struct vrrp_advert a; /* large (255 addresses): not on the stack */
@@ -215,8 +240,8 @@ static void send_advert(struct xvipd *d, struct vrrp_rt *in, uint8_t prio)
 			xlog(LOG_ERR, "(%s) cannot build an advert", c->name);
 			return;
 		}
-		if (sendto(in->ifc->vrrp_fd, buf, (size_t)len, 0, (struct sockaddr *)&to,
-			   sizeof(to)) < 0)
+		if (send_ttl(in->ifc->vrrp_fd, buf, (size_t)len, &to,
+			     c->n_unicast_peers ? (int)c->unicast_ttl : 255) < 0)
 			xlog(LOG_WARNING, "(%s) sending advert to %s failed: %s", c->name,
 			     ip4_str(to.sin_addr.s_addr, s), strerror(errno));
 		else
@@ -484,6 +509,7 @@ static void handle_packet(struct xvipd *d, struct iface_rt *ifc, const uint8_t *
 	memcpy(o.auth_data, in->auth, VRRP_AUTH_LEN);
 	o.adver_int_us = (uint64_t)in->cfg->advert_int_ms * 1000;
 	o.unicast = in->cfg->n_unicast_peers > 0;
+	o.skip_ttl = o.unicast && in->cfg->unicast_ttl < VRRP_TTL;
 	o.naddr = (uint16_t)in->cfg->n_vips;
 	for (size_t i = 0; i < in->cfg->n_vips && i < VRRP_MAX_ADDRS; i++)
 		vips[i] = in->cfg->vips[i].addr.s_addr;

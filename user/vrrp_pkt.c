@@ -166,9 +166,11 @@ int vrrp_parse_payload(const uint8_t *vrrp, size_t len, uint32_t src,
 	out->dst = dst;
 	out->ttl = ttl;
 
-	/* RFC: MUST verify TTL 255, so that only on-link routers are heard;
-	 * keepalived skips it for unicast peers, which may be routed. */
-	if (!opts->unicast && ttl != VRRP_TTL)
+	/* RFC: MUST verify TTL 255, so that only on-link routers are heard
+	 * (a forged advert from off the link arrives with less). keepalived
+	 * skips it for every unicast peer; xvipd only for peers said to be
+	 * routed (unicast_ttl below 255). */
+	if (!opts->skip_ttl && ttl != VRRP_TTL)
 		return VRRP_REJ_BAD_TTL;
 	if (len < VRRP_HDR_LEN)
 		return VRRP_REJ_TRUNCATED;

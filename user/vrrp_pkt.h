@@ -53,7 +53,8 @@ struct vrrp_parse_opts {
 	uint8_t auth_type;     /* v2: enum vrrp_auth_type */
 	uint8_t auth_data[VRRP_AUTH_LEN]; /* v2 PASS password, zero padded */
 	uint64_t adver_int_us; /* v2: must match the advert's exactly */
-	bool unicast;          /* unicast peers: TTL is not checked (as keepalived) */
+	bool unicast;          /* unicast peers (the checksum may cover 224.0.0.18) */
+	bool skip_ttl;         /* routed unicast peers (unicast_ttl < 255): TTL not checked */
 	uint16_t naddr;        /* our virtual addresses, for the mismatch flag; */
 	const uint32_t *addrs; /* NULL: do not compare */
 };

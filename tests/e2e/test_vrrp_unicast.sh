@@ -111,6 +111,16 @@ check "node1 counts the rogue's adverts as not from a unicast peer" wait_until 1
 check "and stays MASTER despite the rogue's priority 200" is_state node1 MASTER
 bg_stop "$ROGUE"
 
+note "unicast adverts must carry TTL 255 too (unicast_ttl 64: as if routed, or forged off the link)"
+sed 's/^    advert_int 0.1$/    advert_int 0.1\n    unicast_ttl 64/' "$WORK/rogue.conf" >"$WORK/rogue64.conf"
+bg_start rogue "$WORK/rogue64.log" "$BUILD/xvipd" -n -l -f "$WORK/rogue64.conf" --pin-root "$(pin_of rogue)"
+ROGUE=$BG_PID
+# xvipd's own rejections ("rejected":{...}), not the data plane's vrrp_stats
+rejected_ttl() { xctl node1 status --json | grep -o '"rejected":{[^}]*}' | grep -q '"bad_ttl":[1-9]'; }
+check "node1 rejects the TTL-64 adverts for their TTL (rejected bad_ttl counted)" wait_until 10 rejected_ttl
+check "and stays MASTER" is_state node1 MASTER
+bg_stop "$ROGUE"
+
 note "kill -9 of node1: node2 takes over, the VIP moves to its eth0"
 kill -9 "$PID_node1"
 check "node2 becomes MASTER" wait_until 10 is_state node2 MASTER

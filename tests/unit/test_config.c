@@ -442,6 +442,7 @@ static void test_full(void **state)
 	assert_true(vi->unicast_src_set);
 	assert_string_equal(ip(vi->unicast_src_ip), "10.0.0.11");
 	assert_int_equal(vi->n_unicast_peers, 1);
+	assert_int_equal(vi->unicast_ttl, 255); /* on-link peers: TTL checked */
 	assert_string_equal(ip(vi->unicast_peers[0]), "10.0.0.12");
 	assert_int_equal(vi->n_track_interfaces, 2);
 	assert_int_equal(vi->track_interfaces[0].weight, 0);
@@ -725,6 +726,8 @@ static const struct snippet snippets[] = {
 	  EXPECT_ERROR, 5, "prefix length 33 is out of range" },
 	{ "bad unicast_src_ip", HEAD "    unicast_src_ip 10.0.0\n" TAIL, EXPECT_ERROR, 4,
 	  "unicast_src_ip: '10.0.0' is not an IPv4 address" },
+	{ "unicast_ttl 0", HEAD "    unicast_ttl 0\n" TAIL, EXPECT_ERROR, 4,
+	  "unicast_ttl 0 is out of range (1..255)" },
 	{ "bad unicast_peer", HEAD "    unicast_peer {\n        peer-b\n    }\n" TAIL,
 	  EXPECT_ERROR, 5, "unicast_peer: 'peer-b' is not an IPv4 address" },
 	{ "unicast_peer without unicast_src_ip is fine",

@@ -344,6 +344,8 @@ static void test_roundtrip_v3_unicast_10ms(void **state)
 	opts_for(&a, &o);
 	o.unicast = true;
 	len = make_ip(pkt, v, (size_t)n, a.src, a.dst, 64); /* routed: TTL < 255 */
+	assert_int_equal(vrrp_parse_advert(pkt, len, &o, &out), VRRP_REJ_BAD_TTL);
+	o.skip_ttl = true; /* unicast_ttl below 255: peers are routed */
 	assert_int_equal(vrrp_parse_advert(pkt, len, &o, &out), VRRP_OK);
 	assert_int_equal(out.priority, 90);
 	assert_int_equal(out.adver_int_us, 10000);
@@ -498,7 +500,9 @@ static void test_reject_bad_ttl(void **state)
 	fixture_v2(&f);
 	f.pkt[8] = 254;
 	assert_int_equal(parse(&f), VRRP_REJ_BAD_TTL);
-	f.o.unicast = true;                    /* unicast peers: not checked */
+	f.o.unicast = true;                    /* unicast peers: still checked */
+	assert_int_equal(parse(&f), VRRP_REJ_BAD_TTL);
+	f.o.skip_ttl = true;                   /* routed peers (unicast_ttl < 255) */
 	assert_int_equal(parse(&f), VRRP_OK);
 }
 
