@@ -50,7 +50,18 @@ BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPF_TEST_SRCS))
 
 PROGS := $(BUILD)/xvipctl $(BUILD)/xvipd $(BUILD)/xvip-probe
 
-.PHONY: all test test-build bench demo deps install uninstall clean vmlinux
+# libFuzzer harnesses (tests/fuzz/): the library again, with clang and
+# -fsanitize=fuzzer-no-link,address,undefined, under $(BUILD)/fuzz.
+FUZZ_SECONDS ?= 30
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+	-Iinclude -Iuser -I$(BUILD) $(PKG_CFLAGS)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRCS))
+FUZZ_OBJS := $(patsubst user/%.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS))
+
+.PHONY: all test test-build bench demo deps install uninstall clean vmlinux fuzz fuzz-build
 all: $(BPF_OBJS) $(PROGS)
 
 $(BUILD) $(BUILD)/obj $(BUILD)/tests:
@@ -91,11 +102,33 @@ $(BUILD)/tests/%: tests/bpf/%.c $(LIB) $(HDRS) | $(BUILD)/tests
 
 test-build: all $(UNIT_BINS) $(BPF_TEST_BINS)
 
+$(FUZZ_DIR)/obj:
+	mkdir -p $@
+
+$(FUZZ_DIR)/obj/%.o: user/%.c $(HDRS) | $(FUZZ_DIR)/obj
+	$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/libxvip.a: $(FUZZ_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libxvip.a $(HDRS)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_DIR)/libxvip.a -o $@ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each harness for FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/);
+# executions and coverage printed. make test runs it for 30 s each.
+fuzz:
+	tools/deps.sh
+	$(MAKE) SAN=1 BUILD=build/san fuzz-build
+	tools/fuzz.sh build/san/fuzz $(FUZZ_SECONDS)
+
 # Tests run the sanitizer build. deps first, in its own make, so that the
 # pkg-config flags above are read again once the packages are there.
 test:
 	tools/deps.sh
-	$(MAKE) SAN=1 BUILD=build/san test-build
+	$(MAKE) SAN=1 BUILD=build/san test-build fuzz-build
 	tests/run.sh build/san
 
 bench:

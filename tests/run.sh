@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test of the project against the build in $1 (default build/san)
 # and ends with one line: "N passed, N failed".
-#   tests/run.sh [BUILD] [unit|bpf|e2e ...]   (default: all three suites)
+#   tests/run.sh [BUILD] [unit|bpf|fuzz|e2e ...]   (default: all four)
+# fuzz runs each libFuzzer harness (BUILD/fuzz, make fuzz-build) for
+# $FUZZ_SECONDS (default 30) through tools/fuzz.sh.
 # Each test binary or script reports its own cases; this adds them up.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build/san}
 shift || true
-SUITES=${*:-unit bpf e2e}
+SUITES=${*:-unit bpf fuzz e2e}
 export XVIP_BUILD=$BUILD XVIP_TEST_DIR=tests/unit
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -59,6 +61,16 @@ for suite in $SUITES; do
 		for t in "$BUILD"/tests/test_golden*; do
 			[ -x "$t" ] && run_cmocka "$t"
 		done ;;
+	fuzz)
+		[ -d "$BUILD/fuzz" ] || { echo "no $BUILD/fuzz: make fuzz-build first" >&2; exit 2; }
+		log=$LOGDIR/fuzz.log
+		echo "=== fuzz (${FUZZ_SECONDS:-30} s each)"
+		tools/fuzz.sh "$BUILD/fuzz" "${FUZZ_SECONDS:-30}" 2>&1 | tee "$log"
+		p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$log" | tail -1)
+		f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$log" | tail -1)
+		passed=$((passed + ${p:-0})) failed=$((failed + ${f:-1}))
+		[ "${f:-1}" -eq 0 ] || failed_names+=("fuzz")
+		;;
 	e2e)
 		for s in tests/e2e/test_*.sh; do
 			[ -f "$s" ] && run_script "$s"
