@@ -13,13 +13,14 @@ SYSCONFDIR ?= /etc
 # 0: install the unit without enabling it (tests install into a scratch tree)
 ENABLE ?= 1
 
-PKGS := libbpf libnl-3.0 libnl-route-3.0 libmariadb
+PKGS := libbpf libnl-3.0 libnl-route-3.0 libmariadb libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 MARIADB_LIBS := $(shell pkg-config --libs libmariadb 2>/dev/null)
 
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O2 \
-	-Iinclude -Iuser -I$(BUILD) $(PKG_CFLAGS)
+	-Iinclude -Iuser -I$(BUILD) $(PKG_CFLAGS) -DXVIP_VERSION='"$(VERSION)"'
 # witness.c: ZooKeeper's single-threaded C client (no pkg-config file)
 LDLIBS := $(PKG_LIBS) -lelf -lz -lzookeeper_st
 ifeq ($(SAN),1)

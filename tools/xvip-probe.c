@@ -923,6 +923,39 @@ static int ctl_idle(int argc, char **argv)
 	return 0;
 }
 
+/* http ADDR PORT METHOD PATH [TIMEOUT_MS]: one HTTP/1.0 request; prints
+ * the status line, the headers and the body as they came. */
+static int http(char **argv)
+{
+	struct sockaddr_in sa;
+	char req[512], buf[65536];
+	int fd, timeout = argv[6] ? atoi(argv[6]) : 2000;
+	struct timeval tv = { timeout / 1000, (timeout % 1000) * 1000 };
+	ssize_t n;
+
+	if (parse_addr(argv[2], argv[3], &sa) < 0)
+		return fprintf(stderr, "xvip-probe: bad address %s\n", argv[2]), 2;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "xvip-probe: connect: %s\n", strerror(errno));
+		close(fd);
+		return 1;
+	}
+	snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: %s\r\n\r\n", argv[4], argv[5], argv[2]);
+	if (write(fd, req, strlen(req)) < 0) {
+		close(fd);
+		return 1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	close(fd);
+	return n < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sa;
@@ -988,6 +1021,8 @@ int main(int argc, char **argv)
 		return arpwatch(argc, argv);
 	if (argc >= 5 && strcmp(argv[1], "ctl-idle") == 0)
 		return ctl_idle(argc, argv);
+	if (argc >= 6 && strcmp(argv[1], "http") == 0)
+		return http(argv);
 	if (argc >= 8 && strcmp(argv[1], "writes") == 0)
 		return writes(argc, argv);
 	if (argc >= 8 && strcmp(argv[1], "fence") == 0)
@@ -996,6 +1031,7 @@ int main(int argc, char **argv)
 		"usage: xvip-probe serve ADDR PORT NAME\n"
 		"       xvip-probe connect ADDR PORT [TIMEOUT_MS]\n"
 		"       xvip-probe ctl-idle UNIX_PATH N MAX_MS\n"
+		"       xvip-probe http ADDR PORT METHOD PATH [TIMEOUT_MS]\n"
 		"       xvip-probe outage ADDR PORT DURATION_MS [INTERVAL_MS [TIMEOUT_MS]]\n"
 		"       xvip-probe writes ADDR PORT USER PASS DURATION_MS OUT [INTERVAL_MS [TIMEOUT_MS]]\n"
 		"       xvip-probe arpwatch IFACE VIP DURATION_MS [INTERVAL_MS]\n"

@@ -109,6 +109,11 @@ struct config_global {
 	char *witness_zookeeper;
 	uint32_t witness_session_timeout_ms;
 	char *witness_root;
+	/* xvip: Prometheus' GET /metrics (metrics_listen ADDR[:PORT]); off
+	 * unless set. Read at start. */
+	bool metrics_listen;
+	struct in_addr metrics_addr;
+	uint16_t metrics_port;           /* default 10112 */
 };
 
 struct config_vrrp_script {

@@ -401,6 +401,12 @@ void config_dump(const struct xvip_config *cfg, FILE *out)
 		put_word(out, g->witness_root ? g->witness_root : "/xvip");
 		fputc('\n', out);
 	}
+	if (g->metrics_listen) {
+		char a[INET_ADDRSTRLEN];
+
+		fprintf(out, "    metrics_listen %s:%u\n",
+			inet_ntop(AF_INET, &g->metrics_addr, a, sizeof(a)), g->metrics_port);
+	}
 	fputs("}\n", out);
 
 	for (size_t i = 0; i < cfg->n_scripts; i++) {

@@ -43,6 +43,28 @@ static void kw_smtp_server(struct parser *p, const struct stmt *st, void *ctx)
 	g->smtp_port = port;
 }
 
+/* metrics_listen ADDR[:PORT] */
+static void kw_metrics_listen(struct parser *p, const struct stmt *st, void *ctx)
+{
+	struct config_global *g = ctx;
+	char addr[64];
+	const char *colon;
+	uint16_t port = 10112;
+
+	if (!want_args(p, st, 1, 1))
+		return;
+	colon = strchr(st->tok[1].text, ':');
+	snprintf(addr, sizeof(addr), "%.*s",
+		 colon ? (int)(colon - st->tok[1].text) : (int)strlen(st->tok[1].text),
+		 st->tok[1].text);
+	if (!parse_ipv4_tok(p, st, "metrics_listen", addr, &g->metrics_addr))
+		return;
+	if (colon && !parse_port_tok(p, st, "metrics_listen port", colon + 1, &port))
+		return;
+	g->metrics_port = port;
+	g->metrics_listen = true;
+}
+
 static void kw_script_user(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct config_global *g = ctx;
@@ -67,6 +89,7 @@ static const struct keyword global_keywords[] = {
 	KEY_SET_DURATION("witness_session_timeout", struct config_global, witness_session_timeout_ms,
 			 200, 60 * SEC),
 	KEY_SET_STRING("witness_root", struct config_global, witness_root),
+	KEY("metrics_listen", kw_metrics_listen),
 	KEY_END,
 };
 

@@ -28,6 +28,7 @@
 #include "deathwatch.h"
 #include "log.h"
 #include "netlink.h"
+#include "metrics_http.h"
 #include "script_sec.h"
 #include "scripts.h"
 #include "service.h"
@@ -419,6 +420,10 @@ int main(int argc, char **argv)
 	}
 	if (control_open(&d, err, sizeof(err)) < 0)
 		xlog(LOG_WARNING, "%s (xvipctl will show the maps only)", err);
+	if (d.cfg->global.metrics_listen &&
+	    !(d.metrics = metrics_http_open(&d, d.cfg->global.metrics_addr,
+					    d.cfg->global.metrics_port, err, sizeof(err))))
+		xlog(LOG_ERR, "%s: no metrics endpoint (VRRP and the checks go on)", err);
 	if (write_pidfile(pidfile) < 0)
 		xlog(LOG_WARNING, "cannot write pid file %s: %s", pidfile, strerror(errno));
 	xlog(LOG_NOTICE, "started: %zu instance(s), config %s", d.n_inst, d.cfg_path);
@@ -429,6 +434,8 @@ int main(int argc, char **argv)
 	vrrp_shutdown_all(&d);
 	unlink(pidfile);
 out:
+	metrics_http_close(d.metrics);
+	d.metrics = NULL;
 	control_close(&d);
 	/* notify_stop ran above: let notify scripts end (bounded) */
 	scripts_finish(SCRIPT_STOP_WAIT_US);

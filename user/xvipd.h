@@ -30,6 +30,8 @@ struct vrrp_hooks {
 
 struct services;
 
+struct metrics_http;
+
 struct xvipd {
 	struct loop *loop;
 	struct services *svc; /* the virtual servers (service.c) */
@@ -60,6 +62,7 @@ struct xvipd {
 
 	struct ring_buffer *events;
 	struct nl_monitor *linkmon;
+	struct metrics_http *metrics;
 	int ctl_fd;
 	bool ctl_paused;   /* out of fds: not accepting for a moment */
 	char ctl_path[256];
