@@ -758,7 +758,10 @@ static void test_kill9_detected_at_once(void **state)
 	}
 	assert_false(r.up);
 	assert_string_equal(r.why, "connection to mysqld lost (EOF)");
-	assert_true(dt < 50000);
+	/* "at once": by the EOF, before the next probe was due (the kernel's
+	 * teardown of mariadbd takes a few ms idle, tens on a loaded host;
+	 * the figures are in make bench) */
+	assert_true(dt < 1000000);
 	assert_int_equal(r.probes, target); /* no probe was needed */
 
 	/* the EOF is not a proof that nothing listens; later probes fail
