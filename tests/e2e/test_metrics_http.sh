@@ -8,6 +8,7 @@
 e2e_init met "$1"
 PROMTOOL=$(command -v promtool || echo /usr/local/lib/xvip-test/promtool)
 [ -x "$PROMTOOL" ] || { note "skipped: no promtool (tools/deps.sh fetches it)"; summary; }
+need jq || summary
 
 lab_bridge
 lab_host client 10.88.0.10/24
@@ -56,6 +57,19 @@ check "every family xvipctl metrics prints is served" sh -c "
 	'$BUILD/xvipctl' --pin-root '$(pin_of node1)' metrics 2>/dev/null | sed -n 's/^# TYPE \([a-z_]*\) .*/\1/p' | grep -v '^xvipd_up$' | sort >'$WORK/ctl.fam'
 	sed -n 's/^# TYPE \([a-z_]*\) .*/\1/p' '$WORK/body.txt' | sort >'$WORK/http.fam'
 	[ -s '$WORK/ctl.fam' ] && comm -23 '$WORK/ctl.fam' '$WORK/http.fam' | { ! grep .; }"
+
+note "the shipped alert rules and dashboard"
+"$PROMTOOL" check rules tools/prometheus/alerts.yml >"$WORK/rules.txt" 2>&1
+check_eq "promtool check rules tools/prometheus/alerts.yml" 0 $?
+# every metric an alert or a panel asks for is one that xvipd serves (the
+# page has each family's # TYPE even when it has no sample yet)
+sed -n 's/^# TYPE \([a-z_]*\) .*/\1/p' "$WORK/body.txt" | sort -u >"$WORK/served.fam"
+check "every metric in alerts.yml is served" \
+	sh -c "names_in() { grep -o 'xvipd\?_[a-z_]*' \"\$1\" | sort -u; }; names_in tools/prometheus/alerts.yml | comm -23 - '$WORK/served.fam' | { ! grep .; }"
+check "the dashboard is valid JSON with 6 panels" sh -c "[ \"\$(jq '.panels | length' tools/grafana/xvip.json)\" = 6 ]"
+jq -r '.panels[].targets[].expr' tools/grafana/xvip.json >"$WORK/dash.expr"
+check "every metric of the dashboard is served" \
+	sh -c "grep -o 'xvipd\?_[a-z_]*' '$WORK/dash.expr' | sort -u | comm -23 - '$WORK/served.fam' | { ! grep .; }"
 
 note "anything else is refused"
 check "GET /other: 404" sh -c "ip netns exec ${P}client '$BUILD/xvip-probe' http 10.88.0.1 10112 GET /other | head -1 | grep -q ' 404'"
