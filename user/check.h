@@ -150,6 +150,10 @@ struct mysql_facts {
 	int semi_sync_master_enabled;
 	int semi_sync_slave_enabled;
 	int semi_sync_master_status; /* Rpl_semi_sync_master_status ON = 1 */
+	/* sessions in "Waiting for semi-sync ACK from slave": the slave SQL
+	 * thread's (a replicated commit), and any other (a client's); -1
+	 * unknown */
+	int ack_waits_repl, ack_waits_client;
 	long long semi_sync_master_timeout; /* rpl_semi_sync_master_timeout, ms */
 	int semi_sync_wait_no_slave;  /* rpl_semi_sync_master_wait_no_slave */
 	char semi_sync_wait_point[24]; /* AFTER_SYNC / AFTER_COMMIT */

@@ -40,7 +40,17 @@ static const char VARS_SQL[] =
 	"'rpl_semi_sync_master_enabled','rpl_semi_sync_slave_enabled','version',"
 	"'rpl_semi_sync_master_timeout','rpl_semi_sync_master_wait_no_slave',"
 	"'rpl_semi_sync_master_wait_point','gtid_binlog_state','pid_file','socket')";
-static const char STATUS_SQL[] = "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'";
+/* Rpl_semi_sync_master_status, and who waits for a semi-sync ACK: the
+ * slave SQL thread (a replicated commit: with log_slave_updates a standby's
+ * own binlog waits for its peer too) or a client (needs PROCESS, which the
+ * check's user has: docs/configuration.md) */
+static const char STATUS_SQL[] =
+	"SELECT 'Rpl_semi_sync_master_status', VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+	"WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_STATUS' "
+	"UNION ALL SELECT 'ack_waits_repl', COUNT(*) FROM information_schema.PROCESSLIST "
+	"WHERE STATE LIKE 'Waiting for semi-sync ACK%' AND COMMAND = 'Slave_SQL' "
+	"UNION ALL SELECT 'ack_waits_client', COUNT(*) FROM information_schema.PROCESSLIST "
+	"WHERE STATE LIKE 'Waiting for semi-sync ACK%' AND COMMAND <> 'Slave_SQL'";
 const char MYSQL_SLAVE_SQL[] = "SHOW SLAVE STATUS";
 
 static bool is_client_error(unsigned err)
@@ -823,9 +833,16 @@ static void on_status(struct mconn *mc, MYSQL_RES *res, unsigned err, const char
 	}
 	if (err)
 		fact_error(f, msg);
-	while (res && (row = mysql_fetch_row(res)))
-		if (row[0] && !strcasecmp(row[0], "Rpl_semi_sync_master_status"))
+	while (res && (row = mysql_fetch_row(res))) {
+		if (!row[0] || !row[1])
+			continue;
+		if (!strcasecmp(row[0], "Rpl_semi_sync_master_status"))
 			f->semi_sync_master_status = onoff(row[1]);
+		else if (!strcmp(row[0], "ack_waits_repl"))
+			f->ack_waits_repl = atoi(row[1]);
+		else if (!strcmp(row[0], "ack_waits_client"))
+			f->ack_waits_client = atoi(row[1]);
+	}
 	mysql_free_result(res);
 	mc_set_deadline(mc, c->cfg.mysql.read_timeout_ms, MYSQL_SLAVE_SQL);
 	mc_query(mc, MYSQL_SLAVE_SQL, on_slave);
@@ -865,6 +882,7 @@ static void on_user_query(struct mconn *mc, MYSQL_RES *res, unsigned err, const 
 	f->read_only = f->super_read_only = f->log_bin = -1;
 	f->semi_sync_master_enabled = f->semi_sync_slave_enabled = -1;
 	f->semi_sync_master_status = -1;
+	f->ack_waits_repl = f->ack_waits_client = -1;
 	f->semi_sync_master_timeout = -1;
 	f->semi_sync_wait_no_slave = -1;
 	f->seconds_behind = -1;
@@ -945,6 +963,7 @@ int check_mysql_init(struct check *c)
 	s->facts.auto_increment_increment = s->facts.auto_increment_offset = -1;
 	s->facts.semi_sync_master_enabled = s->facts.semi_sync_slave_enabled = -1;
 	s->facts.semi_sync_master_status = -1;
+	s->facts.ack_waits_repl = s->facts.ack_waits_client = -1;
 	s->facts.semi_sync_master_timeout = -1;
 	s->facts.semi_sync_wait_no_slave = -1;
 	s->facts.seconds_behind = -1;

@@ -69,6 +69,8 @@ static void rs_snapshot(const struct rs_rt *r, struct wf_node *s)
 		s->mysql.io_stopped = f->io_stopped;
 		s->mysql.semi_sync_master_enabled = f->semi_sync_master_enabled;
 		s->mysql.semi_sync_wait_no_slave = f->semi_sync_wait_no_slave;
+		s->mysql.ack_waits_repl = f->ack_waits_repl;
+		s->mysql.ack_waits_client = f->ack_waits_client;
 		s->mysql.semi_sync_timeout_ms = f->semi_sync_master_timeout;
 		s->mysql.at_us = f->at_us;
 		s->mysql.server_id = f->server_id;

@@ -730,6 +730,8 @@ unsigned writer_fsm_probed(struct writer_fsm *fsm, uint64_t now, int i, const st
 	if (manage && p->mysql && f && f->valid)
 		wf_semisync_restore(fsm, out);
 	wf_standby_check(fsm, now, out);
+	if (manage && p->mysql && f && f->valid)
+		wf_standby_release(fsm, now, out);
 	if (p->mysql && p->ok)
 		wf_attach_check(fsm, now, out);
 	wf_witness_ensure(fsm, out);

@@ -99,6 +99,9 @@ struct wf_mysql {
 				     * a promotion detached it */
 	int semi_sync_master_enabled; /* 0/1, -1 unknown */
 	int semi_sync_wait_no_slave;  /* 0/1, -1 unknown */
+	int ack_waits_repl;           /* slave SQL threads waiting for a
+				       * semi-sync ACK; -1 unknown */
+	int ack_waits_client;         /* other sessions waiting; -1 unknown */
 	long long semi_sync_timeout_ms; /* -1 unknown */
 	uint64_t at_us;             /* when the probe that read them ended */
 	long long server_id;        /* -1 unknown */
@@ -281,6 +284,8 @@ struct wf_node_state {
 	uint64_t silent_at_us;      /* its host went silent then; 0: not silent */
 	uint64_t silent_grace_end_us; /* it holds a decision until then */
 	uint64_t attach_gen;        /* a START SLAVE IO_THREAD in flight */
+	uint64_t repl_ack_wait_since_us; /* a standby's replicated commit waits
+					  * for an ACK since (0: not seen) */
 	/* transactions in its binlog the writer never received (never
 	 * acknowledged): not a candidate, the writer does not replicate
 	 * from it; errant_n 0: none known */

@@ -50,6 +50,8 @@ void wf_fence(struct writer_fsm *fsm, struct wf_result *out, int i, bool count);
 /* the promotion's next step, from fsm->phase */
 void wf_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out);
 void wf_semisync_restore(struct writer_fsm *fsm, struct wf_result *out);
+#define WF_REPL_ACK_STUCK_US (1000 * 1000)
+void wf_standby_release(struct writer_fsm *fsm, uint64_t now, struct wf_result *out);
 void wf_semisync_set(struct writer_fsm *fsm, struct wf_result *out, int i, bool on);
 bool wf_others_stopped(const struct writer_fsm *fsm, int c);
 bool wf_gone_fenced(struct writer_fsm *fsm, uint64_t now, struct wf_result *out, int i,

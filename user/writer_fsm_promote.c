@@ -685,9 +685,53 @@ static void semisync_set_done(struct writer_fsm *fsm, struct wf_result *out,
 		    "is on again", wf_name(fsm, r->node));
 		wf_witness_synced(fsm, out, r->node);
 	}
-	else
+	else if (r->node == fsm->writer)
 		wf_say(out, WF_LOG_WARNING, "no standby is up: the writer %s's semi-sync master side "
 		    "switched off, writes are asynchronous until a standby returns", wf_name(fsm, r->node));
+	else
+		wf_say(out, WF_LOG_NOTICE, "%s's semi-sync master side is off: its replication "
+		    "applies again", wf_name(fsm, r->node));
+}
+
+/* A standby (read-only, not the writer) whose slave SQL thread waits for a
+ * semi-sync acknowledgement, with no client waiting, for WF_REPL_ACK_STUCK_US:
+ * with log_slave_updates its replicated commits are commits of its own
+ * binlog, and in a dual-master pair the only one who could acknowledge
+ * them is the peer they came from, which never does once it reconnects
+ * past them (a peer skips its own transactions). Seen after a partition
+ * healed: the standby stopped applying, for good. Its semi-sync master side
+ * goes off (the waiting commit proceeds: it holds only what the writer
+ * already has) and wf_semisync_restore switches it on again. A client
+ * waiting too is the held old writer's case: never released here. */
+void wf_standby_release(struct writer_fsm *fsm, uint64_t now, struct wf_result *out)
+{
+	if (!fsm->cfg.fo || !fsm->owner || !fsm->cfg.manage_read_only || fsm->phase != WF_IDLE)
+		return;
+	for (size_t i = 0; i < fsm->cfg.n_nodes; i++) {
+		struct wf_node_state *n = &fsm->node[i];
+		const struct wf_mysql *f = wf_facts(fsm, (int)i);
+		bool stuck = (int)i != fsm->writer && f && f->valid && f->read_only == 1 &&
+			     f->semi_sync_master_enabled == 1 && f->ack_waits_repl > 0 &&
+			     f->ack_waits_client == 0 && !n->semisync_off && !n->semisync_gen &&
+			     wf_reachable(fsm, (int)i);
+
+		if (!stuck) {
+			n->repl_ack_wait_since_us = 0;
+			continue;
+		}
+		if (!n->repl_ack_wait_since_us) {
+			n->repl_ack_wait_since_us = now;
+			continue;
+		}
+		if (now - n->repl_ack_wait_since_us < WF_REPL_ACK_STUCK_US)
+			continue;
+		n->repl_ack_wait_since_us = 0;
+		wf_say(out, WF_LOG_WARNING, "%s's replication waits for a semi-sync acknowledgement "
+		    "of a transaction its peer sent it, which no peer gives: its semi-sync master "
+		    "side off, so that it applies again (read-only: only replicated commits waited), "
+		    "and on again once a peer replicates from it", wf_name(fsm, (int)i));
+		wf_semisync_set(fsm, out, (int)i, false);
+	}
 }
 
 /* Undo what the promotion did to semi-sync, node by node, once a peer

@@ -407,6 +407,8 @@ static void test_up_after_rise_and_facts(void **state)
 	assert_int_equal(f->semi_sync_master_enabled, 0);
 	assert_int_equal(f->semi_sync_slave_enabled, 0);
 	assert_int_equal(f->semi_sync_master_status, 0);
+	assert_int_equal(f->ack_waits_repl, 0);   /* read from the processlist */
+	assert_int_equal(f->ack_waits_client, 0);
 	assert_int_equal(f->semi_sync_master_timeout, 10000); /* MariaDB's default */
 	assert_int_equal(f->semi_sync_wait_no_slave, 1);
 	assert_string_equal(f->semi_sync_wait_point, "AFTER_COMMIT");

@@ -66,6 +66,9 @@ struct snode {
 	bool refuse_ro;      /* SET read_only=ON fails */
 	bool refuse_detach;  /* STOP SLAVE IO_THREAD fails */
 	bool refuse_semi;    /* SET GLOBAL rpl_semi_sync_master_enabled fails */
+	bool ack_stuck;      /* its SQL thread's commit waits for an ACK that
+			      * never comes; released when semi-sync goes off */
+	bool client_waits;   /* a client's commit waits for an ACK too */
 	uint64_t op_delay, probe_dur;
 	uint64_t probe_timeout; /* what a probe of a dead host takes */
 	/* its check */
@@ -271,6 +274,8 @@ static struct wf_mysql server_facts(const struct snode *n)
 	f.io_stopped = n->io_stopped;
 	f.semi_sync_master_enabled = n->semi;
 	f.semi_sync_wait_no_slave = 1;
+	f.ack_waits_repl = n->ack_stuck && n->semi ? 1 : 0;
+	f.ack_waits_client = n->client_waits && n->semi ? 1 : 0;
 	f.server_id = n->server_id;
 	f.semi_sync_timeout_ms = n->semi_fallback ? 10000 : 4294967295ll;
 	snprintf(f.gtid_binlog_state, sizeof(f.gtid_binlog_state), "%s", n->gtid);
@@ -437,8 +442,11 @@ static void op_end(struct sim *s, int i)
 				if ((int)j != i && alive(&s->n[j]) && s->n[j].read_only == 0)
 					s->two_writers++;
 		}
-		if (o.type == WF_ACT_SEMISYNC)
+		if (o.type == WF_ACT_SEMISYNC) {
 			n->semi = o.on;
+			if (!o.on)
+				n->ack_stuck = false; /* the waiting commit proceeds */
+		}
 		if (o.type == WF_ACT_DETACH)
 			n->io_stopped = true;
 		if (o.type == WF_ACT_ATTACH)
@@ -2131,6 +2139,47 @@ static void test_own_commits_not_errant(void **state)
 	assert_safe(s);
 }
 
+/* Rule: a standby whose replicated commit waits for an acknowledgement that
+ * no peer gives (seen after a healed partition: its peer reconnected past
+ * the transaction, its own) gets its semi-sync master side switched off
+ * once that has lasted WF_REPL_ACK_STUCK_US, and on again as soon as a peer
+ * replicates from it; nothing while a client of it waits too (the held old
+ * writer), and nothing for a moment's wait. */
+static void test_standby_stuck_on_ack_released(void **state)
+{
+	struct sim *s = &S;
+	size_t m, off, on;
+
+	(void)state;
+	sim_pair_running(s, 2);
+	m = mark(s);
+	s->n[B].ack_stuck = true;
+	sim_run(s, 500 * MS); /* WF_REPL_ACK_STUCK_US is 1 s */
+	assert_int_equal(count_act(s, m, WF_ACT_SEMISYNC, B), 0); /* not for a moment */
+	sim_run(s, 2 * SEC);
+	off = find(s, m, R_DONE, WF_ACT_SEMISYNC, B);
+	assert_true(off != SIZE_MAX);
+	assert_false(s->n[B].ack_stuck);
+	assert_true(find_text(s, m, "replication waits for a semi-sync acknowledgement") != SIZE_MAX);
+	/* on again: A replicates from B */
+	on = find(s, off + 1, R_DONE, WF_ACT_SEMISYNC, B);
+	assert_true(on != SIZE_MAX);
+	assert_int_equal(s->n[B].semi, 1);
+	assert_int_equal(s->fsm.writer, A);
+	assert_int_equal(s->n[B].read_only, 1);
+	assert_safe(s);
+
+	/* a client waiting as well: left alone */
+	sim_pair_running(s, 2);
+	m = mark(s);
+	s->n[B].ack_stuck = true;
+	s->n[B].client_waits = true;
+	sim_run(s, 3 * SEC);
+	assert_int_equal(count_act(s, m, WF_ACT_SEMISYNC, B), 0);
+	assert_true(s->n[B].ack_stuck);
+	assert_safe(s);
+}
+
 /* ---------------------------------------------------------------------------
  * With a witness (ZooKeeper's key, writer_fsm_witness.c)
  */
@@ -2447,6 +2496,7 @@ int main(void)
 		cmocka_unit_test(test_heal_clean_attaches),
 		cmocka_unit_test(test_own_commits_not_errant),
 		cmocka_unit_test(test_heal_held_old_writer_refuses_fence),
+		cmocka_unit_test(test_standby_stuck_on_ack_released),
 		cmocka_unit_test(test_witness_writer_goes_async),
 		cmocka_unit_test(test_witness_async_key_stays_while_semisync_goes_off),
 		cmocka_unit_test(test_witness_candidate_claims_first),
