@@ -180,14 +180,36 @@ bool wf_witness_standby(struct writer_fsm *fsm, uint64_t now, struct wf_result *
 	return true;
 }
 
-/* Semi-sync is on again on the writer: the key says so. */
+/* May the key say state=sync for writer w? Only while w cannot acknowledge
+ * alone (semi-sync on, no switch in flight) and a standby replicates from
+ * it: what w acknowledged alone while the key said async is then on its way
+ * to that standby, and nothing new is acknowledged before the standby has
+ * everything before it. Semi-sync on again without a standby (the session
+ * was lost, say) is not enough: a candidate reading "sync" would take the
+ * key without the writes w acknowledged alone. */
+static bool sync_promise(const struct writer_fsm *fsm, int w)
+{
+	if (fsm->node[w].semisync_off || fsm->node[w].semisync_gen)
+		return false;
+	for (size_t i = 0; i < fsm->cfg.n_nodes; i++) {
+		const struct wf_mysql *f = wf_facts(fsm, (int)i);
+
+		if ((int)i != w && !wf_gone(fsm, (int)i) && wf_reachable(fsm, (int)i) && f &&
+		    f->valid && f->io_running)
+			return true;
+	}
+	return false;
+}
+
+/* Semi-sync is on again on the writer: the key says so, once a standby
+ * replicates from it (sync_promise). */
 void wf_witness_synced(struct writer_fsm *fsm, struct wf_result *out, int node)
 {
 	const struct wf_witness *k = &fsm->wit;
 	struct wf_action *a;
 
 	if (!wf_witness_usable(fsm) || !k->exists || !k->mine || k->writer != node || !k->async ||
-	    fsm->wit_gen)
+	    fsm->wit_gen || !sync_promise(fsm, node))
 		return;
 	a = witness_op(fsm, out, node, false, false);
 	if (a) {
@@ -207,6 +229,10 @@ void wf_witness_ensure(struct writer_fsm *fsm, struct wf_result *out)
 	 * sync once semi-sync is on again */
 	bool async = w >= 0 && (fsm->node[w].semisync_off || fsm->node[w].semisync_gen);
 	struct wf_action *a = NULL;
+
+	/* our own key says async: it stays so until the promise holds again */
+	if (w >= 0 && k->exists && k->mine && k->writer == w && k->async && !sync_promise(fsm, w))
+		async = true;
 	char said[WF_WHY_LEN];
 
 	if (!fsm->cfg.fo || !fsm->owner || w < 0 || fsm->phase != WF_IDLE || fsm->wit_gen ||
