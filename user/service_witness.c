@@ -37,6 +37,13 @@ static void vs_feed(struct xvipd *d, struct vs_rt *vs)
 
 	w.known = w.known && w.connected;
 	writer_fsm_witness_parse(&vs->w.fsm, k->exists ? k->data : "", &w.writer, &w.async);
+	if (!k->exists && k->vanished) {
+		int last;
+		bool last_async;
+
+		writer_fsm_witness_parse(&vs->w.fsm, k->vanished_data, &last, &last_async);
+		w.vanished_sync = last >= 0 && !last_async;
+	}
 	writer_witness(&vs->w, &w);
 }
 

@@ -90,6 +90,7 @@ struct wwatch {
 	witness_key_cb cb;
 	void *arg;
 	struct witness_key key;  /* as last queued */
+	bool deleted;            /* its watch said deleted, after key was read */
 	const char *name;        /* in path */
 	char path[];
 };
@@ -233,7 +234,8 @@ static void tell_state(struct witness *w, bool connected)
 static bool key_equal(const struct witness_key *a, const struct witness_key *b)
 {
 	return a->known == b->known && a->exists == b->exists && a->mine == b->mine &&
-	       a->version == b->version && strcmp(a->data, b->data) == 0;
+	       a->version == b->version && strcmp(a->data, b->data) == 0 &&
+	       a->vanished == b->vanished && strcmp(a->vanished_data, b->vanished_data) == 0;
 }
 
 /* A new snapshot of the key; told only when it differs from the last
@@ -618,8 +620,21 @@ static void on_key_stat(int zrc, const struct Stat *st, const void *data)
 		read_send(r, false);
 		return;
 	}
-	if (zrc == ZNONODE)
-		key_update(r->ww, &absent);
+	if (zrc == ZNONODE) {
+		struct wwatch *ww = r->ww;
+
+		/* deleted right after the version we had read: say what it said */
+		if (ww->deleted && ww->key.known && ww->key.exists) {
+			absent.vanished = true;
+			snprintf(absent.vanished_data, sizeof(absent.vanished_data), "%s", ww->key.data);
+		} else if (ww->key.known && !ww->key.exists && ww->key.vanished) {
+			absent.vanished = true; /* still the same absence */
+			snprintf(absent.vanished_data, sizeof(absent.vanished_data), "%s",
+				 ww->key.vanished_data);
+		}
+		ww->deleted = false;
+		key_update(ww, &absent);
+	}
 	else
 		xlog(LOG_WARNING, "witness %s: read %s: %s", r->ww->w->hosts, r->ww->path,
 		     zerror(zrc));
@@ -637,6 +652,7 @@ static void on_key_event(zhandle_t *zh, int type, int state, const char *path, v
 	/* session events reach every watcher too: on_session has them */
 	if (type == ZOO_SESSION_EVENT || ww->w->closing || !ww->w->connected)
 		return;
+	ww->deleted = type == ZOO_DELETED_EVENT;
 	read_key(ww);
 }
 
@@ -702,8 +718,10 @@ static void session_down(struct witness *w)
 	w->connected = false;
 	w->epoch++;
 	tell_state(w, false);
-	for (struct wwatch *ww = w->watches; ww; ww = ww->next)
+	for (struct wwatch *ww = w->watches; ww; ww = ww->next) {
+		ww->deleted = false; /* what happened meanwhile is not known */
 		key_update(ww, &KEY_UNKNOWN);
+	}
 }
 
 static void connection_lost(struct witness *w)

@@ -62,6 +62,11 @@ struct witness_key {        /* what the witness holds for one key */
 	bool mine;              /* its ephemeralOwner is our session */
 	int32_t version;        /* its data version (stat.version); -1 when absent */
 	char data[128];         /* its content, NUL-terminated (truncated) */
+	/* absent, and deleted straight after the version last read (the
+	 * watch is one-shot: a change in between would have fired first);
+	 * vanished_data is that version's content */
+	bool vanished;
+	char vanished_data[128];
 };
 
 typedef void (*witness_key_cb)(void *arg, const char *name, const struct witness_key *k);

@@ -157,6 +157,11 @@ struct wf_witness {
 	int32_t version;            /* its data version, -1 absent */
 	int writer;                 /* the node it names, -1 none or unknown */
 	bool async;                 /* that writer acknowledges alone */
+	/* absent, deleted straight after a version naming a synchronous
+	 * writer (its holder's session expired, or a clean stop): that writer
+	 * acknowledged nothing alone since (it would have set state=async
+	 * first, and that change would have come before the deletion) */
+	bool vanished_sync;
 };
 
 struct writer_fsm_config {

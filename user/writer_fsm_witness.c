@@ -118,8 +118,12 @@ bool wf_witness_step(struct writer_fsm *fsm, uint64_t now, struct wf_result *out
 	}
 	/* A key that vanished (its holder's session expired) says nothing of
 	 * what that holder acknowledged alone before: a read-only candidate
-	 * that cannot reach a node does not start a fresh one. */
-	if (!fsm->wit.exists && fsm->detach && !fsm->cand_writable) {
+	 * that cannot reach a node does not start a fresh one. Unless it saw
+	 * the key deleted straight after a version naming a synchronous
+	 * writer: that writer could go asynchronous only by setting the key
+	 * first (with standby_loss_policy block; async may go without it) */
+	if (!fsm->wit.exists && fsm->detach && !fsm->cand_writable &&
+	    !(fsm->wit.vanished_sync && !fsm->cfg.standby_loss_async)) {
 		wf_promo_fail(fsm, now, out, "the witness holds no key for this service and a node "
 			   "cannot be reached: its last writer may have acknowledged writes alone "
 			   "that %s does not have", wf_name(fsm, c));

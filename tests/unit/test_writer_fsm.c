@@ -119,7 +119,7 @@ struct sim {
 	bool verbose;
 	/* the witness: one key; "mine" is the session of the xvipd under test */
 	struct {
-		bool connected, exists, mine, async;
+		bool connected, exists, mine, async, vanished_sync;
 		int32_t version;
 		int writer;
 		bool busy;              /* an operation in flight */
@@ -154,6 +154,7 @@ static void sim_witness_feed(struct sim *s)
 		.connected = s->wit.connected, .known = s->wit.connected,
 		.exists = s->wit.exists, .mine = s->wit.mine, .version = s->wit.version,
 		.writer = s->wit.writer, .async = s->wit.async,
+		.vanished_sync = s->wit.vanished_sync,
 	};
 	void sim_apply(struct sim *s);
 
@@ -2462,6 +2463,45 @@ static void test_witness_no_fresh_claim_over_gone(void **state)
 	assert_safe(s);
 }
 
+/* Rule: a key seen deleted straight after a version naming a synchronous
+ * writer (its session expired before the candidate decided: the writer's
+ * host died, a loaded candidate) lets the candidate start a fresh key: the
+ * writer could not acknowledge alone without setting state=async first.
+ * Not with standby_loss_policy async (it may go without the key). */
+static void test_witness_vanished_sync_key_claimed(void **state)
+{
+	struct sim *s = &S;
+
+	(void)state;
+	sim_backup_view(s);
+	sim_witness_on(s);
+	s->wit.vanished_sync = true; /* "writer=A state=sync", then deleted */
+	sim_witness_feed(s);
+	sim_host_down(s, A);
+	sim_run(s, 40 * MS);
+	sim_owner(s, true, 1u << A);
+	sim_run(s, 500 * MS);
+	assert_int_equal(s->fsm.writer, B);
+	assert_int_equal(s->n[B].read_only, 0);
+	assert_true(s->wit.exists && s->wit.mine);
+	assert_int_equal(s->wit.writer, B);
+	assert_safe(s);
+
+	/* with standby_loss_policy async: refused as before */
+	sim_backup_view(s);
+	s->fsm.cfg.standby_loss_async = true;
+	sim_witness_on(s);
+	s->wit.vanished_sync = true;
+	sim_witness_feed(s);
+	sim_host_down(s, A);
+	sim_run(s, 40 * MS);
+	sim_owner(s, true, 1u << A);
+	sim_run(s, 500 * MS);
+	assert_int_equal(s->fsm.writer, -1);
+	assert_true(strstr(s->fsm.refused, "holds no key") != NULL);
+	assert_safe(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2520,6 +2560,7 @@ int main(void)
 		cmocka_unit_test(test_witness_session_lost_demotes),
 		cmocka_unit_test(test_witness_fresh_key_no_async),
 		cmocka_unit_test(test_witness_no_fresh_claim_over_gone),
+		cmocka_unit_test(test_witness_vanished_sync_key_claimed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
