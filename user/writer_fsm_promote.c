@@ -931,6 +931,12 @@ void wf_attach_check(struct writer_fsm *fsm, uint64_t now, struct wf_result *out
 			n->errant_n = 0;
 			n->errant[0] = 0;
 		}
+		/* and only from a peer that is read-only: one still writable
+		 * (its commits waiting for an acknowledgement hold its fence)
+		 * is held only because the writer does not replicate from it;
+		 * attaching would let it acknowledge writes again */
+		if (f->read_only != 1)
+			continue;
 		if (wf->is_replica && wf->io_stopped && !fsm->node[wi].attach_gen) {
 			struct wf_action *a = wf_op(fsm, out, WF_ACT_ATTACH, wi);
 
