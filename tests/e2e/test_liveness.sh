@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fast liveness between two xvipd nodes (liveness_interval 1ms x 10, VRRPv3 at
-# 10 ms adverts: master_down ~31 ms): the backup's echoes answered by the
+# Fast liveness between two xvipd nodes (liveness_interval 5ms x 10, VRRPv3 at
+# 50 ms adverts: master_down ~180 ms): the backup's echoes answered by the
 # master's XDP program, the peer learned from its first echo (multicast),
 # 1% random loss both ways (nftables numgen on the bridge) without a
 # takeover, kill -9 of the master's daemon alone (host and XDP live: the
@@ -21,11 +21,12 @@ VIP=10.79.0.100
 M1=$(mac_of node1)
 M2=$(mac_of node2)
 
-# conf NODE PRIORITY [EXTRA]: VRRPv3, 10 ms adverts, 1 ms liveness. The
-# multiplier is 10, not the default 3: this 2-vCPU VM holds even a SCHED_RR
-# daemon off the CPU for up to ~6 ms at times (status: renewal_late_max_us),
-# and a master whose daemon is held longer than multiplier x interval is
-# presumed dead (docs/configuration.md); make bench measures the default.
+# conf NODE PRIORITY [EXTRA]: VRRPv3, 50 ms adverts, 5 ms liveness x 10
+# (50 ms, well before VRRP's master_down). Not 1 ms: the master's lease is
+# 2 intervals, and this 2-vCPU VM holds even a SCHED_RR daemon off the CPU
+# for 1-5 ms many times a second when its host is busy (seen: 111 lease
+# lapses in 10 s at 1 ms, each an unanswered echo), so the test would be
+# measuring the host; make bench measures 1 ms x 3 and x 8 side by side.
 conf() {
 	cat >"$WORK/$1.conf" <<EOF
 global_defs {
@@ -38,8 +39,8 @@ vrrp_instance VI_1 {
     interface eth0
     virtual_router_id 61
     priority $2
-    advert_int 0.01
-    liveness_interval 1ms
+    advert_int 0.05
+    liveness_interval 5ms
     liveness_multiplier 10
     ${3:-}
     virtual_ipaddress {
@@ -197,7 +198,7 @@ check "node2 sees node1 answer again once the path heals" \
 note "reload with other settings: node2 goes on watching"
 sed -i 's/liveness_multiplier 10/liveness_multiplier 12/' "$WORK/node2.conf"
 kill -HUP "$PID_node2"
-check "node2 logs its new liveness settings" wait_log "$WORK/node2.3.log" "liveness: interval 1 ms, multiplier 12" 10
+check "node2 logs its new liveness settings" wait_log "$WORK/node2.3.log" "liveness: interval 5 ms, multiplier 12" 10
 check "and watches node1 again (answered)" \
 	wait_until 10 sh -c "[ \$(grep -c 'liveness: master 10.79.0.1 answers' '$WORK/node2.3.log') -ge 3 ]"
 mult() { [ "$(xctl node2 status --json | grep -o '"multiplier":[0-9]*' | cut -d: -f2)" = "$1" ]; }
@@ -206,7 +207,7 @@ echoes() { xctl node2 status --json | grep -o '"echoes_sent":[0-9]*' | cut -d: -
 e0=$(echoes)
 kill -HUP "$PID_node1" "$PID_node2"
 check "node1 reloads (settings unchanged)" wait_log "$WORK/node1.3.log" "reload done" 10
-more_echoes() { [ "$(echoes)" -gt $((e0 + 2000)) ]; }
+more_echoes() { [ "$(echoes)" -gt $((e0 + 1000)) ]; }
 check "node2 goes on sending echoes after the reload (a watch that goes on)" wait_until 10 more_echoes
 check_eq "and presumed nobody dead (node1 kept its learned peer)" 1 \
 	"$(grep -c 'presumed dead: its liveness echoes' "$WORK/node2.3.log")"
