@@ -16,8 +16,9 @@
 #include "log.h"
 #include "scripts.h"
 
-/* One run. It outlives the check when the check is freed while its script
- * runs (scripts.h has no cancel): then c is NULL and done only frees it. */
+/* One run, freed by its done callback, or by check_misc_fini when the check
+ * goes first (the script is killed and detached: its callback never comes,
+ * also when a shutdown already killed it without one). */
 struct misc_run {
 	struct check *c;
 	pid_t pid;
@@ -53,9 +54,14 @@ void check_misc_fini(struct check *c)
 	if (!m)
 		return;
 	if (m->run) {
-		m->run->c = NULL;
-		if (m->run->pid > 0)
+		/* the script's done callback is forgotten: its run is freed
+		 * here, also when a shutdown already killed and forgot it */
+		if (m->run->pid > 0) {
 			kill(-m->run->pid, SIGKILL);
+			script_detach(m->run->pid);
+		}
+		free(m->run);
+		m->run = NULL;
 	}
 	free(m);
 	c->priv = NULL;

@@ -22,6 +22,7 @@ struct job {
 	int pidfd;
 	uint64_t timer;
 	bool timed_out;
+	bool quiet;     /* detached by its owner: its end is not logged */
 	script_done_cb done;
 	void *arg;
 	char *cmd; /* the script line, for messages */
@@ -160,7 +161,9 @@ static void on_exit_fd(struct loop *l, int fd, uint32_t events, void *arg)
 		done(darg, status, to);
 		return;
 	}
-	if (j->timed_out)
+	if (j->quiet)
+		; /* its owner went away */
+	else if (j->timed_out)
 		xlog(LOG_WARNING, "script '%s' (pid %d) timed out and was killed", j->cmd,
 		     (int)j->pid);
 	else if (status > 0)
@@ -438,6 +441,16 @@ int scripts_finish(uint64_t wait_us)
 		reap_killed(j);
 	}
 	return killed;
+}
+
+void script_detach(pid_t pid)
+{
+	for (struct job *j = jobs; j; j = j->next)
+		if (j->pid == pid) {
+			j->done = NULL;
+			j->arg = NULL;
+			j->quiet = true;
+		}
 }
 
 void scripts_kill_all(void)

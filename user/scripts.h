@@ -72,6 +72,11 @@ int script_run(struct loop *l, const struct script_cmd *cmd, const char *const *
 int script_notify(struct loop *l, const struct script_cmd *cmd, const char *const *extra_args,
 		  char *err, size_t errlen);
 
+/* The owner of a running script goes away (a check freed): its done
+ * callback is forgotten (never called), its end not logged; it is still
+ * reaped. */
+void script_detach(pid_t pid);
+
 /* Scripts started and not reaped yet. */
 int scripts_running(void);
 

@@ -2,7 +2,7 @@
 # xvip on a plain veth lab, as a user meets it in containers or a namespace
 # lab (issue 7): no XDP program on any bridge port, default offloads
 # (senders leave checksums to be filled in), no sysctls set by the test,
-# default xvipd options (fast liveness on, 10 ms x 10: its echoes answered
+# default xvipd options (fast liveness on, 30 ms x 10: its echoes answered
 # in generic mode). xvipd must pick a mode whose frames leave (generic
 # here) and say why; arping and TCP through the VIP work, DR steering to a
 # remote backend works, status names the mode, xvipctl selftest passes, and
@@ -46,7 +46,10 @@ vrrp_instance VI_1 {
     virtual_router_id 52
     priority $2
     advert_int 0.1
-    liveness_interval 10ms
+    # 30 ms: its lease (2 intervals) outlasts the stalls of a busy CI
+    # host (a renewal 12 ms late lapsed a 20 ms lease, and selftest saw
+    # the VIP unanswered); the daemon runs without vrrp_rt_priority here
+    liveness_interval 30ms
     liveness_multiplier 10
     virtual_ipaddress {
         $VIP
@@ -57,13 +60,19 @@ virtual_server $VIP 8080 {
     lb_kind DR
     protocol TCP
     real_server 10.79.0.2 8080 {
+        # checks that a loaded CI host does not fail by itself (a DOWN here
+        # sends a flow to node1's own stack: seen once in 10 with 0.2 s
+        # timeouts and no retry)
         TCP_CHECK {
-            connect_timeout 0.2
+            connect_timeout 1
+            retry 2
+            delay_before_retry 0.1
             delay_loop 0.2
         }
         MISC_CHECK {
             misc_path "/bin/sh $WORK/weight.sh"
             misc_dynamic
+            misc_timeout 2
             delay_loop 0.2
         }
     }
@@ -74,7 +83,9 @@ virtual_server $VIP 8081 {
     protocol TCP
     real_server 10.79.0.1 8081 {
         TCP_CHECK {
-            connect_timeout 0.2
+            connect_timeout 1
+            retry 2
+            delay_before_retry 0.1
             delay_loop 0.2
         }
     }
