@@ -111,23 +111,23 @@ static void on_done(void *arg, int status, bool timed_out)
 void check_misc_probe(struct check *c)
 {
 	struct misc_state *m = c->priv;
-	struct misc_run *r = calloc(1, sizeof(*r));
+	struct misc_run *r;
 	char err[256], why[400];
 	int rc;
 
+	if (!c->cfg.misc.run) {
+		/* disabled at load (keepalived drops such a checker): it
+		 * no longer counts for its real server */
+		check_probe_done(c, true, "MISC_CHECK disabled (see the configuration's errors)");
+		return;
+	}
+	r = calloc(1, sizeof(*r));
 	if (!r) {
 		snprintf(why, sizeof(why), "script '%s': out of memory", c->cfg.misc.cmd);
 		check_probe_done(c, false, why);
 		return;
 	}
 	r->c = c;
-	if (!c->cfg.misc.run) {
-		/* disabled at load (keepalived drops such a checker): it
-		 * no longer counts for its real server */
-		free(r);
-		check_probe_done(c, true, "MISC_CHECK disabled (see the configuration's errors)");
-		return;
-	}
 	rc = script_run(c->l, c->cfg.misc.run, NULL, (uint64_t)c->cfg.misc.timeout_ms * 1000,
 			on_done, r, &r->pid, err, sizeof(err));
 	if (rc < 0) {

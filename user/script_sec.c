@@ -187,8 +187,6 @@ struct prep {
 	bool insecure_seen;
 	bool default_tried;   /* keepalived_script looked up */
 	bool default_found;
-	uid_t default_uid;
-	gid_t default_gid;
 	bool global_bad;      /* script_user does not exist: said once */
 };
 
@@ -244,9 +242,11 @@ static bool script_who(struct prep *p, const char *user, const char *group, stru
 		return false;
 	}
 	if (!p->default_tried) {
+		uid_t uid;
+		gid_t gid;
+
 		p->default_tried = true;
-		p->default_found = p->users->user(p->users->ctx, DEFAULT_SCRIPT_USER, &p->default_uid,
-						  &p->default_gid) == 0;
+		p->default_found = p->users->user(p->users->ctx, DEFAULT_SCRIPT_USER, &uid, &gid) == 0;
 	}
 	if (p->default_found)
 		return resolve_user(p, DEFAULT_SCRIPT_USER, NULL, w, why, len);

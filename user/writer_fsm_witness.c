@@ -233,15 +233,14 @@ void wf_witness_ensure(struct writer_fsm *fsm, struct wf_result *out)
 	 * sync once semi-sync is on again */
 	bool async = w >= 0 && (fsm->node[w].semisync_off || fsm->node[w].semisync_gen);
 	struct wf_action *a = NULL;
-
-	/* our own key says async: it stays so until the promise holds again */
-	if (w >= 0 && k->exists && k->mine && k->writer == w && k->async && !sync_promise(fsm, w))
-		async = true;
 	char said[WF_WHY_LEN];
 
 	if (!fsm->cfg.fo || !fsm->owner || w < 0 || fsm->phase != WF_IDLE || fsm->wit_gen ||
 	    !wf_witness_usable(fsm))
 		return;
+	/* our own key says async: it stays so until the promise holds again */
+	if (k->exists && k->mine && k->writer == w && k->async && !sync_promise(fsm, w))
+		async = true;
 	if (!k->exists) {
 		/* A fresh key only with the whole pair in view: one that
 		 * vanished (its holder's session expired) may have named a

@@ -65,7 +65,8 @@ static int load_config(const char *path, struct xvip_config **out, bool plain)
 	struct config_diag diag = CONFIG_DIAG_INIT;
 	struct xvip_config *cfg = config_load(path, &diag);
 	int disabled = 0;
-	size_t errors = diag.errors, diag_errors;
+	size_t errors = diag.errors;
+	bool script_errors;
 
 	/* who runs each script, and may it run (script_sec.h): a disabled
 	 * vrrp_script is an error for -t, the daemon runs without it */
@@ -96,7 +97,7 @@ static int load_config(const char *path, struct xvip_config **out, bool plain)
 		else
 			xlog(LOG_ERR, "%s: %zu error(s), configuration not used", path, diag.errors);
 	}
-	diag_errors = diag.errors;
+	script_errors = diag.errors > errors; /* a disabled vrrp_script */
 	if (cfg && disabled > 0) {
 		if (plain)
 			fprintf(stderr, "%s: %d script(s) disabled: the daemon would run without them\n",
@@ -107,7 +108,7 @@ static int load_config(const char *path, struct xvip_config **out, bool plain)
 	}
 	config_diag_free(&diag);
 	*out = cfg;
-	return cfg ? (plain && diag_errors > errors ? 1 : 0) : -EINVAL;
+	return cfg ? (plain && script_errors ? 1 : 0) : -EINVAL;
 }
 
 static void on_event(struct xvipd *d, const struct xvip_event *ev)
