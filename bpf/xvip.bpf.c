@@ -11,6 +11,7 @@
 #include "lib/vrrp.h"
 #include "lib/steer.h"
 #include "lib/liveness.h"
+#include "lib/quiet.h"
 
 #define IPPROTO_TCP_ 6
 #define IPPROTO_UDP_ 17
@@ -59,6 +60,13 @@ int xvip_xdp(struct xdp_md *ctx)
 	default:
 		return verdict(XVIP_R_PASS_OTHER, XDP_PASS);
 	}
+}
+
+/* The socket filter of the daemon's VRRP sockets (lib/quiet.h). */
+SEC("socket")
+int xvip_vrrp_sock(struct __sk_buff *skb)
+{
+	return quiet_filter(skb);
 }
 
 char LICENSE[] SEC("license") = "GPL";

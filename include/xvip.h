@@ -17,6 +17,7 @@
 #ifdef __bpf__
 /* vmlinux.h provides __u8.. __u64, __be16, __be32 */
 #else
+#include <linux/bpf.h> /* struct bpf_timer */
 #include <linux/types.h>
 #endif
 
@@ -229,6 +230,8 @@ enum xvip_event_type {
 	XVIP_EV_CONFLICT = 2, /* another MAC claims a VIP we own */
 	XVIP_EV_LIV_PEER = 3, /* an authenticated echo from an address not yet a peer
 			       * (saddr; vrid): the daemon may admit it */
+	XVIP_EV_MASTER_DOWN = 4, /* a sleeping backup's master down timer ran out
+				  * (vrid, ifindex; saddr: the silent master) */
 };
 
 struct xvip_event {
@@ -318,12 +321,52 @@ struct liv_peer {
 	__u64 limited;       /* dropped by the rate bound */
 };
 
+/* ---- backups that sleep (docs/architecture.md, "Backups that sleep") --
+ * A backup's daemon need not wake for an advert that is, byte for byte, the
+ * one it last accepted from its master: it would only re-arm its master
+ * down timer. Once the daemon has accepted such an advert it writes it to
+ * vrrp_quiet as a template; the socket filter on its VRRP socket
+ * (xvip_vrrp_sock) then drops identical adverts for that socket only
+ * (tcpdump, other sockets and the XDP counters still see them), notes their
+ * time and re-arms a kernel timer of master-down length in vrrp_quiet_rt.
+ * Only when that timer runs out is the daemon woken (XVIP_EV_MASTER_DOWN);
+ * any other advert (a new master, priority, interval, address list, auth)
+ * still reaches it, and the daemon removes the template whenever its own
+ * state or priority changes. */
+#define XVIP_QUIET_MAX 64 /* bytes of VRRP payload a template holds */
+
+/* vrrp_quiet: VRID -> template, written (replaced whole) by the daemon;
+ * no entry: every advert wakes the daemon. */
+struct vrrp_quiet {
+	__u32 ifindex;       /* the interface of the instance */
+	__be32 saddr;        /* the master's address */
+	__be32 daddr;        /* 224.0.0.18 or our unicast address */
+	__u32 gen;           /* changes with every template written */
+	__u64 down_ns;       /* master down interval: the timer's length */
+	__u16 len;           /* bytes of VRRP payload, at most XVIP_QUIET_MAX */
+	__u8 ttl;
+	__u8 pad[5];
+	__u8 vrrp[XVIP_QUIET_MAX]; /* the advert's VRRP payload */
+};
+
+/* vrrp_quiet_rt: VRID -> what the kernel did with the template. */
+struct vrrp_quiet_rt {
+	struct bpf_timer timer; /* master down, re-armed by each absorbed advert */
+	__u64 last_ns;       /* the last advert absorbed */
+	__u64 absorbed;      /* adverts absorbed: the daemon slept through them */
+	__u64 passed;        /* adverts for a VRID with a template that differed */
+	__u64 fired;         /* master down timeouts reported (XVIP_EV_MASTER_DOWN) */
+	__u64 timer_errors;  /* bpf_timer calls that failed: adverts passed */
+	__u32 gen;           /* the template the timer runs for */
+	__u32 timer_ready;
+};
+
 #define XVIP_PIN_ROOT_DEFAULT "/sys/fs/bpf/xvip"
 
 /* Names under the pin root, one per map. */
 #define XVIP_MAP_NAMES                                                        \
 	"vips", "vip_stats", "vrrp_stats", "services", "backends", "slots",   \
 	"conns", "persist", "svc_stats", "counters", "events", "liv_cfg",     \
-	"liv_state", "liv_peers", "vip_claims"
+	"liv_state", "liv_peers", "vip_claims", "vrrp_quiet", "vrrp_quiet_rt"
 
 #endif /* XVIP_H */

@@ -38,6 +38,7 @@ char *status_json(struct xvipd *d)
 	uint64_t now = now_us(), ns = mono_ns();
 	char a[INET_ADDRSTRLEN];
 
+	vrrp_quiet_refresh(d);
 	sb_printf(&b, "{\"pid\":%d,\"config\":", (int)getpid());
 	sb_json_str(&b, d->cfg_path);
 	sb_printf(&b, ",\"router_id\":");
@@ -90,9 +91,12 @@ char *status_json(struct xvipd *d)
 				  k ? "," : "", ip4_str(addr, a), v.owner ? "true" : "false", left);
 		}
 		sb_printf(&b,
-			  "],\"adverts_sent\":%llu,\"adverts_received\":%llu,\"conflicts\":%llu,"
+			  "],\"adverts_sent\":%llu,\"adverts_received\":%llu,"
+			  "\"adverts_absorbed\":%llu,\"kernel_master_down\":%llu,\"conflicts\":%llu,"
 			  "\"garp_sent\":%llu,\"became_master\":%llu,\"rejected\":{",
 			  (unsigned long long)in->tx_adverts, (unsigned long long)in->rx_adverts,
+			  (unsigned long long)in->quiet_absorbed,
+			  (unsigned long long)in->quiet_wakeups,
 			  (unsigned long long)in->conflicts, (unsigned long long)in->garp_sent,
 			  (unsigned long long)in->became_master);
 		/* rx_reject[0] counts adverts from outside the unicast peer list */
@@ -191,6 +195,9 @@ static const struct {
 	  offsetof(struct vrrp_rt, tx_adverts) },
 	{ "xvip_instance_adverts_received_total", "Valid VRRP adverts received.",
 	  offsetof(struct vrrp_rt, rx_adverts) },
+	{ "xvip_instance_adverts_absorbed_total",
+	  "Valid VRRP adverts the kernel absorbed while the backup slept (also in received).",
+	  offsetof(struct vrrp_rt, quiet_absorbed) },
 	{ "xvip_instance_became_master_total", "Transitions to MASTER.",
 	  offsetof(struct vrrp_rt, became_master) },
 	{ "xvip_instance_conflicts_total",
@@ -218,6 +225,7 @@ char *status_metrics(struct xvipd *d)
 						  VRRP_STATE_MASTER, VRRP_STATE_FAULT,
 						  VRRP_STATE_STOP };
 
+	vrrp_quiet_refresh(d);
 	metric_head(&b, "xvipd_uptime_seconds", "gauge", "Seconds since xvipd started.");
 	sb_printf(&b, "xvipd_uptime_seconds %.3f\n", (double)(now_us() - d->started_us) / 1e6);
 	metric_head(&b, "xvipd_reloads_total", "counter", "Reloads applied (SIGHUP).");
@@ -280,6 +288,7 @@ char *status_text(struct xvipd *d)
 	uint64_t now = now_us(), ns = mono_ns();
 	char a[INET_ADDRSTRLEN];
 
+	vrrp_quiet_refresh(d);
 	sb_printf(&b, "xvipd pid %d, config %s, router_id %s, up %llu s, reloads %llu (%llu failed)\n",
 		  (int)getpid(), d->cfg_path, d->cfg->global.router_id ? d->cfg->global.router_id : "-",
 		  (unsigned long long)((now - d->started_us) / 1000000),
@@ -316,8 +325,11 @@ char *status_text(struct xvipd *d)
 			sb_printf(&b, "  VIP %s: %s, lease left %lld ms\n", ip4_str(addr, a),
 				  v.owner ? "owned" : "not owned", left);
 		}
-		sb_printf(&b, "  adverts sent %llu, received %llu, conflicts %llu, GARPs %llu\n",
+		sb_printf(&b, "  adverts sent %llu, received %llu (%llu while asleep%s), conflicts "
+			  "%llu, GARPs %llu\n",
 			  (unsigned long long)in->tx_adverts, (unsigned long long)in->rx_adverts,
+			  (unsigned long long)in->quiet_absorbed,
+			  in->quiet_on ? ", asleep now" : "",
 			  (unsigned long long)in->conflicts, (unsigned long long)in->garp_sent);
 		if (c->liveness_interval_ms) {
 			const struct liveness *l = &in->liv;

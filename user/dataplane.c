@@ -55,7 +55,9 @@ static int *maps_slot(struct xvip_maps *m, size_t i)
 {
 	int *slots[] = { &m->vips, &m->vip_stats, &m->vrrp_stats, &m->services, &m->backends,
 			 &m->slots, &m->conns, &m->persist, &m->svc_stats, &m->counters,
-			 &m->events, &m->liv_cfg, &m->liv_state, &m->liv_peers, &m->vip_claims };
+			 &m->events, &m->liv_cfg, &m->liv_state, &m->liv_peers, &m->vip_claims,
+			 &m->vrrp_quiet, &m->vrrp_quiet_rt };
+	_Static_assert(sizeof(slots) / sizeof(slots[0]) == N_MAPS, "a map without its fd");
 	return slots[i];
 }
 
@@ -254,6 +256,8 @@ static void maps_from_skel(struct xvip_maps *m, struct xvip_bpf *s)
 	m->liv_state = bpf_map__fd(s->maps.liv_state);
 	m->liv_peers = bpf_map__fd(s->maps.liv_peers);
 	m->vip_claims = bpf_map__fd(s->maps.vip_claims);
+	m->vrrp_quiet = bpf_map__fd(s->maps.vrrp_quiet);
+	m->vrrp_quiet_rt = bpf_map__fd(s->maps.vrrp_quiet_rt);
 }
 
 int dp_open(struct xvip_dp *dp, const char *pin_root, char *err, size_t errlen)
@@ -554,6 +558,29 @@ int dp_vip_put(const struct xvip_maps *m, uint32_t addr_be, const struct vip_ent
 	return bpf_map_update_elem(m->vips, &k, v, BPF_ANY) < 0 ? -errno : 0;
 }
 
+int dp_vip_put_many(const struct xvip_maps *m, const uint32_t *addr_be,
+		    const struct vip_entry *v, unsigned n)
+{
+	struct vip_key k[XVIP_MAX_VIPS];
+	__u32 count = n;
+
+	if (n > XVIP_MAX_VIPS)
+		return -E2BIG;
+	for (unsigned i = 0; i < n; i++)
+		k[i].addr = addr_be[i];
+	if (!n || bpf_map_update_batch(m->vips, k, v, &count, NULL) == 0)
+		return 0;
+	/* a kernel without batch updates, or one entry refused: the rest one
+	 * by one (count says how many went in) */
+	for (unsigned i = count < n ? count : 0; i < n; i++) {
+		int rc = dp_vip_put(m, addr_be[i], &v[i]);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int dp_vip_get(const struct xvip_maps *m, uint32_t addr_be, struct vip_entry *v)
 {
 	struct vip_key k = { .addr = addr_be };
@@ -621,6 +648,34 @@ int dp_liv_cfg_put(const struct xvip_maps *m, uint8_t vrid, const struct liv_cfg
 	uint32_t k = vrid;
 
 	return bpf_map_update_elem(m->liv_cfg, &k, c, BPF_ANY) < 0 ? -errno : 0;
+}
+
+int dp_quiet_put(const struct xvip_maps *m, uint8_t vrid, const struct vrrp_quiet *q)
+{
+	uint32_t k = vrid;
+
+	return bpf_map_update_elem(m->vrrp_quiet, &k, q, BPF_ANY) < 0 ? -errno : 0;
+}
+
+int dp_quiet_del(const struct xvip_maps *m, uint8_t vrid)
+{
+	uint32_t k = vrid;
+
+	if (bpf_map_delete_elem(m->vrrp_quiet, &k) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int dp_quiet_rt_get(const struct xvip_maps *m, uint8_t vrid, struct vrrp_quiet_rt *rt)
+{
+	uint32_t k = vrid;
+
+	return bpf_map_lookup_elem(m->vrrp_quiet_rt, &k, rt) < 0 ? -errno : 0;
+}
+
+int dp_quiet_prog_fd(const struct xvip_dp *dp)
+{
+	return dp->skel ? bpf_program__fd(dp->skel->progs.xvip_vrrp_sock) : -1;
 }
 
 int dp_liv_state_get(const struct xvip_maps *m, uint8_t vrid, struct liv_state *s)

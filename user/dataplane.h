@@ -20,6 +20,7 @@ struct xvip_maps {
 	int vips, vip_stats, vrrp_stats, services, backends, slots;
 	int conns, persist, svc_stats, counters, events;
 	int liv_cfg, liv_state, liv_peers, vip_claims;
+	int vrrp_quiet, vrrp_quiet_rt;
 };
 
 struct xvip_dp {
@@ -87,6 +88,10 @@ int maps_unpin(const char *pin_root, char *err, size_t errlen);
 
 /* Map helpers (thin, so the daemon's hot path is one syscall). */
 int dp_vip_put(const struct xvip_maps *m, uint32_t addr_be, const struct vip_entry *v);
+/* n entries in one system call (BPF_MAP_UPDATE_BATCH; one by one where the
+ * kernel has none). */
+int dp_vip_put_many(const struct xvip_maps *m, const uint32_t *addr_be,
+		    const struct vip_entry *v, unsigned n);
 int dp_vip_get(const struct xvip_maps *m, uint32_t addr_be, struct vip_entry *v);
 int dp_vip_del(const struct xvip_maps *m, uint32_t addr_be);
 /* Sum a VIP's per-CPU counters. */
@@ -108,6 +113,14 @@ int dp_liv_peer_get(const struct xvip_maps *m, uint8_t vrid, uint32_t addr_be,
 		    struct liv_peer *p);
 /* Remove every peer of vrid (all VRIDs when vrid is 0). */
 void dp_liv_peers_clear(const struct xvip_maps *m, uint8_t vrid);
+
+/* Backups that sleep (include/xvip.h): a VRID's template, written whole
+ * (replacing the old one) or removed; the kernel's record of it. */
+int dp_quiet_put(const struct xvip_maps *m, uint8_t vrid, const struct vrrp_quiet *q);
+int dp_quiet_del(const struct xvip_maps *m, uint8_t vrid);
+int dp_quiet_rt_get(const struct xvip_maps *m, uint8_t vrid, struct vrrp_quiet_rt *rt);
+/* The socket filter's program fd (-1 without a loaded data plane). */
+int dp_quiet_prog_fd(const struct xvip_dp *dp);
 
 #endif
 

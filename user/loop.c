@@ -30,6 +30,7 @@ struct loop {
 	uint64_t next_id;
 	struct fd_watch *fds;
 	struct timer *timers;
+	bool in_timers; /* run_timers arms the timerfd once, at its end */
 };
 
 struct loop *loop_new(void)
@@ -134,6 +135,8 @@ static void arm(struct loop *l)
 {
 	struct itimerspec its = { 0 };
 
+	if (l->in_timers)
+		return;
 	if (l->timers) {
 		uint64_t when = l->timers->when ? l->timers->when : 1;
 
@@ -206,6 +209,7 @@ static void run_timers(struct loop *l)
 	if (read(l->tfd, &buf, sizeof(buf)) < 0 && errno != EAGAIN)
 		return;
 	/* Only timers due now; ones added by callbacks wait for the next turn. */
+	l->in_timers = true;
 	while (l->timers && l->timers->when <= now) {
 		struct timer *t = l->timers;
 
@@ -216,6 +220,7 @@ static void run_timers(struct loop *l)
 		report_stall(t0, "timer", (void *)t->cb);
 		free(t);
 	}
+	l->in_timers = false;
 	arm(l);
 }
 

@@ -80,6 +80,7 @@ int iface_open_sockets(struct xvipd *d, struct iface_rt *ifc, char *err, size_t 
 	ifc->vrrp_fd = fd;
 	if (loop_add_fd(d->loop, fd, EPOLLIN, vrrp_readable, d) < 0)
 		goto fail_fd;
+	quiet_iface_attach(d, ifc);
 
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -121,24 +122,58 @@ static uint64_t lease_ns(const struct vrrp_rt *in)
 	return (uint64_t)in->cfg->advert_int_ms * 1000000ull * XVIPD_LEASE_NUM / XVIPD_LEASE_DEN;
 }
 
+/* ---- masters that batch ------------------------------------------------
+ * When a master's advert timer fires, every master on the same interval
+ * sends too (fsm_advert_early), and what they send goes out at the end in
+ * one sendmmsg per socket, with their lease renewals in one map update. */
+#define TX_BATCH_MAX 64
+
+static struct {
+	bool on;
+	unsigned n, nv;
+	struct {
+		struct vrrp_rt *in;
+		struct sockaddr_in to;
+		int ttl;
+		size_t len;
+		uint8_t buf[VRRP_MAX_LEN];
+	} msg[TX_BATCH_MAX];
+	uint32_t vip[XVIP_MAX_VIPS];
+	struct vip_entry val[XVIP_MAX_VIPS];
+	struct vrrp_rt *vin[XVIP_MAX_VIPS];
+} txb;
+
+static void vip_entry_of(const struct vrrp_rt *in, bool owner, uint64_t expires,
+			 struct vip_entry *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->lease_expires_ns = expires;
+	v->vrid = in->cfg->virtual_router_id;
+	v->owner = owner;
+	v->ifindex = (uint32_t)in->ifc->ifindex;
+	memcpy(v->mac, in->ifc->mac, 6);
+}
+
 /* Write every VIP of the instance: owner with a fresh lease, or not owner.
- * One map update per VIP, the whole of a switchover in the data plane. */
+ * One map update per VIP, the whole of a switchover in the data plane; a
+ * renewal inside a batch waits for the batch's single update. */
 void vips_write(struct xvipd *d, struct vrrp_rt *in, bool owner)
 {
 	uint64_t expires = owner ? mono_ns() + lease_ns(in) : 0;
 
 	in->lease_expires_ns = expires;
 	for (size_t i = 0; i < in->cfg->n_vips; i++) {
-		struct vip_entry v = {
-			.lease_expires_ns = expires,
-			.vrid = in->cfg->virtual_router_id,
-			.owner = owner,
-			.ifindex = (uint32_t)in->ifc->ifindex,
-		};
+		struct vip_entry v;
 		char a[INET_ADDRSTRLEN];
 		int rc;
 
-		memcpy(v.mac, in->ifc->mac, 6);
+		vip_entry_of(in, owner, expires, &v);
+		if (txb.on && owner && txb.nv < XVIP_MAX_VIPS) {
+			txb.vip[txb.nv] = in->cfg->vips[i].addr.s_addr;
+			txb.vin[txb.nv] = in;
+			txb.val[txb.nv++] = v;
+			continue;
+		}
 		rc = dp_vip_put(&d->dp.maps, in->cfg->vips[i].addr.s_addr, &v);
 		if (rc < 0)
 			xlog(LOG_ERR, "(%s) cannot write VIP %s to the vips map: %s", in->cfg->name,
@@ -239,6 +274,14 @@ static void send_advert(struct xvipd *d, struct vrrp_rt *in, uint8_t prio)
 		if (len < 0) {
 			xlog(LOG_ERR, "(%s) cannot build an advert", c->name);
 			return;
+		}
+		if (txb.on && txb.n < TX_BATCH_MAX) {
+			txb.msg[txb.n].in = in;
+			txb.msg[txb.n].to = to;
+			txb.msg[txb.n].ttl = c->n_unicast_peers ? (int)c->unicast_ttl : 255;
+			txb.msg[txb.n].len = (size_t)len;
+			memcpy(txb.msg[txb.n++].buf, buf, (size_t)len);
+			continue;
 		}
 		if (send_ttl(in->ifc->vrrp_fd, buf, (size_t)len, &to,
 			     c->n_unicast_peers ? (int)c->unicast_ttl : 255) < 0)
@@ -369,6 +412,7 @@ void apply(struct xvipd *d, struct vrrp_rt *in, const struct fsm_result *r, uint
 	} else if (r->reason[0]) {
 		xlog(LOG_DEBUG, "(%s) %s", in->cfg->name, r->reason);
 	}
+	quiet_recheck(d, in);
 	arm_timer(d, in);
 	liv_sync(d, in);
 }
@@ -429,6 +473,103 @@ static void reannounce(struct xvipd *d, struct vrrp_rt *in, uint64_t t0)
 
 /* ---- timers ------------------------------------------------------------ */
 
+/* The batch's adverts, one sendmmsg per socket (the messages of one
+ * socket are consecutive: instances are walked interface by interface). */
+static void tx_flush(struct xvipd *d)
+{
+	struct mmsghdr mm[TX_BATCH_MAX];
+	struct iovec iov[TX_BATCH_MAX];
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl[TX_BATCH_MAX];
+	char a[INET_ADDRSTRLEN];
+	unsigned i = 0;
+
+	txb.on = false;
+	memset(mm, 0, sizeof(mm));
+	for (unsigned k = 0; k < txb.n; k++) {
+		struct msghdr *m = &mm[k].msg_hdr;
+
+		iov[k].iov_base = txb.msg[k].buf;
+		iov[k].iov_len = txb.msg[k].len;
+		m->msg_name = &txb.msg[k].to;
+		m->msg_namelen = sizeof(txb.msg[k].to);
+		m->msg_iov = &iov[k];
+		m->msg_iovlen = 1;
+		if (txb.msg[k].ttl != 255) {
+			struct cmsghdr *cm;
+
+			memset(&ctl[k], 0, sizeof(ctl[k]));
+			m->msg_control = ctl[k].b;
+			m->msg_controllen = sizeof(ctl[k].b);
+			cm = CMSG_FIRSTHDR(m);
+			cm->cmsg_level = IPPROTO_IP;
+			cm->cmsg_type = IP_TTL;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &txb.msg[k].ttl, sizeof(int));
+		}
+	}
+	while (i < txb.n) {
+		int fd = txb.msg[i].in->ifc->vrrp_fd;
+		unsigned run = 1;
+		int sent;
+
+		while (i + run < txb.n && txb.msg[i + run].in->ifc->vrrp_fd == fd)
+			run++;
+		sent = sendmmsg(fd, &mm[i], run, 0);
+		if (sent < 0)
+			sent = 0;
+		for (unsigned k = i; k < i + run; k++) {
+			if (k < i + (unsigned)sent) {
+				txb.msg[k].in->tx_adverts++;
+				continue;
+			}
+			/* the first unsent one says why; the rest go one by one */
+			if (send_ttl(fd, txb.msg[k].buf, txb.msg[k].len, &txb.msg[k].to,
+				     txb.msg[k].ttl) < 0)
+				xlog(LOG_WARNING, "(%s) sending advert to %s failed: %s",
+				     txb.msg[k].in->cfg->name,
+				     ip4_str(txb.msg[k].to.sin_addr.s_addr, a), strerror(errno));
+			else
+				txb.msg[k].in->tx_adverts++;
+		}
+		i += run;
+	}
+	if (txb.nv) {
+		int rc = dp_vip_put_many(&d->dp.maps, txb.vip, txb.val, txb.nv);
+
+		if (rc < 0)
+			xlog(LOG_ERR, "cannot renew %u VIP leases in the vips map: %s", txb.nv,
+			     strerror(-rc));
+	}
+	txb.n = txb.nv = 0;
+}
+
+/* A master's advert timer: it sends, and every other master on the same
+ * interval whose advert is due within it sends with it. */
+static void master_tick(struct xvipd *d, struct vrrp_rt *lead, uint64_t t0)
+{
+	struct fsm_result r;
+
+	txb.on = true;
+	txb.n = txb.nv = 0;
+	fsm_timer(&lead->fsm, t0, &r);
+	apply(d, lead, &r, t0);
+	for (size_t i = 0; i < d->n_inst; i++) {
+		struct vrrp_rt *in = &d->inst[i];
+
+		if (in == lead || in->fsm.state != VRRP_STATE_MASTER ||
+		    in->fsm.cfg.advert_int_us != lead->fsm.cfg.advert_int_us ||
+		    txb.n + (in->cfg->n_unicast_peers ? in->cfg->n_unicast_peers : 1) > TX_BATCH_MAX ||
+		    txb.nv + in->cfg->n_vips > XVIP_MAX_VIPS)
+			continue;
+		if (fsm_advert_early(&in->fsm, t0, &r))
+			apply(d, in, &r, t0);
+	}
+	tx_flush(d);
+}
+
 static void instance_timer(struct loop *l, uint64_t id, void *arg)
 {
 	struct vrrp_rt *in = arg;
@@ -439,13 +580,18 @@ static void instance_timer(struct loop *l, uint64_t id, void *arg)
 	if (id != in->timer_id)
 		return;
 	in->timer_id = 0;
+	if (in->fsm.state == VRRP_STATE_MASTER) {
+		master_tick(in->d, in, t0);
+		return;
+	}
+	quiet_catch_up(in->d, in);
 	fsm_timer(&in->fsm, t0, &r);
 	apply(in->d, in, &r, t0);
 }
 
 void arm_timer(struct xvipd *d, struct vrrp_rt *in)
 {
-	uint64_t when = fsm_next_deadline(&in->fsm);
+	uint64_t when = quiet_deadline(in, fsm_next_deadline(&in->fsm));
 
 	if (in->timer_id)
 		loop_cancel_timer(d->loop, in->timer_id);
@@ -503,6 +649,7 @@ static void handle_packet(struct xvipd *d, struct iface_rt *ifc, const uint8_t *
 		return;
 	if (iph->saddr == in->src_addr)
 		return;
+	quiet_catch_up(d, in);
 	o.version = (uint8_t)in->cfg->version;
 	o.vrid = in->cfg->virtual_router_id;
 	o.auth_type = in->cfg->auth_type == CONFIG_AUTH_PASS ? VRRP_AUTH_PASS : VRRP_AUTH_NONE;
@@ -546,6 +693,7 @@ static void handle_packet(struct xvipd *d, struct iface_rt *ifc, const uint8_t *
 		}
 	}
 	apply(d, in, &r, t0);
+	quiet_after_advert(d, in, pkt, len, &adv, t0);
 }
 
 static void vrrp_readable(struct loop *l, int fd, uint32_t events, void *arg)
@@ -577,6 +725,7 @@ void vrrp_recompute(struct xvipd *d, struct vrrp_rt *in)
 	struct fsm_result r;
 	uint64_t t0 = now_us();
 
+	quiet_catch_up(d, in);
 	for (size_t i = 0; i < c->n_track_interfaces; i++) {
 		const struct config_track_interface *ti = &c->track_interfaces[i];
 		struct iface_info info;

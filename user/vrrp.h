@@ -39,6 +39,7 @@ struct iface_rt {
 	int garp_fd;       /* AF_PACKET socket for gratuitous ARP */
 	int liv_fd;        /* UDP socket for fast-liveness echoes, -1 if none */
 	struct xvip_attach att; /* the XDP program here: mode and why */
+	bool quiet;        /* the socket filter is on vrrp_fd (vrrp_quiet.c) */
 	uint64_t rx_unknown_vrid;
 	uint64_t rx_own;   /* our own adverts looped back (ignored) */
 };
@@ -95,6 +96,20 @@ struct vrrp_rt {
 	uint64_t liv_renew_late_max_us; /* the latest renewal, for status */
 	uint64_t liv_lease_lapses;     /* renewals that came after the lease ran out */
 	uint64_t liv_lapse_logged_us;
+
+	/* backups that sleep (vrrp_quiet.c): the template in vrrp_quiet */
+	bool quiet_on;              /* written, the kernel absorbs its copies */
+	bool quiet_handed;          /* the kernel timer runs for it (absorbed one) */
+	bool quiet_disabled;        /* never for this instance (said once) */
+	struct vrrp_quiet quiet;    /* what was written */
+	uint8_t quiet_prio;         /* what it means to the state machine */
+	uint32_t quiet_src;
+	uint64_t quiet_int_us;
+	uint32_t quiet_gen;
+	uint64_t quiet_fed_ns;      /* the newest absorbed advert the fsm was fed */
+	uint64_t quiet_absorbed;    /* adverts absorbed (also in rx_adverts) */
+	uint64_t quiet_seen;        /* the kernel's count when last read */
+	uint64_t quiet_wakeups;     /* the kernel's master down timeouts handled */
 };
 
 /* Newest first: k from 0 to vrrp_history_len(in) - 1. */
@@ -114,6 +129,10 @@ void vrrp_link_changed(void *arg, int ifindex, const char *ifname, bool up);
 /* Tracking changed (links, scripts, services): re-evaluate fault/priority. */
 void vrrp_recompute(struct xvipd *d, struct vrrp_rt *in);
 void vrrp_conflict(struct xvipd *d, uint32_t vip, const uint8_t mac[6]);
+/* A sleeping backup's master down timer ran out in the kernel. */
+void vrrp_quiet_expired(struct xvipd *d, const struct xvip_event *ev);
+/* Bring every instance up to date with the adverts absorbed (status). */
+void vrrp_quiet_refresh(struct xvipd *d);
 /* An echo from an unknown address (XVIP_EV_LIV_PEER): maybe a new peer. */
 void liv_peer_event(struct xvipd *d, const struct xvip_event *ev);
 

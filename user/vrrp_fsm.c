@@ -479,6 +479,44 @@ unsigned fsm_shutdown(struct vrrp_instance_fsm *fsm, uint64_t now,
 	return finish(fsm, out);
 }
 
+unsigned fsm_advert_early(struct vrrp_instance_fsm *fsm, uint64_t now, struct fsm_result *out)
+{
+	begin(fsm, out);
+	if (fsm->state != VRRP_STATE_MASTER || fsm->advert_at == FSM_NO_DEADLINE ||
+	    fsm->advert_at > now + fsm->cfg.advert_int_us)
+		return finish(fsm, out);
+	push(out, FSM_ACT_SEND_ADVERT, fsm->effective_priority);
+	fsm->advert_at += fsm->cfg.advert_int_us;
+	if (fsm->advert_at <= now) /* it was late, not early: as fsm_timer() */
+		fsm->advert_at = now + fsm->cfg.advert_int_us;
+	return finish(fsm, out);
+}
+
+bool fsm_advert_routine(const struct vrrp_instance_fsm *fsm, uint8_t prio, uint32_t src,
+			uint64_t adver_int_us)
+{
+	const struct vrrp_fsm_config *c = &fsm->cfg;
+
+	if (fsm->state != VRRP_STATE_BACKUP || prio == VRRP_PRIO_STOP || !src ||
+	    src == c->primary_addr || src != fsm->master_addr || prio != fsm->master_priority)
+		return false;
+	if (c->version == 3 && adver_int_us != fsm->master_adver_int_us)
+		return false;
+	/* backup_rx accepts it without a preempt decision: we never preempt,
+	 * or it does not rank below us (then preempt_at is cleared, again) */
+	if (c->preempt && prio < fsm->effective_priority)
+		return false;
+	if (c->preempt_delay_us &&
+	    (prio < fsm->effective_priority || fsm->preempt_at != FSM_NO_DEADLINE))
+		return false;
+	return true;
+}
+
+uint64_t fsm_master_down_us(const struct vrrp_instance_fsm *fsm)
+{
+	return master_down(fsm);
+}
+
 uint64_t fsm_next_deadline(const struct vrrp_instance_fsm *fsm)
 {
 	switch (fsm->state) {

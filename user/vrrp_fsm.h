@@ -156,6 +156,28 @@ unsigned fsm_set_priority(struct vrrp_instance_fsm *fsm, uint64_t now_us,
 unsigned fsm_shutdown(struct vrrp_instance_fsm *fsm, uint64_t now_us,
 		      struct fsm_result *out);
 
+/* Masters that batch: a MASTER whose next advert is due within one
+ * advert_int sends it now, with another instance's (one wakeup, one
+ * sendmmsg for all instances on an interval). The cadence stays: its next
+ * advert is still one interval after the one it brought forward, so from
+ * then on it sends in step with the other. Returns out->n (0: not a
+ * master, or not due within an interval). */
+unsigned fsm_advert_early(struct vrrp_instance_fsm *fsm, uint64_t now_us,
+			  struct fsm_result *out);
+
+/* Backups that sleep (vrrp_quiet.c): would another advert (prio, src,
+ * adver_int_us) from the current master do nothing but re-arm the master
+ * down timer? True only in BACKUP, for the master as last heard, with the
+ * interval it already follows, when we do not preempt it and no preempt
+ * delay is involved. While this holds, such an advert at time t is the
+ * same as fsm_advert_received(fsm, t, ...), whose only effect is
+ * master_down_at = t + fsm_master_down_us(fsm): the kernel may count it for
+ * us. */
+bool fsm_advert_routine(const struct vrrp_instance_fsm *fsm, uint8_t prio, uint32_t src,
+			uint64_t adver_int_us);
+/* The master down interval a BACKUP waits after an advert, now. */
+uint64_t fsm_master_down_us(const struct vrrp_instance_fsm *fsm);
+
 /* Earliest pending deadline, or FSM_NO_DEADLINE. */
 uint64_t fsm_next_deadline(const struct vrrp_instance_fsm *fsm);
 

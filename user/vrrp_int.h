@@ -49,4 +49,25 @@ void liv_stop(struct xvipd *d, struct vrrp_rt *in);
 void liv_retire(struct xvipd *d, struct vrrp_rt *in);
 void liv_advert_seen(struct xvipd *d, struct vrrp_rt *in, uint32_t addr);
 
+/* backups that sleep (vrrp_quiet.c) */
+/* Put the socket filter on the interface's VRRP socket (ifc->quiet). */
+void quiet_iface_attach(struct xvipd *d, struct iface_rt *ifc);
+/* After an accepted advert went through the state machine: hand its
+ * copies to the kernel if they are routine now, else take the template
+ * back. pkt/len: the packet from its IP header. */
+void quiet_after_advert(struct xvipd *d, struct vrrp_rt *in, const uint8_t *pkt, size_t len,
+			const struct vrrp_advert *adv, uint64_t t0);
+/* Before any input to the state machine: feed it the newest absorbed
+ * advert. */
+void quiet_catch_up(struct xvipd *d, struct vrrp_rt *in);
+/* After any input (end of apply): the template goes when not routine. */
+void quiet_recheck(struct xvipd *d, struct vrrp_rt *in);
+/* No template left from an earlier run (at setup). */
+void quiet_reset(struct xvipd *d);
+/* Take the template back (reload, teardown). */
+void quiet_off(struct xvipd *d, struct vrrp_rt *in);
+/* The daemon's own deadline for `when` (the machine's next): later while
+ * the kernel's timer runs, as a backstop. */
+uint64_t quiet_deadline(const struct vrrp_rt *in, uint64_t when);
+
 #endif

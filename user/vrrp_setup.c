@@ -143,6 +143,7 @@ int vrrp_setup(struct xvipd *d, char *err, size_t errlen)
 	d->scripts = calloc(cfg->n_scripts ? cfg->n_scripts : 1, sizeof(*d->scripts));
 	if (!d->inst || !d->scripts)
 		return -ENOMEM;
+	quiet_reset(d);
 	for (size_t i = 0; i < cfg->n_instances; i++) {
 		rc = instance_init(d, &d->inst[i], &cfg->instances[i], err, errlen);
 		if (rc < 0)
@@ -226,6 +227,7 @@ void vrrp_teardown(struct xvipd *d)
 			loop_cancel_timer(d->loop, in->timer_id);
 		cancel_garp_timers(d, in);
 		liv_stop(d, in);
+		quiet_off(d, in);
 		for (size_t k = 0; k < in->cfg->n_vips; k++)
 			vip_uninstall(d, in, &in->cfg->vips[k]);
 	}
@@ -300,6 +302,13 @@ int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_
 
 	if (!fresh || !scripts || !kept || !is_new)
 		goto fail;
+	/* The state machines learn of every absorbed advert, and the kernel
+	 * gives the adverts back: the next ones are judged by the new
+	 * configuration (auth, addresses, timing) before they sleep again. */
+	for (size_t i = 0; i < d->n_inst; i++) {
+		quiet_catch_up(d, &d->inst[i]);
+		quiet_off(d, &d->inst[i]);
+	}
 	/* Everything that can fail, before anything changes. */
 	for (size_t i = 0; i < next->n_instances; i++) {
 		const struct config_vrrp_instance *c = &next->instances[i];

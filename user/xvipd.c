@@ -115,6 +115,8 @@ static void on_event(struct xvipd *d, const struct xvip_event *ev)
 {
 	if (ev->type == XVIP_EV_CONFLICT)
 		vrrp_conflict(d, ev->saddr, ev->mac);
+	else if (ev->type == XVIP_EV_MASTER_DOWN)
+		vrrp_quiet_expired(d, ev);
 	else if (ev->type == XVIP_EV_LIV_PEER)
 		liv_peer_event(d, ev);
 }

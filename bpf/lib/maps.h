@@ -138,6 +138,25 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } liv_peers SEC(".maps");
 
+/* VRID -> a sleeping backup's template (struct vrrp_quiet): replaced whole
+ * by the daemon, so the socket filter never sees half of one */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct vrrp_quiet);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrrp_quiet SEC(".maps");
+
+/* VRID -> its master down timer and counts (struct vrrp_quiet_rt) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct vrrp_quiet_rt);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrrp_quiet_rt SEC(".maps");
+
 static __always_inline int verdict(__u32 reason, int action)
 {
 	__u64 *n = bpf_map_lookup_elem(&counters, &reason);

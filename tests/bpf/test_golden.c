@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -706,6 +707,240 @@ static size_t vrrp_frame(uint8_t *buf, const uint8_t *vrrp, size_t vlen, uint8_t
 			    .frag_off = frag_off };
 
 	return fr_ipv4_frame(buf, VRRP_MCAST_MAC, PEER_MAC, &ip, vrrp, vlen, pad_to);
+}
+
+/* ---- backups that sleep: the VRRP socket filter ------------------------- */
+
+#define QUIET_KEEP 0xffff
+
+static int sock_prog_fd(void)
+{
+	return bpf_program__fd(skel->progs.xvip_vrrp_sock);
+}
+
+/* The socket filter's verdict for frame f (the kernel strips the Ethernet
+ * header, as a raw socket's filter sees the packet from its IP header). */
+static uint32_t run_sock(const uint8_t *f, size_t len)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = (uint32_t)len,
+		    .repeat = 1);
+
+	assert_int_equal(bpf_prog_test_run_opts(sock_prog_fd(), &o), 0);
+	return o.retval;
+}
+
+static struct vrrp_quiet_rt quiet_rt(uint8_t vrid)
+{
+	struct vrrp_quiet_rt rt;
+	uint32_t k = vrid;
+
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.vrrp_quiet_rt), &k, &rt), 0);
+	return rt;
+}
+
+/* A v3 advert from the peer, prio 100, 10 cs, one VIP: its frame and the
+ * template for it (ifindex 1: the test run's skb is on lo). */
+static size_t quiet_advert(uint8_t *f, uint8_t prio, struct vrrp_quiet *q, uint64_t down_ns,
+			   uint32_t gen)
+{
+	uint8_t vrrp[64];
+	size_t vlen;
+
+	vrrp_addrs[0] = VIP;
+	vlen = fr_vrrp3(vrrp, VRID, prio, 1, vrrp_addrs, 10, PEER_IP, VRRP_GROUP, 1);
+	if (q) {
+		memset(q, 0, sizeof(*q));
+		q->ifindex = 1;
+		q->saddr = htonl(PEER_IP);
+		q->daddr = htonl(VRRP_GROUP);
+		q->ttl = 255;
+		q->len = (uint16_t)vlen;
+		q->down_ns = down_ns;
+		q->gen = gen;
+		memcpy(q->vrrp, vrrp, vlen);
+	}
+	return vrrp_frame(f, vrrp, vlen, 255, 0, 0);
+}
+
+static void quiet_put(const struct vrrp_quiet *q)
+{
+	uint32_t k = VRID;
+
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.vrrp_quiet), &k, q, BPF_ANY),
+			 0);
+}
+
+static int quiet_reset(void **state)
+{
+	uint32_t k = VRID;
+
+	reset(state);
+	bpf_map_delete_elem(bpf_map__fd(skel->maps.vrrp_quiet), &k);
+	array_zero(bpf_map__fd(skel->maps.vrrp_quiet_rt), 256, sizeof(struct vrrp_quiet_rt), 0);
+	return 0;
+}
+
+static uint64_t mono_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* Wait up to bound_ms for the ring's events; returns how many arrived. */
+static int wait_events(int bound_ms)
+{
+	for (int waited = 0; waited < bound_ms && n_events == 0; waited += 10) {
+		ring_buffer__poll(rb, 10);
+	}
+	return n_events;
+}
+
+/* Without a template every advert reaches the daemon. */
+static void test_quiet_no_template_keeps(void **state)
+{
+	uint8_t f[128];
+	size_t len = quiet_advert(f, 100, NULL, 0, 0);
+
+	(void)state;
+	assert_int_equal(run_sock(f, len), QUIET_KEEP);
+	assert_int_equal(quiet_rt(VRID).absorbed, 0);
+}
+
+/* The template's copy is absorbed and arms the master down timer; when it
+ * runs out the daemon hears of it, once, with the VRID and the master. */
+static void test_quiet_absorbs_and_reports_master_down(void **state)
+{
+	struct vrrp_quiet q;
+	uint8_t f[128];
+	size_t len = quiet_advert(f, 100, &q, 30 * 1000000ull, 7);
+	uint64_t t0 = mono_now_ns();
+	struct vrrp_quiet_rt rt;
+
+	(void)state;
+	quiet_put(&q);
+	assert_int_equal(run_sock(f, len), 0);
+	rt = quiet_rt(VRID);
+	assert_int_equal(rt.absorbed, 1);
+	assert_int_equal(rt.gen, 7);
+	assert_true(rt.last_ns >= t0 && rt.last_ns <= mono_now_ns());
+	assert_int_equal(wait_events(2000), 1); /* awaited: the timer's report */
+	assert_int_equal(events[0].type, XVIP_EV_MASTER_DOWN);
+	assert_int_equal(events[0].vrid, VRID);
+	assert_int_equal(events[0].ifindex, 1);
+	assert_int_equal(events[0].saddr, htonl(PEER_IP));
+	/* not before the master down interval after the advert */
+	assert_true(events[0].ts_ns >= rt.last_ns + 30 * 1000000ull);
+	assert_int_equal(quiet_rt(VRID).fired, 1);
+	/* once: nothing more within three more intervals */
+	ring_buffer__poll(rb, 100);
+	assert_int_equal(n_events, 1);
+}
+
+/* Each absorbed copy re-arms the timer: adverts every 50 ms against a 300
+ * ms interval never let it run out (checked only when this host really ran
+ * them that close together). */
+static void test_quiet_rearmed_by_each_copy(void **state)
+{
+	struct vrrp_quiet q;
+	uint8_t f[128];
+	size_t len = quiet_advert(f, 100, &q, 300 * 1000000ull, 3);
+	uint64_t prev, longest = 0;
+
+	(void)state;
+	quiet_put(&q);
+	assert_int_equal(run_sock(f, len), 0);
+	prev = mono_now_ns();
+	for (int i = 0; i < 10; i++) {
+		usleep(50000);
+		assert_int_equal(run_sock(f, len), 0);
+		if (mono_now_ns() - prev > longest)
+			longest = mono_now_ns() - prev;
+		prev = mono_now_ns();
+	}
+	ring_buffer__consume(rb);
+	if (longest < 250 * 1000000ull)
+		assert_int_equal(n_events, 0);
+	assert_int_equal(quiet_rt(VRID).absorbed, 11);
+	assert_int_equal(wait_events(2000), 1); /* and it runs out after the last */
+}
+
+/* Anything but the template's copy passes, counted: another priority,
+ * source, TTL, length, interface. */
+static void test_quiet_differing_adverts_pass(void **state)
+{
+	struct vrrp_quiet q, t;
+	uint8_t f[128], vrrp[64];
+	size_t len;
+
+	(void)state;
+	quiet_advert(f, 100, &q, NS_PER_SEC, 1);
+	quiet_put(&q);
+	len = quiet_advert(f, 101, NULL, 0, 0); /* priority */
+	assert_int_equal(run_sock(f, len), QUIET_KEEP);
+	len = quiet_advert(f, 100, NULL, 0, 0);
+	len = vrrp_frame(f, q.vrrp, q.len, 254, 0, 0); /* TTL */
+	assert_int_equal(run_sock(f, len), QUIET_KEEP);
+	vrrp_addrs[0] = VIP;
+	vrrp_addrs[1] = VIP + 1;
+	len = fr_vrrp3(vrrp, VRID, 100, 2, vrrp_addrs, 10, PEER_IP, VRRP_GROUP, 1);
+	len = vrrp_frame(f, vrrp, len, 255, 0, 0); /* another address list */
+	assert_int_equal(run_sock(f, len), QUIET_KEEP);
+	len = quiet_advert(f, 100, NULL, 0, 0);
+	t = q;
+	t.saddr = htonl(PEER_IP + 1); /* another master */
+	quiet_put(&t);
+	assert_int_equal(run_sock(f, len), QUIET_KEEP);
+	t = q;
+	t.ifindex = 2; /* another interface */
+	quiet_put(&t);
+	assert_int_equal(run_sock(f, len), QUIET_KEEP);
+	t = q;
+	t.vrrp[q.len - 1] ^= 1; /* one byte */
+	quiet_put(&t);
+	assert_int_equal(run_sock(f, len), QUIET_KEEP);
+	assert_int_equal(quiet_rt(VRID).passed, 6);
+	assert_int_equal(quiet_rt(VRID).absorbed, 0);
+	quiet_put(&q);
+	len = vrrp_frame(f, q.vrrp, q.len, 255, 0x2000, 0); /* a fragment */
+	assert_int_equal(run_sock(f, len), QUIET_KEEP);
+	len = quiet_advert(f, 100, NULL, 0, 0);
+	assert_int_equal(run_sock(f, len), 0); /* and the copy itself is absorbed */
+}
+
+/* A template written again (new generation) or removed silences the timer
+ * the old one armed: the daemon decides again from the next advert. */
+static void test_quiet_replaced_or_removed_silences_timer(void **state)
+{
+	struct vrrp_quiet q;
+	uint8_t f[128];
+	size_t len = quiet_advert(f, 100, &q, 200 * 1000000ull, 1);
+	uint32_t k = VRID;
+	uint64_t t0;
+
+	(void)state;
+	quiet_put(&q);
+	t0 = mono_now_ns();
+	assert_int_equal(run_sock(f, len), 0);
+	q.gen = 2;
+	quiet_put(&q);
+	if (mono_now_ns() - t0 < 150 * 1000000ull) {
+		ring_buffer__poll(rb, 400);
+		assert_int_equal(n_events, 0);
+		assert_int_equal(quiet_rt(VRID).fired, 0);
+	}
+	/* the new generation's first copy arms it for itself */
+	assert_int_equal(run_sock(f, len), 0);
+	assert_int_equal(quiet_rt(VRID).gen, 2);
+	t0 = mono_now_ns();
+	assert_int_equal(bpf_map_delete_elem(bpf_map__fd(skel->maps.vrrp_quiet), &k), 0);
+	if (mono_now_ns() - t0 < 150 * 1000000ull) {
+		ring_buffer__poll(rb, 400);
+		assert_int_equal(n_events, 0);
+	}
+	len = quiet_advert(f, 100, NULL, 0, 0);
+	assert_int_equal(run_sock(f, len), QUIET_KEEP); /* removed: it passes */
 }
 
 static size_t v2_advert(uint8_t *vrrp, uint8_t prio)
@@ -2377,6 +2612,12 @@ int main(void)
 		T(test_ethernet_header_only_pass_other),
 		T(test_ipv4_icmp_pass_other),
 		T(test_kernel_rejects_runt_frame),
+		/* backups that sleep: the VRRP socket filter */
+		cmocka_unit_test_setup(test_quiet_no_template_keeps, quiet_reset),
+		cmocka_unit_test_setup(test_quiet_absorbs_and_reports_master_down, quiet_reset),
+		cmocka_unit_test_setup(test_quiet_rearmed_by_each_copy, quiet_reset),
+		cmocka_unit_test_setup(test_quiet_differing_adverts_pass, quiet_reset),
+		cmocka_unit_test_setup(test_quiet_replaced_or_removed_silences_timer, quiet_reset),
 	};
 
 	return cmocka_run_group_tests_name("golden", tests, group_setup, group_teardown);

@@ -621,6 +621,104 @@ static void test_backup_accepts_higher_resets_timer(void **state)
 	assert_int_equal(fsm_next_deadline(&f), 4 * SEC + 3648437);
 }
 
+/* Masters that batch: an advert brought forward keeps the cadence, so the
+ * instance sends in step with the one that woke it from then on; nothing
+ * for a backup or an advert more than an interval away. */
+static void test_advert_early(void **state)
+{
+	struct vrrp_instance_fsm a, b;
+	struct vrrp_fsm_config c = cfg_v3(100, addr_a(), 10 * MS);
+	struct fsm_result r;
+	uint64_t t;
+
+	(void)state;
+	started(&b, &c, 0);
+	assert_int_equal(fsm_advert_early(&b, 0, &r), 0); /* a backup */
+	mastered(&a, &c);
+	mastered(&b, &c);
+	/* b's adverts are 4 ms behind a's */
+	b.advert_at = a.advert_at + 4 * MS;
+	for (int i = 0; i < 5; i++) {
+		t = a.advert_at;
+		assert_int_equal(fsm_timer(&a, t, &r), 1);
+		assert_int_equal(fsm_advert_early(&b, t, &r), 1);
+		assert_int_equal(r.act[0].type, FSM_ACT_SEND_ADVERT);
+		assert_int_equal(r.act[0].priority, 100);
+		/* next one still 10 ms after the one brought forward */
+		assert_int_equal(b.advert_at, a.advert_at + 4 * MS);
+	}
+	/* not due within an interval: nothing */
+	assert_int_equal(fsm_advert_early(&b, b.advert_at - 10 * MS - 1, &r), 0);
+	assert_int_equal(fsm_advert_early(&b, b.advert_at - 10 * MS, &r), 1);
+	/* late, not early: the next is an interval from now, no burst */
+	t = b.advert_at + 35 * MS;
+	assert_int_equal(fsm_advert_early(&b, t, &r), 1);
+	assert_int_equal(b.advert_at, t + 10 * MS);
+}
+
+/* Backups that sleep: whenever fsm_advert_routine() says an advert is
+ * routine, feeding it changes nothing but master_down_at (= t + the master
+ * down interval) and says nothing; the kernel counts such adverts for the
+ * daemon. Checked over priorities, preempt, preempt delay, v2/v3; and it
+ * is not routine where the advert decides something. */
+static void test_advert_routine(void **state)
+{
+	static const uint8_t prios[] = { 1, 89, 90, 91, 254 };
+	unsigned routine = 0, not_routine = 0;
+
+	(void)state;
+	for (int v = 2; v <= 3; v++)
+		for (int preempt = 0; preempt < 2; preempt++)
+			for (int delay = 0; delay < 2; delay++)
+				for (size_t p = 0; p < sizeof(prios); p++) {
+					struct vrrp_fsm_config c = v == 2 ? cfg_v2(90, addr_a())
+									  : cfg_v3(90, addr_a(), 10 * MS);
+					struct vrrp_instance_fsm f, before;
+					struct fsm_result r;
+					uint64_t ival = c.advert_int_us, t = 5 * ival;
+
+					c.preempt = preempt;
+					c.preempt_delay_us = delay ? 50 * ival : 0;
+					started(&f, &c, 0);
+					fsm_advert_received(&f, ival, prios[p], addr_b(), ival, &r);
+					if (!fsm_advert_routine(&f, prios[p], addr_b(), ival)) {
+						not_routine++;
+						continue;
+					}
+					routine++;
+					before = f;
+					assert_int_equal(fsm_advert_received(&f, t, prios[p], addr_b(),
+									     ival, &r), 0);
+					assert_string_equal(r.reason, "");
+					before.master_down_at = t + fsm_master_down_us(&before);
+					assert_memory_equal(&f, &before, sizeof(f));
+				}
+	/* both kinds occurred: the loop tested something */
+	assert_true(routine >= 20);
+	assert_true(not_routine >= 8);
+
+	/* and never where the advert means something */
+	struct vrrp_fsm_config c = cfg_v3(90, addr_a(), 10 * MS);
+	struct vrrp_instance_fsm f;
+	struct fsm_result r;
+
+	started(&f, &c, 0);
+	assert_false(fsm_advert_routine(&f, 100, addr_b(), 10 * MS)); /* no master yet */
+	fsm_advert_received(&f, 10 * MS, 100, addr_b(), 10 * MS, &r);
+	assert_true(fsm_advert_routine(&f, 100, addr_b(), 10 * MS));
+	assert_false(fsm_advert_routine(&f, 101, addr_b(), 10 * MS)); /* priority */
+	assert_false(fsm_advert_routine(&f, 0, addr_b(), 10 * MS));   /* stepping down */
+	assert_false(fsm_advert_routine(&f, 100, htonl(0x0a000003), 10 * MS)); /* another */
+	assert_false(fsm_advert_routine(&f, 100, addr_b(), 20 * MS)); /* v3 interval */
+	assert_false(fsm_advert_routine(&f, 100, addr_a(), 10 * MS)); /* ourselves */
+	fsm_set_priority(&f, 20 * MS, 110, &r); /* now we outrank it and preempt */
+	assert_false(fsm_advert_routine(&f, 100, addr_b(), 10 * MS));
+	fsm_set_priority(&f, 30 * MS, 90, &r);
+	fsm_timer(&f, fsm_next_deadline(&f), &r); /* master now */
+	assert_int_equal(f.state, VRRP_STATE_MASTER);
+	assert_false(fsm_advert_routine(&f, 100, addr_b(), 10 * MS));
+}
+
 static void test_backup_ignores_lower_when_preempting(void **state)
 {
 	struct vrrp_instance_fsm f;
@@ -1099,6 +1197,8 @@ int main(void)
 		cmocka_unit_test(test_own_advert_ignored),
 		cmocka_unit_test(test_fault_before_start_and_in_backup),
 		cmocka_unit_test(test_shutdown),
+		cmocka_unit_test(test_advert_routine),
+		cmocka_unit_test(test_advert_early),
 		cmocka_unit_test(test_set_priority),
 		cmocka_unit_test(test_state_and_action_names),
 	};
