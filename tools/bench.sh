@@ -62,7 +62,7 @@ if [ ! -x "${1:-build}/xvipd" ] || [ ! -x "${1:-build}/xvip-probe" ] ||
 fi
 KEEPALIVED=${KEEPALIVED:-/usr/sbin/keepalived}
 REPEAT=${BENCH_REPEAT:-3}
-SCENARIOS=${BENCH_SCENARIOS:-v2 v3 l1 l8}
+SCENARIOS=${BENCH_SCENARIOS:-v2 v3 l1 l8 m50}
 SOAK_S=${BENCH_SOAK_S:-60}
 VARIANTS=${BENCH_VARIANTS:-kill down}
 DAEMONS=${BENCH_DAEMONS:-keepalived xvipd}
@@ -132,14 +132,15 @@ fi
 
 # ---------------------------------------------------------------- helpers
 
-scen_label() { case $1 in v2) echo "v2 1s" ;; v3) echo "v3 10ms" ;; l1) echo "v3+liv 1x3" ;; l8) echo "v3+liv 1x8" ;; esac; }
+scen_label() { case $1 in v2) echo "v2 1s" ;; v3) echo "v3 10ms" ;; l1) echo "v3+liv 1x3" ;; l8) echo "v3+liv 1x8" ;; m50) echo "v3 10ms x50" ;; esac; }
 var_label() { case $1 in none) echo "no failure" ;; kill) echo "daemon kill" ;; down) echo "host down" ;; esac; }
 scen_duration() { case $1 in v2) echo 8000 ;; v3 | l1 | l8) echo 3000 ;; esac; }
 # how long node1 may take to become master and node2 backup (node2 waits
 # master_down_interval before it may claim anything)
-scen_settle() { case $1 in v2) echo 10 ;; v3 | l1 | l8) echo 5 ;; esac; }
-# does DAEMON run SCEN? (fast liveness is xvipd's)
-scen_runs() { case $2 in l*) [ "$1" = xvipd ] ;; esac; }
+scen_settle() { case $1 in v2) echo 10 ;; v3 | l1 | l8) echo 5 ;; m50) echo 10 ;; esac; }
+# does DAEMON run SCEN's failure runs? (fast liveness is xvipd's; 50
+# instances are a soak only: CPU and memory)
+scen_runs() { case $2 in l*) [ "$1" = xvipd ] ;; m50) return 1 ;; esac; }
 
 # conf NODE STATE PRIORITY SCEN: one file read by both daemons
 conf() {
@@ -153,6 +154,7 @@ conf() {
 	l1) ver=3 adv=0.01 liv="liveness_interval 1ms" rt="vrrp_rt_priority 50" ;;
 	l8) ver=3 adv=0.01 liv="liveness_interval 1ms
     liveness_multiplier 8" rt="vrrp_rt_priority 50" ;;
+	m50) ver=3 adv=0.01 ;;
 	esac
 	cat >"$WORK/$node.conf" <<EOF
 global_defs {
@@ -173,6 +175,24 @@ vrrp_instance VI_1 {
     }
 }
 EOF
+	# m50: VRIDs 1-49 besides VI_1 (51), at the same interval, a VIP each
+	if [ "$scen" = m50 ]; then
+		local v
+		for v in $(seq 1 49); do
+			cat >>"$WORK/$node.conf" <<EOF
+vrrp_instance VI_M$v {
+    state $state
+    interface eth0
+    virtual_router_id $v
+    priority $prio
+    advert_int $adv
+    virtual_ipaddress {
+        10.82.1.$v
+    }
+}
+EOF
+		done
+	fi
 }
 
 # Daemon processes of the current run: DPIDS[node] = "pid [pid...]"
@@ -458,14 +478,17 @@ run_one() {
 
 
 # ------------------------------------------------------------------ soak
-# cpu_ticks PID...: utime + stime of the processes, in clock ticks
-cpu_ticks() {
-	local pid sum=0 f
+# cpu_ns PID...: time on the CPU of the processes' threads, in ns, from
+# the scheduler's own accounting (schedstat). utime + stime would be
+# sampled at the tick (250 Hz here), and a daemon that wakes every 10 ms
+# for a few microseconds is seen by the tick or not depending on its phase.
+cpu_ns() {
+	local pid sum=0 f v
 	for pid in "$@"; do
-		f=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
-		# after the command: state is field 1, utime 12, stime 13
-		set -- $f
-		sum=$((sum + ${12} + ${13}))
+		for f in /proc/"$pid"/task/*/schedstat; do
+			read -r v _ <"$f" 2>/dev/null || continue
+			sum=$((sum + v))
+		done
 	done
 	echo "$sum"
 }
@@ -475,8 +498,7 @@ declare -A SOAK
 # nodes dropped both ways); spurious takeovers, CPU of master and backup,
 # RSS, and for fast liveness what the daemons saw
 soak() {
-	local d=$1 s=$2 c=$3 key="$1|$2|$3" m0 m1 t0 t1 a0 a1 b0 b1 hz busy=() i js1 js2 extra=""
-	hz=$(getconf CLK_TCK)
+	local d=$1 s=$2 c=$3 key="$1|$2|$3" m0 m1 t0 t1 a0 a1 b0 b1 busy=() i js1 js2 extra=""
 	reset_lab
 	conf node1 MASTER 100 "$s"
 	conf node2 BACKUP 90 "$s"
@@ -504,16 +526,16 @@ soak() {
 	esac
 	m0=$(takeovers "$d" node2)
 	# shellcheck disable=SC2086
-	a0=$(cpu_ticks ${DPIDS[node1]})
+	a0=$(cpu_ns ${DPIDS[node1]})
 	# shellcheck disable=SC2086
-	b0=$(cpu_ticks ${DPIDS[node2]})
+	b0=$(cpu_ns ${DPIDS[node2]})
 	t0=$(date +%s%N)
 	sleep "$SOAK_S"
 	t1=$(date +%s%N)
 	# shellcheck disable=SC2086
-	a1=$(cpu_ticks ${DPIDS[node1]})
+	a1=$(cpu_ns ${DPIDS[node1]})
 	# shellcheck disable=SC2086
-	b1=$(cpu_ticks ${DPIDS[node2]})
+	b1=$(cpu_ns ${DPIDS[node2]})
 	m1=$(takeovers "$d" node2)
 	[ ${#busy[@]} = 0 ] || kill "${busy[@]}" 2>/dev/null
 	wait "${busy[@]}" 2>/dev/null
@@ -531,10 +553,10 @@ soak() {
 	local r
 	for pid in ${DPIDS[node1]}; do r=$(rss_kb "$pid"); rss1=$((rss1 + ${r:-0})); done
 	for pid in ${DPIDS[node2]}; do r=$(rss_kb "$pid"); rss2=$((rss2 + ${r:-0})); done
-	SOAK[$key]=$(awk -v m=$((m1 - m0)) -v a=$((a1 - a0)) -v b=$((b1 - b0)) -v hz="$hz" -v s="$secs" \
+	SOAK[$key]=$(awk -v m=$((m1 - m0)) -v a=$((a1 - a0)) -v b=$((b1 - b0)) -v s="$secs" \
 		-v r1="$rss1" -v r2="$rss2" -v x="$extra" 'BEGIN {
 		printf "%d spurious takeover(s) in %.0f s; CPU master %.2f%%, backup %.2f%%; VmRSS master %.1f MB, backup %.1f MB%s",
-			m, s, 100 * a / hz / s, 100 * b / hz / s, r1 / 1024, r2 / 1024, x }')
+			m, s, 100 * a / 1e9 / s, 100 * b / 1e9 / s, r1 / 1024, r2 / 1024, x }')
 	printf '# soak %-10s %-10s %-5s %s\n' "$d" "$(scen_label "$s")" "$c" "${SOAK[$key]}"
 }
 
@@ -597,6 +619,9 @@ reset_lab
 if [ "$SOAK_S" -gt 0 ]; then
 	case " $SCENARIOS " in *" v3 "*)
 		for d in $DAEMONS; do soak "$d" v3 idle; done ;;
+	esac
+	case " $SCENARIOS " in *" m50 "*)
+		for d in $DAEMONS; do soak "$d" m50 idle; done ;;
 	esac
 	for s in l1 l8; do
 		case " $SCENARIOS $DAEMONS " in *" $s "*" xvipd "*)
