@@ -200,6 +200,7 @@ void config_free(struct xvip_config *cfg)
 	free_strings(cfg->global.notification_email, cfg->global.n_notification_email);
 	free(cfg->global.notification_email_from);
 	free(cfg->global.smtp_server);
+	free(cfg->global.smtp_helo_name);
 	free(cfg->global.script_user);
 	free(cfg->global.script_group);
 	free(cfg->global.witness_zookeeper);
@@ -278,4 +279,24 @@ const struct config_vrrp_script *config_find_script(const struct xvip_config *cf
 		if (!strcmp(cfg->scripts[i].name, name))
 			return &cfg->scripts[i];
 	return NULL;
+}
+
+static bool alert_of(uint8_t own, uint8_t kind_default, uint8_t global_default)
+{
+	if (own != CONFIG_UNSET)
+		return own == CONFIG_ON;
+	if (kind_default != CONFIG_UNSET)
+		return kind_default == CONFIG_ON;
+	return global_default == CONFIG_ON;
+}
+
+bool config_smtp_alert_vrrp(const struct xvip_config *cfg, const struct config_vrrp_instance *in)
+{
+	return alert_of(in->smtp_alert, cfg->global.smtp_alert_vrrp, cfg->global.smtp_alert);
+}
+
+bool config_smtp_alert_checker(const struct xvip_config *cfg,
+			       const struct config_virtual_server *vs)
+{
+	return alert_of(vs->smtp_alert, cfg->global.smtp_alert_checker, cfg->global.smtp_alert);
 }

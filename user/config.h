@@ -86,6 +86,10 @@ struct config_command {
 	struct script_cmd *run;
 };
 
+/* keepalived's `smtp_alert [on|off]`: written or not (the default then
+ * comes from an outer level) */
+enum config_tristate { CONFIG_UNSET = 0, CONFIG_OFF, CONFIG_ON };
+
 struct config_global {
 	char *router_id;                 /* default: the host name */
 	char **notification_email;
@@ -94,6 +98,11 @@ struct config_global {
 	char *smtp_server;               /* NULL: no mail */
 	uint16_t smtp_port;              /* default 25 */
 	uint32_t smtp_connect_timeout_ms; /* default 30 s */
+	char *smtp_helo_name;            /* NULL: the host name */
+	/* mail on transitions (enum config_tristate): smtp_alert is the
+	 * default of both, smtp_alert_vrrp of instances, smtp_alert_checker
+	 * of virtual servers (real servers, the writer) */
+	uint8_t smtp_alert, smtp_alert_vrrp, smtp_alert_checker;
 	unsigned vrrp_version;           /* 2 (default) or 3 */
 	char *script_user;               /* NULL: keepalived_script/root rules */
 	char *script_group;              /* NULL: the user's primary group */
@@ -185,6 +194,7 @@ struct config_vrrp_instance {
 	unsigned version;             /* 2 or 3: instance `version`, else global */
 	uint32_t advert_int_ms;       /* default 1 s; v3 in 10 ms steps */
 	bool nopreempt;
+	uint8_t smtp_alert;              /* enum config_tristate */
 	uint32_t preempt_delay_ms;    /* default 0 */
 
 	enum config_auth_type auth_type;
@@ -320,6 +330,7 @@ struct config_virtual_server {
 	enum config_protocol protocol;   /* default TCP */
 	unsigned persistence_timeout_s;  /* default 0: no persistence */
 	bool manage_read_only;           /* default off */
+	uint8_t smtp_alert;              /* enum config_tristate */
 	/* xvip: how long a promotion may wait for the candidate to apply
 	 * what it received before giving up (default 2 s). */
 	uint32_t promote_timeout_ms;
@@ -377,5 +388,13 @@ const struct config_vrrp_instance *config_find_instance(const struct xvip_config
 							 const char *name);
 const struct config_vrrp_script *config_find_script(const struct xvip_config *cfg,
 						     const char *name);
+
+/* Mail for this instance / virtual server: smtp_alert at its level, else
+ * global_defs' (smtp_alert_vrrp / smtp_alert_checker, then smtp_alert);
+ * off when none is written. Sending also needs smtp_server and
+ * notification_email. */
+bool config_smtp_alert_vrrp(const struct xvip_config *cfg, const struct config_vrrp_instance *in);
+bool config_smtp_alert_checker(const struct xvip_config *cfg,
+			       const struct config_virtual_server *vs);
 
 #endif /* XVIP_CONFIG_H */

@@ -187,6 +187,14 @@ bool arg_duration(struct parser *p, const struct stmt *st, uint32_t min_ms,
 	       parse_duration_tok(p, st, kw(st), st->tok[1].text, min_ms, max_ms, out);
 }
 
+void arg_alert(struct parser *p, const struct stmt *st, uint8_t *out)
+{
+	bool on;
+
+	if (arg_bool(p, st, &on))
+		*out = on ? CONFIG_ON : CONFIG_OFF;
+}
+
 /* on|off (also yes/no, true/false, 1/0); the keyword alone means on. */
 bool arg_bool(struct parser *p, const struct stmt *st, bool *out)
 {

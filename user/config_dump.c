@@ -68,6 +68,13 @@ static void put_onoff(FILE *out, int indent, const char *key, bool on)
 	fprintf(out, "%*s%s %s\n", indent, "", key, on ? "on" : "off");
 }
 
+/* enum config_tristate: nothing when not written */
+static void put_alert(FILE *out, int indent, const char *key, uint8_t v)
+{
+	if (v != CONFIG_UNSET)
+		put_onoff(out, indent, key, v == CONFIG_ON);
+}
+
 /* One argument as split_command (config_args.c) reads it back: bare when
  * it can be, else in '...' pieces, a ' itself in "...". */
 static void put_arg(struct sbuf *b, const char *a)
@@ -127,6 +134,7 @@ static void dump_instance(const struct config_vrrp_instance *inst, FILE *out)
 	put_uint(out, 4, "version", inst->version);
 	put_secs(out, 4, "advert_int", inst->advert_int_ms);
 	fputs(inst->nopreempt ? "    nopreempt\n" : "    preempt\n", out);
+	put_alert(out, 4, "smtp_alert", inst->smtp_alert);
 	put_secs(out, 4, "preempt_delay", inst->preempt_delay_ms);
 	if (inst->auth_type == CONFIG_AUTH_PASS) {
 		fputs("    authentication {\n", out);
@@ -260,6 +268,7 @@ static void dump_virtual_server(const struct config_virtual_server *vs, bool wit
 	put_uint(out, 4, "persistence_timeout", vs->persistence_timeout_s);
 	put_kv(out, 4, "protocol", vs->protocol == CONFIG_PROTO_TCP ? "TCP" : "UDP");
 	put_onoff(out, 4, "manage_read_only", vs->manage_read_only);
+	put_alert(out, 4, "smtp_alert", vs->smtp_alert);
 	put_secs(out, 4, "promote_timeout", vs->promote_timeout_ms);
 	put_secs(out, 4, "standby_loss_timeout", vs->standby_loss_timeout_ms);
 	put_kv(out, 4, "standby_loss_policy", vs->standby_loss_async ? "async" : "block");
@@ -374,6 +383,11 @@ void config_dump(const struct xvip_config *cfg, FILE *out)
 		fprintf(out, " %u\n", g->smtp_port);
 	}
 	put_secs(out, 4, "smtp_connect_timeout", g->smtp_connect_timeout_ms);
+	if (g->smtp_helo_name)
+		put_kv(out, 4, "smtp_helo_name", g->smtp_helo_name);
+	put_alert(out, 4, "smtp_alert", g->smtp_alert);
+	put_alert(out, 4, "smtp_alert_vrrp", g->smtp_alert_vrrp);
+	put_alert(out, 4, "smtp_alert_checker", g->smtp_alert_checker);
 	put_uint(out, 4, "vrrp_version", g->vrrp_version);
 	if (g->rt_priority)
 		put_uint(out, 4, "vrrp_rt_priority", g->rt_priority);

@@ -285,6 +285,8 @@ const char *fmt_seconds(uint32_t ms, char buf[16]);
 bool arg_duration(struct parser *p, const struct stmt *st, uint32_t min_ms, uint32_t max_ms,
 		  uint32_t *out);
 bool arg_bool(struct parser *p, const struct stmt *st, bool *out);
+/* `smtp_alert [on|off]` into an enum config_tristate */
+void arg_alert(struct parser *p, const struct stmt *st, uint8_t *out);
 bool arg_flag(struct parser *p, const struct stmt *st);
 bool arg_string(struct parser *p, const struct stmt *st, char **dst);
 bool parse_ipv4_tok(struct parser *p, const struct stmt *st, const char *name, const char *text,

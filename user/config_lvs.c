@@ -289,6 +289,11 @@ struct vs_ctx {
 	struct name_map real_servers; /* "address port" -> index */
 };
 
+static void kw_vs_smtp_alert(struct parser *p, const struct stmt *st, void *ctx)
+{
+	arg_alert(p, st, &((struct vs_ctx *)ctx)->vs->smtp_alert);
+}
+
 static void kw_real_server(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct vs_ctx *vc = ctx;
@@ -404,6 +409,7 @@ static const struct keyword virtual_server_keywords[] = {
 	KEY_SET_DURATION("standby_loss_timeout", VS, standby_loss_timeout_ms, 0, DAY_MS),
 	KEY("standby_loss_policy", kw_vs_standby_loss_policy),
 	KEY_SET_COMMAND("notify_writer", VS, notify_writer),
+	KEY("smtp_alert", kw_vs_smtp_alert),
 	KEY_BLOCK("real_server", kw_real_server),
 	KEY_END,
 };

@@ -65,6 +65,21 @@ static void kw_metrics_listen(struct parser *p, const struct stmt *st, void *ctx
 	g->metrics_listen = true;
 }
 
+static void kw_g_smtp_alert(struct parser *p, const struct stmt *st, void *ctx)
+{
+	arg_alert(p, st, &((struct config_global *)ctx)->smtp_alert);
+}
+
+static void kw_g_smtp_alert_vrrp(struct parser *p, const struct stmt *st, void *ctx)
+{
+	arg_alert(p, st, &((struct config_global *)ctx)->smtp_alert_vrrp);
+}
+
+static void kw_g_smtp_alert_checker(struct parser *p, const struct stmt *st, void *ctx)
+{
+	arg_alert(p, st, &((struct config_global *)ctx)->smtp_alert_checker);
+}
+
 static void kw_script_user(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct config_global *g = ctx;
@@ -79,6 +94,10 @@ static const struct keyword global_keywords[] = {
 	KEY("smtp_server", kw_smtp_server),
 	KEY_SET_DURATION("smtp_connect_timeout", struct config_global, smtp_connect_timeout_ms, 1,
 			 3600 * SEC),
+	KEY_SET_STRING("smtp_helo_name", struct config_global, smtp_helo_name),
+	KEY("smtp_alert", kw_g_smtp_alert),
+	KEY("smtp_alert_vrrp", kw_g_smtp_alert_vrrp),
+	KEY("smtp_alert_checker", kw_g_smtp_alert_checker),
 	KEY_SET_UINT("vrrp_version", struct config_global, vrrp_version, 2, 3),
 	KEY_SET_UINT("vrrp_rt_priority", struct config_global, rt_priority, 1, 99),
 	KEY_SET_INT("vrrp_priority", struct config_global, nice, -20, 19),
@@ -222,6 +241,11 @@ static void kw_state(struct parser *p, const struct stmt *st, void *ctx)
 		return;
 	}
 	ic->src->state = where_of(st);
+}
+
+static void kw_i_smtp_alert(struct parser *p, const struct stmt *st, void *ctx)
+{
+	arg_alert(p, st, &((struct instance_ctx *)ctx)->inst->smtp_alert);
 }
 
 static void kw_interface(struct parser *p, const struct stmt *st, void *ctx)
@@ -560,13 +584,14 @@ static const struct keyword instance_keywords[] = {
 	KEY_SET_DURATION("garp_master_refresh", INST, garp_master_refresh_ms, 0, DAY_MS),
 	KEY_SET_UINT("garp_master_refresh_repeat", INST, garp_master_refresh_repeat, 1, 255),
 	KEY("liveness_interval", kw_liveness_interval),
+	KEY("smtp_alert", kw_i_smtp_alert),
 	KEY("liveness_multiplier", kw_liveness_multiplier),
 	KEY_END,
 };
 #undef INST
 
 static const char *const instance_unsupported[] = {
-	"mcast_src_ip", "dont_track_primary", "use_vmac", "vmac_xmit_base", "smtp_alert",
+	"mcast_src_ip", "dont_track_primary", "use_vmac", "vmac_xmit_base",
 	"virtual_ipaddress_excluded", "virtual_routes", "virtual_rules", "track_process",
 	"track_file", "track_bfd", "accept", "no_accept", "strict_mode", "lvs_sync_daemon_interface",
 	"garp_lower_prio_delay", "garp_lower_prio_repeat", "debug", "notify_deleted",

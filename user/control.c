@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mail.h"
 #include "sbuf.h"
 #include "service.h"
 #include "control_client.h"
@@ -43,9 +44,17 @@ char *status_json(struct xvipd *d)
 	sb_json_str(&b, d->cfg_path);
 	sb_printf(&b, ",\"router_id\":");
 	sb_json_str(&b, d->cfg->global.router_id);
-	sb_printf(&b, ",\"uptime_ms\":%llu,\"reloads\":%llu,\"reload_failures\":%llu,\"interfaces\":[",
-		  (unsigned long long)((now - d->started_us) / 1000),
-		  (unsigned long long)d->reloads, (unsigned long long)d->reload_failures);
+	{
+		struct mailer_stats ms = mailer_stats(d->mailer);
+
+		sb_printf(&b, ",\"uptime_ms\":%llu,\"reloads\":%llu,\"reload_failures\":%llu,"
+			  "\"mail\":{\"sent\":%llu,\"failed\":%llu,\"dropped\":%llu,"
+			  "\"in_flight\":%u},\"interfaces\":[",
+			  (unsigned long long)((now - d->started_us) / 1000),
+			  (unsigned long long)d->reloads, (unsigned long long)d->reload_failures,
+			  (unsigned long long)ms.sent, (unsigned long long)ms.failed,
+			  (unsigned long long)ms.dropped, ms.in_flight);
+	}
 	for (size_t i = 0; i < d->n_ifaces; i++) {
 		const struct xvip_attach *att = &d->ifaces[i].att;
 
@@ -233,6 +242,19 @@ char *status_metrics(struct xvipd *d)
 	metric_head(&b, "xvipd_reload_failures_total", "counter",
 		    "Reloads refused (the running configuration was kept).");
 	sb_printf(&b, "xvipd_reload_failures_total %llu\n", (unsigned long long)d->reload_failures);
+	{
+		struct mailer_stats ms = mailer_stats(d->mailer);
+
+		metric_head(&b, "xvip_mail_sent_total", "counter",
+			    "Mails (smtp_alert) the SMTP server accepted.");
+		sb_printf(&b, "xvip_mail_sent_total %llu\n", (unsigned long long)ms.sent);
+		metric_head(&b, "xvip_mail_failed_total", "counter",
+			    "Mails not sent: the SMTP server could not be reached or refused them.");
+		sb_printf(&b, "xvip_mail_failed_total %llu\n", (unsigned long long)ms.failed);
+		metric_head(&b, "xvip_mail_dropped_total", "counter",
+			    "Mails dropped before sending: too many waiting for the SMTP server.");
+		sb_printf(&b, "xvip_mail_dropped_total %llu\n", (unsigned long long)ms.dropped);
+	}
 	metric_head(&b, "xvip_interface_xdp_mode", "gauge",
 		    "1 for the XDP mode the data plane runs in on the interface, 0 for the other.");
 	for (size_t i = 0; i < d->n_ifaces; i++) {

@@ -15,8 +15,10 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
 		va_start(ap, fmt);
 		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? room : 0, fmt, ap);
 		va_end(ap);
-		if (n < 0)
+		if (n < 0) {
+			b->oom = true;
 			return;
+		}
 		if (b->s && (size_t)n < room) {
 			b->len += (size_t)n;
 			return;
@@ -24,8 +26,10 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
 		size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
 		char *s = realloc(b->s, cap);
 
-		if (!s)
+		if (!s) {
+			b->oom = true;
 			return;
+		}
 		b->s = s;
 		b->cap = cap;
 	}

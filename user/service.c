@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "fmt.h"
+#include "alerts.h"
 #include "log.h"
 #include "netlink.h"
 #include "sbuf.h"
@@ -109,6 +110,15 @@ static void vs_probe(void *arg, int node)
 
 /* The writer of a virtual server whose real servers are set up (checks
  * created). */
+/* smtp_alert: the writer's events by mail (a writer change, a refused
+ * promotion above all) */
+static void vs_writer_event(void *arg, const struct writer_event *e)
+{
+	struct vs_rt *vs = arg;
+
+	alert_writer(vs->d, vs->cfg, vs->name, e);
+}
+
 static void vs_writer_init(struct vs_rt *vs)
 {
 	struct writer_fsm_config c = {
@@ -120,7 +130,7 @@ static void vs_writer_init(struct vs_rt *vs)
 		.witness = vs->d->witness != NULL,
 		.n_nodes = vs->n_rs,
 	};
-	const struct writer_hooks hooks = { vs_steer, vs_probe, svc_witness_op, vs };
+	const struct writer_hooks hooks = { vs_steer, vs_probe, svc_witness_op, vs_writer_event, vs };
 	uint32_t addr[WF_MAX_NODES];
 
 	for (size_t r = 0; r < vs->n_rs; r++) {
@@ -201,11 +211,14 @@ static void rs_changed(void *arg, struct check *c, bool up, const char *why)
 		r->up_at_us = now_us();
 		r->mac_known = false; /* read afresh: a node can come back with a new NIC */
 		xlog(LOG_NOTICE, "[%s] real server %s is UP", vs->name, r->name);
+		if (was_decided)
+			alert_real_server(vs->d, vs->cfg, vs->name, r->name, true, NULL);
 		notify = r->cfg->notify_up;
 	} else if (!r->up && (was || !was_decided)) {
 		r->downs++;
 		r->down_at_us = now_us();
 		xlog(LOG_WARNING, "[%s] real server %s is DOWN: %s", vs->name, r->name, r->why);
+		alert_real_server(vs->d, vs->cfg, vs->name, r->name, false, r->why);
 		notify = r->cfg->notify_down;
 	}
 	/* act first (steer, promote, fault), tell the scripts after */

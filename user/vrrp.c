@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "arp_pkt.h"
 #include "fmt.h"
 #include "log.h"
@@ -297,7 +298,7 @@ static void send_advert(struct xvipd *d, struct vrrp_rt *in, uint8_t prio)
 
 /* ---- transitions ------------------------------------------------------- */
 
-static void notify(struct xvipd *d, struct vrrp_rt *in, enum vrrp_state st)
+static void notify(struct xvipd *d, struct vrrp_rt *in, enum vrrp_state st, const char *reason)
 {
 	const struct config_vrrp_instance *c = in->cfg;
 	const struct config_command *cmd = NULL;
@@ -319,6 +320,7 @@ static void notify(struct xvipd *d, struct vrrp_rt *in, enum vrrp_state st)
 		if (script_notify(d->loop, c->notify->run, args, err, sizeof(err)) < 0)
 			xlog(LOG_ERR, "(%s) notify script '%s': %s", c->name, c->notify->text, err);
 	}
+	alert_vrrp(d, in, st, reason);
 }
 
 static void garp_delay_fire(struct loop *l, uint64_t id, void *arg);
@@ -408,7 +410,7 @@ void apply(struct xvipd *d, struct vrrp_rt *in, const struct fsm_result *r, uint
 		if (t->decision_to_map_us)
 			xlog(LOG_NOTICE, "(%s) switchover: decision -> map written %u us, -> GARP sent %u us",
 			     in->cfg->name, t->decision_to_map_us, t->decision_to_garp_us);
-		notify(d, in, r->new_state);
+		notify(d, in, r->new_state, r->reason);
 	} else if (r->reason[0]) {
 		xlog(LOG_DEBUG, "(%s) %s", in->cfg->name, r->reason);
 	}

@@ -111,6 +111,8 @@ static void event(struct writer *w, const struct wf_action *a)
 	snprintf(e->addr, sizeof(e->addr), "%s", a->node >= 0 ? w->addr[a->node] : "-");
 	snprintf(e->reason, sizeof(e->reason), "%s", a->text);
 	e->took_us = a->took_us;
+	if (w->hooks.event)
+		w->hooks.event(w->hooks.arg, e);
 	if (!w->notify)
 		return;
 	/* Never between a decision and its action: a fork costs milliseconds

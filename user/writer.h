@@ -42,6 +42,8 @@ struct writer_hooks {
 	 * done(op, rc, err) exactly once, from the loop. < 0: not started. */
 	int (*witness)(void *arg, const struct wf_action *a,
 		       void (*done)(void *op, int rc, const char *err), void *op);
+	/* an event was recorded (history, notify_writer): NULL none */
+	void (*event)(void *arg, const struct writer_event *e);
 	void *arg;
 };
 

@@ -27,6 +27,7 @@
 #include "check.h"
 #include "deathwatch.h"
 #include "log.h"
+#include "mail.h"
 #include "netlink.h"
 #include "metrics_http.h"
 #include "script_sec.h"
@@ -378,6 +379,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	d.started_us = now_us();
+	d.mailer = mailer_new(d.loop);
+	if (!d.mailer)
+		xlog(LOG_WARNING, "cannot start libcurl: no mail (smtp_alert)");
 	/* opened when a MYSQL_CHECK first finds its server local */
 	dw_configure(d.loop, d.pin_root);
 	if (dp_open(&d.dp, d.pin_root, err, sizeof(err)) < 0) {
@@ -462,6 +466,7 @@ out:
 	dp_close(&d.dp);
 	if (sfd >= 0)
 		close(sfd);
+	mailer_free(d.mailer);
 	loop_free(d.loop);
 	writer_notify_drop();
 	if (d.svc_cfg && d.svc_cfg != d.cfg)

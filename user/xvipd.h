@@ -63,6 +63,7 @@ struct xvipd {
 	struct ring_buffer *events;
 	struct nl_monitor *linkmon;
 	struct metrics_http *metrics;
+	struct mailer *mailer;   /* smtp_alert's mails (alerts.c) */
 	int ctl_fd;
 	bool ctl_paused;   /* out of fds: not accepting for a moment */
 	char ctl_path[256];

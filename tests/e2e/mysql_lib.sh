@@ -693,7 +693,8 @@ db_missing_acked() {
 #                          called as "SCRIPT NODE" + xvipd's arguments; none),
 #                          XC_VS_EXTRA (lines added to the virtual_server
 #                          block after promote_timeout, e.g.
-#                          "standby_loss_timeout 2"; none).
+#                          "standby_loss_timeout 2"; none), XC_GLOBAL_EXTRA
+#                          (lines added to global_defs; none).
 xvipd_mysql_conf() {
 	local file=$1 node=$2 prio=$3 vip=$4 vrid=$5 a1=$6 a2=$7 notify="" rs
 	[ -n "${XC_NOTIFY_WRITER:-}" ] && notify="notify_writer \"$XC_NOTIFY_WRITER $node\""
@@ -702,6 +703,9 @@ xvipd_mysql_conf() {
 global_defs {
     router_id $node
     vrrp_version 3
+EOC
+		[ -z "${XC_GLOBAL_EXTRA:-}" ] || printf '%s\n' "$XC_GLOBAL_EXTRA" | sed 's/^[[:space:]]*/    /'
+		cat <<EOC
 }
 vrrp_instance VI_1 {
     state BACKUP

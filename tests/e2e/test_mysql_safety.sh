@@ -32,9 +32,23 @@ check_here "dual-master semi-sync replication" db_dual_master db1 $N1 db2 $N2 se
 
 printf '#!/bin/sh\necho "$*" >> %s/writer.log\n' "$WORK" >"$WORK/notify_writer.sh"
 chmod +x "$WORK/notify_writer.sh"
+# smtp_alert: db1's xvipd mails the writer's events to an SMTP server on
+# db1's loopback (aiosmtpd, a Maildir): the refused promotion above all
+MAILDIR=$WORK/maildir
+if command -v aiosmtpd >/dev/null 2>&1; then
+	bg_start db1 "$WORK/smtpd.log" aiosmtpd -n -l 127.0.0.1:2525 -c aiosmtpd.handlers.Mailbox "$MAILDIR"
+else
+	note "no aiosmtpd (python3-aiosmtpd): the mail checks fail"
+fi
+mail_with() { grep -rlF -- "$1" "$MAILDIR/new" 2>/dev/null | grep -q .; }
 # conf NODE PRIORITY PROMOTE_TIMEOUT
 conf() {
 	XC_PROMOTE_TIMEOUT=$3 XC_NOTIFY_WRITER="$WORK/notify_writer.sh" \
+		XC_GLOBAL_EXTRA="smtp_server 127.0.0.1 2525
+			notification_email {
+			    dba@example.com
+			}
+			smtp_alert_checker" \
 		xvipd_mysql_conf "$WORK/$1.conf" "$1" "$2" $VIP 62 $N1 $N2
 }
 OWNER="$BUILD/xvipctl --pin-root $(pin_of db1)"
@@ -230,6 +244,9 @@ check "text status shows NOT PROMOTED" wait_until 10 sh -c "$OWNER status | grep
 check "the xvipd log says NOT promoting" wait_log "$WORK/xvipd-db1.log" "NOT promoting" 10
 # notify_writer runs in the background: its line is awaited
 check "notify_writer got 'refused'" wait_log "$WORK/writer.log" "db1 WRITER $VIP:3306 refused" 10
+check "smtp_alert: the refused promotion is mailed" wait_until 10 mail_with \
+	"Subject: [db1] Writer [$VIP]:tcp:3306 - promotion REFUSED, no writer"
+check "  saying why" sh -c "grep -rlF 'promotion REFUSED' '$MAILDIR/new' | xargs grep -lF 'SQL thread stopped with error 1062' | grep -q ."
 # negative: sampled 0.5 s (5 probes, each one a promotion retry) after the
 # refusal
 sleep 0.5
@@ -290,6 +307,8 @@ t0=$(date +%s%N)
 check "the lock is released" lock_release db2
 # the bound stays below semi-sync's 10 s timeout
 check "xvipd promotes db2 once it applied them, long before semi-sync's 10 s timeout" wait_until 8 writer_is $N2
+check "smtp_alert: the writer change is mailed" wait_until 10 mail_with \
+	"Subject: [db1] Writer [$VIP]:tcp:3306 - now $N2:3306"
 check "then the reload's rebuild runs: db2 weight 1, still the writer" wait_until 10 sh -c "$OWNER status | grep -q 'real_server $N2:3306 weight 1: UP' && $OWNER status --json | grep -q '\"writer\":\"$N2:3306\"'"
 cp "$WORK/db1.conf.orig" "$WORK/db1.conf"
 kill -HUP "$(pgrep -f "xvipd -n -l -f $WORK/db1.conf" | head -1)"

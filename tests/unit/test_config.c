@@ -1030,6 +1030,61 @@ static struct xvip_config *load_text(const char *text, struct config_diag *d, ch
 	"vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n advert_int 0.01\n" \
 	" virtual_ipaddress {\n 10.0.0.100\n }\n"
 
+/* ---- smtp_alert: keepalived's levels ------------------------------------ */
+
+/* An instance's or virtual server's own smtp_alert wins, then global_defs'
+ * smtp_alert_vrrp / smtp_alert_checker, then smtp_alert; off when none is
+ * written. The dump writes back only what was written. */
+static void test_smtp_alert_levels(void **state)
+{
+	static const char *const text =
+		"global_defs {\n smtp_server 10.0.0.25 2525\n smtp_helo_name node1.example\n"
+		" notification_email {\n ops@example.com\n }\n smtp_alert_vrrp\n"
+		" smtp_alert off\n}\n"
+		"vrrp_instance A {\n interface eth0\n virtual_router_id 1\n"
+		" virtual_ipaddress {\n 10.0.0.100\n }\n}\n"
+		"vrrp_instance B {\n interface eth0\n virtual_router_id 2\n smtp_alert no\n"
+		" virtual_ipaddress {\n 10.0.0.101\n }\n}\n"
+		"virtual_server 10.0.0.100 3306 {\n lb_algo rr\n"
+		" real_server 10.0.0.1 3306 {\n TCP_CHECK {\n }\n }\n}\n"
+		"virtual_server 10.0.0.101 3306 {\n lb_algo rr\n smtp_alert\n"
+		" real_server 10.0.0.1 3306 {\n TCP_CHECK {\n }\n }\n}\n";
+	struct config_diag d = CONFIG_DIAG_INIT;
+	struct xvip_config *cfg;
+	char *path, *dump = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	cfg = load_text(text, &d, &path);
+	assert_non_null(cfg);
+	assert_int_equal(d.errors, 0);
+	assert_true(config_smtp_alert_vrrp(cfg, &cfg->instances[0]));   /* smtp_alert_vrrp */
+	assert_false(config_smtp_alert_vrrp(cfg, &cfg->instances[1]));  /* its own "no" */
+	assert_false(config_smtp_alert_checker(cfg, &cfg->virtual_servers[0]));      /* global off */
+	assert_true(config_smtp_alert_checker(cfg, &cfg->virtual_servers[1]));       /* its own */
+	assert_string_equal(cfg->global.smtp_helo_name, "node1.example");
+	assert_int_equal(cfg->global.smtp_port, 2525);
+	f = open_memstream(&dump, &len);
+	config_dump(cfg, f);
+	fclose(f);
+	assert_non_null(strstr(dump, "    smtp_alert off\n    smtp_alert_vrrp on\n"));
+	assert_non_null(strstr(dump, "    smtp_helo_name node1.example\n"));
+	assert_null(strstr(dump, "smtp_alert_checker")); /* not written: not dumped */
+	free(dump);
+	config_free(cfg);
+	config_diag_free(&d);
+	free(path);
+
+	/* nothing written: no mail */
+	cfg = load_text(LIV_HEAD "}\n", &d, &path);
+	assert_non_null(cfg);
+	assert_false(config_smtp_alert_vrrp(cfg, &cfg->instances[0]));
+	config_free(cfg);
+	config_diag_free(&d);
+	free(path);
+}
+
 static void test_liveness_keywords(void **state)
 {
 	struct config_diag d = CONFIG_DIAG_INIT;
@@ -1577,6 +1632,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_many_objects_load_fast),
 		cmocka_unit_test(test_out_of_memory),
+		cmocka_unit_test(test_smtp_alert_levels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
