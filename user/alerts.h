@@ -18,7 +18,7 @@ void alert_vrrp(struct xvipd *d, const struct vrrp_rt *in, enum vrrp_state st,
 /* "[router_id] Realserver [10.0.0.1]:tcp:3306 - DOWN" */
 void alert_real_server(struct xvipd *d, const struct config_virtual_server *vs,
 		       const char *vs_name, const char *rs_name, bool up, const char *why);
-/* "[router_id] Writer [VIP]:tcp:3306 - promoted 10.0.0.2:3306", "- promotion
+/* "[router_id] Writer [VIP]:tcp:3306 - now 10.0.0.2", "- promotion
  * REFUSED", ...: every event of the writer (writer.h) */
 void alert_writer(struct xvipd *d, const struct config_virtual_server *vs, const char *vs_name,
 		  const struct writer_event *e);
