@@ -63,7 +63,26 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRCS))
 FUZZ_OBJS := $(patsubst user/%.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS))
 
 .PHONY: all test test-build bench demo deps install uninstall clean vmlinux fuzz fuzz-build
-all: $(BPF_OBJS) $(PROGS)
+# man pages, made from docs/ (tools/mkman.sh): one source, no drift
+MANS := $(BUILD)/man/xvipd.8 $(BUILD)/man/xvipctl.8 $(BUILD)/man/xvipd.conf.5
+MANDIR ?= $(PREFIX)/share/man
+
+all: $(BPF_OBJS) $(PROGS) $(MANS)
+
+$(BUILD)/man/xvipd.conf.5: docs/configuration.md tools/mkman.sh
+	@mkdir -p $(dir $@)
+	XVIP_VERSION=$(VERSION) tools/mkman.sh $< xvipd.conf 5 \
+		"configuration of xvipd (keepalived's dialect)" > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/xvipd.8: docs/xvipd.8.md tools/mkman.sh
+	@mkdir -p $(dir $@)
+	XVIP_VERSION=$(VERSION) tools/mkman.sh $< xvipd 8 \
+		"VRRP virtual IP with an XDP data plane, for MySQL dual-master pairs" > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/xvipctl.8: docs/xvipctl.8.md tools/mkman.sh
+	@mkdir -p $(dir $@)
+	XVIP_VERSION=$(VERSION) tools/mkman.sh $< xvipctl 8 \
+		"show and change xvipd's state and its data plane's maps" > $@.tmp && mv $@.tmp $@
 
 $(BUILD) $(BUILD)/obj $(BUILD)/tests:
 	mkdir -p $@
@@ -154,6 +173,9 @@ install: all
 		$(DESTDIR)$(SYSTEMD_DIR)
 	install -m 0755 $(BUILD)/xvipd $(DESTDIR)$(PREFIX)/sbin/xvipd
 	install -m 0755 $(BUILD)/xvipctl $(DESTDIR)$(PREFIX)/bin/xvipctl
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(BUILD)/man/xvipd.conf.5 $(DESTDIR)$(MANDIR)/man5/xvipd.conf.5
+	install -m 0644 $(BUILD)/man/xvipd.8 $(BUILD)/man/xvipctl.8 $(DESTDIR)$(MANDIR)/man8/
 	@# an existing configuration is the operator's: never overwritten
 	[ -e $(DESTDIR)$(SYSCONFDIR)/xvip/xvipd.conf ] || \
 		install -m 0600 tools/xvipd.conf $(DESTDIR)$(SYSCONFDIR)/xvip/xvipd.conf
@@ -166,7 +188,8 @@ install: all
 uninstall:
 	-[ -d /run/systemd/system ] && systemctl disable --now xvipd.service
 	rm -f $(DESTDIR)$(PREFIX)/sbin/xvipd $(DESTDIR)$(PREFIX)/bin/xvipctl \
-		$(DESTDIR)$(SYSTEMD_DIR)/xvipd.service
+		$(DESTDIR)$(SYSTEMD_DIR)/xvipd.service $(DESTDIR)$(MANDIR)/man5/xvipd.conf.5 \
+		$(DESTDIR)$(MANDIR)/man8/xvipd.8 $(DESTDIR)$(MANDIR)/man8/xvipctl.8
 
 clean:
 	rm -rf build

@@ -88,7 +88,12 @@ code {
 }
 /^```/ { flush(); print ".PP"; print ".RS 4"; print ".nf"; code = 1; next }
 /^# / { next } # the title: NAME says it
-/^## / { flush(); print ".SH " toupper(esc(substr($0, 4))); header = 0; next }
+# section names in capitals, as man pages have them; the section of a
+# keyword (global_defs, vrrp_sync_group NAME) as it is written in a file
+/^## / {
+	flush(); t = esc(substr($0, 4)); gsub(/`/, "", t)
+	print ".SH " (t ~ /^[a-z]+_[a-z_]+/ ? "\"" t "\"" : toupper(t)); header = 0; next
+}
 /^### / { flush(); print ".SS " inline(esc(substr($0, 5))); header = 0; next }
 /^\|/ {
 	flush()
