@@ -63,6 +63,8 @@ ROOT=$WORK/root
 check "make install succeeds" make -s -o all BUILD="$BUILD" LIB_SRCS="${LIB_SRCS:-$(ls user/*.c | grep -v xvipd.c)}" install \
 	PREFIX="$ROOT/usr" SYSCONFDIR="$ROOT/etc" SYSTEMD_DIR="$ROOT/unit" ENABLE=0
 check "binaries installed" test -x "$ROOT/usr/sbin/xvipd" -a -x "$ROOT/usr/bin/xvipctl"
+check "man pages installed: xvipd(8), xvipctl(8), xvipd.conf(5)" test -s "$ROOT/usr/share/man/man8/xvipd.8" \
+	-a -s "$ROOT/usr/share/man/man8/xvipctl.8" -a -s "$ROOT/usr/share/man/man5/xvipd.conf.5"
 check "example config installed, mode 0600" sh -c "[ \"\$(stat -c %a '$ROOT/etc/xvip/xvipd.conf')\" = 600 ]"
 check "the example config is valid" "$ROOT/usr/sbin/xvipd" -t -f "$ROOT/etc/xvip/xvipd.conf"
 echo "! edited by the operator" >>"$ROOT/etc/xvip/xvipd.conf"
