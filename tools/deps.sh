@@ -7,7 +7,7 @@ PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 default-libmysqlclient-dev libnl-3-dev libnl-route-3-dev libcmocka-dev
 mariadb-server mariadb-client keepalived iproute2 arping tcpdump nftables procps
 psmisc ethtool libzookeeper-st-dev zookeeper libmicrohttpd-dev jq
-libcurl4-openssl-dev python3-aiosmtpd"
+libcurl4-openssl-dev python3-aiosmtpd dpkg-dev debhelper lintian"
 # tools/deps.sh bench: also what `make bench` alone needs (its pictures)
 if [ "${1:-}" = bench ]; then PKGS="$PKGS gnuplot-nox"; fi
 missing=""

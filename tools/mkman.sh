@@ -10,7 +10,7 @@ set -eu
 [ $# -eq 4 ] || { echo "usage: $0 SRC.md NAME SECTION SUMMARY" >&2; exit 2; }
 src=$1 name=$2 sect=$3 summary=$4
 version=${XVIP_VERSION:-xvip}
-awk -v name="$name" -v sect="$sect" -v summary="$summary" -v version="$version" '
+${AWK:-awk} -v name="$name" -v sect="$sect" -v summary="$summary" -v version="$version" '
 function esc(s) {
 	gsub(/\\/, "\\e", s)
 	return s

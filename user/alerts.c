@@ -50,7 +50,7 @@ void alert_vrrp(struct xvipd *d, const struct vrrp_rt *in, enum vrrp_state st, c
 {
 	const struct config_vrrp_instance *c = in->cfg;
 	const char *line;
-	char subject[256], body[1024], a[INET_ADDRSTRLEN];
+	char subject[512], body[1024], a[INET_ADDRSTRLEN];
 	size_t n;
 
 	if (!config_smtp_alert_vrrp(d->cfg, c))
@@ -88,7 +88,7 @@ static void service_str(const char *name, char *out, size_t len)
 void alert_real_server(struct xvipd *d, const struct config_virtual_server *vs,
 		       const char *vs_name, const char *rs_name, bool up, const char *why)
 {
-	char subject[256], body[1024], rs[96], svc[96];
+	char subject[512], body[1024], rs[96], svc[96];
 
 	if (!config_smtp_alert_checker(d->cfg, vs))
 		return;
@@ -104,7 +104,7 @@ void alert_real_server(struct xvipd *d, const struct config_virtual_server *vs,
 void alert_writer(struct xvipd *d, const struct config_virtual_server *vs, const char *vs_name,
 		  const struct writer_event *e)
 {
-	char subject[256], body[1024], svc[96];
+	char subject[512], body[1024], svc[96];
 	const char *line;
 
 	if (!config_smtp_alert_checker(d->cfg, vs))
