@@ -26,7 +26,7 @@ static void send_mail(struct xvipd *d, const char *subject, const char *body)
 	struct mail_settings s = {
 		.server = g->smtp_server,
 		.port = g->smtp_port,
-		.helo = g->smtp_helo_name,
+		.helo = g->smtp_helo_name && *g->smtp_helo_name ? g->smtp_helo_name : host_name(),
 		.to = g->notification_email,
 		.nto = g->n_notification_email,
 		.connect_timeout_ms = g->smtp_connect_timeout_ms,
@@ -41,9 +41,10 @@ static void send_mail(struct xvipd *d, const char *subject, const char *body)
 	mailer_send(d->mailer, &s, subject, body);
 }
 
+/* set at load (config_validate: the host name by default) */
 static const char *router_id(const struct xvipd *d)
 {
-	return d->cfg->global.router_id ? d->cfg->global.router_id : host_name();
+	return d->cfg->global.router_id;
 }
 
 void alert_vrrp(struct xvipd *d, const struct vrrp_rt *in, enum vrrp_state st, const char *reason)

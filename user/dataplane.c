@@ -666,6 +666,15 @@ int dp_quiet_del(const struct xvip_maps *m, uint8_t vrid)
 	return 0;
 }
 
+void dp_quiet_clear(const struct xvip_maps *m)
+{
+	uint32_t k;
+
+	/* the first key again each time: deleting while walking restarts the walk */
+	for (unsigned n = 0; n < 256 && bpf_map_get_next_key(m->vrrp_quiet, NULL, &k) == 0; n++)
+		bpf_map_delete_elem(m->vrrp_quiet, &k);
+}
+
 int dp_quiet_rt_get(const struct xvip_maps *m, uint8_t vrid, struct vrrp_quiet_rt *rt)
 {
 	uint32_t k = vrid;

@@ -118,6 +118,8 @@ void dp_liv_peers_clear(const struct xvip_maps *m, uint8_t vrid);
  * (replacing the old one) or removed; the kernel's record of it. */
 int dp_quiet_put(const struct xvip_maps *m, uint8_t vrid, const struct vrrp_quiet *q);
 int dp_quiet_del(const struct xvip_maps *m, uint8_t vrid);
+/* Every template (at start: what an earlier run left). */
+void dp_quiet_clear(const struct xvip_maps *m);
 int dp_quiet_rt_get(const struct xvip_maps *m, uint8_t vrid, struct vrrp_quiet_rt *rt);
 /* The socket filter's program fd (-1 without a loaded data plane). */
 int dp_quiet_prog_fd(const struct xvip_dp *dp);

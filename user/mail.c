@@ -283,7 +283,7 @@ static int drop(struct mailer *m, const char *subject, const char *why)
 int mailer_send(struct mailer *m, const struct mail_settings *s, const char *subject,
 		const char *body)
 {
-	char url[512], from[320], host[256], msgid[320];
+	char url[512], from[320], msgid[320];
 	struct mail_job *j;
 
 	if (!m || !s->server || !s->nto)
@@ -294,11 +294,8 @@ int mailer_send(struct mailer *m, const struct mail_settings *s, const char *sub
 	if (!j)
 		return drop(m, subject, "out of memory");
 	snprintf(j->subject, sizeof(j->subject), "%s", subject);
-	if (gethostname(host, sizeof(host)) < 0)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = 0;
 	snprintf(msgid, sizeof(msgid), "%lld.%d.%u.xvipd@%s", (long long)realtime_ms(),
-		 (int)getpid(), ++m->seq, s->helo && *s->helo ? s->helo : host);
+		 (int)getpid(), ++m->seq, s->helo);
 	j->text = mail_format(s->from, s->to, s->nto, subject, body, realtime_ms(), msgid, &j->len);
 	j->easy = curl_easy_init();
 	for (size_t i = 0; j->text && j->easy && i < s->nto; i++) {
@@ -323,8 +320,7 @@ int mailer_send(struct mailer *m, const struct mail_settings *s, const char *sub
 		return drop(m, subject, "out of memory");
 	}
 	/* the URL's path is the name said in EHLO */
-	snprintf(url, sizeof(url), "smtp://%s:%u/%s", s->server, s->port,
-		 s->helo && *s->helo ? s->helo : host);
+	snprintf(url, sizeof(url), "smtp://%s:%u/%s", s->server, s->port, s->helo);
 	snprintf(from, sizeof(from), "<%s>", s->from);
 	curl_easy_setopt(j->easy, CURLOPT_URL, url);
 	curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "smtp");

@@ -21,7 +21,8 @@
 struct mail_settings {
 	const char *server;    /* smtp_server: address or name; NULL: no mail */
 	uint16_t port;
-	const char *helo;      /* smtp_helo_name */
+	const char *helo;      /* smtp_helo_name, else the host name; also
+				* the domain of Message-ID */
 	const char *from;      /* notification_email_from */
 	char *const *to;       /* notification_email */
 	size_t nto;

@@ -141,7 +141,6 @@ static struct {
 	} msg[TX_BATCH_MAX];
 	uint32_t vip[XVIP_MAX_VIPS];
 	struct vip_entry val[XVIP_MAX_VIPS];
-	struct vrrp_rt *vin[XVIP_MAX_VIPS];
 } txb;
 
 static void vip_entry_of(const struct vrrp_rt *in, bool owner, uint64_t expires,
@@ -171,7 +170,6 @@ void vips_write(struct xvipd *d, struct vrrp_rt *in, bool owner)
 		vip_entry_of(in, owner, expires, &v);
 		if (txb.on && owner && txb.nv < XVIP_MAX_VIPS) {
 			txb.vip[txb.nv] = in->cfg->vips[i].addr.s_addr;
-			txb.vin[txb.nv] = in;
 			txb.val[txb.nv++] = v;
 			continue;
 		}
@@ -220,28 +218,38 @@ static unsigned garp_burst(struct vrrp_rt *in, unsigned repeat)
 
 /* ---- adverts ----------------------------------------------------------- */
 
-/* One advert; ttl other than the socket's 255 (unicast_ttl) per message. */
+/* A control buffer for one IP_TTL message option. */
+union ttl_ctl {
+	char b[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+
+/* m carries ttl when it is not the socket's 255 (unicast_ttl). */
+static void msg_ttl(struct msghdr *m, union ttl_ctl *ctl, int ttl)
+{
+	struct cmsghdr *cm;
+
+	if (ttl == 255)
+		return;
+	memset(ctl, 0, sizeof(*ctl));
+	m->msg_control = ctl->b;
+	m->msg_controllen = sizeof(ctl->b);
+	cm = CMSG_FIRSTHDR(m);
+	cm->cmsg_level = IPPROTO_IP;
+	cm->cmsg_type = IP_TTL;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &ttl, sizeof(int));
+}
+
+/* One advert. */
 static ssize_t send_ttl(int fd, const void *buf, size_t len, const struct sockaddr_in *to, int ttl)
 {
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
+	union ttl_ctl ctl;
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr m = { .msg_name = (void *)to, .msg_namelen = sizeof(*to), .msg_iov = &iov,
 			    .msg_iovlen = 1 };
-	struct cmsghdr *cm;
 
-	if (ttl != 255) {
-		memset(&u, 0, sizeof(u));
-		m.msg_control = u.b;
-		m.msg_controllen = sizeof(u.b);
-		cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_TTL;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &ttl, sizeof(int));
-	}
+	msg_ttl(&m, &ctl, ttl);
 	return sendmsg(fd, &m, 0);
 }
 
@@ -481,10 +489,7 @@ static void tx_flush(struct xvipd *d)
 {
 	struct mmsghdr mm[TX_BATCH_MAX];
 	struct iovec iov[TX_BATCH_MAX];
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl[TX_BATCH_MAX];
+	union ttl_ctl ctl[TX_BATCH_MAX];
 	char a[INET_ADDRSTRLEN];
 	unsigned i = 0;
 
@@ -499,18 +504,7 @@ static void tx_flush(struct xvipd *d)
 		m->msg_namelen = sizeof(txb.msg[k].to);
 		m->msg_iov = &iov[k];
 		m->msg_iovlen = 1;
-		if (txb.msg[k].ttl != 255) {
-			struct cmsghdr *cm;
-
-			memset(&ctl[k], 0, sizeof(ctl[k]));
-			m->msg_control = ctl[k].b;
-			m->msg_controllen = sizeof(ctl[k].b);
-			cm = CMSG_FIRSTHDR(m);
-			cm->cmsg_level = IPPROTO_IP;
-			cm->cmsg_type = IP_TTL;
-			cm->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(cm), &txb.msg[k].ttl, sizeof(int));
-		}
+		msg_ttl(m, &ctl[k], txb.msg[k].ttl);
 	}
 	while (i < txb.n) {
 		int fd = txb.msg[i].in->ifc->vrrp_fd;

@@ -102,9 +102,8 @@ struct vrrp_rt {
 	bool quiet_handed;          /* the kernel timer runs for it (absorbed one) */
 	bool quiet_disabled;        /* never for this instance (said once) */
 	struct vrrp_quiet quiet;    /* what was written */
-	uint8_t quiet_prio;         /* what it means to the state machine */
-	uint32_t quiet_src;
-	uint64_t quiet_int_us;
+	uint8_t quiet_prio;         /* what it means to the state machine: */
+	uint64_t quiet_int_us;      /* priority, interval (master: quiet.saddr) */
 	uint32_t quiet_gen;
 	uint64_t quiet_fed_ns;      /* the newest absorbed advert the fsm was fed */
 	uint64_t quiet_absorbed;    /* adverts absorbed (also in rx_adverts) */

@@ -134,7 +134,6 @@ void quiet_after_advert(struct xvipd *d, struct vrrp_rt *in, const uint8_t *pkt,
 			return; /* the same one: it passed while we were setting it */
 	}
 	in->quiet_prio = adv->priority;
-	in->quiet_src = iph->saddr;
 	in->quiet_int_us = adv->adver_int_us;
 	quiet_write(d, in, &q);
 }
@@ -161,7 +160,7 @@ void quiet_catch_up(struct xvipd *d, struct vrrp_rt *in)
 		return;
 	in->quiet_handed = true;
 	in->quiet_fed_ns = rt.last_ns;
-	fsm_advert_received(&in->fsm, rt.last_ns / 1000, in->quiet_prio, in->quiet_src,
+	fsm_advert_received(&in->fsm, rt.last_ns / 1000, in->quiet_prio, in->quiet.saddr,
 			    in->quiet_int_us, &r);
 	if (r.n || r.old_state != r.new_state)
 		apply(d, in, &r, rt.last_ns / 1000); /* not routine after all: act, and recheck */
@@ -173,7 +172,7 @@ void quiet_recheck(struct xvipd *d, struct vrrp_rt *in)
 
 	if (!in->quiet_on)
 		return;
-	if (!fsm_advert_routine(&in->fsm, in->quiet_prio, in->quiet_src, in->quiet_int_us)) {
+	if (!fsm_advert_routine(&in->fsm, in->quiet_prio, in->quiet.saddr, in->quiet_int_us)) {
 		quiet_off(d, in);
 		return;
 	}
@@ -224,8 +223,7 @@ void vrrp_quiet_expired(struct xvipd *d, const struct xvip_event *ev)
 void quiet_reset(struct xvipd *d)
 {
 	/* templates an earlier run left in pinned maps describe nothing now */
-	for (unsigned vrid = 1; vrid <= 255; vrid++)
-		dp_quiet_del(&d->dp.maps, (uint8_t)vrid);
+	dp_quiet_clear(&d->dp.maps);
 }
 
 void vrrp_quiet_refresh(struct xvipd *d)
