@@ -42,6 +42,8 @@
 #   BENCH_DAEMONS="keepalived xvipd" subset of daemons
 #   KEEPALIVED=PATH       keepalived binary (default /usr/sbin/keepalived)
 #   BENCH_KEEP_LOGS=DIR   copy every daemon and probe log there at the end
+#   BENCH_TIMELINE="v3 l1"  scenarios whose last host-down run is drawn as a
+#                         failover timeline (default: every one but v2 and m50)
 #   BENCH_PCAP=1          tcpdump on the client during each probe (ARP, VRRP,
 #                         port 3306), kept with BENCH_KEEP_LOGS
 #
@@ -65,6 +67,7 @@ REPEAT=${BENCH_REPEAT:-3}
 SCENARIOS=${BENCH_SCENARIOS:-v2 v3 l1 l8 m50}
 SOAK_S=${BENCH_SOAK_S:-60}
 VARIANTS=${BENCH_VARIANTS:-kill down}
+TIMELINE=${BENCH_TIMELINE:-v3 l1 l8}
 DAEMONS=${BENCH_DAEMONS:-keepalived xvipd}
 case $REPEAT in '' | *[!0-9]* | 0)
 	echo "bench: BENCH_REPEAT must be a positive integer" >&2
@@ -82,7 +85,7 @@ for d in $DAEMONS; do
 		exit 1
 	}
 done
-for c in ip ethtool; do
+for c in ip ethtool tcpdump; do
 	command -v $c >/dev/null 2>&1 || {
 		echo "bench: '$c' is needed (tools/deps.sh)" >&2
 		exit 1
@@ -96,7 +99,7 @@ done
 bench_exit() {
 	if [ -n "${BENCH_KEEP_LOGS:-}" ] && [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
 		mkdir -p "$BENCH_KEEP_LOGS" &&
-			cp "$WORK"/*.log "$WORK"/*.conf "$WORK"/*.pcap "$BENCH_KEEP_LOGS"/ 2>/dev/null
+			cp "$WORK"/*.log "$WORK"/*.conf "$WORK"/*.pcap "$WORK"/tl-* "$BENCH_KEEP_LOGS"/ 2>/dev/null
 	fi
 	e2e_cleanup
 }
@@ -290,6 +293,134 @@ show_logs() {
 # ------------------------------------------------------------ results
 declare -A GAPS PAIRS MAPUS GARPUS TAKEOVER RSS FAILS EARLY FLAPS
 
+# ------------------------------------------------------------ timeline
+# timeline_record DAEMON SCEN TL FAIL_US PCAP: the marks of a traced run, in
+# TL.marks as "name us" lines (CLOCK_REALTIME, the probe's clock too):
+#   failure     node1's link going down (the bench's clock)
+#   detection   the input on which node2 decided to become master (xvipd:
+#               its newest transition's wall_us)
+#   map         + decision_to_map_us: the vips map written
+#   garp        + decision_to_garp_us: the gratuitous ARPs sent
+#   arp         the first ARP for the VIP from node2 that the client saw
+#   answer      the end of the first probe node2 answered
+# keepalived tells none of the first three: its row has only the wire's.
+timeline_record() {
+	local d=$1 s=$2 tl=$3 fail=$4 pcap=$5 js w m g mac a
+	wait_until 5 is_master "$d" node2 || true
+	{
+		echo "failure $fail"
+		if [ "$d" = xvipd ]; then
+			js=$(xctl node2 status --json 2>/dev/null)
+			w=$(echo "$js" | json_get wall_us)
+			m=$(echo "$js" | json_get decision_to_map_us)
+			g=$(echo "$js" | json_get decision_to_garp_us)
+			if [ -n "$w" ] && [ "$w" -ge "$fail" ] 2>/dev/null; then
+				echo "detection $w"
+				[ -z "$m" ] || [ "$m" = 0 ] || echo "map $((w + m))"
+				[ -z "$g" ] || [ "$g" = 0 ] || echo "garp $((w + g))"
+			fi
+		fi
+		mac=$(ip -n "${P}node2" -br link show eth0 2>/dev/null | awk '{ print $3 }')
+		if [ -n "$mac" ] && [ -s "$pcap" ]; then
+			a=$(tcpdump -r "$pcap" -tt -e -n arp 2>/dev/null |
+				awk -v f="$fail" -v mac="$mac" -v vip=$VIP '
+				{ t = $1; sub(/\./, "", t) }
+				t + 0 >= f + 0 && $2 == mac &&
+				    (index($0, "tell " vip ",") || index($0, "Reply " vip " is-at")) {
+					print t; exit
+				}')
+			[ -z "$a" ] || echo "arp $a"
+		fi
+		awk -v f="$fail" '$1 >= f && $3 == 1 && $4 == "node2" { print "answer", $1 + $2; exit }' \
+			"$tl.trace" 2>/dev/null
+	} >"$tl.marks"
+	[[ " $TL_KEYS " == *" $d|$s "* ]] || TL_KEYS+="$d|$s "
+}
+
+# timeline_ms TL NAME: the mark NAME in ms after the failure, or "-"
+timeline_ms() {
+	awk -v n="$2" '$1 == "failure" { f = $2 } $1 == n { v = $2 }
+		END { if (v == "" || f == "") print "-"; else printf "%.2f\n", (v - f) / 1000 }' "$1.marks"
+}
+
+timeline_name() {
+	case $1 in
+	failure) echo "link down" ;; detection) echo "detected" ;; map) echo "map written" ;;
+	garp) echo "GARPs sent" ;; arp) echo "ARP at client" ;; answer) echo "node2 answers" ;;
+	esac
+}
+
+timeline_report() {
+	local k d s tl m
+	[ -n "$TL_KEYS" ] || return 0
+	echo
+	echo "Failover timeline of the last host-down run (ms after node1's link went down;"
+	echo "detection, map, GARP from xvipd's own timestamps; ARP and answer seen by the client):"
+	printf '  %-10s %-11s %9s %9s %9s %9s %9s\n' daemon scenario detection "map" "GARPs" "ARP seen" answer
+	for k in $TL_KEYS; do
+		IFS='|' read -r d s <<<"$k"
+		tl=$WORK/tl-$d-$s
+		printf '  %-10s %-11s' "$d" "$(scen_label "$s")"
+		for m in detection map garp arp answer; do printf ' %9s' "$(timeline_ms "$tl" $m)"; done
+		echo
+	done
+}
+
+# vrrp-timeline.png: one panel per traced run, on one time axis: every
+# probe as a point (x: when it started, y: how long it took; answered by
+# node1, by node2, or not at all), and the marks as vertical lines
+timeline_plot() {
+	local out=${BENCH_PLOT_DIR:-build/bench}/vrrp-timeline.png k d s tl n=0 i=0 xmax=20 a
+	local colors="detection:#d62728 map:#9467bd garp:#ff7f0e arp:#8c564b answer:#2ca02c"
+	[ -n "$TL_KEYS" ] || return 0
+	command -v gnuplot >/dev/null 2>&1 || return 0
+	for k in $TL_KEYS; do
+		n=$((n + 1))
+		IFS='|' read -r d s <<<"$k"
+		a=$(timeline_ms "$WORK/tl-$d-$s" answer)
+		[ "$a" = - ] || xmax=$(awk -v a="$a" -v x="$xmax" 'BEGIN { a = int(a * 1.25 + 5); print (a > x ? a : x) }')
+	done
+	mkdir -p "$(dirname "$out")" || return 0
+	{
+		echo "set terminal pngcairo size 1000,$((150 + 190 * n)) font \",10\""
+		echo "set output \"$out\""
+		echo "set multiplot layout $n,1 title \"A VRRP master's host dies: a TCP connection to the VIP every 1 ms, 5 ms timeout ($(date +%F), $(nproc) CPUs)\""
+		echo "set xrange [-10:$xmax]"
+		echo "set yrange [0:6]"
+		echo "set ylabel \"probe took (ms)\""
+		echo "set grid xtics"
+		echo "set key outside right top"
+		echo "set style textbox opaque noborder"
+		for k in $TL_KEYS; do
+			i=$((i + 1))
+			IFS='|' read -r d s <<<"$k"
+			tl=$WORK/tl-$d-$s
+			[ $i = "$n" ] && echo "set xlabel \"ms after node1's link went down\""
+			echo "set title \"$d, $(scen_label "$s")\""
+			echo "unset arrow; unset label"
+			local y=0.95 c name x
+			for c in failure:#000000 $colors; do
+				name=${c%%:*}
+				x=$(timeline_ms "$tl" "$name")
+				[ "$x" != - ] || continue
+				echo "set arrow from $x, graph 0 to $x, graph 1 nohead lw 1.5 dt 2 lc rgb \"${c#*:}\""
+				echo "set label \"$(timeline_name "$name") $x\" at $x, graph $y left offset 0.6,0 front boxed font \",8\" tc rgb \"${c#*:}\""
+				y=$(awk -v y="$y" 'BEGIN { print y - 0.13 }')
+			done
+			awk '/^failure/ { print $2 }' "$tl.marks" >"$tl.f"
+			echo "f = $(cat "$tl.f")"
+			echo "plot \"$tl.trace\" using ((\$1 - f) / 1000):(\$3 == 1 && strcol(4) eq \"node1\" ? \$2 / 1000 : 1/0) with points pt 7 ps 0.5 lc rgb \"#1f77b4\" title \"node1 answered\", \\"
+			echo "  \"\" using ((\$1 - f) / 1000):(\$3 == 1 && strcol(4) eq \"node2\" ? \$2 / 1000 : 1/0) with points pt 7 ps 0.5 lc rgb \"#2ca02c\" title \"node2 answered\", \\"
+			echo "  \"\" using ((\$1 - f) / 1000):(\$3 == 0 ? \$2 / 1000 : 1/0) with points pt 2 ps 0.6 lc rgb \"#d62728\" title \"no answer\""
+		done
+		echo "unset multiplot"
+	} >"$WORK/timeline.gp"
+	gnuplot "$WORK/timeline.gp" 2>"$WORK/gnuplot-tl.err" ||
+		{ echo "gnuplot failed: $(head -3 "$WORK/gnuplot-tl.err")"; return 0; }
+	echo "picture: $out"
+}
+TL_KEYS=""
+
 # ------------------------------------------------------------- one run
 # run_one DAEMON SCEN VARIANT REP
 run_one() {
@@ -359,14 +490,23 @@ run_one() {
 			return 2
 		fi
 	fi
-	if [ -n "${BENCH_PCAP:-}" ]; then
+	# the timeline's run: every probe traced, the client's ARP captured
+	local tl="" pcap="" fail_us
+	if [ "$v" = down ] && [ "$rep" = "$REPEAT" ] && [[ " $TIMELINE " == *" $s "* ]]; then
+		tl=$WORK/tl-$d-$s
+		rm -f "$tl".*
+	fi
+	if [ -n "${BENCH_PCAP:-}" ] || [ -n "$tl" ]; then
+		pcap=$WORK/$d-$s-$v-$rep.pcap
 		bgs client "$WORK/tcpdump.log" tcpdump -i eth0 -n -U -s 128 \
-			-w "$WORK/$d-$s-$v-$rep.pcap" "arp or tcp port $PORT or ip proto 112"
+			-w "$pcap" "arp or tcp port $PORT or ip proto 112"
 		DPIDS[client]=$BG_PID
-		sleep 0.5
+		# tcpdump is listening once it has said so
+		wait_until 5 grep -q 'listening on' "$WORK/tcpdump.log" ||
+			note "tcpdump on the client did not start within 5 s"
 	fi
 	masters0=$(takeovers "$d" node2)
-	bgs client "$WORK/outage.log" "$PROBE" outage $VIP $PORT "$dur"
+	bgs client "$WORK/outage.log" "$PROBE" outage $VIP $PORT "$dur" 1 5 ${tl:+"$tl.trace"}
 	ppid=$BG_PID
 	# the probe's clock starts when `ip netns exec` has become xvip-probe
 	# (tens of ms on a loaded machine): kill ~1 s after that
@@ -392,7 +532,8 @@ run_one() {
 	# daemon is frozen and killed: SIGSTOP first, so that keepalived's VRRP
 	# child cannot see its parent go and shut down cleanly.
 	pids=${DPIDS[node1]}
-	now_ms event_ms
+	fail_us=${EPOCHREALTIME/[.,]/}
+	event_ms=$((fail_us / 1000))
 	if [ "$v" = down ]; then
 		t=$event_ms
 		ip -n "${P}node1" link set eth0 down
@@ -413,6 +554,7 @@ run_one() {
 	fi
 	bg_stop "$ppid"
 	[ -z "${DPIDS[client]:-}" ] || { bg_stop "${DPIDS[client]}"; DPIDS[client]=""; }
+	[ -z "$tl" ] || timeline_record "$d" "$s" "$tl" "$fail_us" "$pcap"
 	out=$(tail -1 "$WORK/outage.log")
 	cat "$WORK/outage.log" >>"$WORK/outage-all.log"
 	gap=$(echo "$out" | sed -n 's/.*longest_gap_ms \([0-9.]*\).*/\1/p')
@@ -704,6 +846,8 @@ if [ "$SOAK_S" -gt 0 ]; then
 		printf '  %-10s %-11s %-5s %s\n' "$d" "$(scen_label "$s")" "$c" "${SOAK[$k]}"
 	done | sort
 fi
+timeline_report
 bench_plot
+timeline_plot
 echo
 echo "bench took $(($(date +%s) - BENCH_T0)) s; load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,15 +1,14 @@
 #!/bin/sh
 # Install every build and test dependency that is missing (Debian/Ubuntu);
-# with the argument `bench`, also the bench's (gnuplot for its pictures).
+# the argument `bench` is still accepted (gnuplot, which the bench's
+# pictures need, is now one of the test dependencies: test_bench_plots.sh).
 # Idempotent: does nothing, quickly, when all are there.
 set -eu
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 default-libmysqlclient-dev libnl-3-dev libnl-route-3-dev libcmocka-dev
 mariadb-server mariadb-client keepalived iproute2 arping tcpdump nftables procps
 psmisc ethtool libzookeeper-st-dev zookeeper libmicrohttpd-dev jq
-libcurl4-openssl-dev python3-aiosmtpd dpkg-dev debhelper lintian"
-# tools/deps.sh bench: also what `make bench` alone needs (its pictures)
-if [ "${1:-}" = bench ]; then PKGS="$PKGS gnuplot-nox"; fi
+libcurl4-openssl-dev python3-aiosmtpd dpkg-dev debhelper lintian gnuplot-nox"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -4,11 +4,15 @@
  *       accept TCP connections and answer each with "NAME\n", then close.
  *   xvip-probe connect ADDR PORT [TIMEOUT_MS]
  *       one connection: print what the server said; exit 0 if it answered.
- *   xvip-probe outage ADDR PORT DURATION_MS [INTERVAL_MS [TIMEOUT_MS]]
+ *   xvip-probe outage ADDR PORT DURATION_MS [INTERVAL_MS [TIMEOUT_MS [TRACE]]]
  *       try a connection every INTERVAL_MS (default 1) with a TIMEOUT_MS
  *       (default 5) deadline for DURATION_MS; print the number of attempts,
  *       successes, and the longest gap between two successful connections
  *       (the outage a client sees), with who answered before and after.
+ *       With TRACE, every attempt also goes there, one a line:
+ *       "START_US TOOK_US OK WHO" (START_US: CLOCK_REALTIME in us, so that
+ *       other processes' timestamps line up; OK 1 or 0; WHO the answer or
+ *       "-"): make bench's failover timeline.
  *   xvip-probe writes ADDR PORT USER PASS DURATION_MS OUT [INTERVAL_MS [TIMEOUT_MS]]
  *       the same for writes: every INTERVAL_MS (default 2) a new connection
  *       (MariaDB Connector/C, non-blocking: attempts overlap) runs
@@ -81,6 +85,14 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static long long realtime_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static int parse_addr(const char *a, const char *p, struct sockaddr_in *sa)
@@ -981,16 +993,24 @@ int main(int argc, char **argv)
 		double start = now_ms(), last_ok = -1, gap = 0, gap_start = 0, first_ok = -1;
 		char before[128] = "-", after[128] = "-", prev[128] = "-";
 		long attempts = 0, ok = 0;
+		FILE *trace = NULL;
 
 		if (parse_addr(argv[2], argv[3], &sa) < 0)
 			return fprintf(stderr, "xvip-probe: bad address %s\n", argv[2]), 2;
 		if (duration <= 0 || duration > 600000 || interval < 0.1 || timeout < 1)
 			return fprintf(stderr, "xvip-probe: duration 1..600000 ms, interval >= 0.1\n"), 2;
+		if (argc > 7 && !(trace = fopen(argv[7], "w")))
+			return fprintf(stderr, "xvip-probe: %s: %s\n", argv[7], strerror(errno)), 2;
 		while (now_ms() - start < duration) {
 			double t = now_ms();
+			long long wall = trace ? realtime_us() : 0;
+			int answered = attempt(&sa, timeout, buf, sizeof(buf));
 
 			attempts++;
-			if (attempt(&sa, timeout, buf, sizeof(buf))) {
+			if (trace)
+				fprintf(trace, "%lld %.0f %d %s\n", wall, (now_ms() - t) * 1e3, answered,
+					answered && buf[0] ? buf : "-");
+			if (answered) {
 				double at = now_ms();
 
 				ok++;
@@ -1013,6 +1033,8 @@ int main(int argc, char **argv)
 				nanosleep(&ts, NULL);
 			}
 		}
+		if (trace && fclose(trace) != 0)
+			return fprintf(stderr, "xvip-probe: %s: %s\n", argv[7], strerror(errno)), 2;
 		printf("attempts %ld ok %ld longest_gap_ms %.1f gap_at_ms %.0f before %s after %s last %s\n",
 		       attempts, ok, gap, gap_start, before, after, prev);
 		return ok ? 0 : 1;
@@ -1032,7 +1054,7 @@ int main(int argc, char **argv)
 		"       xvip-probe connect ADDR PORT [TIMEOUT_MS]\n"
 		"       xvip-probe ctl-idle UNIX_PATH N MAX_MS\n"
 		"       xvip-probe http ADDR PORT METHOD PATH [TIMEOUT_MS]\n"
-		"       xvip-probe outage ADDR PORT DURATION_MS [INTERVAL_MS [TIMEOUT_MS]]\n"
+		"       xvip-probe outage ADDR PORT DURATION_MS [INTERVAL_MS [TIMEOUT_MS [TRACE]]]\n"
 		"       xvip-probe writes ADDR PORT USER PASS DURATION_MS OUT [INTERVAL_MS [TIMEOUT_MS]]\n"
 		"       xvip-probe arpwatch IFACE VIP DURATION_MS [INTERVAL_MS]\n"
 		"       xvip-probe fence ADDR1 ADDR2 USER PASS DURATION_MS OUT [INTERVAL_MS [TIMEOUT_MS "

@@ -11,5 +11,8 @@ uint64_t now_us(void);
 uint64_t mono_ns(void);
 /* CLOCK_REALTIME in milliseconds: timestamps for humans. */
 int64_t realtime_ms(void);
+/* CLOCK_REALTIME in microseconds: for lining events up with other
+ * processes' clocks (make bench's failover timeline). */
+int64_t realtime_us(void);
 
 #endif

@@ -152,8 +152,8 @@ char *status_json(struct xvipd *d)
 				  k ? "," : "", (unsigned long long)((now - t->at_us) / 1000),
 				  (long long)t->wall_ms, vrrp_state_str(t->from), vrrp_state_str(t->to));
 			sb_json_str(&b, t->reason);
-			sb_printf(&b, ",\"decision_to_map_us\":%u,\"decision_to_garp_us\":%u}",
-				  t->decision_to_map_us, t->decision_to_garp_us);
+			sb_printf(&b, ",\"decision_to_map_us\":%u,\"decision_to_garp_us\":%u,\"wall_us\":%lld}",
+				  t->decision_to_map_us, t->decision_to_garp_us, (long long)t->wall_us);
 		}
 		sb_printf(&b, "]}");
 	}

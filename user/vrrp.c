@@ -352,6 +352,7 @@ static struct transition *record(struct vrrp_rt *in, const struct fsm_result *r,
 	memset(t, 0, sizeof(*t));
 	t->at_us = t0;
 	t->wall_ms = realtime_ms();
+	t->wall_us = realtime_us() - (int64_t)(now_us() - t0);
 	t->from = r->old_state;
 	t->to = r->new_state;
 	snprintf(t->reason, sizeof(t->reason), "%s", r->reason);

@@ -47,6 +47,7 @@ struct iface_rt {
 struct transition {
 	uint64_t at_us;           /* monotonic */
 	int64_t wall_ms;          /* realtime, for humans */
+	int64_t wall_us;          /* realtime of at_us: when the input arrived */
 	enum vrrp_state from, to;
 	char reason[FSM_REASON_LEN];
 	uint32_t decision_to_map_us;  /* 0 when no map change */
