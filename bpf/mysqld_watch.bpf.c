@@ -4,7 +4,10 @@
  * through a ring buffer the instant the kernel dooms the process (SIGKILL
  * generated) or starts its group exit, and when the last thread is gone.
  * Everything else (any other process, any other signal) costs one hash
- * lookup. See include/xvip_watch.h and user/deathwatch.c. */
+ * lookup. A third, on every TCP state change, keeps the table of the
+ * server's connections (mysqld_conns) for the ports in mysqld_ports, which
+ * a release destroys without dumping the kernel's connection hash. See
+ * include/xvip_watch.h and user/deathwatch.c. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -16,6 +19,9 @@
 #define SIGTSTP_ 20
 #define SIGNAL_GROUP_EXIT_ 0x00000004 /* include/linux/sched/signal.h */
 #define TRACE_SIGNAL_DELIVERED_ 0     /* include/trace/events/signal.h */
+#define AF_INET_ 2
+#define AF_INET6_ 10
+#define IPPROTO_TCP_ 6
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -32,8 +38,28 @@ struct {
 	__uint(max_entries, XVIP_WATCH_RINGBUF_BYTES);
 } mysqld_events SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVIP_WATCH_MAX_PORTS);
+	__type(key, struct xvip_port_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mysqld_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVIP_WATCH_MAX_CONNS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64); /* socket cookie */
+	__type(value, struct xvip_conn);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mysqld_conns SEC(".maps");
+
 /* events the ring buffer had no room for (read by xvipd, logged) */
 __u64 lost_events = 0;
+/* sockets the connection table had no room for: xvipd then releases by a
+ * dump, as without the table */
+__u64 conns_full = 0;
 
 static __always_inline void report(__u32 type, __u32 tgid, __u32 tid, int sig, int exit_code,
 				   bool sender)
@@ -111,5 +137,79 @@ int BPF_PROG(mysqld_exit, struct task_struct *task, bool group_dead)
 		return 0;
 	w->exiting_ns = bpf_ktime_get_ns();
 	report(XVIP_MYSQLD_EXITING, tgid, task->pid, 0, task->exit_code, false);
+	return 0;
+}
+
+/* The TCP states a release destroys (user/sockkill.c's state_wanted): the
+ * server's side of a connection, and the listener. */
+static __always_inline bool conn_state_kept(int state)
+{
+	switch (state) {
+	case 1:  /* ESTABLISHED */
+	case 4:  /* FIN_WAIT1 */
+	case 5:  /* FIN_WAIT2 */
+	case 8:  /* CLOSE_WAIT */
+	case 9:  /* LAST_ACK */
+	case 10: /* LISTEN */
+	case 11: /* CLOSING */
+		return true;
+	default:
+		return false;
+	}
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(mysqld_conn_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	struct xvip_port_key pk = {};
+	struct xvip_conn v = {};
+	struct xvip_conn *e;
+	__u64 cookie;
+	__u16 family;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP_)
+		return 0;
+	if (!conn_state_kept(newstate)) {
+		/* leaving the kept states: by then a closing socket's local
+		 * port is gone (inet_num 0), its cookie is not */
+		if (conn_state_kept(oldstate)) {
+			cookie = bpf_get_socket_cookie((void *)sk);
+			bpf_map_delete_elem(&mysqld_conns, &cookie);
+		}
+		return 0;
+	}
+	pk.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	pk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (!bpf_map_lookup_elem(&mysqld_ports, &pk))
+		return 0;
+	cookie = bpf_get_socket_cookie((void *)sk);
+	if (conn_state_kept(oldstate)) {
+		e = bpf_map_lookup_elem(&mysqld_conns, &cookie);
+		if (e) {
+			e->state = newstate;
+			return 0;
+		}
+	}
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	v.netns = pk.netns;
+	v.lport = (__u16)pk.port;
+	v.rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	v.family = (__u8)family;
+	if (family == AF_INET_) {
+		__u32 a = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__u32 b = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		__builtin_memcpy(v.laddr, &a, 4);
+		__builtin_memcpy(v.raddr, &b, 4);
+	} else if (family == AF_INET6_) {
+		BPF_CORE_READ_INTO(&v.laddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&v.raddr, sk, __sk_common.skc_v6_daddr);
+	} else {
+		return 0;
+	}
+	v.since_ns = bpf_ktime_get_ns();
+	v.state = newstate;
+	if (bpf_map_update_elem(&mysqld_conns, &cookie, &v, BPF_ANY) < 0)
+		__sync_fetch_and_add(&conns_full, 1);
 	return 0;
 }

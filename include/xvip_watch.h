@@ -54,4 +54,39 @@ struct xvip_mysqld_event {
 	char sender_comm[16];
 };
 
+/* ---- the local server's connections, kept by the kernel ----
+ *
+ * mysqld_ports: which local TCP ports (of which network namespace) to keep
+ * a table of. Written by xvipd when it watches a local mysqld.
+ * mysqld_conns: the sockets on those ports in a state a release destroys
+ * (the server's side of a connection, and the listener), kept by a
+ * tracepoint on every TCP state change (inet_sock_set_state): inserted on
+ * entering such a state, removed on leaving them. xvipd seeds it with one
+ * sock_diag dump when it starts tracking a port, so that a release needs
+ * no dump of the kernel's whole connection hash (milliseconds of CPU at
+ * the moment the promotion needs it) but one exact lookup per socket. */
+#define XVIP_WATCH_MAX_PORTS 16
+#define XVIP_WATCH_MAX_CONNS 65536
+
+struct xvip_port_key {
+	__u32 netns; /* the network namespace's inode number (/proc/self/ns/net) */
+	__u32 port;  /* local TCP port, host order */
+};
+
+/* mysqld_conns: key the socket's cookie (the one sock_diag reports, so a
+ * destroy by 4-tuple and cookie can never hit another socket). Keyed by
+ * the cookie, not the 4-tuple: when a socket closes the kernel has already
+ * released its local port (inet_num is 0 at the CLOSE transition). */
+struct xvip_conn {
+	__u64 since_ns;  /* when it entered the table */
+	__u32 netns;
+	__u32 state;     /* the kernel's TCP state (1 ESTABLISHED, 10 LISTEN, ...) */
+	__u16 lport;     /* host order */
+	__u16 rport;     /* host order; 0 for a listener */
+	__u8 family;     /* AF_INET or AF_INET6 (v4-mapped addresses stay AF_INET6) */
+	__u8 pad[3];
+	__u8 laddr[16];  /* network order; AF_INET: the first 4 bytes */
+	__u8 raddr[16];
+};
+
 #endif

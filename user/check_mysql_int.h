@@ -74,6 +74,7 @@ struct mysql_watch {
 	uint32_t pid;          /* watched, 0: none */
 	uint64_t death_ns;     /* when the kernel first saw its end */
 	bool unresolved_said;
+	bool table_said;      /* dw_track_port failed, said once */
 	struct in_addr clients[MW_MAX_CLIENTS]; /* the service's addresses (VIP) */
 	size_t n_clients;
 	/* its TCP clients (remote endpoints) as of the last probe, from its

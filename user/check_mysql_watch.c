@@ -164,6 +164,10 @@ struct release_job {
 	struct sockkill_result kr;
 	uint64_t known_us;
 	int known_rc;
+	struct dw_table table; /* fd -1: no table, the dump */
+	bool from_table;
+	uint64_t table_us;
+	size_t table_n;
 	char name[80];
 	const char *what;
 	uint64_t t0, took, listeners_us;
@@ -174,11 +178,42 @@ struct release_job {
 
 static struct release_job *g_jobs;
 
+/* With the kernel's table of the server's connections: one exact lookup
+ * per socket, listener first, no dump. false when the table cannot be read
+ * (the dump then). */
+static bool release_from_table(struct release_job *j)
+{
+	struct sockkill_tuple *t;
+	size_t n;
+
+	j->from_table = false;
+	if (j->table.fd < 0)
+		return false;
+	if (dw_table_read(&j->table, &t, &n) < 0)
+		return false;
+	j->from_table = true;
+	j->table_us = now_us() - j->t0;
+	j->table_n = n;
+	if (j->f.listeners) {
+		struct sockkill_filter lf = j->f;
+		struct sockkill_result lr;
+
+		lf.only_listeners = true;
+		if (sockkill_destroy_tuples(&lf, t, n, &lr, j->err, sizeof(j->err)) == 0)
+			j->listeners_us = now_us() - j->t0;
+	}
+	j->rc = sockkill_destroy_tuples(&j->f, t, n, &j->r, j->err, sizeof(j->err));
+	free(t);
+	return true;
+}
+
 static void *release_run(void *arg)
 {
 	struct release_job *j = arg;
 	uint64_t one = 1;
 
+	if (release_from_table(j))
+		goto done;
 	if (j->f.listeners) {
 		/* the listener first (a LISTEN-only dump is cheap): the
 		 * peer's reconnects, and its semi-sync replica's kill of its
@@ -212,6 +247,7 @@ static void *release_run(void *arg)
 		/* not fatal: it then competes as before */
 	}
 	j->rc = sockkill_destroy(&j->f, &j->r, j->err, sizeof(j->err));
+done:
 	j->took = now_us() - j->t0;
 	if (write(j->efd, &one, sizeof(one)) < 0) {
 		/* an eventfd write fails only on overflow: the loop wakes anyway */
@@ -224,6 +260,7 @@ static void release_free(struct release_job *j)
 	struct release_job **pp;
 
 	pthread_join(j->th, NULL);
+	dw_table_put(&j->table);
 	loop_del_fd(j->l, j->efd);
 	close(j->efd);
 	for (pp = &g_jobs; *pp; pp = &(*pp)->next)
@@ -246,13 +283,15 @@ static void release_done(struct loop *l, int fd, uint32_t events, void *arg)
 		xlog(LOG_WARNING, "%s: cannot release the clients of the %s mysqld: %s", j->name,
 		     j->what, j->err);
 	else
-		xlog(LOG_NOTICE, "%s: released %u connection(s) of the %s mysqld (reset%s) in %llu us%s%s%s",
-		     j->name, r->destroyed, j->what, j->f.listeners ? ", its listener first: connects "
-		     "refused" : ", those that came through the service's addresses",
+		xlog(LOG_NOTICE, "%s: released %u connection(s) of the %s mysqld (reset%s; %s) in %llu "
+		     "us%s%s%s", j->name, r->destroyed, j->what, j->f.listeners ? ", its listener "
+		     "first: connects refused" : ", those that came through the service's addresses",
+		     j->from_table ? "from the kernel's table of its connections, no dump" :
+		     "found by a dump of the connection hash",
 		     (unsigned long long)j->took, r->failed ? ", failed: " : "",
 		     r->failed ? strerror(r->first_errno) : "", j->f.n_keep ?
 		     "; its binlog dump connections spared (their last events still flow)" : "");
-	if (j->known.n_peers && j->known_rc == 0)
+	if (j->known.n_peers && j->known_rc == 0 && !j->from_table)
 		xlog(LOG_INFO, "%s: %u of its %zu known client connection(s) reset %llu us after its "
 		     "death was seen (%zu binlog dump connection(s) spared)", j->name,
 		     j->kr.destroyed, j->known.n_peers, (unsigned long long)j->known_us,
@@ -260,6 +299,10 @@ static void release_done(struct loop *l, int fd, uint32_t events, void *arg)
 	if (j->listeners_us)
 		xlog(LOG_INFO, "%s: the dead mysqld's listener was closed %llu us after its death "
 		     "was seen", j->name, (unsigned long long)j->listeners_us);
+	if (j->from_table)
+		xlog(LOG_INFO, "%s: the kernel's table named %zu socket(s) of port %u, read %llu us "
+		     "after the death was seen", j->name, j->table_n, j->f.port,
+		     (unsigned long long)j->table_us);
 	release_free(j);
 }
 
@@ -309,11 +352,14 @@ static void release(struct check *c, bool dead, const char *what)
 		j->f.addrs = j->addrs;
 		j->f.n_addrs = w->n_clients;
 	}
+	if (dw_table_get(dw_get(), c->port, &j->table) < 0)
+		j->table.fd = -1;
 	j->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (j->efd < 0 || loop_add_fd(c->l, j->efd, EPOLLIN, release_done, j) < 0) {
 		rc = errno;
 		if (j->efd >= 0)
 			close(j->efd);
+		dw_table_put(&j->table);
 		free(j);
 		xlog(LOG_WARNING, "%s: cannot release the clients of the %s mysqld: %s", c->name,
 		     what, strerror(rc));
@@ -323,6 +369,7 @@ static void release(struct check *c, bool dead, const char *what)
 	if (rc) {
 		loop_del_fd(c->l, j->efd);
 		close(j->efd);
+		dw_table_put(&j->table);
 		free(j);
 		xlog(LOG_WARNING, "%s: cannot release the clients of the %s mysqld: %s", c->name,
 		     what, strerror(rc));
@@ -462,6 +509,16 @@ void mw_probed(struct check *c)
 	comm_of(pid, comm, sizeof(comm));
 	xlog(LOG_INFO, "%s: watching the local mysqld, pid %ld (%s, from its %s)", c->name, pid, comm,
 	     how);
+	if (!w->table_said) {
+		char err[200];
+
+		rc = dw_track_port(dw, c->port, err, sizeof(err));
+		if (rc < 0) {
+			xlog(LOG_WARNING, "%s: the kernel cannot keep the table of the server's "
+			     "connections: %s (a release dumps the connection hash)", c->name, err);
+			w->table_said = true;
+		}
+	}
 }
 
 void mw_went_down(struct check *c)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -15,6 +16,7 @@
 #include "deathwatch.h"
 #include "log.h"
 #include "mysqld_watch.skel.h"
+#include "sockkill.h"
 
 #define DW_MAX_SUBS (XVIP_WATCH_MAX_PIDS * 4)
 
@@ -29,9 +31,16 @@ struct deathwatch {
 	struct mysqld_watch_bpf *skel;
 	struct ring_buffer *rb;
 	int map_fd;
+	char root[256];
 	char pin[300];
 	struct dw_sub sub[DW_MAX_SUBS];
 	uint64_t lost_seen;
+	/* the connection table (mysqld_ports, mysqld_conns) */
+	int ports_fd, conns_fd;
+	uint32_t netns;
+	uint16_t tracked[XVIP_WATCH_MAX_PORTS];
+	size_t n_tracked;
+	bool full_said;
 };
 
 /* ---- pure helpers ---- */
@@ -199,14 +208,16 @@ uint64_t dw_lost(const struct deathwatch *dw)
 
 static void clear_map(int fd)
 {
-	uint32_t key, next;
+	union {
+		uint32_t tgid;
+		struct xvip_port_key port;
+		uint64_t cookie;
+	} next;
 
 	/* entries of a previous run are not ours any more */
-	while (bpf_map_get_next_key(fd, NULL, &next) == 0) {
-		key = next;
-		if (bpf_map_delete_elem(fd, &key) < 0)
+	while (bpf_map_get_next_key(fd, NULL, &next) == 0)
+		if (bpf_map_delete_elem(fd, &next) < 0)
 			break;
-	}
 }
 
 struct deathwatch *dw_open(struct loop *l, const char *pin_root, char *err, size_t errlen)
@@ -235,7 +246,8 @@ struct deathwatch *dw_open(struct loop *l, const char *pin_root, char *err, size
 		return NULL;
 	}
 	dw->l = l;
-	dw->map_fd = -1;
+	dw->map_fd = dw->ports_fd = dw->conns_fd = -1;
+	snprintf(dw->root, sizeof(dw->root), "%s", pin_root);
 	snprintf(dw->pin, sizeof(dw->pin), "%s/mysqld_pids", pin_root);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		dw->skel = mysqld_watch_bpf__open_opts(&opts);
@@ -249,18 +261,39 @@ struct deathwatch *dw_open(struct loop *l, const char *pin_root, char *err, size
 			break;
 		mysqld_watch_bpf__destroy(dw->skel);
 		dw->skel = NULL;
-		/* a pin of another layout (an older xvipd): replace it once */
-		if (attempt == 0 && access(dw->pin, F_OK) == 0 && unlink(dw->pin) == 0)
-			continue;
+		/* a pin of another layout (an older xvipd): replace them once */
+		if (attempt == 0) {
+			static const char *const maps[] = { "mysqld_pids", "mysqld_ports",
+							    "mysqld_conns" };
+			bool any = false;
+
+			for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+				char p[320];
+
+				snprintf(p, sizeof(p), "%s/%s", pin_root, maps[i]);
+				any |= access(p, F_OK) == 0 && unlink(p) == 0;
+			}
+			if (any)
+				continue;
+		}
 		snprintf(err, errlen, "cannot load the watch program: %s", strerror(-rc));
 		goto fail;
 	}
 	dw->map_fd = bpf_map__fd(dw->skel->maps.mysqld_pids);
+	dw->ports_fd = bpf_map__fd(dw->skel->maps.mysqld_ports);
+	dw->conns_fd = bpf_map__fd(dw->skel->maps.mysqld_conns);
 	clear_map(dw->map_fd);
+	clear_map(dw->ports_fd);
+	clear_map(dw->conns_fd);
+	{
+		struct stat st;
+
+		dw->netns = stat("/proc/self/ns/net", &st) == 0 ? (uint32_t)st.st_ino : 0;
+	}
 	rc = mysqld_watch_bpf__attach(dw->skel);
 	if (rc) {
-		snprintf(err, errlen, "cannot attach to the signal_generate and sched_process_exit "
-			 "tracepoints: %s", strerror(-rc));
+		snprintf(err, errlen, "cannot attach to the signal_generate, sched_process_exit and "
+			 "inet_sock_set_state tracepoints: %s", strerror(-rc));
 		goto fail;
 	}
 	dw->rb = ring_buffer__new(bpf_map__fd(dw->skel->maps.mysqld_events), on_event, dw, NULL);
@@ -290,9 +323,17 @@ void dw_close(struct deathwatch *dw)
 		ring_buffer__free(dw->rb);
 	}
 	if (dw->skel) {
+		char p[320];
+
 		clear_map(dw->map_fd);
+		clear_map(dw->ports_fd);
+		clear_map(dw->conns_fd);
 		mysqld_watch_bpf__destroy(dw->skel);
 		unlink(dw->pin);
+		snprintf(p, sizeof(p), "%s/mysqld_ports", dw->root);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/mysqld_conns", dw->root);
+		unlink(p);
 	}
 	free(dw);
 }
@@ -346,6 +387,147 @@ void dw_unwatch(struct deathwatch *dw, uint32_t tgid, void *arg)
 		bpf_map_delete_elem(dw->map_fd, &tgid);
 }
 
+/* ---- the connection table ---- */
+
+struct seed_ctx {
+	int fd;
+	uint32_t netns;
+	size_t n;
+};
+
+static int seed_one(void *arg, const struct sockkill_tuple *t)
+{
+	struct seed_ctx *sc = arg;
+	struct xvip_conn v = { .since_ns = mono_ns(), .netns = sc->netns, .state = t->state,
+			       .lport = t->lport, .rport = t->rport, .family = t->family };
+
+	memcpy(v.laddr, t->laddr, sizeof(v.laddr));
+	memcpy(v.raddr, t->raddr, sizeof(v.raddr));
+	/* BPF_NOEXIST: what the tracepoint wrote since is newer */
+	if (bpf_map_update_elem(sc->fd, &t->cookie, &v, BPF_NOEXIST) == 0)
+		sc->n++;
+	else if (errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int dw_track_port(struct deathwatch *dw, uint16_t port, char *err, size_t errlen)
+{
+	struct xvip_port_key pk = { .netns = dw->netns, .port = port };
+	struct sockkill_filter f = { .port = port, .listeners = true };
+	struct seed_ctx sc = { .fd = dw->conns_fd, .netns = dw->netns };
+	uint32_t one = 1;
+	uint64_t t0 = now_us();
+	int rc;
+
+	for (size_t i = 0; i < dw->n_tracked; i++)
+		if (dw->tracked[i] == port)
+			return 0;
+	if (!dw->netns) {
+		snprintf(err, errlen, "the network namespace's inode is unknown");
+		return -ENOENT;
+	}
+	if (dw->n_tracked == XVIP_WATCH_MAX_PORTS) {
+		snprintf(err, errlen, "more than %d ports", XVIP_WATCH_MAX_PORTS);
+		return -ENOSPC;
+	}
+	/* the tracepoint first, then the dump: a socket that comes or goes
+	 * during the dump is the tracepoint's */
+	if (bpf_map_update_elem(dw->ports_fd, &pk, &one, BPF_ANY) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "mysqld_ports: %s", strerror(-rc));
+		return rc;
+	}
+	rc = sockkill_list(&f, seed_one, &sc, err, errlen);
+	if (rc) {
+		bpf_map_delete_elem(dw->ports_fd, &pk);
+		return rc;
+	}
+	dw->tracked[dw->n_tracked++] = port;
+	xlog(LOG_INFO, "port %u: the kernel keeps the table of its connections (mysqld_conns): "
+	     "%zu seeded from one dump in %llu us", port, sc.n,
+	     (unsigned long long)(now_us() - t0));
+	return 0;
+}
+
+int dw_table_get(struct deathwatch *dw, uint16_t port, struct dw_table *t)
+{
+	bool tracked = false;
+
+	t->fd = -1;
+	if (!dw)
+		return -ENOENT;
+	for (size_t i = 0; i < dw->n_tracked; i++)
+		tracked |= dw->tracked[i] == port;
+	if (!tracked)
+		return -ENOENT;
+	if (dw->skel->bss->conns_full) {
+		if (!dw->full_said)
+			xlog(LOG_WARNING, "mysqld_conns: %llu socket(s) found it full: releases dump "
+			     "the kernel's connection hash instead (restart xvipd to start over)",
+			     (unsigned long long)dw->skel->bss->conns_full);
+		dw->full_said = true;
+		return -EOVERFLOW;
+	}
+	t->fd = fcntl(dw->conns_fd, F_DUPFD_CLOEXEC, 0);
+	if (t->fd < 0)
+		return -errno;
+	t->netns = dw->netns;
+	t->port = port;
+	return 0;
+}
+
+int dw_table_read(struct dw_table *t, struct sockkill_tuple **out, size_t *n)
+{
+	uint64_t key, next;
+	struct sockkill_tuple *v = NULL;
+	size_t cap = 0, rounds = 0;
+	void *prev = NULL;
+
+	*out = NULL;
+	*n = 0;
+	/* a key deleted under the walk restarts it from the first: bounded,
+	 * and a socket named twice is only destroyed once */
+	while (bpf_map_get_next_key(t->fd, prev, &next) == 0 &&
+	       rounds++ < 2 * XVIP_WATCH_MAX_CONNS) {
+		struct xvip_conn c;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(t->fd, &key, &c) < 0)
+			continue; /* gone under the walk */
+		if (c.netns != t->netns || c.lport != t->port)
+			continue;
+		if (*n == cap) {
+			size_t nc = cap ? 2 * cap : 64;
+			struct sockkill_tuple *nv = realloc(v, nc * sizeof(*nv));
+
+			if (!nv) {
+				free(v);
+				*n = 0;
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = nc;
+		}
+		v[*n] = (struct sockkill_tuple){ .cookie = key, .family = c.family,
+						 .state = (uint8_t)c.state, .lport = c.lport,
+						 .rport = c.rport };
+		memcpy(v[*n].laddr, c.laddr, sizeof(c.laddr));
+		memcpy(v[*n].raddr, c.raddr, sizeof(c.raddr));
+		(*n)++;
+	}
+	*out = v;
+	return 0;
+}
+
+void dw_table_put(struct dw_table *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}
+
 /* ---- the daemon's one watch ---- */
 
 static struct {
@@ -374,8 +556,9 @@ struct deathwatch *dw_get(void)
 		xlog(LOG_WARNING, "mysqld death watch unavailable: %s (a killed local mysqld is seen "
 		     "when its connection drops, after its teardown)", err);
 	} else {
-		xlog(LOG_INFO, "mysqld death watch: tracepoints signal_generate and "
-		     "sched_process_exit attached, watched pids in %s/mysqld_pids", g_dw.pin_root);
+		xlog(LOG_INFO, "mysqld death watch: tracepoints signal_generate, "
+		     "sched_process_exit and inet_sock_set_state attached, watched pids in "
+		     "%s/mysqld_pids", g_dw.pin_root);
 	}
 	return g_dw.dw;
 }

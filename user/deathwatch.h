@@ -1,8 +1,11 @@
 /*
- * The local mysqld's death watch: loads bpf/mysqld_watch.bpf.c (two BTF
- * tracepoints, signal_generate and sched_process_exit), keeps the watched
- * thread-group ids in its pinned map mysqld_pids, and hands the ring
- * buffer's events to the subscribers of each pid from the daemon's loop.
+ * The local mysqld's death watch: loads bpf/mysqld_watch.bpf.c (three BTF
+ * tracepoints, signal_generate and sched_process_exit for the process,
+ * inet_sock_set_state for its connections), keeps the watched thread-group
+ * ids in its pinned map mysqld_pids, hands the ring buffer's events to the
+ * subscribers of each pid from the daemon's loop, and keeps the table of
+ * the server's connections (mysqld_ports, mysqld_conns) that a release
+ * destroys without dumping the kernel's connection hash.
  *
  * One watch per daemon, opened on first use (dw_get()) so that a config
  * without MYSQL_CHECK loads nothing. A kernel or a process that cannot
@@ -43,6 +46,27 @@ void dw_close(struct deathwatch *dw);
 int dw_watch(struct deathwatch *dw, uint32_t tgid, uint16_t port, dw_cb cb, void *arg);
 /* Removes arg's subscription to tgid (the map entry goes with the last). */
 void dw_unwatch(struct deathwatch *dw, uint32_t tgid, void *arg);
+/* The kernel's table of the local server's connections on port (this
+ * network namespace's): from now on kept by the inet_sock_set_state
+ * tracepoint, seeded now by one sock_diag dump (a few ms, once). Idempotent.
+ * 0, or -errno with err (releases then dump the connection hash, as
+ * without the table). */
+int dw_track_port(struct deathwatch *dw, uint16_t port, char *err, size_t errlen);
+
+/* A release's handle on the table, usable from another thread: its own fd. */
+struct dw_table {
+	int fd;
+	uint32_t netns;
+	uint16_t port;
+};
+struct sockkill_tuple;
+/* 0 when port's table is complete (tracked, and no socket ever found it
+ * full: -EOVERFLOW, said once), with t to read and put; -errno otherwise. */
+int dw_table_get(struct deathwatch *dw, uint16_t port, struct dw_table *t);
+/* The table's sockets of t's port: *out (malloc'd, the caller frees), *n. */
+int dw_table_read(struct dw_table *t, struct sockkill_tuple **out, size_t *n);
+void dw_table_put(struct dw_table *t);
+
 /* Events the ring buffer had no room for, since the open. */
 uint64_t dw_lost(const struct deathwatch *dw);
 

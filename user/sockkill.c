@@ -391,7 +391,7 @@ static void listeners_last(struct victims *vs)
  * could not be sent or its acks never came (the batch is then counted as
  * failed). */
 static int destroy_batch(int fd, const struct victim *v, size_t first, size_t n,
-			 struct diag_req *reqs, void *buf, uint16_t port,
+			 struct diag_req *reqs, void *buf, uint16_t port, bool gone_ok,
 			 struct sockkill_result *res, int *refused, char *err, size_t errlen)
 {
 	bool acked[DESTROY_BATCH] = { false };
@@ -446,6 +446,8 @@ static int destroy_batch(int fd, const struct victim *v, size_t first, size_t n,
 				res->destroyed++;
 				continue;
 			}
+			if (gone_ok && (e == ENOENT || e == ESTALE))
+				continue; /* closed since the table named it */
 			count_failure(res, e);
 			if (e == EPERM || e == EOPNOTSUPP)
 				*refused = e;
@@ -463,6 +465,37 @@ static int destroy_batch(int fd, const struct victim *v, size_t first, size_t n,
 	return -e;
 }
 
+/* Destroys vs in batches; after a refusal (EPERM, EOPNOTSUPP) none would
+ * work: the rest is counted as failed and the refusal returned. */
+static int destroy_all(int fd, const struct victims *vs, struct diag_req *reqs, void *buf,
+		       uint16_t port, bool gone_ok, struct sockkill_result *res, char *err,
+		       size_t errlen)
+{
+	size_t i, j, n, batch = ack_room(fd);
+	int rc = 0, refused = 0;
+
+	for (i = 0; i < vs->n; i += n) {
+		n = vs->n - i < batch ? vs->n - i : batch;
+		rc = destroy_batch(fd, vs->v, i, n, reqs, buf, port, gone_ok, res, &refused, err,
+				   errlen);
+		if (!rc && refused == EOPNOTSUPP) {
+			snprintf(err, errlen, "sock_diag: port %u: SOCK_DESTROY not supported: "
+				 "kernel built without CONFIG_INET_DIAG_DESTROY", port);
+			rc = -EOPNOTSUPP;
+		} else if (!rc && refused == EPERM) {
+			snprintf(err, errlen, "sock_diag: port %u: SOCK_DESTROY refused: "
+				 "needs CAP_NET_ADMIN", port);
+			rc = -EPERM;
+		}
+		if (rc) {
+			for (j = i + n; j < vs->n; j++)
+				count_failure(res, -rc);
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int sockkill_destroy(const struct sockkill_filter *f, struct sockkill_result *res, char *err,
 		     size_t errlen)
 {
@@ -470,8 +503,8 @@ int sockkill_destroy(const struct sockkill_filter *f, struct sockkill_result *re
 	struct victims vs = { 0 };
 	struct diag_req *reqs = NULL;
 	void *buf = NULL;
-	size_t i, j, n, batch;
-	int fd, rc = 0, refused = 0;
+	size_t i;
+	int fd, rc = 0;
 
 	memset(res, 0, sizeof(*res));
 	if (!f->port || (f->n_addrs && !f->addrs)) {
@@ -482,7 +515,6 @@ int sockkill_destroy(const struct sockkill_filter *f, struct sockkill_result *re
 	fd = diag_open(f->port, err, errlen);
 	if (fd < 0)
 		return fd;
-	batch = ack_room(fd);
 	buf = malloc(RCV_BUF_LEN);
 	reqs = malloc(DESTROY_BATCH * sizeof(*reqs));
 	if (!buf || !reqs) {
@@ -496,24 +528,7 @@ int sockkill_destroy(const struct sockkill_filter *f, struct sockkill_result *re
 			goto out;
 	}
 	listeners_last(&vs);
-	for (i = 0; i < vs.n; i += n) {
-		n = vs.n - i < batch ? vs.n - i : batch;
-		rc = destroy_batch(fd, vs.v, i, n, reqs, buf, f->port, res, &refused, err, errlen);
-		if (!rc && refused == EOPNOTSUPP) {
-			snprintf(err, errlen, "sock_diag: port %u: SOCK_DESTROY not supported: "
-				 "kernel built without CONFIG_INET_DIAG_DESTROY", f->port);
-			rc = -EOPNOTSUPP;
-		} else if (!rc && refused == EPERM) {
-			snprintf(err, errlen, "sock_diag: port %u: SOCK_DESTROY refused: "
-				 "needs CAP_NET_ADMIN", f->port);
-			rc = -EPERM;
-		}
-		if (rc) {
-			for (j = i + n; j < vs.n; j++)
-				count_failure(res, -rc);
-			goto out;
-		}
-	}
+	rc = destroy_all(fd, &vs, reqs, buf, f->port, false, res, err, errlen);
 out:
 	free(vs.v);
 	free(reqs);
@@ -571,6 +586,173 @@ static int exact_op(int fd, uint16_t type, int family, const struct inet_diag_so
 	}
 }
 
+/* One socket by its 4-tuple (cookie INET_DIAG_NOCOOKIE in id): looked up,
+ * checked to be what was asked for (the kernel's lookup of a connection
+ * that is gone falls back to its listener: inet_lookup), and destroyed by
+ * the cookie the lookup returned. 1 destroyed, 0 no such socket (gone
+ * already: not counted), or -EPERM / -EOPNOTSUPP / -ETIMEDOUT... that end
+ * the call (err filled); other destroy failures are counted in res. */
+static int destroy_exact(int fd, int family, const struct inet_diag_sockid *id, bool listener,
+			 void *buf, struct sockkill_result *res, char *err, size_t errlen)
+{
+	struct inet_diag_msg m;
+	int rc = exact_op(fd, SOCK_DIAG_BY_FAMILY, family, id, buf, &m);
+
+	if (rc == -ENOENT)
+		return 0;
+	if (rc) {
+		snprintf(err, errlen, "sock_diag: lookup: %s", strerror(-rc));
+		return rc;
+	}
+	if (listener ? m.idiag_state != TCP_LISTEN
+		     : m.idiag_state == TCP_LISTEN || m.id.idiag_dport != id->idiag_dport)
+		return 0;
+	res->matched++;
+	if (family == AF_INET6)
+		res->matched_inet6++;
+	rc = exact_op(fd, SOCK_DESTROY, family, &m.id, buf, NULL);
+	if (rc == -EPERM || rc == -EOPNOTSUPP) {
+		count_failure(res, -rc);
+		snprintf(err, errlen, "sock_diag: SOCK_DESTROY: %s", rc == -EPERM ?
+			 "refused: needs CAP_NET_ADMIN" :
+			 "not supported: kernel built without CONFIG_INET_DIAG_DESTROY");
+		return rc;
+	}
+	if (rc) {
+		count_failure(res, -rc);
+		return 0;
+	}
+	res->destroyed++;
+	return 1;
+}
+
+bool sockkill_tuple_wanted(const struct sockkill_filter *f, const struct sockkill_tuple *t)
+{
+	if ((t->family != AF_INET && t->family != AF_INET6) ||
+	    !sockkill_match(f, t->family, t->laddr, t->lport, t->state))
+		return false;
+	return t->state == TCP_LISTEN || !sockkill_kept(f, t->family, t->raddr, t->rport);
+}
+
+int sockkill_destroy_tuples(const struct sockkill_filter *f, const struct sockkill_tuple *t,
+			    size_t n, struct sockkill_result *res, char *err, size_t errlen)
+{
+	struct victims vs = { 0 };
+	struct diag_req *reqs = NULL;
+	void *buf = NULL;
+	int fd = -1, rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (!f->port || (f->n_addrs && !f->addrs)) {
+		snprintf(err, errlen, "sock_diag: port %u: %s", f->port,
+			 f->port ? "addrs is NULL" : "no port");
+		return -EINVAL;
+	}
+	/* listeners first: connects are refused from here on */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			struct inet_diag_sockid id = {
+				.idiag_sport = htons(t[i].lport),
+				.idiag_dport = htons(t[i].rport),
+				.idiag_cookie = { (uint32_t)t[i].cookie,
+						  (uint32_t)(t[i].cookie >> 32) },
+			};
+
+			if ((t[i].state == TCP_LISTEN) != (pass == 0) ||
+			    !sockkill_tuple_wanted(f, &t[i]))
+				continue;
+			memcpy(id.idiag_src, t[i].laddr, t[i].family == AF_INET ? 4 : 16);
+			memcpy(id.idiag_dst, t[i].raddr, t[i].family == AF_INET ? 4 : 16);
+			if (vs.n == SOCKKILL_MAX) {
+				count_failure(res, E2BIG);
+				continue;
+			}
+			if (victims_add(&vs, t[i].family, t[i].state, &id) < 0) {
+				snprintf(err, errlen, "sock_diag: port %u: out of memory", f->port);
+				rc = -ENOMEM;
+				goto out;
+			}
+		}
+	}
+	if (!vs.n)
+		goto out;
+	fd = diag_open(f->port, err, errlen);
+	if (fd < 0) {
+		rc = fd;
+		goto out;
+	}
+	buf = malloc(RCV_BUF_LEN);
+	reqs = malloc(DESTROY_BATCH * sizeof(*reqs));
+	if (!buf || !reqs) {
+		snprintf(err, errlen, "sock_diag: port %u: out of memory", f->port);
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = destroy_all(fd, &vs, reqs, buf, f->port, true, res, err, errlen);
+out:
+	res->matched = res->destroyed + res->failed;
+	for (size_t i = 0; i < vs.n; i++)
+		res->matched_inet6 += vs.v[i].family == AF_INET6;
+	free(vs.v);
+	free(reqs);
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int sockkill_list(const struct sockkill_filter *f,
+		  int (*cb)(void *arg, const struct sockkill_tuple *t), void *arg, char *err,
+		  size_t errlen)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	struct sockkill_result res = { 0 };
+	struct victims vs = { 0 };
+	void *buf;
+	int fd, rc = 0;
+
+	if (!f->port || (f->n_addrs && !f->addrs)) {
+		snprintf(err, errlen, "sock_diag: port %u: %s", f->port,
+			 f->port ? "addrs is NULL" : "no port");
+		return -EINVAL;
+	}
+	fd = diag_open(f->port, err, errlen);
+	if (fd < 0)
+		return fd;
+	buf = malloc(RCV_BUF_LEN);
+	if (!buf) {
+		snprintf(err, errlen, "sock_diag: port %u: out of memory", f->port);
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		rc = dump_family(fd, families[i], f, buf, &vs, &res, err, errlen);
+		if (rc)
+			goto out;
+	}
+	for (size_t i = 0; i < vs.n && !rc; i++) {
+		const struct victim *v = &vs.v[i];
+		struct sockkill_tuple t = {
+			.cookie = (uint64_t)v->id.idiag_cookie[0] |
+				  (uint64_t)v->id.idiag_cookie[1] << 32,
+			.family = v->family, .state = v->state,
+			.lport = ntohs(v->id.idiag_sport), .rport = ntohs(v->id.idiag_dport),
+		};
+		size_t alen = v->family == AF_INET ? 4 : 16;
+
+		memcpy(t.laddr, v->id.idiag_src, alen);
+		memcpy(t.raddr, v->id.idiag_dst, alen);
+		rc = cb(arg, &t);
+		if (rc)
+			snprintf(err, errlen, "sock_diag: port %u: %s", f->port, strerror(-rc));
+	}
+out:
+	free(vs.v);
+	free(buf);
+	close(fd);
+	return rc;
+}
+
 int sockkill_destroy_known(const struct sockkill_known *k, struct sockkill_result *res, char *err,
 			   size_t errlen)
 {
@@ -603,7 +785,6 @@ int sockkill_destroy_known(const struct sockkill_known *k, struct sockkill_resul
 					.idiag_cookie = { INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE },
 				};
 				int family = fam ? AF_INET6 : AF_INET;
-				struct inet_diag_msg m;
 
 				if (family == AF_INET) {
 					memcpy(id.idiag_src, &k->local[a], 4);
@@ -614,26 +795,12 @@ int sockkill_destroy_known(const struct sockkill_known *k, struct sockkill_resul
 					memcpy(id.idiag_dst, v4mapped_prefix, 12);
 					memcpy((uint8_t *)id.idiag_dst + 12, &k->peers[i].sin_addr, 4);
 				}
-				rc = exact_op(fd, SOCK_DIAG_BY_FAMILY, family, &id, buf, &m);
-				if (rc == -ENOENT)
-					continue;
-				if (rc)
+				unsigned before = res->matched;
+
+				rc = destroy_exact(fd, family, &id, false, buf, res, err, errlen);
+				if (rc < 0)
 					goto out;
-				/* the kernel's lookup falls back to a listener
-				 * (inet_lookup): only the connection itself */
-				if (m.idiag_state == TCP_LISTEN || m.id.idiag_dport != id.idiag_dport)
-					continue;
-				found = true;
-				res->matched++;
-				rc = exact_op(fd, SOCK_DESTROY, family, &m.id, buf, NULL);
-				if (rc == -EPERM || rc == -EOPNOTSUPP) {
-					snprintf(err, errlen, "sock_diag: SOCK_DESTROY: %s", strerror(-rc));
-					goto out;
-				}
-				if (rc)
-					count_failure(res, -rc);
-				else
-					res->destroyed++;
+				found = res->matched > before;
 				rc = 0;
 			}
 		}

@@ -88,6 +88,38 @@ struct sockkill_known {
 int sockkill_destroy_known(const struct sockkill_known *k, struct sockkill_result *res, char *err,
 			   size_t errlen);
 
+/* A socket as a table of them names it (the kernel's mysqld_conns, see
+ * include/xvip_watch.h): ports in host order, addresses in network order
+ * (AF_INET: the first 4 bytes), state the kernel's TCP state. A listener has
+ * state TCP_LISTEN (and rport 0). */
+struct sockkill_tuple {
+	uint64_t cookie; /* the kernel's socket cookie (sock_diag's idiag_cookie) */
+	uint8_t family;
+	uint8_t state;
+	uint16_t lport, rport;
+	uint8_t laddr[16], raddr[16];
+};
+
+/* Pure: would f destroy t? sockkill_match() of its local side, and for a
+ * connection not one of f's keep list. */
+bool sockkill_tuple_wanted(const struct sockkill_filter *f, const struct sockkill_tuple *t);
+
+/* Each of t[0..n) that f wants destroyed by its 4-tuple and cookie (no dump
+ * of the connection hash; batched, microseconds a socket), listeners first:
+ * a dead server's port refuses connects before its connections are reset.
+ * A socket gone since the table named it (ENOENT, or ESTALE: its 4-tuple
+ * now names another socket, such as the listener a connection's lookup
+ * falls back to) is not counted. Returns as sockkill_destroy(). */
+int sockkill_destroy_tuples(const struct sockkill_filter *f, const struct sockkill_tuple *t,
+			    size_t n, struct sockkill_result *res, char *err, size_t errlen);
+
+/* The dump of sockkill_destroy() without the destroys: cb(arg, t) for each
+ * socket f matches (both families), until cb returns nonzero (-errno),
+ * which is returned. For seeding a table. */
+int sockkill_list(const struct sockkill_filter *f,
+		  int (*cb)(void *arg, const struct sockkill_tuple *t), void *arg, char *err,
+		  size_t errlen);
+
 /* Dumps the AF_INET and AF_INET6 TCP sockets of the current network
  * namespace and destroys each one sockkill_match() accepts: connections
  * first, listeners last (a listener's destroy resets the connections still

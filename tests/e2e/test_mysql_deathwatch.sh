@@ -18,7 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mysql_lib.sh"
 e2e_init mydw "$1"
-need mariadbd mariadb bpftool || summary
+need mariadbd mariadb bpftool jq || summary
 
 lab_bridge
 lab_host client 10.86.0.10/24
@@ -36,6 +36,14 @@ xvipd_mysql_conf "$WORK/db1.conf" db1 100 $VIP 63 $N1 $N2
 xvipd_mysql_conf "$WORK/db2.conf" db2 90 $VIP 63 $N1 $N2
 L1=$WORK/xvipd-db1.log
 L2=$WORK/xvipd-db2.log
+# a client of db1 connected before its xvipd starts: in the kernel's table
+# of db1's connections only through the seeding dump
+(
+	ns client env MYSQL_PWD="$DB_APP_PASS" mariadb --no-defaults -h $N1 -P 3306 -u "$DB_APP_USER" \
+		--connect-timeout=2 -N -B -e "SELECT SLEEP(50)" >"$WORK/early.out" 2>&1
+) &
+early_running() { db_sql db1 "SELECT COUNT(*) FROM information_schema.processlist WHERE info='SELECT SLEEP(50)'" | grep -qx 1; }
+check "a client of db1 runs SELECT SLEEP(50) before xvipd starts" wait_until 10 early_running
 bg_start db1 "$L1" "$BUILD/xvipd" -n -l -f "$WORK/db1.conf" --pin-root "$(pin_of db1)"
 check "db1 becomes VRRP master" wait_until 15 sh -c "'$BUILD/xvipctl' --pin-root '$(pin_of db1)' status --json | grep -q '\"state\":\"MASTER\"'"
 bg_start db2 "$L2" "$BUILD/xvipd" -n -l -f "$WORK/db2.conf" --pin-root "$(pin_of db2)"
@@ -60,6 +68,20 @@ check "db2's xvipd watches db2's mariadbd (pid $P2)" wait_until 10 watched "MYSQ
 check "bpftool shows pid $P1 in db1's pinned mysqld_pids" in_map db1 "$P1"
 check "status --json shows the watched pid" sh -c "$OWNER status --json | grep -q '\"watched_pid\":$P1,'"
 check "db1's xvipd does not watch the remote db2" sh -c "! grep -q 'MYSQL_CHECK $N2:3306: watching' '$L1'"
+# the table of db1's connections, kept by the kernel (mysqld_conns)
+check "db1's xvipd has the kernel keep the table of port 3306's connections" \
+	wait_until 10 grep -q 'port 3306: the kernel keeps the table of its connections (mysqld_conns): [1-9][0-9]* seeded' "$L1"
+conns() { bpftool -j map dump pinned "$(pin_of db1)/mysqld_conns" 2>/dev/null; }
+# conn_in_table RPORT_IS_ZERO STATE RADDR4: an entry of port 3306 with that state and remote address
+conn_in_table() {
+	conns | jq -e --argjson st "$2" --arg ra "$3" --argjson lis "$1" '[.[] | .formatted
+		| select(.value.lport == 3306 and .value.state == $st and ((.value.rport == 0) == $lis)
+		and ((.value.raddr[0:4] | map(tostring) | join(".")) == $ra))] | length > 0' >/dev/null
+}
+check "bpftool shows db1's listener in mysqld_conns by field name (state 10, rport 0)" conn_in_table true 10 0.0.0.0
+check "and the client that came before xvipd (seeded, ESTABLISHED from 10.86.0.10)" conn_in_table false 1 10.86.0.10
+check "and db2's xvipd's held connection, which came after (from the tracepoint)" \
+	wait_until 10 conn_in_table false 1 $N2
 check_here "writer load starts" db_writer_load client $VIP 6 "$WORK/acked"
 sleep 1
 m1=$(nlines "$L1")
@@ -75,6 +97,8 @@ check "db1's xvipd closed the dead mysqld's listener" wait_until 10 sh -c "tail 
 check "db1's xvipd released the dead mysqld's connections" wait_until 10 sh -c "tail -n +$((m1 + 1)) '$L1' | grep -q 'released [0-9]* connection(s) of the dead mysqld'"
 # a RST would drop the events still in the dump socket: on db1's binlog,
 # never on db2's, errant when db1 returns
+check "from the kernel's table, without a dump of the connection hash" sh -c "tail -n +$((m1 + 1)) '$L1' | grep 'connection(s) of the dead mysqld' | grep -q 'from the kernel.s table of its connections, no dump'"
+check "the early client's query failed, it did not run out its 50 s" wait_until 10 grep -q 'ERROR' "$WORK/early.out"
 check "but not db2's binlog dump connection (its last events still flow)" sh -c "tail -n +$((m1 + 1)) '$L1' | grep 'connection(s) of the dead mysqld' | grep -q 'binlog dump connections spared'"
 check "the writer moves to db2" wait_until 20 writer_is $N2
 check "db2 read_only=OFF" wait_until 10 ro_is db2 0

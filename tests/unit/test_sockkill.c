@@ -169,6 +169,36 @@ static void test_match_states(void **state)
 	}
 }
 
+/* sockkill_tuple_wanted: a table's entry through the same filter */
+static void test_tuple_wanted(void **state)
+{
+	struct sockkill_tuple t = { .family = AF_INET, .state = TCP_ESTABLISHED, .lport = 3306,
+				    .rport = 40000 };
+	struct sockaddr_in keep = { .sin_family = AF_INET, .sin_port = htons(40000) };
+	struct sockkill_filter f = { .port = 3306 };
+
+	(void)state;
+	memcpy(t.laddr, (uint8_t[]){ 10, 0, 0, 1 }, 4);
+	memcpy(t.raddr, (uint8_t[]){ 10, 0, 0, 2 }, 4);
+	keep.sin_addr = ip("10.0.0.2");
+	assert_true(sockkill_tuple_wanted(&f, &t));
+	t.lport = 3307;
+	assert_false(sockkill_tuple_wanted(&f, &t));
+	t.lport = 3306;
+	f.keep = &keep;
+	f.n_keep = 1;
+	assert_false(sockkill_tuple_wanted(&f, &t)); /* a binlog dump connection */
+	t.rport = 40001;
+	assert_true(sockkill_tuple_wanted(&f, &t));
+	t.state = TCP_LISTEN;
+	t.rport = 0;
+	assert_false(sockkill_tuple_wanted(&f, &t)); /* listeners only when asked */
+	f.listeners = true;
+	assert_true(sockkill_tuple_wanted(&f, &t));
+	t.family = AF_UNIX;
+	assert_false(sockkill_tuple_wanted(&f, &t));
+}
+
 static void test_destroy_bad_filter(void **state)
 {
 	struct sockkill_filter f = { .port = 0 };
@@ -429,6 +459,78 @@ static void test_keep_spares_a_peer(void **state)
 	assert_result(&res, 2, 2, 0);
 	conn_close(&a);
 	conn_close(&b);
+	close(lfd);
+}
+
+struct tuples {
+	struct sockkill_tuple t[16];
+	size_t n;
+};
+
+static int collect(void *arg, const struct sockkill_tuple *t)
+{
+	struct tuples *ts = arg;
+
+	if (ts->n == 16)
+		return -E2BIG;
+	ts->t[ts->n++] = *t;
+	return 0;
+}
+
+/* A table of the server's sockets (sockkill_list, as xvipd seeds the
+ * kernel's mysqld_conns), then sockkill_destroy_tuples on it: the listener
+ * and the connection go, the kept peer stays; a socket gone since (ENOENT)
+ * and one whose cookie is not the table's (ESTALE: its 4-tuple names
+ * another socket now) are neither destroyed nor counted. */
+static void test_destroy_tuples(void **state)
+{
+	uint16_t port = 0;
+	int lfd = tcp_listen("127.0.0.1", &port);
+	struct conn a = conn_open(lfd, "127.0.0.1", port), b = conn_open(lfd, "127.0.0.1", port);
+	struct conn gone = conn_open(lfd, "127.0.0.1", port), d = conn_open(lfd, "127.0.0.1", port);
+	struct sockaddr_in keep, dsa;
+	socklen_t len = sizeof(keep);
+	struct sockkill_filter f = { .port = port, .listeners = true, .keep = &keep, .n_keep = 1 };
+	struct sockkill_filter all = { .port = port, .listeners = true };
+	struct sockkill_result res;
+	struct tuples ts = { .n = 0 };
+	char err[256] = "";
+	size_t listeners = 0;
+	int rc;
+
+	(void)state;
+	assert_int_equal(getsockname(b.client, (struct sockaddr *)&keep, &len), 0);
+	len = sizeof(dsa);
+	assert_int_equal(getsockname(d.client, (struct sockaddr *)&dsa, &len), 0);
+	rc = sockkill_list(&all, collect, &ts, err, sizeof(err));
+	if (rc)
+		fail_msg("sockkill_list: %d %s", rc, err);
+	assert_int_equal(ts.n, 5); /* the listener, four server sides */
+	for (size_t i = 0; i < ts.n; i++) {
+		assert_int_equal(ts.t[i].lport, port);
+		assert_true(ts.t[i].cookie != 0);
+		listeners += ts.t[i].state == TCP_LISTEN;
+		/* d's entry gets a cookie that is not its socket's */
+		if (ts.t[i].state != TCP_LISTEN && ts.t[i].rport == ntohs(dsa.sin_port))
+			ts.t[i].cookie ^= 1;
+	}
+	assert_int_equal(listeners, 1);
+	conn_close(&gone);
+	rc = sockkill_destroy_tuples(&f, ts.t, ts.n, &res, err, sizeof(err));
+	if (rc == -EPERM || rc == -EOPNOTSUPP) {
+		print_message("skipped: %s\n", err);
+		skip();
+	}
+	if (rc)
+		fail_msg("sockkill_destroy_tuples: %d %s", rc, err);
+	await_reset(a.client, "the connection in the table");
+	assert_refused("127.0.0.1", port);
+	assert_alive(&b, "the kept connection");
+	assert_alive(&d, "the connection whose cookie differs");
+	assert_result(&res, 2, 2, 0);
+	conn_close(&a);
+	conn_close(&b);
+	conn_close(&d);
 	close(lfd);
 }
 
@@ -695,6 +797,8 @@ int main(void)
 		cmocka_unit_test(test_destroy_connections),
 		cmocka_unit_test(test_destroy_listener),
 		cmocka_unit_test(test_destroy_known),
+		cmocka_unit_test(test_tuple_wanted),
+		cmocka_unit_test(test_destroy_tuples),
 		cmocka_unit_test(test_other_port_untouched),
 		cmocka_unit_test(test_addrs_filter),
 		cmocka_unit_test(test_v4_mapped_server),
