@@ -75,6 +75,8 @@ struct mysql_watch {
 	uint64_t death_ns;     /* when the kernel first saw its end */
 	bool unresolved_said;
 	bool table_said;      /* dw_track_port failed, said once */
+	struct dying *dying;  /* the doomed server's threads, demoted (dying.h) */
+	uint64_t dying_timer; /* when they get back what they had */
 	struct in_addr clients[MW_MAX_CLIENTS]; /* the service's addresses (VIP) */
 	size_t n_clients;
 	/* its TCP clients (remote endpoints) as of the last probe, from its

@@ -49,6 +49,7 @@
 #include "check_mysql_int.h"
 #include "clock.h"
 #include "deathwatch.h"
+#include "dying.h"
 #include "log.h"
 #include "sockkill.h"
 
@@ -385,6 +386,63 @@ void check_mysql_drain(void)
 		release_free(g_jobs);
 }
 
+/* How long a doomed server's threads stay SCHED_IDLE: the promotion that
+ * its death starts takes a few ms; its teardown must not starve after. */
+#define DYING_IDLE_US 50000
+
+static void dying_drop(struct mysql_watch *w, struct loop *l)
+{
+	if (w->dying_timer)
+		loop_cancel_timer(l, w->dying_timer);
+	w->dying_timer = 0;
+	free(w->dying);
+	w->dying = NULL;
+}
+
+static void dying_restore_fire(struct loop *l, uint64_t id, void *arg)
+{
+	struct check *c = arg;
+	struct mysql_watch *w = mw_of(c);
+	size_t back;
+
+	(void)l;
+	(void)id;
+	w->dying_timer = 0;
+	if (!w->dying)
+		return;
+	back = dying_restore(w->dying);
+	xlog(LOG_INFO, "%s: the dying mysqld (pid %d): %zu thread(s) back to their scheduling "
+	     "after %u ms, %zu gone", c->name, (int)w->dying->tgid, back, DYING_IDLE_US / 1000,
+	     w->dying->gone);
+	dying_drop(w, c->l);
+}
+
+/* The doomed server's teardown yields the CPU to the promotion (dying.h). */
+static void dying_start(struct check *c, uint32_t tgid)
+{
+	struct mysql_watch *w = mw_of(c);
+	uint64_t t0 = now_us();
+	size_t n;
+
+	if (w->dying)
+		return;
+	w->dying = malloc(sizeof(*w->dying));
+	if (!w->dying)
+		return;
+	n = dying_demote(w->dying, (pid_t)tgid);
+	if (!n) {
+		if (w->dying->first_errno)
+			xlog(LOG_INFO, "%s: cannot move the dying mysqld's threads to SCHED_IDLE: %s",
+			     c->name, strerror(w->dying->first_errno));
+		dying_drop(w, c->l);
+		return;
+	}
+	w->dying_timer = loop_add_timer(c->l, now_us() + DYING_IDLE_US, dying_restore_fire, c);
+	xlog(LOG_INFO, "%s: the dying mysqld (pid %u): %zu thread(s) moved to SCHED_IDLE in %llu "
+	     "us, for %u ms (its teardown yields the CPU)", c->name, tgid, n,
+	     (unsigned long long)(now_us() - t0), DYING_IDLE_US / 1000);
+}
+
 static void on_death(void *arg, const struct xvip_mysqld_event *ev)
 {
 	struct check *c = arg;
@@ -399,6 +457,9 @@ static void on_death(void *arg, const struct xvip_mysqld_event *ev)
 		return;
 	}
 	if (ev->type == XVIP_MYSQLD_DEAD) {
+		/* all gone: nothing to give back (and its tids may be reused) */
+		if (w->dying && w->dying->tgid == (pid_t)ev->tgid)
+			dying_drop(w, c->l);
 		if (w->pid == ev->tgid) {
 			xlog(LOG_INFO, "%s: mysqld pid %u %s, %llu us after the kernel first saw its "
 			     "end", c->name, ev->tgid, what, w->death_ns && ev->ts_ns > w->death_ns ?
@@ -417,6 +478,8 @@ static void on_death(void *arg, const struct xvip_mysqld_event *ev)
 		 c->port, ev->tgid, what);
 	xlog(LOG_WARNING, "%s: %s; %llu us ago", c->name, why,
 	     now > ev->ts_ns ? (unsigned long long)(now - ev->ts_ns) / 1000 : 0ull);
+	/* first: its teardown is about to take a CPU for milliseconds */
+	dying_start(c, ev->tgid);
 	check_force_down(c, why);
 	if (check_release(c))
 		release(c, true, "dead");
@@ -536,6 +599,10 @@ void mw_fini(struct check *c)
 	if (w->pid)
 		dw_unwatch(dw_get(), w->pid, c);
 	w->pid = 0;
+	if (w->dying) {
+		dying_restore(w->dying);
+		dying_drop(w, c->l);
+	}
 }
 
 int check_mysql_set_clients(struct check *c, const struct in_addr *addrs, size_t n)

@@ -90,6 +90,8 @@ check "db1's xvipd: the kernel saw the kill" wait_until 10 sh -c "tail -n +$((m1
 first=$(log_after "$L1" "$m1" "MYSQL_CHECK $N1:3306: .*\\(seen by the kernel\\|connection to mysqld lost\\)" | head -1)
 note "first word of the death on db1: ${first#*: }"
 check "the tracepoint saw it before the held connection did" grep -q "seen by the kernel" <<<"$first"
+check "db1's xvipd moved the dying mysqld's threads to SCHED_IDLE (its teardown yields the CPU)" \
+	wait_until 10 sh -c "tail -n +$((m1 + 1)) '$L1' | grep -q 'the dying mysqld (pid $P1): [1-9][0-9]* thread(s) moved to SCHED_IDLE'"
 check "db1's xvipd closed the dead mysqld's listener" wait_until 10 sh -c "tail -n +$((m1 + 1)) '$L1' | grep -q 'the dead mysqld.s listener was closed [0-9]* us after'"
 # the connections: reset, unless the teardown closed them first (a race
 # in this lab: a 32 MB buffer pool unmaps in 3-4 ms, the dump of the
