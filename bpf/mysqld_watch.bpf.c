@@ -60,6 +60,9 @@ __u64 lost_events = 0;
 /* sockets the connection table had no room for: xvipd then releases by a
  * dump, as without the table */
 __u64 conns_full = 0;
+/* xvipd's network namespace (inode): the only one whose sockets are kept;
+ * set before the programs are attached */
+__u32 netns_filter = 0;
 
 static __always_inline void report(__u32 type, __u32 tgid, __u32 tid, int sig, int exit_code,
 				   bool sender)
@@ -169,6 +172,12 @@ int BPF_PROG(mysqld_conn_state, const struct sock *sk, const int oldstate, const
 
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP_)
 		return 0;
+	/* a connection's child socket, cloned from its listener: not yet one */
+	if (oldstate == 10 && newstate == 3)
+		return 0;
+	pk.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	if (pk.netns != netns_filter)
+		return 0;
 	if (!conn_state_kept(newstate)) {
 		/* leaving the kept states: by then a closing socket's local
 		 * port is gone (inet_num 0), its cookie is not */
@@ -178,7 +187,6 @@ int BPF_PROG(mysqld_conn_state, const struct sock *sk, const int oldstate, const
 		}
 		return 0;
 	}
-	pk.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	pk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	if (!bpf_map_lookup_elem(&mysqld_ports, &pk))
 		return 0;
@@ -207,6 +215,7 @@ int BPF_PROG(mysqld_conn_state, const struct sock *sk, const int oldstate, const
 	} else {
 		return 0;
 	}
+	v.ifindex = BPF_CORE_READ(sk, __sk_common.skc_bound_dev_if);
 	v.since_ns = bpf_ktime_get_ns();
 	v.state = newstate;
 	if (bpf_map_update_elem(&mysqld_conns, &cookie, &v, BPF_ANY) < 0)

@@ -36,7 +36,8 @@ enum xvip_mysqld_event_type {
 	/* a thread exits while the process's group exit runs (exit_group,
 	 * a fatal signal's default action, the end of a crash handler) */
 	XVIP_MYSQLD_EXITING = 2,
-	/* the last thread exited: the teardown is over */
+	/* the last thread is exiting (sched_process_exit with group_dead,
+	 * which fires before it unmaps the memory and closes the files) */
 	XVIP_MYSQLD_DEAD = 3,
 	/* SIGSTOP/SIGTSTP generated for it: it will hang until SIGCONT
 	 * (reported, not acted on: a hang is declared by the probes) */
@@ -87,6 +88,8 @@ struct xvip_conn {
 	__u8 pad[3];
 	__u8 laddr[16];  /* network order; AF_INET: the first 4 bytes */
 	__u8 raddr[16];
+	__u32 ifindex;   /* the device it is bound to (0: none; a VRF's sockets) */
+	__u32 pad2;
 };
 
 #endif

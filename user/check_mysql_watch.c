@@ -200,7 +200,8 @@ static bool release_from_table(struct release_job *j)
 		struct sockkill_result lr;
 
 		lf.only_listeners = true;
-		if (sockkill_destroy_tuples(&lf, t, n, &lr, j->err, sizeof(j->err)) == 0)
+		if (sockkill_destroy_tuples(&lf, t, n, &lr, j->err, sizeof(j->err)) == 0 &&
+		    lr.destroyed)
 			j->listeners_us = now_us() - j->t0;
 	}
 	j->rc = sockkill_destroy_tuples(&j->f, t, n, &j->r, j->err, sizeof(j->err));
@@ -388,7 +389,11 @@ void check_mysql_drain(void)
 
 /* How long a doomed server's threads stay SCHED_IDLE: the promotion that
  * its death starts takes a few ms; its teardown must not starve after. */
-#define DYING_IDLE_US 50000
+#define DYING_IDLE_US 50000 /* "its 50 ms" in the log */
+/* Threads demoted before the DOWN (each costs a few syscalls on the loop):
+ * the oldest ones, the main thread and the engine's background threads;
+ * the rest (one per connection) after the promotion has been sent. */
+#define DYING_FIRST_PASS 64
 
 static void dying_drop(struct mysql_watch *w, struct loop *l)
 {
@@ -399,37 +404,60 @@ static void dying_drop(struct mysql_watch *w, struct loop *l)
 	w->dying = NULL;
 }
 
+static void dying_give_back(struct check *c, const char *when)
+{
+	struct mysql_watch *w = mw_of(c);
+	struct dying *d = w->dying;
+	size_t back = dying_restore(d);
+
+	if (d->failed)
+		xlog(LOG_WARNING, "%s: the dying mysqld (pid %d): %zu thread(s) not given back their "
+		     "scheduling: %s", c->name, (int)d->tgid, d->failed, strerror(d->first_errno));
+	xlog(LOG_INFO, "%s: the dying mysqld (pid %d): %zu thread(s) back to their scheduling %s, "
+	     "%zu gone", c->name, (int)d->tgid, back, when, d->gone);
+}
+
 static void dying_restore_fire(struct loop *l, uint64_t id, void *arg)
 {
 	struct check *c = arg;
 	struct mysql_watch *w = mw_of(c);
-	size_t back;
 
 	(void)l;
 	(void)id;
 	w->dying_timer = 0;
 	if (!w->dying)
 		return;
-	back = dying_restore(w->dying);
-	xlog(LOG_INFO, "%s: the dying mysqld (pid %d): %zu thread(s) back to their scheduling "
-	     "after %u ms, %zu gone", c->name, (int)w->dying->tgid, back, DYING_IDLE_US / 1000,
-	     w->dying->gone);
+	dying_give_back(c, "after its 50 ms");
 	dying_drop(w, c->l);
 }
 
-/* The doomed server's teardown yields the CPU to the promotion (dying.h). */
-static void dying_start(struct check *c, uint32_t tgid)
+/* The doomed server's teardown yields the CPU to the promotion (dying.h):
+ * the first pass before the DOWN, the rest (rest true) after it. The
+ * record outlives the kernel's "gone": that event comes as the last thread
+ * starts to unmap the memory, which is the teardown that must not starve. */
+static void dying_start(struct check *c, uint32_t tgid, bool rest)
 {
 	struct mysql_watch *w = mw_of(c);
 	uint64_t t0 = now_us();
 	size_t n;
 
+	if (rest) {
+		if (!w->dying || w->dying->n < DYING_FIRST_PASS)
+			return; /* the first pass had them all */
+		n = dying_demote(w->dying, 0);
+		if (n)
+			xlog(LOG_INFO, "%s: the dying mysqld (pid %u): %zu more thread(s) moved to "
+			     "SCHED_IDLE in %llu us", c->name, tgid, n,
+			     (unsigned long long)(now_us() - t0));
+		return;
+	}
 	if (w->dying)
 		return;
 	w->dying = malloc(sizeof(*w->dying));
 	if (!w->dying)
 		return;
-	n = dying_demote(w->dying, (pid_t)tgid);
+	dying_init(w->dying, (pid_t)tgid);
+	n = dying_demote(w->dying, DYING_FIRST_PASS);
 	if (!n) {
 		if (w->dying->first_errno)
 			xlog(LOG_INFO, "%s: cannot move the dying mysqld's threads to SCHED_IDLE: %s",
@@ -438,6 +466,11 @@ static void dying_start(struct check *c, uint32_t tgid)
 		return;
 	}
 	w->dying_timer = loop_add_timer(c->l, now_us() + DYING_IDLE_US, dying_restore_fire, c);
+	if (!w->dying_timer) {
+		dying_give_back(c, "at once (no timer)");
+		dying_drop(w, c->l);
+		return;
+	}
 	xlog(LOG_INFO, "%s: the dying mysqld (pid %u): %zu thread(s) moved to SCHED_IDLE in %llu "
 	     "us, for %u ms (its teardown yields the CPU)", c->name, tgid, n,
 	     (unsigned long long)(now_us() - t0), DYING_IDLE_US / 1000);
@@ -457,9 +490,6 @@ static void on_death(void *arg, const struct xvip_mysqld_event *ev)
 		return;
 	}
 	if (ev->type == XVIP_MYSQLD_DEAD) {
-		/* all gone: nothing to give back (and its tids may be reused) */
-		if (w->dying && w->dying->tgid == (pid_t)ev->tgid)
-			dying_drop(w, c->l);
 		if (w->pid == ev->tgid) {
 			xlog(LOG_INFO, "%s: mysqld pid %u %s, %llu us after the kernel first saw its "
 			     "end", c->name, ev->tgid, what, w->death_ns && ev->ts_ns > w->death_ns ?
@@ -479,10 +509,11 @@ static void on_death(void *arg, const struct xvip_mysqld_event *ev)
 	xlog(LOG_WARNING, "%s: %s; %llu us ago", c->name, why,
 	     now > ev->ts_ns ? (unsigned long long)(now - ev->ts_ns) / 1000 : 0ull);
 	/* first: its teardown is about to take a CPU for milliseconds */
-	dying_start(c, ev->tgid);
+	dying_start(c, ev->tgid, false);
 	check_force_down(c, why);
 	if (check_release(c))
 		release(c, true, "dead");
+	dying_start(c, ev->tgid, true);
 }
 
 const char MW_DUMPS_SQL[] = "SELECT HOST, COMMAND FROM information_schema.PROCESSLIST WHERE "
@@ -600,7 +631,7 @@ void mw_fini(struct check *c)
 		dw_unwatch(dw_get(), w->pid, c);
 	w->pid = 0;
 	if (w->dying) {
-		dying_restore(w->dying);
+		dying_give_back(c, "as the check ends");
 		dying_drop(w, c->l);
 	}
 }

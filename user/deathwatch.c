@@ -41,6 +41,7 @@ struct deathwatch {
 	uint16_t tracked[XVIP_WATCH_MAX_PORTS];
 	size_t n_tracked;
 	bool full_said;
+	uint64_t misses_base;
 };
 
 /* ---- pure helpers ---- */
@@ -206,18 +207,27 @@ uint64_t dw_lost(const struct deathwatch *dw)
 
 /* ---- open / close ---- */
 
+static uint64_t recursion_misses(struct deathwatch *dw);
+
 static void clear_map(int fd)
 {
-	union {
+	union key {
 		uint32_t tgid;
 		struct xvip_port_key port;
 		uint64_t cookie;
-	} next;
+	} key, next;
+	int rc;
 
-	/* entries of a previous run are not ours any more */
-	while (bpf_map_get_next_key(fd, NULL, &next) == 0)
-		if (bpf_map_delete_elem(fd, &next) < 0)
-			break;
+	/* entries of a previous run are not ours any more: each key is
+	 * deleted once the next is known (a walk from the first key after
+	 * each delete would scan every bucket every time) */
+	if (bpf_map_get_next_key(fd, NULL, &key) < 0)
+		return;
+	do {
+		rc = bpf_map_get_next_key(fd, &key, &next);
+		bpf_map_delete_elem(fd, &key);
+		key = next;
+	} while (rc == 0);
 }
 
 struct deathwatch *dw_open(struct loop *l, const char *pin_root, char *err, size_t errlen)
@@ -290,12 +300,15 @@ struct deathwatch *dw_open(struct loop *l, const char *pin_root, char *err, size
 
 		dw->netns = stat("/proc/self/ns/net", &st) == 0 ? (uint32_t)st.st_ino : 0;
 	}
+	/* only this namespace's sockets, checked before anything else */
+	dw->skel->bss->netns_filter = dw->netns;
 	rc = mysqld_watch_bpf__attach(dw->skel);
 	if (rc) {
 		snprintf(err, errlen, "cannot attach to the signal_generate, sched_process_exit and "
 			 "inet_sock_set_state tracepoints: %s", strerror(-rc));
 		goto fail;
 	}
+	dw->misses_base = recursion_misses(dw);
 	dw->rb = ring_buffer__new(bpf_map__fd(dw->skel->maps.mysqld_events), on_event, dw, NULL);
 	if (!dw->rb) {
 		rc = -errno;
@@ -389,6 +402,21 @@ void dw_unwatch(struct deathwatch *dw, uint32_t tgid, void *arg)
 
 /* ---- the connection table ---- */
 
+/* Times the kernel skipped the connection program because it was already
+ * running on that CPU (a softirq's state change inside a process's): each
+ * may be a socket the table missed. */
+static uint64_t recursion_misses(struct deathwatch *dw)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(dw->skel->progs.mysqld_conn_state), &info,
+				   &len) < 0)
+		return UINT64_MAX;
+	return info.recursion_misses;
+}
+
 struct seed_ctx {
 	int fd;
 	uint32_t netns;
@@ -399,7 +427,8 @@ static int seed_one(void *arg, const struct sockkill_tuple *t)
 {
 	struct seed_ctx *sc = arg;
 	struct xvip_conn v = { .since_ns = mono_ns(), .netns = sc->netns, .state = t->state,
-			       .lport = t->lport, .rport = t->rport, .family = t->family };
+			       .lport = t->lport, .rport = t->rport, .family = t->family,
+			       .ifindex = t->ifindex };
 
 	memcpy(v.laddr, t->laddr, sizeof(v.laddr));
 	memcpy(v.raddr, t->raddr, sizeof(v.raddr));
@@ -461,11 +490,13 @@ int dw_table_get(struct deathwatch *dw, uint16_t port, struct dw_table *t)
 		tracked |= dw->tracked[i] == port;
 	if (!tracked)
 		return -ENOENT;
-	if (dw->skel->bss->conns_full) {
+	if (dw->skel->bss->conns_full || recursion_misses(dw) != dw->misses_base) {
 		if (!dw->full_said)
-			xlog(LOG_WARNING, "mysqld_conns: %llu socket(s) found it full: releases dump "
-			     "the kernel's connection hash instead (restart xvipd to start over)",
-			     (unsigned long long)dw->skel->bss->conns_full);
+			xlog(LOG_WARNING, "mysqld_conns: %llu socket(s) found it full, %llu state "
+			     "change(s) missed: releases dump the kernel's connection hash instead "
+			     "(restart xvipd to start over)",
+			     (unsigned long long)dw->skel->bss->conns_full,
+			     (unsigned long long)(recursion_misses(dw) - dw->misses_base));
 		dw->full_said = true;
 		return -EOVERFLOW;
 	}
@@ -488,9 +519,14 @@ int dw_table_read(struct dw_table *t, struct sockkill_tuple **out, size_t *n)
 	*n = 0;
 	/* a key deleted under the walk restarts it from the first: bounded,
 	 * and a socket named twice is only destroyed once */
-	while (bpf_map_get_next_key(t->fd, prev, &next) == 0 &&
-	       rounds++ < 2 * XVIP_WATCH_MAX_CONNS) {
+	while (bpf_map_get_next_key(t->fd, prev, &next) == 0) {
 		struct xvip_conn c;
+
+		if (rounds++ == 2 * XVIP_WATCH_MAX_CONNS) {
+			free(v);
+			*n = 0;
+			return -E2BIG; /* a walk that keeps restarting: the dump then */
+		}
 
 		key = next;
 		prev = &key;
@@ -510,7 +546,8 @@ int dw_table_read(struct dw_table *t, struct sockkill_tuple **out, size_t *n)
 			v = nv;
 			cap = nc;
 		}
-		v[*n] = (struct sockkill_tuple){ .cookie = key, .family = c.family,
+		v[*n] = (struct sockkill_tuple){ .cookie = key, .ifindex = c.ifindex,
+						 .family = c.family,
 						 .state = (uint8_t)c.state, .lport = c.lport,
 						 .rport = c.rport };
 		memcpy(v[*n].laddr, c.laddr, sizeof(c.laddr));

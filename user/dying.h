@@ -38,15 +38,24 @@ struct dying {
 	pid_t tgid;
 	size_t n;        /* threads demoted */
 	size_t gone;     /* of those, gone by the restore */
-	int first_errno; /* a thread that could not be demoted (ESRCH aside) */
+	size_t failed;   /* of those, not given back (first_errno says why) */
+	int first_errno; /* a thread that could not be demoted or restored (ESRCH aside) */
 	struct dying_thread t[DYING_MAX_THREADS];
 };
 
-/* Moves every thread of tgid still there to SCHED_IDLE, keeping what each
- * had in d. Returns the number demoted (0 when the process is gone). */
-size_t dying_demote(struct dying *d, pid_t tgid);
+/* Starts a record of tgid's demoted threads. */
+void dying_init(struct dying *d, pid_t tgid);
 
-/* Gives the threads still there back what they had. Returns how many. */
+/* Moves up to max (0: no limit) more threads of d's process to SCHED_IDLE,
+ * keeping what each had in d. A thread that is SCHED_IDLE already (demoted
+ * by an earlier pass or by another check of the same server) is left out:
+ * its "before" would be SCHED_IDLE. Returns the number demoted by this call
+ * (0 when the process is gone). */
+size_t dying_demote(struct dying *d, size_t max);
+
+/* Gives the threads still there (checked: still a thread of d's process)
+ * back what they had. Returns how many; d->gone the ones gone, d->failed
+ * those that refused (EPERM: no CAP_SYS_NICE for a lower nice, ...). */
 size_t dying_restore(struct dying *d);
 
 #endif

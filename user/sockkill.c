@@ -654,6 +654,7 @@ int sockkill_destroy_tuples(const struct sockkill_filter *f, const struct sockki
 			struct inet_diag_sockid id = {
 				.idiag_sport = htons(t[i].lport),
 				.idiag_dport = htons(t[i].rport),
+				.idiag_if = t[i].ifindex,
 				.idiag_cookie = { (uint32_t)t[i].cookie,
 						  (uint32_t)(t[i].cookie >> 32) },
 			};
@@ -691,8 +692,6 @@ int sockkill_destroy_tuples(const struct sockkill_filter *f, const struct sockki
 	rc = destroy_all(fd, &vs, reqs, buf, f->port, true, res, err, errlen);
 out:
 	res->matched = res->destroyed + res->failed;
-	for (size_t i = 0; i < vs.n; i++)
-		res->matched_inet6 += vs.v[i].family == AF_INET6;
 	free(vs.v);
 	free(reqs);
 	free(buf);
@@ -730,11 +729,18 @@ int sockkill_list(const struct sockkill_filter *f,
 		if (rc)
 			goto out;
 	}
+	if (res.failed) {
+		snprintf(err, errlen, "sock_diag: port %u: more than %d sockets", f->port,
+			 SOCKKILL_MAX);
+		rc = -E2BIG;
+		goto out;
+	}
 	for (size_t i = 0; i < vs.n && !rc; i++) {
 		const struct victim *v = &vs.v[i];
 		struct sockkill_tuple t = {
 			.cookie = (uint64_t)v->id.idiag_cookie[0] |
 				  (uint64_t)v->id.idiag_cookie[1] << 32,
+			.ifindex = v->id.idiag_if,
 			.family = v->family, .state = v->state,
 			.lport = ntohs(v->id.idiag_sport), .rport = ntohs(v->id.idiag_dport),
 		};

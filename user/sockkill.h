@@ -67,7 +67,7 @@ bool sockkill_kept(const struct sockkill_filter *f, int family, const void *radd
 struct sockkill_result {
 	unsigned matched, destroyed, failed;
 	int first_errno;
-	unsigned matched_inet6; /* of matched: AF_INET6 sockets */
+	unsigned matched_inet6; /* of matched: AF_INET6 sockets (a dump's count; 0 from a table) */
 };
 
 /* Connections known in advance (a server's processlist): each looked up
@@ -94,6 +94,7 @@ int sockkill_destroy_known(const struct sockkill_known *k, struct sockkill_resul
  * state TCP_LISTEN (and rport 0). */
 struct sockkill_tuple {
 	uint64_t cookie; /* the kernel's socket cookie (sock_diag's idiag_cookie) */
+	uint32_t ifindex; /* the device it is bound to, 0: none */
 	uint8_t family;
 	uint8_t state;
 	uint16_t lport, rport;
@@ -115,7 +116,8 @@ int sockkill_destroy_tuples(const struct sockkill_filter *f, const struct sockki
 
 /* The dump of sockkill_destroy() without the destroys: cb(arg, t) for each
  * socket f matches (both families), until cb returns nonzero (-errno),
- * which is returned. For seeding a table. */
+ * which is returned; -E2BIG when more than SOCKKILL_MAX matched (the list
+ * would be incomplete). For seeding a table. */
 int sockkill_list(const struct sockkill_filter *f,
 		  int (*cb)(void *arg, const struct sockkill_tuple *t), void *arg, char *err,
 		  size_t errlen);

@@ -516,6 +516,19 @@ static void test_destroy_tuples(void **state)
 	}
 	assert_int_equal(listeners, 1);
 	conn_close(&gone);
+	/* gone from the destroyable states (its FINs exchanged, TIME_WAIT) */
+	for (long long until = now_ms() + AWAIT_MS;;) {
+		struct tuples now = { .n = 0 };
+
+		rc = sockkill_list(&all, collect, &now, err, sizeof(err));
+		if (rc)
+			fail_msg("sockkill_list: %d %s", rc, err);
+		if (now.n == 4)
+			break;
+		if (now_ms() > until)
+			fail_msg("awaited 4 sockets on the port after a close, %zu there", now.n);
+		usleep(1000);
+	}
 	rc = sockkill_destroy_tuples(&f, ts.t, ts.n, &res, err, sizeof(err));
 	if (rc == -EPERM || rc == -EOPNOTSUPP) {
 		print_message("skipped: %s\n", err);
