@@ -757,7 +757,11 @@ run_host() {
 		[ -s "$WORK/host.acked" ] && break
 		msleep 0.001
 	done
-	msleep 1.5
+	# ~1.5 s in, at a random point of the checks' 100 ms interval: a fixed
+	# delay from a lab started the same way each time would hit the same
+	# phase run after run, and a hang's detection depends on it
+	t=$((1500 + RANDOM % 100))
+	msleep "$((t / 1000)).$(printf '%03d' $((t % 1000)))"
 	if [ "$(takeovers "$s")" != "$m0" ]; then
 		bg_stop "$wpid"
 		echo "bench_mysql: $(scen_label "$s"): db2 took over before the failure (adverts late under load); run redone"
@@ -897,7 +901,11 @@ run_fault() {
 		[ -s "$WORK/fault.acked" ] && break
 		msleep 0.001
 	done
-	msleep 1.5
+	# ~1.5 s in, at a random point of the checks' 100 ms interval: a fixed
+	# delay from a lab started the same way each time would hit the same
+	# phase run after run, and a hang's detection depends on it
+	t=$((1500 + RANDOM % 100))
+	msleep "$((t / 1000)).$(printf '%03d' $((t % 1000)))"
 	if [ "$(takeovers "$s")" != "$m0" ]; then
 		bg_stop "$wpid"
 		bg_stop "$ppid"
