@@ -429,6 +429,30 @@ static int read_password(struct check *c, char *buf, size_t len, char *why, size
 }
 
 /* Starts a connect; cb gets the outcome (possibly before this returns). */
+/* TLS as the check's ssl_* say (config.h): nonzero when an option was
+ * refused. Connector/C does the handshake within the non-blocking connect;
+ * a handshake or certificate failure fails the connect with its reason. */
+static int tls_options(const struct check *c, MYSQL *m)
+{
+	const struct config_mysql_check *cfg = &c->cfg.mysql;
+	my_bool on = 1;
+
+	if (cfg->ssl_mode == CONFIG_SSL_OFF)
+		return 0;
+	/* Connector/C checks the chain whenever it is given a CA: required
+	 * (encrypted, not checked) does not give it one */
+	if ((cfg->ssl_ca && cfg->ssl_mode != CONFIG_SSL_REQUIRED &&
+	     mysql_options(m, MYSQL_OPT_SSL_CA, cfg->ssl_ca)) ||
+	    (cfg->ssl_cert && mysql_options(m, MYSQL_OPT_SSL_CERT, cfg->ssl_cert)) ||
+	    (cfg->ssl_key && mysql_options(m, MYSQL_OPT_SSL_KEY, cfg->ssl_key)) ||
+	    mysql_options(m, MYSQL_OPT_SSL_ENFORCE, &on))
+		return -1;
+	if (cfg->ssl_mode == CONFIG_SSL_VERIFY &&
+	    mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on))
+		return -1;
+	return 0;
+}
+
 void mc_connect(struct mconn *mc, mc_cb cb)
 {
 	struct check *c = mc->c;
@@ -462,7 +486,7 @@ void mc_connect(struct mconn *mc, mc_cb cb)
 	    mysql_options(mc->m, MYSQL_OPT_PROTOCOL, &proto) ||
 	    mysql_options(mc->m, MYSQL_OPT_RECONNECT, &off) ||
 	    mysql_options(mc->m, MYSQL_OPT_CONNECT_TIMEOUT, &secs) ||
-	    mysql_options(mc->m, MYSQL_OPT_WRITE_TIMEOUT, &secs)) {
+	    mysql_options(mc->m, MYSQL_OPT_WRITE_TIMEOUT, &secs) || tls_options(c, mc->m)) {
 		snprintf(why, sizeof(why), "mysql_options: %s", mysql_error(mc->m));
 		mysql_close(mc->m);
 		mc->m = NULL;

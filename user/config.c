@@ -181,6 +181,9 @@ static void free_checker(struct config_checker *c)
 		free(c->u.mysql.password);
 		free(c->u.mysql.password_file);
 		free(c->u.mysql.query);
+		free(c->u.mysql.ssl_ca);
+		free(c->u.mysql.ssl_cert);
+		free(c->u.mysql.ssl_key);
 		break;
 	}
 }

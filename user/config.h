@@ -277,6 +277,15 @@ struct config_misc_check {
 };
 
 /* xvip extension: a MySQL-aware health check. */
+enum config_ssl_mode {
+	CONFIG_SSL_OFF = 0,      /* plain TCP (the server may still offer TLS: not used) */
+	CONFIG_SSL_REQUIRED,     /* TLS or no connection; the certificate is not checked
+				  * (ssl_ca is not used) */
+	CONFIG_SSL_VERIFY_CA,    /* TLS, the certificate's chain checked against ssl_ca */
+	CONFIG_SSL_VERIFY,       /* verify_identity: the chain, and the server's name or
+				  * address against the certificate */
+};
+
 struct config_mysql_check {
 	char *user;                  /* required */
 	char *password;              /* NULL: none or password_file */
@@ -291,6 +300,10 @@ struct config_mysql_check {
 	bool check_replication;      /* default off */
 	uint32_t max_lag_ms;         /* default 0: fully caught up */
 	bool manage_read_only;       /* default: the virtual server's */
+	/* TLS to the server (MariaDB Connector/C's options) */
+	enum config_ssl_mode ssl_mode; /* default: off; required once any ssl_* is set */
+	char *ssl_ca;                /* CA file: the server's certificate is checked against it */
+	char *ssl_cert, *ssl_key;    /* a client certificate and its key (both or neither) */
 };
 
 struct config_checker {
@@ -307,6 +320,7 @@ struct config_checker {
 	bool connect_port_set;
 	bool connect_ip_set;
 	bool misc_timeout_set;
+	bool ssl_mode_set;
 };
 
 struct config_real_server {

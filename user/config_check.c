@@ -9,6 +9,8 @@
 #include "config_int.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +89,55 @@ static void report_at(struct load *ld, enum config_severity sev,
 	va_start(ap, fmt);
 	diag_vadd(ld, sev, w.file, w.line, fmt, ap);
 	va_end(ap);
+}
+
+/* A file named by ssl_ca, ssl_cert or ssl_key: there, a regular file
+ * (xvipd runs as root: the check is for a typo, not for permissions). */
+static void check_tls_file(struct load *ld, const struct config_checker *ck, const char *what,
+			   const char *path)
+{
+	struct stat sb;
+
+	if (!path)
+		return;
+	if (path[0] != '/')
+		report_at(ld, CONFIG_ERROR, ck->where, "MYSQL_CHECK %s '%s': an absolute path, please",
+			  what, path);
+	else if (stat(path, &sb) < 0)
+		report_at(ld, CONFIG_ERROR, ck->where, "MYSQL_CHECK %s '%s': %s", what, path,
+			  strerror(errno));
+	else if (!S_ISREG(sb.st_mode))
+		report_at(ld, CONFIG_ERROR, ck->where, "MYSQL_CHECK %s '%s': not a regular file",
+			  what, path);
+}
+
+/* TLS settings: a CA, a certificate or a key alone means TLS is wanted
+ * (verify_identity with a CA, required without, unless ssl_mode says); a
+ * certificate needs its key; checking the server needs a CA. */
+static void check_mysql_tls(struct load *ld, struct config_checker *ck)
+{
+	struct config_mysql_check *m = &ck->u.mysql;
+
+	check_tls_file(ld, ck, "ssl_ca", m->ssl_ca);
+	check_tls_file(ld, ck, "ssl_cert", m->ssl_cert);
+	check_tls_file(ld, ck, "ssl_key", m->ssl_key);
+	if (!m->ssl_cert != !m->ssl_key)
+		report_at(ld, CONFIG_ERROR, ck->where, "MYSQL_CHECK has %s without %s",
+			  m->ssl_cert ? "ssl_cert" : "ssl_key", m->ssl_cert ? "ssl_key" : "ssl_cert");
+	if (!ck->ssl_mode_set && (m->ssl_ca || m->ssl_cert || m->ssl_key))
+		m->ssl_mode = m->ssl_ca ? CONFIG_SSL_VERIFY : CONFIG_SSL_REQUIRED;
+	if ((m->ssl_mode == CONFIG_SSL_VERIFY || m->ssl_mode == CONFIG_SSL_VERIFY_CA) && !m->ssl_ca)
+		report_at(ld, CONFIG_ERROR, ck->where,
+			  "MYSQL_CHECK ssl_mode %s needs ssl_ca (the CA to check the server's "
+			  "certificate against)", m->ssl_mode == CONFIG_SSL_VERIFY ? "verify_identity" :
+			  "verify_ca");
+	if (m->ssl_mode == CONFIG_SSL_OFF && (m->ssl_ca || m->ssl_cert || m->ssl_key))
+		report_at(ld, CONFIG_WARNING, ck->where,
+			  "MYSQL_CHECK ssl_mode off: its ssl_ca/ssl_cert/ssl_key are not used");
+	if (m->ssl_mode == CONFIG_SSL_REQUIRED && m->ssl_ca)
+		report_at(ld, CONFIG_WARNING, ck->where,
+			  "MYSQL_CHECK ssl_mode required does not check the server's certificate: "
+			  "its ssl_ca is not used (verify_ca or verify_identity check it)");
 }
 
 /* What validate_instance() checks each instance against: the ones before. */
@@ -301,6 +352,7 @@ static void validate_virtual_server(struct load *ld, struct seen *seen, size_t i
 				if (ck->u.mysql.password && ck->u.mysql.password_file)
 					report_at(ld, CONFIG_ERROR, ck->where,
 						  "MYSQL_CHECK has both password and password_file; keep one");
+				check_mysql_tls(ld, ck);
 				break;
 			}
 		}

@@ -249,6 +249,17 @@ static void dump_checker(const struct config_checker *c, FILE *out)
 		put_onoff(out, 12, "check_replication", m->check_replication);
 		put_secs(out, 12, "max_lag", m->max_lag_ms);
 		put_onoff(out, 12, "manage_read_only", m->manage_read_only);
+		if (m->ssl_mode != CONFIG_SSL_OFF) {
+			put_kv(out, 12, "ssl_mode", m->ssl_mode == CONFIG_SSL_VERIFY ?
+			       "verify_identity" : m->ssl_mode == CONFIG_SSL_VERIFY_CA ?
+			       "verify_ca" : "required");
+			if (m->ssl_ca)
+				put_kv(out, 12, "ssl_ca", m->ssl_ca);
+			if (m->ssl_cert)
+				put_kv(out, 12, "ssl_cert", m->ssl_cert);
+			if (m->ssl_key)
+				put_kv(out, 12, "ssl_key", m->ssl_key);
+		}
 		break;
 	}
 	}

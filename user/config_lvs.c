@@ -166,6 +166,30 @@ static void kw_mysql_manage_read_only(struct parser *p, const struct stmt *st, v
 		c->manage_read_only_set = true;
 }
 
+static void kw_mysql_ssl_mode(struct parser *p, const struct stmt *st, void *ctx)
+{
+	struct config_checker *c = ctx;
+	const char *v;
+
+	if (!want_args(p, st, 1, 1))
+		return;
+	v = st->tok[1].text;
+	if (!strcmp(v, "off") || !strcmp(v, "disabled")) {
+		c->u.mysql.ssl_mode = CONFIG_SSL_OFF;
+	} else if (!strcmp(v, "required")) {
+		c->u.mysql.ssl_mode = CONFIG_SSL_REQUIRED;
+	} else if (!strcmp(v, "verify_ca")) {
+		c->u.mysql.ssl_mode = CONFIG_SSL_VERIFY_CA;
+	} else if (!strcmp(v, "verify_identity")) {
+		c->u.mysql.ssl_mode = CONFIG_SSL_VERIFY;
+	} else {
+		error_at(p, st, "ssl_mode: unknown mode '%s' (off, required, verify_ca, "
+			 "verify_identity)", v);
+		return;
+	}
+	c->ssl_mode_set = true;
+}
+
 #define M struct config_mysql_check
 static const struct keyword mysql_check_keywords[] = {
 	KEY_SET_STRING("user", M, user),
@@ -181,6 +205,10 @@ static const struct keyword mysql_check_keywords[] = {
 	KEY_SET_BOOL("check_replication", M, check_replication),
 	KEY_SET_DURATION("max_lag", M, max_lag_ms, 0, DAY_MS),
 	KEY("manage_read_only", kw_mysql_manage_read_only),
+	KEY("ssl_mode", kw_mysql_ssl_mode),
+	KEY_SET_STRING("ssl_ca", M, ssl_ca),
+	KEY_SET_STRING("ssl_cert", M, ssl_cert),
+	KEY_SET_STRING("ssl_key", M, ssl_key),
 	KEY_END,
 };
 #undef M

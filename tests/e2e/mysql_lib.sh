@@ -740,6 +740,9 @@ EOC
             interval 100ms
             rise 2
             fall 3
+EOC
+			[ -z "${XC_CHECK_EXTRA:-}" ] || printf '%s\n' "$XC_CHECK_EXTRA" | sed 's/^[[:space:]]*/            /'
+			cat <<EOC
         }
     }
 EOC

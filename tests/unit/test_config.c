@@ -823,6 +823,28 @@ static const struct snippet snippets[] = {
 	{ "MYSQL_CHECK password and password_file", VS_HEAD "        MYSQL_CHECK {\n"
 	  "            user u\n            password x\n            password_file /f\n"
 	  "        }\n    }\n}\n", EXPECT_ERROR, 3, "both password and password_file" },
+	{ "MYSQL_CHECK ssl_cert without ssl_key", VS_HEAD "        MYSQL_CHECK {\n"
+	  "            user u\n            ssl_cert /etc/passwd\n"
+	  "        }\n    }\n}\n", EXPECT_ERROR, 3, "MYSQL_CHECK has ssl_cert without ssl_key" },
+	{ "MYSQL_CHECK verify_identity without ssl_ca", VS_HEAD "        MYSQL_CHECK {\n"
+	  "            user u\n            ssl_mode verify_identity\n"
+	  "        }\n    }\n}\n", EXPECT_ERROR, 3, "ssl_mode verify_identity needs ssl_ca" },
+	{ "MYSQL_CHECK ssl_ca relative", VS_HEAD "        MYSQL_CHECK {\n"
+	  "            user u\n            ssl_ca ca.pem\n"
+	  "        }\n    }\n}\n", EXPECT_ERROR, 3, "ssl_ca 'ca.pem': an absolute path" },
+	{ "MYSQL_CHECK ssl_ca missing", VS_HEAD "        MYSQL_CHECK {\n"
+	  "            user u\n            ssl_ca /nonexistent/ca.pem\n"
+	  "        }\n    }\n}\n", EXPECT_ERROR, 3,
+	  "ssl_ca '/nonexistent/ca.pem': No such file or directory" },
+	{ "MYSQL_CHECK ssl_ca a directory", VS_HEAD "        MYSQL_CHECK {\n"
+	  "            user u\n            ssl_ca /tmp\n"
+	  "        }\n    }\n}\n", EXPECT_ERROR, 3, "ssl_ca '/tmp': not a regular file" },
+	{ "MYSQL_CHECK ssl_mode unknown", VS_HEAD "        MYSQL_CHECK {\n"
+	  "            user u\n            ssl_mode preferred\n"
+	  "        }\n    }\n}\n", EXPECT_ERROR, 5, "ssl_mode: unknown mode 'preferred'" },
+	{ "MYSQL_CHECK ssl_mode required with a CA", VS_HEAD "        MYSQL_CHECK {\n"
+	  "            user u\n            ssl_mode required\n            ssl_ca /etc/passwd\n"
+	  "        }\n    }\n}\n", EXPECT_WARNING, 3, "ssl_mode required does not check the server's certificate" },
 	{ "MYSQL_CHECK bad on/off", VS_HEAD "        MYSQL_CHECK {\n            user u\n"
 	  "            check_read_only maybe\n        }\n    }\n}\n", EXPECT_ERROR, 5,
 	  "check_read_only: 'maybe' is not on or off" },
@@ -1080,6 +1102,47 @@ static void test_smtp_alert_levels(void **state)
 	cfg = load_text(LIV_HEAD "}\n", &d, &path);
 	assert_non_null(cfg);
 	assert_false(config_smtp_alert_vrrp(cfg, &cfg->instances[0]));
+	config_free(cfg);
+	config_diag_free(&d);
+	free(path);
+}
+
+/* TLS: a CA alone means verify_identity, a certificate and key alone
+ * required; both dumped back as written (xvipd -t). */
+static void test_mysql_tls(void **state)
+{
+	static const char *const text =
+		"virtual_server 10.0.0.100 3306 {\n lb_algo fo\n"
+		" real_server 10.0.0.1 3306 {\n MYSQL_CHECK {\n user u\n ssl_ca /etc/passwd\n }\n }\n"
+		" real_server 10.0.0.2 3306 {\n MYSQL_CHECK {\n user u\n ssl_cert /etc/passwd\n"
+		" ssl_key /etc/hostname\n }\n }\n"
+		" real_server 10.0.0.3 3306 {\n MYSQL_CHECK {\n user u\n }\n }\n}\n";
+	struct config_diag d = CONFIG_DIAG_INIT;
+	struct xvip_config *cfg;
+	const struct config_virtual_server *vs;
+	char *path, *dump = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	if (access("/etc/hostname", F_OK))
+		skip();
+	cfg = load_text(text, &d, &path);
+	assert_non_null(cfg);
+	assert_int_equal(d.errors, 0);
+	vs = &cfg->virtual_servers[0];
+	assert_int_equal(vs->real_servers[0].checkers[0].u.mysql.ssl_mode, CONFIG_SSL_VERIFY);
+	assert_int_equal(vs->real_servers[1].checkers[0].u.mysql.ssl_mode, CONFIG_SSL_REQUIRED);
+	assert_int_equal(vs->real_servers[2].checkers[0].u.mysql.ssl_mode, CONFIG_SSL_OFF);
+	f = open_memstream(&dump, &len);
+	config_dump(cfg, f);
+	fclose(f);
+	assert_non_null(strstr(dump, "            ssl_mode verify_identity\n"
+				     "            ssl_ca /etc/passwd\n"));
+	assert_non_null(strstr(dump, "            ssl_mode required\n"
+				     "            ssl_cert /etc/passwd\n"
+				     "            ssl_key /etc/hostname\n"));
+	free(dump);
 	config_free(cfg);
 	config_diag_free(&d);
 	free(path);
@@ -1633,6 +1696,7 @@ int main(void)
 		cmocka_unit_test(test_many_objects_load_fast),
 		cmocka_unit_test(test_out_of_memory),
 		cmocka_unit_test(test_smtp_alert_levels),
+		cmocka_unit_test(test_mysql_tls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
