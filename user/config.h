@@ -99,6 +99,7 @@ struct config_global {
 	uint16_t smtp_port;              /* default 25 */
 	uint32_t smtp_connect_timeout_ms; /* default 30 s */
 	char *smtp_helo_name;            /* NULL: the host name */
+	bool vip_arp_all_interfaces;     /* arp_ignore/arp_announce on conf/all too */
 	/* mail on transitions (enum config_tristate): smtp_alert is the
 	 * default of both, smtp_alert_vrrp of instances, smtp_alert_checker
 	 * of virtual servers (real servers, the writer) */

@@ -396,6 +396,8 @@ void config_dump(const struct xvip_config *cfg, FILE *out)
 	put_secs(out, 4, "smtp_connect_timeout", g->smtp_connect_timeout_ms);
 	if (g->smtp_helo_name)
 		put_kv(out, 4, "smtp_helo_name", g->smtp_helo_name);
+	if (g->vip_arp_all_interfaces)
+		put_onoff(out, 4, "vip_arp_all_interfaces", true);
 	put_alert(out, 4, "smtp_alert", g->smtp_alert);
 	put_alert(out, 4, "smtp_alert_vrrp", g->smtp_alert_vrrp);
 	put_alert(out, 4, "smtp_alert_checker", g->smtp_alert_checker);

@@ -95,6 +95,7 @@ static const struct keyword global_keywords[] = {
 	KEY_SET_DURATION("smtp_connect_timeout", struct config_global, smtp_connect_timeout_ms, 1,
 			 3600 * SEC),
 	KEY_SET_STRING("smtp_helo_name", struct config_global, smtp_helo_name),
+	KEY_SET_BOOL("vip_arp_all_interfaces", struct config_global, vip_arp_all_interfaces),
 	KEY("smtp_alert", kw_g_smtp_alert),
 	KEY("smtp_alert_vrrp", kw_g_smtp_alert_vrrp),
 	KEY("smtp_alert_checker", kw_g_smtp_alert_checker),

@@ -1,4 +1,5 @@
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
@@ -596,6 +597,62 @@ int sysctl_arp_dr(const char *ifname, char *err, size_t errlen)
 			return rc;
 	}
 	return 0;
+}
+
+static int sysctl_read_int(const char *path, int *val)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	*val = atoi(buf);
+	return 0;
+}
+
+int sysctl_arp_answering(const char *const *skip, size_t n, char *out, size_t outlen)
+{
+	DIR *dp = opendir("/proc/sys/net/ipv4/conf");
+	struct dirent *de;
+	int all = 0, count = 0;
+	size_t used = 0;
+
+	if (outlen)
+		out[0] = '\0';
+	if (!dp)
+		return 0;
+	(void)sysctl_read_int("/proc/sys/net/ipv4/conf/all/arp_ignore", &all);
+	while ((de = readdir(dp))) {
+		char path[320];
+		bool skipped = false;
+		int v = 0;
+
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "all") ||
+		    !strcmp(de->d_name, "default") || !strcmp(de->d_name, "lo"))
+			continue;
+		for (size_t i = 0; i < n && !skipped; i++)
+			skipped = skip[i] && !strcmp(skip[i], de->d_name);
+		if (skipped)
+			continue;
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/arp_ignore", de->d_name);
+		if (sysctl_read_int(path, &v) < 0 || (v > all ? v : all) >= 1)
+			continue;
+		count++;
+		if (used < outlen) {
+			int w = snprintf(out + used, outlen - used, "%s%s", used ? " " : "",
+					 de->d_name);
+
+			used += w > 0 ? (size_t)w : 0;
+		}
+	}
+	closedir(dp);
+	return count;
 }
 
 /* ---- link monitor ---- */

@@ -64,6 +64,13 @@ bool nl_addr_is_local(uint32_t addr_be);
  * on lo and never uses it as an ARP source. */
 int sysctl_arp_dr(const char *ifname, char *err, size_t errlen);
 
+/* The interfaces, other than lo and skip[0..n), whose kernel answers ARP
+ * for any local address whatever interface holds it, a VIP kept on lo
+ * included: effective arp_ignore (the larger of conf/all and
+ * conf/<if>) 0. Their names, space-separated, into out (empty: none).
+ * Returns how many. */
+int sysctl_arp_answering(const char *const *skip, size_t n, char *out, size_t outlen);
+
 /* Reads / writes one integer under /proc/sys. path is a full path
  * ("/proc/sys/net/ipv4/conf/eth0/arp_ignore"). 0 or -errno. */
 int sysctl_get_int(const char *path, int *val);

@@ -93,6 +93,49 @@ static int iface_setup(struct xvipd *d, const struct xvip_config *cfg, struct if
 	return 0;
 }
 
+/* A VIP kept on lo is a local address for every interface: one whose
+ * kernel answers ARP for any local address (arp_ignore 0) would claim it
+ * on its segment for a node that does not own it (the XDP program runs on
+ * the service interfaces only). With vip_arp_all_interfaces, conf/all gets
+ * the DR settings; without it, such interfaces are named once. */
+static void arp_other_interfaces(struct xvipd *d, const struct xvip_config *cfg)
+{
+	static char said[256];
+	const char *skip[64];
+	char names[256], err[256];
+	size_t n = 0;
+	bool lo = false;
+
+	for (size_t i = 0; i < cfg->n_instances; i++)
+		lo |= cfg->instances[i].vip_mode == CONFIG_VIP_MODE_LO && cfg->instances[i].n_vips;
+	if (!lo)
+		return;
+	if (cfg->global.vip_arp_all_interfaces) {
+		if (sysctl_set_int("/proc/sys/net/ipv4/conf/all/arp_ignore", 1, err, sizeof(err)) < 0 ||
+		    sysctl_set_int("/proc/sys/net/ipv4/conf/all/arp_announce", 2, err,
+				   sizeof(err)) < 0)
+			xlog(LOG_WARNING, "vip_arp_all_interfaces: %s", err);
+		else
+			xlog(LOG_INFO, "vip_arp_all_interfaces: net.ipv4.conf.all.arp_ignore = 1, "
+			     "arp_announce = 2 (no interface answers ARP for the VIPs on lo)");
+		said[0] = '\0';
+		return;
+	}
+	for (size_t i = 0; i < d->n_ifaces && n < sizeof(skip) / sizeof(skip[0]); i++)
+		skip[n++] = d->ifaces[i].name;
+	if (sysctl_arp_answering(skip, n, names, sizeof(names)) == 0) {
+		said[0] = '\0';
+		return;
+	}
+	if (!strcmp(names, said))
+		return;
+	snprintf(said, sizeof(said), "%s", names);
+	xlog(LOG_WARNING, "interface(s) %s answer ARP for the VIPs kept on lo (arp_ignore 0): on "
+	     "a segment the clients share they would claim the VIPs for this node whether it owns "
+	     "them or not; set net.ipv4.conf.<if>.arp_ignore = 1 and arp_announce = 2 there, or "
+	     "vip_arp_all_interfaces on in global_defs", names);
+}
+
 /* A VIP starts known to the data plane and not owned: ARP for it is dropped
  * until an election says otherwise. In lo mode it also lives on lo, so the
  * kernel accepts traffic for it whoever owns it (DR). */
@@ -158,6 +201,7 @@ int vrrp_setup(struct xvipd *d, char *err, size_t errlen)
 	for (size_t i = 0; i < d->n_inst; i++)
 		for (size_t k = 0; k < d->inst[i].cfg->n_vips; k++)
 			vip_install(d, &d->inst[i], &d->inst[i].cfg->vips[k]);
+	arp_other_interfaces(d, cfg);
 	for (size_t i = 0; i < cfg->n_scripts; i++) {
 		d->scripts[i].cfg = &cfg->scripts[i];
 		d->scripts[i].d = d;
@@ -402,6 +446,7 @@ int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_
 		vrrp_recompute(d, in);
 		arm_timer(d, in);
 	}
+	arp_other_interfaces(d, next);
 	free(kept);
 	free(is_new);
 	return 0;
