@@ -16,6 +16,7 @@
 
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
+#include <linux/neighbour.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 #include <netlink/msg.h>
@@ -664,8 +665,33 @@ struct nl_monitor {
 	int fd;
 	nl_link_cb cb;
 	void *arg;
+	nl_neigh_cb neigh_cb;
+	void *neigh_arg;
 	bool dispatching, closing;
 };
+
+/* An IPv4 neighbour with a usable link-layer address. */
+static void mon_neigh(struct nl_monitor *m, struct nlmsghdr *nlh)
+{
+	const uint16_t usable = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT |
+				NUD_NOARP;
+	struct ndmsg *nd;
+	struct nlattr *dst, *lladdr;
+	uint32_t addr;
+
+	if (!m->neigh_cb || nlh->nlmsg_type != RTM_NEWNEIGH ||
+	    !nlmsg_valid_hdr(nlh, sizeof(*nd)))
+		return;
+	nd = nlmsg_data(nlh);
+	if (nd->ndm_family != AF_INET || !(nd->ndm_state & usable))
+		return;
+	dst = nlmsg_find_attr(nlh, sizeof(*nd), NDA_DST);
+	lladdr = nlmsg_find_attr(nlh, sizeof(*nd), NDA_LLADDR);
+	if (!dst || !lladdr || nla_len(dst) != 4 || nla_len(lladdr) != 6)
+		return;
+	memcpy(&addr, nla_data(dst), 4);
+	m->neigh_cb(m->neigh_arg, nd->ndm_ifindex, addr, nla_data(lladdr));
+}
 
 static bool flags_up_running(unsigned int flags)
 {
@@ -682,6 +708,10 @@ static int mon_valid(struct nl_msg *msg, void *arg)
 
 	if (m->closing)
 		return NL_STOP;
+	if (nlh->nlmsg_type == RTM_NEWNEIGH) {
+		mon_neigh(m, nlh);
+		return m->closing ? NL_STOP : NL_OK;
+	}
 	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
 		return NL_OK;
 	if (!nlmsg_valid_hdr(nlh, sizeof(*ifi)))
@@ -756,6 +786,18 @@ static void mon_readable(struct loop *l, int fd, uint32_t events, void *arg)
 	m->dispatching = false;
 	if (m->closing)
 		mon_free(m);
+}
+
+int nl_monitor_neigh(struct nl_monitor *m, nl_neigh_cb cb, void *arg)
+{
+	int rc;
+
+	if (!m)
+		return -EINVAL;
+	m->neigh_cb = cb;
+	m->neigh_arg = arg;
+	rc = nl_socket_add_membership(m->sk, RTNLGRP_NEIGH);
+	return rc < 0 ? -EIO : 0;
 }
 
 struct nl_monitor *nl_monitor_open(struct loop *l, nl_link_cb cb, void *arg, char *err,

@@ -90,4 +90,11 @@ struct nl_monitor *nl_monitor_open(struct loop *l, nl_link_cb cb, void *arg, cha
 				   size_t errlen);
 void nl_monitor_close(struct nl_monitor *m);
 
+/* The neighbour changes too (RTNLGRP_NEIGH): cb runs for every IPv4
+ * RTM_NEWNEIGH that carries a link-layer address in a usable state
+ * (REACHABLE, STALE, DELAY, PROBE, PERMANENT, NOARP), addr_be the
+ * neighbour's address. 0, or -errno (the link monitor keeps working). */
+typedef void (*nl_neigh_cb)(void *arg, int ifindex, uint32_t addr_be, const uint8_t mac[6]);
+int nl_monitor_neigh(struct nl_monitor *m, nl_neigh_cb cb, void *arg);
+
 #endif

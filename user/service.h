@@ -37,6 +37,11 @@ void service_owner_changed(struct xvipd *d, struct vrrp_rt *in, bool owner, uint
  * as the seed's `notify_down` + `pkill keepalived` meant). */
 bool service_instance_fault(struct xvipd *d, const struct vrrp_rt *in);
 
+/* The kernel's neighbour table has addr at mac (netlink.h's nl_neigh_cb;
+ * arg: the struct xvipd): a remote real server's MAC is followed, and the
+ * DR maps rewritten when it changed (a replaced NIC, a moved address). */
+void service_neigh_changed(void *arg, int ifindex, uint32_t addr_be, const uint8_t mac[6]);
+
 /* Control socket commands; reply is a malloc'd text. */
 char *service_promote(struct xvipd *d, const char *target);
 char *service_check_mysql(struct xvipd *d);

@@ -78,3 +78,39 @@ void svc_program(struct vs_rt *vs)
 			   vs->cfg->persistence_timeout_s, b, n, NULL, err, sizeof(err)) < 0)
 		xlog(LOG_ERR, "[%s] cannot program the DR maps: %s", vs->name, err);
 }
+
+void service_neigh_changed(void *arg, int ifindex, uint32_t addr_be, const uint8_t mac[6])
+{
+	struct xvipd *d = arg;
+	struct services *S = d->svc;
+
+	(void)ifindex;
+	if (!S)
+		return;
+	for (size_t v = 0; v < S->n_vs; v++) {
+		struct vs_rt *vs = &S->vs[v];
+		bool changed = false;
+
+		for (size_t i = 0; i < vs->n_rs; i++) {
+			struct rs_rt *r = &vs->rs[i];
+			char was[MAC_STRLEN], now[MAC_STRLEN];
+
+			if (r->local || r->cfg->addr.s_addr != addr_be ||
+			    (r->mac_known && !memcmp(r->mac, mac, 6)))
+				continue;
+			mac_str(mac, now);
+			if (r->mac_known) {
+				mac_str(r->mac, was);
+				xlog(LOG_NOTICE, "[%s] real server %s is at %s now (was %s): the DR "
+				     "maps follow", vs->name, r->name, now, was);
+			} else {
+				xlog(LOG_INFO, "[%s] real server %s is at %s", vs->name, r->name, now);
+			}
+			memcpy(r->mac, mac, 6);
+			r->mac_known = true;
+			changed = true;
+		}
+		if (changed)
+			svc_program(vs);
+	}
+}

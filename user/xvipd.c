@@ -420,6 +420,9 @@ int main(int argc, char **argv)
 	d.linkmon = nl_monitor_open(d.loop, vrrp_link_changed, &d, err, sizeof(err));
 	if (!d.linkmon)
 		xlog(LOG_WARNING, "link monitor: %s (track_interface will not react)", err);
+	else if (nl_monitor_neigh(d.linkmon, service_neigh_changed, &d) < 0)
+		xlog(LOG_WARNING, "link monitor: cannot follow the neighbour table (a real "
+		     "server's new MAC is seen only at the next DR rewrite)");
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || loop_add_fd(d.loop, sfd, EPOLLIN, signal_readable, &d) < 0) {
 		xlog(LOG_ERR, "signalfd: %s", strerror(errno));

@@ -5,7 +5,8 @@
 # default xvipd options (fast liveness on, 30 ms x 10: its echoes answered
 # in generic mode). xvipd must pick a mode whose frames leave (generic
 # here) and say why; arping and TCP through the VIP work, DR steering to a
-# remote backend works, status names the mode, xvipctl selftest passes, and
+# remote backend works and follows its MAC when it changes, status names
+# the mode, xvipctl selftest passes, and
 # --native is refused loudly. Then, on a prepared port, selftest is seen to
 # catch native XDP_TX frames dropped by a veth: the live test frames of
 # BPF_F_TEST_XDP_LIVE_FRAMES leave no counter behind there, so selftest
@@ -156,6 +157,22 @@ check "xvipd logged the drain" grep -q "real server 10.79.0.2:8080: weight 1 -> 
 echo 0 >"$WORK/weight"
 check "misc_dynamic exit 0: the configured weight again" wait_until 10 weight_is 1
 check "and connections reach node2 again" wait_until 10 answered_by 8080 node2
+
+note "node2's MAC changes (a replaced NIC): node1 follows the neighbour table"
+OLD2=$(mac_of node2)
+NEW2=02:79:00:00:02:22
+ns node2 ip link set eth0 down
+ns node2 ip link set eth0 address $NEW2
+ns node2 ip link set eth0 up
+# node2 announces itself (gratuitous ARP) until node1's kernel takes the new
+# address (its entry is locked for a second after an update) and xvipd says so
+new_mac_seen() {
+	ns node2 arping -U -c 1 -S 10.79.0.2 -i eth0 10.79.0.2 >/dev/null 2>&1
+	grep -q "real server 10.79.0.2:8080 is at $NEW2 now (was $OLD2): the DR maps follow" \
+		"$WORK/node1.log"
+}
+check "node1's xvipd logs node2's new MAC" wait_until 15 new_mac_seen
+check "connections to VIP:8080 reach node2 at its new MAC" wait_until 10 answered_by 8080 node2
 
 remote_count() { xctl node1 status | sed -n "s|.*$VIP:8080/tcp .* remote \([0-9]*\) .*|\1|p"; }
 steered_remote() { [ "$(remote_count)" -ge 11 ] 2>/dev/null; }
