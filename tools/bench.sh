@@ -206,8 +206,9 @@ start_daemon() { # DAEMON NODE
 	: >"$WORK/$d-$n.log"
 	case $d in
 	xvipd)
+		# shellcheck disable=SC2086
 		bgs "$n" "$WORK/$d-$n.log" "$BUILD/xvipd" -n -l -f "$WORK/$n.conf" \
-			--pin-root "$(pin_of "$n")" -p "$WORK/xvipd-$n.pid"
+			--pin-root "$(pin_of "$n")" -p "$WORK/xvipd-$n.pid" ${XVIPD_EXTRA:-}
 		MAIN_PID[$n]=$BG_PID
 		DPIDS[$n]=$BG_PID
 		;;
@@ -644,10 +645,17 @@ soak() {
 	reset_lab
 	conf node1 MASTER 100 "$s"
 	conf node2 BACKUP 90 "$s"
+	# generic: an idle pair with xvipd's XDP program in generic (skb) mode
+	[ "$c" = generic ] && XVIPD_EXTRA=--generic
 	start_daemon "$d" node1
-	wait_until "$(scen_settle "$s")" is_master "$d" node1 || { SOAK[$key]="node1 did not become MASTER"; return 1; }
+	wait_until "$(scen_settle "$s")" is_master "$d" node1 || { XVIPD_EXTRA=""; SOAK[$key]="node1 did not become MASTER"; return 1; }
 	start_daemon "$d" node2
+	XVIPD_EXTRA=""
 	wait_until "$(scen_settle "$s")" is_backup "$d" node2 || { SOAK[$key]="node2 did not settle"; return 1; }
+	if [ "$c" = generic ] && ! grep -q 'generic mode' "$WORK/$d-node1.log"; then
+		SOAK[$key]="xvipd did not say it attached in generic mode"
+		return 1
+	fi
 	if [ "$d" = keepalived ]; then
 		wait_until 5 ka_child node1 && wait_until 5 ka_child node2
 		DPIDS[node1]="${MAIN_PID[node1]} $(ka_child node1)"
@@ -699,7 +707,7 @@ soak() {
 		-v r1="$rss1" -v r2="$rss2" -v x="$extra" 'BEGIN {
 		printf "%d spurious takeover(s) in %.0f s; CPU master %.2f%%, backup %.2f%%; VmRSS master %.1f MB, backup %.1f MB%s",
 			m, s, 100 * a / 1e9 / s, 100 * b / 1e9 / s, r1 / 1024, r2 / 1024, x }')
-	printf '# soak %-10s %-10s %-5s %s\n' "$d" "$(scen_label "$s")" "$c" "${SOAK[$key]}"
+	printf '# soak %-10s %-10s %-7s %s\n' "$d" "$(scen_label "$s")" "$c" "${SOAK[$key]}"
 }
 
 # bench_plot: the outage distribution of every cell, each run a point
@@ -760,10 +768,12 @@ done
 reset_lab
 if [ "$SOAK_S" -gt 0 ]; then
 	case " $SCENARIOS " in *" v3 "*)
-		for d in $DAEMONS; do soak "$d" v3 idle; done ;;
+		for d in $DAEMONS; do soak "$d" v3 idle; done
+		case " $DAEMONS " in *" xvipd "*) soak xvipd v3 generic ;; esac ;;
 	esac
 	case " $SCENARIOS " in *" m50 "*)
-		for d in $DAEMONS; do soak "$d" m50 idle; done ;;
+		for d in $DAEMONS; do soak "$d" m50 idle; done
+		case " $DAEMONS " in *" xvipd "*) soak xvipd m50 generic ;; esac ;;
 	esac
 	for s in l1 l8; do
 		case " $SCENARIOS $DAEMONS " in *" $s "*" xvipd "*)
@@ -840,10 +850,10 @@ esac
 if [ "$SOAK_S" -gt 0 ]; then
 	echo
 	echo "A healthy pair for $SOAK_S s (idle; busy: two busy loops; loss: 1% of the frames"
-	echo "between the nodes dropped, both ways):"
+	echo "between the nodes dropped, both ways; generic: idle, xvipd --generic, XDP in skb mode):"
 	for k in "${!SOAK[@]}"; do
 		IFS='|' read -r d s c <<<"$k"
-		printf '  %-10s %-11s %-5s %s\n' "$d" "$(scen_label "$s")" "$c" "${SOAK[$k]}"
+		printf '  %-10s %-11s %-7s %s\n' "$d" "$(scen_label "$s")" "$c" "${SOAK[$k]}"
 	done | sort
 fi
 timeline_report

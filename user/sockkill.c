@@ -465,6 +465,31 @@ static int destroy_batch(int fd, const struct victim *v, size_t first, size_t n,
 	return -e;
 }
 
+/* A filter a call can work with: 0, or -EINVAL with err filled. */
+static int filter_check(const struct sockkill_filter *f, char *err, size_t errlen)
+{
+	if (f->port && (!f->n_addrs || f->addrs))
+		return 0;
+	snprintf(err, errlen, "sock_diag: port %u: %s", f->port,
+		 f->port ? "addrs is NULL" : "no port");
+	return -EINVAL;
+}
+
+/* Both families' dumps (AF_INET alone with f->inet4_only) into vs. */
+static int dump_all(int fd, const struct sockkill_filter *f, void *buf, struct victims *vs,
+		    struct sockkill_result *res, char *err, size_t errlen)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	int rc;
+
+	for (size_t i = 0; i < (f->inet4_only ? 1 : sizeof(families) / sizeof(families[0])); i++) {
+		rc = dump_family(fd, families[i], f, buf, vs, res, err, errlen);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 /* Destroys vs in batches; after a refusal (EPERM, EOPNOTSUPP) none would
  * work: the rest is counted as failed and the refusal returned. */
 static int destroy_all(int fd, const struct victims *vs, struct diag_req *reqs, void *buf,
@@ -499,19 +524,15 @@ static int destroy_all(int fd, const struct victims *vs, struct diag_req *reqs, 
 int sockkill_destroy(const struct sockkill_filter *f, struct sockkill_result *res, char *err,
 		     size_t errlen)
 {
-	static const int families[] = { AF_INET, AF_INET6 };
 	struct victims vs = { 0 };
 	struct diag_req *reqs = NULL;
 	void *buf = NULL;
-	size_t i;
-	int fd, rc = 0;
+	int fd, rc;
 
 	memset(res, 0, sizeof(*res));
-	if (!f->port || (f->n_addrs && !f->addrs)) {
-		snprintf(err, errlen, "sock_diag: port %u: %s", f->port,
-			 f->port ? "addrs is NULL" : "no port");
-		return -EINVAL;
-	}
+	rc = filter_check(f, err, errlen);
+	if (rc)
+		return rc;
 	fd = diag_open(f->port, err, errlen);
 	if (fd < 0)
 		return fd;
@@ -522,11 +543,9 @@ int sockkill_destroy(const struct sockkill_filter *f, struct sockkill_result *re
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < (f->inet4_only ? 1 : sizeof(families) / sizeof(families[0])); i++) {
-		rc = dump_family(fd, families[i], f, buf, &vs, res, err, errlen);
-		if (rc)
-			goto out;
-	}
+	rc = dump_all(fd, f, buf, &vs, res, err, errlen);
+	if (rc)
+		goto out;
 	listeners_last(&vs);
 	rc = destroy_all(fd, &vs, reqs, buf, f->port, false, res, err, errlen);
 out:
@@ -643,11 +662,9 @@ int sockkill_destroy_tuples(const struct sockkill_filter *f, const struct sockki
 	int fd = -1, rc = 0;
 
 	memset(res, 0, sizeof(*res));
-	if (!f->port || (f->n_addrs && !f->addrs)) {
-		snprintf(err, errlen, "sock_diag: port %u: %s", f->port,
-			 f->port ? "addrs is NULL" : "no port");
-		return -EINVAL;
-	}
+	rc = filter_check(f, err, errlen);
+	if (rc)
+		return rc;
 	/* listeners first: connects are refused from here on */
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < n; i++) {
@@ -704,17 +721,14 @@ int sockkill_list(const struct sockkill_filter *f,
 		  int (*cb)(void *arg, const struct sockkill_tuple *t), void *arg, char *err,
 		  size_t errlen)
 {
-	static const int families[] = { AF_INET, AF_INET6 };
 	struct sockkill_result res = { 0 };
 	struct victims vs = { 0 };
 	void *buf;
-	int fd, rc = 0;
+	int fd, rc;
 
-	if (!f->port || (f->n_addrs && !f->addrs)) {
-		snprintf(err, errlen, "sock_diag: port %u: %s", f->port,
-			 f->port ? "addrs is NULL" : "no port");
-		return -EINVAL;
-	}
+	rc = filter_check(f, err, errlen);
+	if (rc)
+		return rc;
 	fd = diag_open(f->port, err, errlen);
 	if (fd < 0)
 		return fd;
@@ -724,11 +738,9 @@ int sockkill_list(const struct sockkill_filter *f,
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
-		rc = dump_family(fd, families[i], f, buf, &vs, &res, err, errlen);
-		if (rc)
-			goto out;
-	}
+	rc = dump_all(fd, f, buf, &vs, &res, err, errlen);
+	if (rc)
+		goto out;
 	if (res.failed) {
 		snprintf(err, errlen, "sock_diag: port %u: more than %d sockets", f->port,
 			 SOCKKILL_MAX);
