@@ -428,7 +428,6 @@ static int read_password(struct check *c, char *buf, size_t len, char *why, size
 	return 0;
 }
 
-/* Starts a connect; cb gets the outcome (possibly before this returns). */
 /* TLS as the check's ssl_* say (config.h): nonzero when an option was
  * refused. Connector/C does the handshake within the non-blocking connect;
  * a handshake or certificate failure fails the connect with its reason. */
@@ -453,6 +452,7 @@ static int tls_options(const struct check *c, MYSQL *m)
 	return 0;
 }
 
+/* Starts a connect; cb gets the outcome (possibly before this returns). */
 void mc_connect(struct mconn *mc, mc_cb cb)
 {
 	struct check *c = mc->c;

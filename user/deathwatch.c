@@ -32,7 +32,6 @@ struct deathwatch {
 	struct ring_buffer *rb;
 	int map_fd;
 	char root[256];
-	char pin[300];
 	struct dw_sub sub[DW_MAX_SUBS];
 	uint64_t lost_seen;
 	/* the connection table (mysqld_ports, mysqld_conns) */
@@ -209,6 +208,23 @@ uint64_t dw_lost(const struct deathwatch *dw)
 
 static uint64_t recursion_misses(struct deathwatch *dw);
 
+/* The program's pinned maps (LIBBPF_PIN_BY_NAME under the pin root). */
+static const char *const pinned_maps[] = { "mysqld_pids", "mysqld_ports", "mysqld_conns" };
+
+/* Removes their pins; true when one was there. */
+static bool unlink_pins(const char *root)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
+		char p[320];
+
+		snprintf(p, sizeof(p), "%s/%s", root, pinned_maps[i]);
+		any |= access(p, F_OK) == 0 && unlink(p) == 0;
+	}
+	return any;
+}
+
 static void clear_map(int fd)
 {
 	union key {
@@ -258,7 +274,6 @@ struct deathwatch *dw_open(struct loop *l, const char *pin_root, char *err, size
 	dw->l = l;
 	dw->map_fd = dw->ports_fd = dw->conns_fd = -1;
 	snprintf(dw->root, sizeof(dw->root), "%s", pin_root);
-	snprintf(dw->pin, sizeof(dw->pin), "%s/mysqld_pids", pin_root);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		dw->skel = mysqld_watch_bpf__open_opts(&opts);
 		if (!dw->skel) {
@@ -272,20 +287,8 @@ struct deathwatch *dw_open(struct loop *l, const char *pin_root, char *err, size
 		mysqld_watch_bpf__destroy(dw->skel);
 		dw->skel = NULL;
 		/* a pin of another layout (an older xvipd): replace them once */
-		if (attempt == 0) {
-			static const char *const maps[] = { "mysqld_pids", "mysqld_ports",
-							    "mysqld_conns" };
-			bool any = false;
-
-			for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-				char p[320];
-
-				snprintf(p, sizeof(p), "%s/%s", pin_root, maps[i]);
-				any |= access(p, F_OK) == 0 && unlink(p) == 0;
-			}
-			if (any)
-				continue;
-		}
+		if (attempt == 0 && unlink_pins(pin_root))
+			continue;
 		snprintf(err, errlen, "cannot load the watch program: %s", strerror(-rc));
 		goto fail;
 	}
@@ -336,17 +339,11 @@ void dw_close(struct deathwatch *dw)
 		ring_buffer__free(dw->rb);
 	}
 	if (dw->skel) {
-		char p[320];
-
 		clear_map(dw->map_fd);
 		clear_map(dw->ports_fd);
 		clear_map(dw->conns_fd);
 		mysqld_watch_bpf__destroy(dw->skel);
-		unlink(dw->pin);
-		snprintf(p, sizeof(p), "%s/mysqld_ports", dw->root);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s/mysqld_conns", dw->root);
-		unlink(p);
+		unlink_pins(dw->root);
 	}
 	free(dw);
 }
@@ -440,6 +437,14 @@ static int seed_one(void *arg, const struct sockkill_tuple *t)
 	return 0;
 }
 
+static bool port_tracked(const struct deathwatch *dw, uint16_t port)
+{
+	for (size_t i = 0; i < dw->n_tracked; i++)
+		if (dw->tracked[i] == port)
+			return true;
+	return false;
+}
+
 int dw_track_port(struct deathwatch *dw, uint16_t port, char *err, size_t errlen)
 {
 	struct xvip_port_key pk = { .netns = dw->netns, .port = port };
@@ -449,9 +454,8 @@ int dw_track_port(struct deathwatch *dw, uint16_t port, char *err, size_t errlen
 	uint64_t t0 = now_us();
 	int rc;
 
-	for (size_t i = 0; i < dw->n_tracked; i++)
-		if (dw->tracked[i] == port)
-			return 0;
+	if (port_tracked(dw, port))
+		return 0;
 	if (!dw->netns) {
 		snprintf(err, errlen, "the network namespace's inode is unknown");
 		return -ENOENT;
@@ -481,22 +485,19 @@ int dw_track_port(struct deathwatch *dw, uint16_t port, char *err, size_t errlen
 
 int dw_table_get(struct deathwatch *dw, uint16_t port, struct dw_table *t)
 {
-	bool tracked = false;
+	uint64_t missed;
 
 	t->fd = -1;
-	if (!dw)
+	if (!dw || !port_tracked(dw, port))
 		return -ENOENT;
-	for (size_t i = 0; i < dw->n_tracked; i++)
-		tracked |= dw->tracked[i] == port;
-	if (!tracked)
-		return -ENOENT;
-	if (dw->skel->bss->conns_full || recursion_misses(dw) != dw->misses_base) {
+	missed = recursion_misses(dw) - dw->misses_base;
+	if (dw->skel->bss->conns_full || missed) {
 		if (!dw->full_said)
 			xlog(LOG_WARNING, "mysqld_conns: %llu socket(s) found it full, %llu state "
 			     "change(s) missed: releases dump the kernel's connection hash instead "
 			     "(restart xvipd to start over)",
 			     (unsigned long long)dw->skel->bss->conns_full,
-			     (unsigned long long)(recursion_misses(dw) - dw->misses_base));
+			     (unsigned long long)missed);
 		dw->full_said = true;
 		return -EOVERFLOW;
 	}

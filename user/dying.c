@@ -2,7 +2,6 @@
 #include "dying.h"
 
 #include <dirent.h>
-#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,14 +13,6 @@ void dying_init(struct dying *d, pid_t tgid)
 {
 	memset(d, 0, sizeof(*d));
 	d->tgid = tgid;
-}
-
-static bool recorded(const struct dying *d, pid_t tid)
-{
-	for (size_t i = 0; i < d->n; i++)
-		if (d->t[i].tid == tid)
-			return true;
-	return false;
 }
 
 size_t dying_demote(struct dying *d, size_t max)
@@ -44,11 +35,11 @@ size_t dying_demote(struct dying *d, size_t max)
 		if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end || tid <= 0)
 			continue;
 		t->tid = (pid_t)tid;
-		if (recorded(d, t->tid))
-			continue;
 		t->policy = sched_getscheduler(t->tid);
+		/* gone already, or idle already: demoted by an earlier pass (the
+		 * record has it) or by someone else (its "before" would be idle) */
 		if (t->policy < 0 || t->policy == SCHED_IDLE || sched_getparam(t->tid, &t->sp) < 0)
-			continue; /* gone already, or idle already */
+			continue;
 		errno = 0;
 		t->nice = getpriority(PRIO_PROCESS, (id_t)t->tid);
 		if (t->nice == -1 && errno)

@@ -605,14 +605,14 @@ static int exact_op(int fd, uint16_t type, int family, const struct inet_diag_so
 	}
 }
 
-/* One socket by its 4-tuple (cookie INET_DIAG_NOCOOKIE in id): looked up,
- * checked to be what was asked for (the kernel's lookup of a connection
- * that is gone falls back to its listener: inet_lookup), and destroyed by
- * the cookie the lookup returned. 1 destroyed, 0 no such socket (gone
+/* One connection by its 4-tuple (cookie INET_DIAG_NOCOOKIE in id): looked
+ * up, checked to be a connection to that remote port (the kernel's lookup of
+ * a connection that is gone falls back to its listener: inet_lookup), and
+ * destroyed by the cookie the lookup returned. 1 destroyed, 0 no such socket (gone
  * already: not counted), or -EPERM / -EOPNOTSUPP / -ETIMEDOUT... that end
  * the call (err filled); other destroy failures are counted in res. */
-static int destroy_exact(int fd, int family, const struct inet_diag_sockid *id, bool listener,
-			 void *buf, struct sockkill_result *res, char *err, size_t errlen)
+static int destroy_exact(int fd, int family, const struct inet_diag_sockid *id, void *buf,
+			 struct sockkill_result *res, char *err, size_t errlen)
 {
 	struct inet_diag_msg m;
 	int rc = exact_op(fd, SOCK_DIAG_BY_FAMILY, family, id, buf, &m);
@@ -623,8 +623,7 @@ static int destroy_exact(int fd, int family, const struct inet_diag_sockid *id, 
 		snprintf(err, errlen, "sock_diag: lookup: %s", strerror(-rc));
 		return rc;
 	}
-	if (listener ? m.idiag_state != TCP_LISTEN
-		     : m.idiag_state == TCP_LISTEN || m.id.idiag_dport != id->idiag_dport)
+	if (m.idiag_state == TCP_LISTEN || m.id.idiag_dport != id->idiag_dport)
 		return 0;
 	res->matched++;
 	if (family == AF_INET6)
@@ -815,7 +814,7 @@ int sockkill_destroy_known(const struct sockkill_known *k, struct sockkill_resul
 				}
 				unsigned before = res->matched;
 
-				rc = destroy_exact(fd, family, &id, false, buf, res, err, errlen);
+				rc = destroy_exact(fd, family, &id, buf, res, err, errlen);
 				if (rc < 0)
 					goto out;
 				found = res->matched > before;

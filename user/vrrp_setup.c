@@ -111,9 +111,7 @@ static void arp_other_interfaces(struct xvipd *d, const struct xvip_config *cfg)
 	if (!lo)
 		return;
 	if (cfg->global.vip_arp_all_interfaces) {
-		if (sysctl_set_int("/proc/sys/net/ipv4/conf/all/arp_ignore", 1, err, sizeof(err)) < 0 ||
-		    sysctl_set_int("/proc/sys/net/ipv4/conf/all/arp_announce", 2, err,
-				   sizeof(err)) < 0)
+		if (sysctl_arp_dr("all", err, sizeof(err)) < 0)
 			xlog(LOG_WARNING, "vip_arp_all_interfaces: %s", err);
 		else
 			xlog(LOG_INFO, "vip_arp_all_interfaces: net.ipv4.conf.all.arp_ignore = 1, "
