@@ -45,6 +45,12 @@
  *       longest run of such rounds, the first and last (ms since the start)
  *       and the longest gap between acknowledgements of any address. Exits
  *       0 once it ran: the caller reads the numbers.
+ *       Each SIGUSR1 it gets is a mark, printed as "mark K MS" (K from 1, MS
+ *       since the start, on the clock of the .at files): a caller that
+ *       signals right before or after an event of its own gets that event on
+ *       the sampler's clock, untouched by wall-clock steps, and everything
+ *       the sampler records after the signal was sent is later than its mark
+ *       (the handler runs before the loop goes on).
  *
  *   xvip-probe arpwatch IFACE VIP DURATION_MS [INTERVAL_MS]
  *       ask "who has VIP" on IFACE every INTERVAL_MS (default 0.5) for
@@ -492,6 +498,17 @@ struct fence {
 
 static void f_send(struct fence *f, struct fpool *p, struct wslot *s);
 
+#define F_MAXMARK 64
+static volatile sig_atomic_t f_nmarks;
+static double f_marks[F_MAXMARK];
+
+static void f_on_mark(int sig)
+{
+	(void)sig;
+	if (f_nmarks < F_MAXMARK)
+		f_marks[f_nmarks++] = now_ms(); /* clock_gettime: async-signal-safe */
+}
+
 /* The statement of round s->n ended (OK: acknowledged): counted for its
  * round if it is in time, as late otherwise. A connection the server
  * answered on stays in the pool; one the client lost is closed. */
@@ -633,6 +650,8 @@ static void f_report(const struct fence *f, const struct timeval *tv, double int
 	}
 	printf("both_acked %ld longest_run %ld first_ms %.1f last_ms %.1f longest_gap_ms %.1f "
 	       "gap_at_ms %.1f\n", both, longest, first, last, f->gap, f->gap_at);
+	for (int k = 0; k < f_nmarks; k++)
+		printf("mark %d %.1f\n", k + 1, f_marks[k] - f->start);
 	for (int i = 0; i < 2; i++)
 		if (f->pool[i].last_error[0])
 			printf("a%d_last_error %s\n", f->pool[i].idx, f->pool[i].last_error);
@@ -692,6 +711,10 @@ static int fence(int argc, char **argv)
 		return fprintf(stderr, "xvip-probe: mysql_library_init failed\n"), 2;
 	gettimeofday(&tv, NULL);
 	f.start = next = now_ms();
+	struct sigaction sa_mark = { .sa_handler = f_on_mark, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa_mark.sa_mask);
+	sigaction(SIGUSR1, &sa_mark, NULL);
 	for (;;) {
 		double now = now_ms(), wake;
 		int n = 0, pending = 0, running = now - f.start < duration;

@@ -357,13 +357,15 @@ db_status() {
 
 db_wait_ready() {
 	local name=$1 secs=$2 end pid
-	end=$(($(date +%s%N) + secs * 1000000000))
+	mono_cs
+	end=$((MONO_CS + secs * 100))
 	while :; do
 		pid=${DB_PID[$name]:-}
 		db__alive "$pid" || return 1
 		timeout 2 mariadb-admin --no-defaults -S "$(db_sock "$name")" \
 			--connect-timeout=1 ping >/dev/null 2>&1 && return 0
-		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		mono_cs
+		[ "$MONO_CS" -lt "$end" ] || return 1
 		sleep 0.05
 	done
 }
