@@ -212,7 +212,8 @@ int vrrp_parse_payload(const uint8_t *vrrp, size_t len, uint32_t src,
 		}
 	}
 
-	if (out->vrid != opts->vrid)
+	/* VRID 0 belongs to no router (RFC 5798 5.2.3: 1-255) */
+	if (out->vrid == 0 || out->vrid != opts->vrid)
 		return VRRP_REJ_VRID_MISMATCH;
 
 	out->naddr = (uint16_t)count;

@@ -586,6 +586,19 @@ static void test_reject_vrid_mismatch(void **state)
 	fixture_v3(&f);
 	f.o.vrid = 1;
 	assert_int_equal(parse(&f), VRRP_REJ_VRID_MISMATCH);
+	/* VRID 0 is no router's (RFC 5798: 1-255), even asked for: the
+	 * parser took it when the options said 0, and the builder refused
+	 * what had parsed (fuzz_vrrp, CI) */
+	fixture_v3(&f);
+	f.pkt[20 + 1] = 0;
+	fix_vrrp_csum(f.pkt);
+	f.o.vrid = 0;
+	assert_int_equal(parse(&f), VRRP_REJ_VRID_MISMATCH);
+	fixture_v2(&f);
+	f.pkt[20 + 1] = 0;
+	fix_vrrp_csum(f.pkt);
+	f.o.vrid = 0;
+	assert_int_equal(parse(&f), VRRP_REJ_VRID_MISMATCH);
 }
 
 static void test_reject_auth_type_mismatch(void **state)
