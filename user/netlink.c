@@ -24,6 +24,7 @@
 #include <netlink/cache.h>
 #include <netlink/route/link.h>
 #include <netlink/route/addr.h>
+#include <netlink/route/neighbour.h>
 
 #include "log.h"
 #include "fmt.h"
@@ -670,27 +671,36 @@ struct nl_monitor {
 	bool dispatching, closing;
 };
 
-/* An IPv4 neighbour with a usable link-layer address. */
+/* An IPv4 neighbour with a usable link-layer address goes to neigh_cb;
+ * the same test for an event and for an entry of a resync's dump. */
+static void neigh_report(struct nl_monitor *m, int family, unsigned state, int ifindex,
+			 const void *dst, size_t dstlen, const void *ll, size_t lllen)
+{
+	const unsigned usable = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT |
+				NUD_NOARP;
+	uint32_t addr;
+
+	if (family != AF_INET || !(state & usable) || !dst || !ll || dstlen != 4 || lllen != 6)
+		return;
+	memcpy(&addr, dst, 4);
+	m->neigh_cb(m->neigh_arg, ifindex, addr, ll);
+}
+
 static void mon_neigh(struct nl_monitor *m, struct nlmsghdr *nlh)
 {
-	const uint16_t usable = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT |
-				NUD_NOARP;
 	struct ndmsg *nd;
 	struct nlattr *dst, *lladdr;
-	uint32_t addr;
 
 	if (!m->neigh_cb || nlh->nlmsg_type != RTM_NEWNEIGH ||
 	    !nlmsg_valid_hdr(nlh, sizeof(*nd)))
 		return;
 	nd = nlmsg_data(nlh);
-	if (nd->ndm_family != AF_INET || !(nd->ndm_state & usable))
-		return;
 	dst = nlmsg_find_attr(nlh, sizeof(*nd), NDA_DST);
 	lladdr = nlmsg_find_attr(nlh, sizeof(*nd), NDA_LLADDR);
-	if (!dst || !lladdr || nla_len(dst) != 4 || nla_len(lladdr) != 6)
+	if (!dst || !lladdr)
 		return;
-	memcpy(&addr, nla_data(dst), 4);
-	m->neigh_cb(m->neigh_arg, nd->ndm_ifindex, addr, nla_data(lladdr));
+	neigh_report(m, nd->ndm_family, nd->ndm_state, nd->ndm_ifindex, nla_data(dst),
+		     (size_t)nla_len(dst), nla_data(lladdr), (size_t)nla_len(lladdr));
 }
 
 static bool flags_up_running(unsigned int flags)
@@ -725,16 +735,38 @@ static int mon_valid(struct nl_msg *msg, void *arg)
 	return m->closing ? NL_STOP : NL_OK;
 }
 
-/* After an overrun the missed changes are unknown: report every link. */
+/* After an overrun the missed changes are unknown: report every link, and
+ * every neighbour when they are followed (a backend's new MAC may be among
+ * the lost messages: the DR maps would keep sending to the old one). */
 static void mon_resync(struct nl_monitor *m)
 {
 	struct nl_sock *sk;
 	struct nl_cache *cache = NULL;
 	char err[256];
 
-	if (open_sock(&sk, "link monitor resync", "", err, sizeof(err)))
+	xlog(LOG_WARNING, "link monitor: the kernel dropped netlink messages (receive buffer "
+	     "full): links%s read again", m->neigh_cb ? " and neighbours" : "");
+	if (open_sock(&sk, "link monitor resync", "", err, sizeof(err))) {
+		xlog(LOG_WARNING, "%s", err);
 		return;
-	if (rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) >= 0) {
+	}
+	if (m->neigh_cb && rtnl_neigh_alloc_cache(sk, &cache) >= 0) {
+		for (struct nl_object *o = nl_cache_get_first(cache); o && !m->closing;
+		     o = nl_cache_get_next(o)) {
+			struct rtnl_neigh *n = (struct rtnl_neigh *)o;
+			struct nl_addr *dst = rtnl_neigh_get_dst(n), *ll = rtnl_neigh_get_lladdr(n);
+
+			if (!dst || !ll)
+				continue;
+			neigh_report(m, rtnl_neigh_get_family(n), (unsigned)rtnl_neigh_get_state(n),
+				     rtnl_neigh_get_ifindex(n), nl_addr_get_binary_addr(dst),
+				     nl_addr_get_len(dst), nl_addr_get_binary_addr(ll),
+				     nl_addr_get_len(ll));
+		}
+		nl_cache_free(cache);
+		cache = NULL;
+	}
+	if (!m->closing && rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) >= 0) {
 		for (struct nl_object *o = nl_cache_get_first(cache); o && !m->closing;
 		     o = nl_cache_get_next(o)) {
 			struct rtnl_link *link = (struct rtnl_link *)o;

@@ -174,6 +174,36 @@ new_mac_seen() {
 check "node1's xvipd logs node2's new MAC" wait_until 15 new_mac_seen
 check "connections to VIP:8080 reach node2 at its new MAC" wait_until 10 answered_by 8080 node2
 
+note "node2's MAC changes again while node1's netlink queue overflows: the resync reads the neighbours"
+# node1's xvipd stopped for a moment, 6000 neighbour entries flood its
+# netlink socket (2 MB: about 2000 of these messages), then node2 gets a
+# new MAC and node1's entry for it changes: that message is among those
+# the kernel drops (the entry set permanent, so that no ARP of node2's
+# after the stop updates it again). After SIGCONT xvipd reads ENOBUFS
+# and must read the neighbour table again to learn it.
+NEW3=02:79:00:00:02:33
+XV1=$(pgrep -f -- "-f $WORK/node1.conf" | head -1)
+for ((i = 0; i < 6000; i++)); do
+	printf 'neigh add 10.%d.%d.%d lladdr 02:7a:00:%02x:%02x:%02x dev eth0 nud permanent\n' \
+		$((200 + i / 65536)) $((i / 256 % 256)) $((i % 256)) $((i >> 16 & 255)) $((i >> 8 & 255)) $((i & 255))
+done >"$WORK/neigh-flood"
+L1=$(wc -l <"$WORK/node1.log")
+kill -STOP "$XV1"
+ns node1 ip -batch "$WORK/neigh-flood"
+ns node2 ip link set eth0 down
+ns node2 ip link set eth0 address $NEW3
+ns node2 ip link set eth0 up
+ns node1 ip neigh replace 10.79.0.2 lladdr $NEW3 dev eth0 nud permanent
+kill -CONT "$XV1"
+since_l1() { tail -n +$((L1 + 1)) "$WORK/node1.log"; }
+resynced() { since_l1 | grep -q "dropped netlink messages .*: links and neighbours read again"; }
+check "node1's xvipd saw the overrun and read links and neighbours again" wait_until 10 resynced
+new3_seen() { since_l1 | grep -q "real server 10.79.0.2:8080 is at $NEW3 now (was $NEW2)"; }
+check "node1's xvipd logs node2's MAC from the resync" wait_until 10 new3_seen
+since_l1 | grep -E "netlink|is at" | cut -c1-200 | sed 's/^/#   /'
+steered_new() { is_state node1 MASTER && answered_by 8080 node2; }
+check "node1 (MASTER) steers VIP:8080 to node2 at that MAC" wait_until 15 steered_new
+
 remote_count() { xctl node1 status | sed -n "s|.*$VIP:8080/tcp .* remote \([0-9]*\) .*|\1|p"; }
 steered_remote() { [ "$(remote_count)" -ge 11 ] 2>/dev/null; }
 check "the data plane counted the steered flows (to_remote)" wait_until 10 steered_remote
