@@ -651,7 +651,7 @@ static void f_report(const struct fence *f, const struct timeval *tv, double int
 	printf("both_acked %ld longest_run %ld first_ms %.1f last_ms %.1f longest_gap_ms %.1f "
 	       "gap_at_ms %.1f\n", both, longest, first, last, f->gap, f->gap_at);
 	for (int k = 0; k < f_nmarks; k++)
-		printf("mark %d %.1f\n", k + 1, f_marks[k] - f->start);
+		printf("mark %d %.1f\n", k + 1, f_marks[k] > f->start ? f_marks[k] - f->start : 0.0);
 	for (int i = 0; i < 2; i++)
 		if (f->pool[i].last_error[0])
 			printf("a%d_last_error %s\n", f->pool[i].idx, f->pool[i].last_error);
@@ -670,6 +670,12 @@ static int fence(int argc, char **argv)
 	char tag[64];
 	double next;
 
+	struct sigaction sa_mark = { .sa_handler = f_on_mark, .sa_flags = SA_RESTART };
+
+	/* first: a mark sent early must not kill the sampler (SIGUSR1's
+	 * default); one before the start is noted at the start */
+	sigemptyset(&sa_mark.sa_mask);
+	sigaction(SIGUSR1, &sa_mark, NULL);
 	f.timeout = argc > 9 ? atoi(argv[9]) : 50;
 	f.maxconn = argc > 10 ? atoi(argv[10]) : 32;
 	f.user = argv[4];
@@ -711,10 +717,6 @@ static int fence(int argc, char **argv)
 		return fprintf(stderr, "xvip-probe: mysql_library_init failed\n"), 2;
 	gettimeofday(&tv, NULL);
 	f.start = next = now_ms();
-	struct sigaction sa_mark = { .sa_handler = f_on_mark, .sa_flags = SA_RESTART };
-
-	sigemptyset(&sa_mark.sa_mask);
-	sigaction(SIGUSR1, &sa_mark, NULL);
 	for (;;) {
 		double now = now_ms(), wake;
 		int n = 0, pending = 0, running = now - f.start < duration;

@@ -669,6 +669,7 @@ struct nl_monitor {
 	nl_neigh_cb neigh_cb;
 	void *neigh_arg;
 	bool dispatching, closing;
+	bool discarding; /* after an overrun: what is still queued is older than the resync */
 };
 
 /* An IPv4 neighbour with a usable link-layer address goes to neigh_cb;
@@ -718,6 +719,8 @@ static int mon_valid(struct nl_msg *msg, void *arg)
 
 	if (m->closing)
 		return NL_STOP;
+	if (m->discarding)
+		return NL_OK;
 	if (nlh->nlmsg_type == RTM_NEWNEIGH) {
 		mon_neigh(m, nlh);
 		return m->closing ? NL_STOP : NL_OK;
@@ -743,14 +746,13 @@ static void mon_resync(struct nl_monitor *m)
 	struct nl_sock *sk;
 	struct nl_cache *cache = NULL;
 	char err[256];
+	int nrc = 0, lrc;
 
-	xlog(LOG_WARNING, "link monitor: the kernel dropped netlink messages (receive buffer "
-	     "full): links%s read again", m->neigh_cb ? " and neighbours" : "");
 	if (open_sock(&sk, "link monitor resync", "", err, sizeof(err))) {
-		xlog(LOG_WARNING, "%s", err);
+		xlog(LOG_WARNING, "link monitor: the kernel dropped netlink messages, and %s", err);
 		return;
 	}
-	if (m->neigh_cb && rtnl_neigh_alloc_cache(sk, &cache) >= 0) {
+	if (m->neigh_cb && (nrc = rtnl_neigh_alloc_cache(sk, &cache)) >= 0) {
 		for (struct nl_object *o = nl_cache_get_first(cache); o && !m->closing;
 		     o = nl_cache_get_next(o)) {
 			struct rtnl_neigh *n = (struct rtnl_neigh *)o;
@@ -766,7 +768,8 @@ static void mon_resync(struct nl_monitor *m)
 		nl_cache_free(cache);
 		cache = NULL;
 	}
-	if (!m->closing && rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) >= 0) {
+	lrc = m->closing ? 0 : rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
+	if (!m->closing && lrc >= 0) {
 		for (struct nl_object *o = nl_cache_get_first(cache); o && !m->closing;
 		     o = nl_cache_get_next(o)) {
 			struct rtnl_link *link = (struct rtnl_link *)o;
@@ -777,6 +780,12 @@ static void mon_resync(struct nl_monitor *m)
 		}
 		nl_cache_free(cache);
 	}
+	if (nrc < 0 || lrc < 0)
+		xlog(LOG_WARNING, "link monitor: the kernel dropped netlink messages (receive buffer "
+		     "full), and reading them again failed: %s", nl_geterror(nrc < 0 ? nrc : lrc));
+	else
+		xlog(LOG_WARNING, "link monitor: the kernel dropped netlink messages (receive buffer "
+		     "full): links%s read again", m->neigh_cb ? " and neighbours" : "");
 	nl_socket_free(sk);
 }
 
@@ -806,10 +815,21 @@ static void mon_readable(struct loop *l, int fd, uint32_t events, void *arg)
 			continue;
 		if (rc == 0 || rc == -NLE_AGAIN || rc == -NLE_INTR)
 			break;
-		/* ENOBUFS comes back as NLE_NOMEM: messages were lost. */
-		if (rc == -NLE_NOMEM)
+		/* ENOBUFS comes back as NLE_NOMEM: messages were lost. The
+		 * kernel says so before it hands over what is still queued:
+		 * those are older than the dump to come, and would undo it
+		 * (a MAC change queued, a later one lost): read and drop them
+		 * first. */
+		if (rc == -NLE_NOMEM) {
 			resync = true;
-		else
+			m->discarding = true;
+			for (int k = 0; k < 1 << 20 && !m->closing; k++) {
+				rc = nl_recvmsgs_report(m->sk, m->nlcb);
+				if (rc <= 0 && rc != -NLE_INTR && rc != -NLE_NOMEM)
+					break;
+			}
+			m->discarding = false;
+		} else
 			xlog(LOG_WARNING, "link monitor: reading netlink: %s", nl_geterror(rc));
 		break;
 	}

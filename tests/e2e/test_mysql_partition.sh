@@ -147,8 +147,10 @@ rel_ms() { echo $(($2 / 1000 - $(fval "$1" start_wall_ms start_wall_ms))); }
 # names the mark; mark_ms T VAR is its ms since the start of run T. Sent
 # right after an action, the mark is no earlier than it; sent right
 # before one, every acknowledgement the action allows is later than it.
+# fence_end checks that the sampler noted as many marks as were sent (one
+# sent after it ended, or two merged into one signal, would shift them).
 mark() {
-	kill -USR1 "$FPID"
+	kill -USR1 "$FPID" || note "mark $1: the sampler (pid $FPID) is gone"
 	MARKN=$((MARKN + 1))
 	printf -v "$1" %s "$MARKN"
 }
@@ -195,6 +197,8 @@ fence_end() {
 		bg_forget "$pid"
 	done
 	note "$t: fence: $(tr '\n' ' ' <"$WORK/$t.fence.txt")"
+	[ "$MARKN" = 0 ] || check_eq "$t: the sampler noted every mark sent ($MARKN)" "$MARKN" \
+		"$(grep -c '^mark ' "$WORK/$t.fence.txt")"
 	[ -z "$WPID" ] || note "$t: VIP writes: $(tr '\n' ' ' <"$WORK/$t.writes.txt")"
 	all_acked "$t"
 }
