@@ -669,7 +669,6 @@ static int fence(int argc, char **argv)
 	struct timeval tv;
 	char tag[64];
 	double next;
-
 	struct sigaction sa_mark = { .sa_handler = f_on_mark, .sa_flags = SA_RESTART };
 
 	/* first: a mark sent early must not kill the sampler (SIGUSR1's

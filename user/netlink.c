@@ -673,7 +673,8 @@ struct nl_monitor {
 };
 
 /* An IPv4 neighbour with a usable link-layer address goes to neigh_cb;
- * the same test for an event and for an entry of a resync's dump. */
+ * the same test for an event and for an entry of a resync's dump (both
+ * callers have dst and ll). */
 static void neigh_report(struct nl_monitor *m, int family, unsigned state, int ifindex,
 			 const void *dst, size_t dstlen, const void *ll, size_t lllen)
 {
@@ -681,7 +682,7 @@ static void neigh_report(struct nl_monitor *m, int family, unsigned state, int i
 				NUD_NOARP;
 	uint32_t addr;
 
-	if (family != AF_INET || !(state & usable) || !dst || !ll || dstlen != 4 || lllen != 6)
+	if (family != AF_INET || !(state & usable) || dstlen != 4 || lllen != 6)
 		return;
 	memcpy(&addr, dst, 4);
 	m->neigh_cb(m->neigh_arg, ifindex, addr, ll);
@@ -743,13 +744,15 @@ static int mon_valid(struct nl_msg *msg, void *arg)
  * the lost messages: the DR maps would keep sending to the old one). */
 static void mon_resync(struct nl_monitor *m)
 {
+	static const char lost[] = "link monitor: the kernel dropped netlink messages "
+				   "(receive buffer full)";
 	struct nl_sock *sk;
 	struct nl_cache *cache = NULL;
 	char err[256];
-	int nrc = 0, lrc;
+	int nrc = 0, lrc = 0;
 
 	if (open_sock(&sk, "link monitor resync", "", err, sizeof(err))) {
-		xlog(LOG_WARNING, "link monitor: the kernel dropped netlink messages, and %s", err);
+		xlog(LOG_WARNING, "%s, and %s", lost, err);
 		return;
 	}
 	if (m->neigh_cb && (nrc = rtnl_neigh_alloc_cache(sk, &cache)) >= 0) {
@@ -768,8 +771,7 @@ static void mon_resync(struct nl_monitor *m)
 		nl_cache_free(cache);
 		cache = NULL;
 	}
-	lrc = m->closing ? 0 : rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
-	if (!m->closing && lrc >= 0) {
+	if (!m->closing && (lrc = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache)) >= 0) {
 		for (struct nl_object *o = nl_cache_get_first(cache); o && !m->closing;
 		     o = nl_cache_get_next(o)) {
 			struct rtnl_link *link = (struct rtnl_link *)o;
@@ -781,11 +783,10 @@ static void mon_resync(struct nl_monitor *m)
 		nl_cache_free(cache);
 	}
 	if (nrc < 0 || lrc < 0)
-		xlog(LOG_WARNING, "link monitor: the kernel dropped netlink messages (receive buffer "
-		     "full), and reading them again failed: %s", nl_geterror(nrc < 0 ? nrc : lrc));
+		xlog(LOG_WARNING, "%s, and reading them again failed: %s", lost,
+		     nl_geterror(nrc < 0 ? nrc : lrc));
 	else
-		xlog(LOG_WARNING, "link monitor: the kernel dropped netlink messages (receive buffer "
-		     "full): links%s read again", m->neigh_cb ? " and neighbours" : "");
+		xlog(LOG_WARNING, "%s: links%s read again", lost, m->neigh_cb ? " and neighbours" : "");
 	nl_socket_free(sk);
 }
 

@@ -102,8 +102,10 @@ for n in node1 node2; do
 	bg_start $n "$WORK/serve-$n.log" "$PROBE" serve 0.0.0.0 8080 $n
 	bg_start $n "$WORK/serve1-$n.log" "$PROBE" serve 0.0.0.0 8081 $n
 done
+declare -A XV=()
 for n in node1 node2; do
 	bg_start $n "$WORK/$n.log" "$BUILD/xvipd" -n -l -f "$WORK/$n.conf" --pin-root "$(pin_of $n)"
+	XV[$n]=$BG_PID
 done
 state_of() { xctl "$1" status --json 2>/dev/null | json_get state; }
 is_state() { [ "$(state_of "$1")" = "$2" ]; }
@@ -183,19 +185,18 @@ note "node2's MAC changes again while node1's netlink queue overflows: the resyn
 # after the stop updates it again). After SIGCONT xvipd reads ENOBUFS
 # and must read the neighbour table again to learn it.
 NEW3=02:79:00:00:02:33
-XV1=$(pgrep -f -- "-f $WORK/node1.conf" | head -1)
 for ((i = 0; i < 6000; i++)); do
 	printf 'neigh add 10.%d.%d.%d lladdr 02:7a:00:%02x:%02x:%02x dev eth0 nud permanent\n' \
 		$((200 + i / 65536)) $((i / 256 % 256)) $((i % 256)) $((i >> 16 & 255)) $((i >> 8 & 255)) $((i & 255))
 done >"$WORK/neigh-flood"
 L1=$(wc -l <"$WORK/node1.log")
-kill -STOP "$XV1"
+kill -STOP "${XV[node1]}"
 ns node1 ip -batch "$WORK/neigh-flood"
 ns node2 ip link set eth0 down
 ns node2 ip link set eth0 address $NEW3
 ns node2 ip link set eth0 up
 ns node1 ip neigh replace 10.79.0.2 lladdr $NEW3 dev eth0 nud permanent
-kill -CONT "$XV1"
+kill -CONT "${XV[node1]}"
 since_l1() { tail -n +$((L1 + 1)) "$WORK/node1.log"; }
 resynced() { since_l1 | grep -q "dropped netlink messages .*: links and neighbours read again"; }
 check "node1's xvipd saw the overrun and read links and neighbours again" wait_until 10 resynced
