@@ -1,10 +1,13 @@
 #include <dlfcn.h>
 #include <errno.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/timerfd.h>
 
 #include "log.h"
@@ -31,6 +34,7 @@ struct loop {
 	struct fd_watch *fds;
 	struct timer *timers;
 	bool in_timers; /* run_timers arms the timerfd once, at its end */
+	struct rusage woke; /* the thread's counters when epoll_wait returned */
 };
 
 struct loop *loop_new(void)
@@ -182,24 +186,58 @@ void loop_cancel_timer(struct loop *l, uint64_t id)
 }
 
 /* Nothing may hold the loop: a callback that took long is a bug (it delays
- * adverts, and the peer may take over). Say so, with which callback. */
+ * adverts, and the peer may take over). Say so, with which callback, and
+ * where the time went since the loop woke: on a CPU (the callback's own
+ * work), preempted (a busy machine: the thread waited for a CPU) or
+ * blocked (a call that sleeps). */
 #define STALL_US 20000
 
-static void report_stall(uint64_t t0, const char *kind, void *cb)
+static uint64_t tv_us(struct timeval tv)
+{
+	return (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+}
+
+int loop_stall_cause(char *buf, size_t len, uint64_t took_us, uint64_t cpu_us, long nvcsw,
+		     long nivcsw, bool realtime)
+{
+	int n = snprintf(buf, len, "%llu ms on a CPU, preempted %ld times, blocked %ld times",
+			 (unsigned long long)(cpu_us / 1000), nivcsw, nvcsw);
+
+	if (n < 0 || (size_t)n >= len)
+		return n;
+	/* mostly waiting for a CPU: the machine is busier than xvipd */
+	if (cpu_us * 2 < took_us && nivcsw > 0 && nivcsw >= nvcsw && !realtime)
+		n += snprintf(buf + n, len - (size_t)n,
+			      ": the machine is busy, vrrp_rt_priority keeps xvipd ahead of it");
+	return n;
+}
+
+static void report_stall(struct loop *l, uint64_t t0, const char *kind, void *cb)
 {
 	uint64_t took = now_us() - t0;
+	char cause[160] = "";
+	struct rusage ru;
 	Dl_info info;
 
 	if (took <= STALL_US)
 		return;
+	if (getrusage(RUSAGE_THREAD, &ru) == 0) {
+		int pol = sched_getscheduler(0) & ~SCHED_RESET_ON_FORK;
+
+		loop_stall_cause(cause, sizeof(cause), took,
+				 tv_us(ru.ru_utime) + tv_us(ru.ru_stime) - tv_us(l->woke.ru_utime) -
+					 tv_us(l->woke.ru_stime),
+				 ru.ru_nvcsw - l->woke.ru_nvcsw, ru.ru_nivcsw - l->woke.ru_nivcsw,
+				 pol == SCHED_RR || pol == SCHED_FIFO);
+	}
 	/* the offset in the binary: addr2line -f -e xvipd 0xOFFSET names it */
 	if (dladdr(cb, &info) && info.dli_fbase)
-		xlog(LOG_WARNING, "event loop held %llu ms by a %s callback (%s+0x%lx)",
-		     (unsigned long long)(took / 1000), kind, info.dli_fname,
-		     (unsigned long)((char *)cb - (char *)info.dli_fbase));
+		xlog(LOG_WARNING, "event loop held %llu ms by a %s callback (%s+0x%lx); since the "
+		     "loop woke: %s", (unsigned long long)(took / 1000), kind, info.dli_fname,
+		     (unsigned long)((char *)cb - (char *)info.dli_fbase), cause);
 	else
-		xlog(LOG_WARNING, "event loop held %llu ms by a %s callback at %p",
-		     (unsigned long long)(took / 1000), kind, cb);
+		xlog(LOG_WARNING, "event loop held %llu ms by a %s callback at %p; since the loop "
+		     "woke: %s", (unsigned long long)(took / 1000), kind, cb, cause);
 }
 
 static void run_timers(struct loop *l)
@@ -217,7 +255,7 @@ static void run_timers(struct loop *l)
 		uint64_t t0 = now_us();
 
 		t->cb(l, t->id, t->arg);
-		report_stall(t0, "timer", (void *)t->cb);
+		report_stall(l, t0, "timer", (void *)t->cb);
 		free(t);
 	}
 	l->in_timers = false;
@@ -245,6 +283,8 @@ int loop_run(struct loop *l)
 				continue;
 			return -errno;
 		}
+		/* one call per wake, read again only for a stall report */
+		getrusage(RUSAGE_THREAD, &l->woke);
 		for (int i = 0; i < n && !l->stop; i++) {
 			struct fd_watch *w = evs[i].data.ptr;
 
@@ -258,7 +298,7 @@ int loop_run(struct loop *l)
 				uint64_t t0 = now_us();
 
 				cb(l, w->fd, evs[i].events, w->arg);
-				report_stall(t0, "fd", (void *)cb);
+				report_stall(l, t0, "fd", (void *)cb);
 			}
 		}
 	}

@@ -6,6 +6,7 @@
 #define XVIP_LOOP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "clock.h"
@@ -31,6 +32,14 @@ void loop_cancel_timer(struct loop *l, uint64_t id);
 
 /* Run until loop_stop(). Returns 0, or -errno if epoll itself failed. */
 int loop_run(struct loop *l);
+
+/* What a stall report says of where the time went (pure): TOOK_US of wall
+ * time, CPU_US of it on a CPU, NVCSW voluntary (blocked) and NIVCSW
+ * involuntary (preempted) context switches; with the advice to run at
+ * real-time priority when the time was mostly spent waiting for a CPU and
+ * xvipd is not (REALTIME). snprintf's return. */
+int loop_stall_cause(char *buf, size_t len, uint64_t took_us, uint64_t cpu_us, long nvcsw,
+		     long nivcsw, bool realtime);
 void loop_stop(struct loop *l);
 
 
