@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -261,15 +262,47 @@ static void apply_scheduling(const struct config_global *g)
 	}
 }
 
-static int write_pidfile(const char *path)
+/* One xvipd per pin root: its pid file is locked (flock) for the daemon's
+ * life, before anything is loaded. A second one over the same pins would
+ * fight the first over the VIP and the writer (seen in the chaos test: two
+ * daemons on one node, each promoting its own pick, both nodes writable).
+ * A kill -9 releases the lock with the process. -1 with ERR: another one
+ * runs; -2 with ERR: no lock could be taken (a warning, as before). */
+static int pidfile_lock(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "w");
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	char buf[32] = "";
+	ssize_t n;
 
-	if (!f)
-		return -errno;
-	fprintf(f, "%d\n", (int)getpid());
-	fclose(f);
-	return 0;
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open the pid file %s: %s (no guard against a second "
+			 "xvipd over the same pins)", path, strerror(errno));
+		return -2;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	if (errno != EWOULDBLOCK) {
+		snprintf(err, errlen, "cannot lock the pid file %s: %s (no guard against a second "
+			 "xvipd over the same pins)", path, strerror(errno));
+		close(fd);
+		return -2;
+	}
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	snprintf(err, errlen, "another xvipd (pid %s) runs over the same pins: it holds the pid "
+		 "file %s; refusing to start a second one", buf[0] ? buf : "unknown", path);
+	close(fd);
+	return -1;
+}
+
+static void pidfile_write(int fd, const char *path)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		xlog(LOG_WARNING, "cannot write pid file %s: %s", path, strerror(errno));
 }
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -304,7 +337,7 @@ int main(int argc, char **argv)
 	bool test = false, foreground = false, to_stderr = false, debug = false;
 	char err[512], pidbuf[300];
 	sigset_t mask;
-	int c, rc = 1, sfd = -1;
+	int c, rc = 1, sfd = -1, pid_fd = -1;
 
 	while ((c = getopt_long(argc, argv, "f:tnlDp:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -347,15 +380,6 @@ int main(int argc, char **argv)
 	snprintf(d.pin_root, sizeof(d.pin_root), "%s", pin_root);
 	if (load_config(d.cfg_path, &d.cfg, false) < 0)
 		return 1;
-	if (!foreground) {
-		if (daemon(0, 0) < 0) {
-			xlog(LOG_ERR, "cannot detach: %s", strerror(errno));
-			return 1;
-		}
-	}
-	log_init("xvipd", to_stderr || foreground, debug);
-	libbpf_set_print(libbpf_log);
-	apply_scheduling(&d.cfg->global);
 	if (!pidfile) {
 		if (strcmp(pin_root, XVIP_PIN_ROOT_DEFAULT) == 0) {
 			pidfile = "/run/xvipd.pid";
@@ -365,6 +389,25 @@ int main(int argc, char **argv)
 			pidfile = pidbuf;
 		}
 	}
+	/* before detaching, so that the refusal reaches the terminal; the
+	 * detached child keeps the lock (the same open file) */
+	pid_fd = pidfile_lock(pidfile, err, sizeof(err));
+	if (pid_fd == -1) {
+		xlog(LOG_ERR, "%s", err);
+		config_free(d.cfg);
+		return 1;
+	}
+	if (pid_fd < 0)
+		xlog(LOG_WARNING, "%s", err);
+	if (!foreground) {
+		if (daemon(0, 0) < 0) {
+			xlog(LOG_ERR, "cannot detach: %s", strerror(errno));
+			return 1;
+		}
+	}
+	log_init("xvipd", to_stderr || foreground, debug);
+	libbpf_set_print(libbpf_log);
+	apply_scheduling(&d.cfg->global);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -434,15 +477,14 @@ int main(int argc, char **argv)
 	    !(d.metrics = metrics_http_open(&d, d.cfg->global.metrics_addr,
 					    d.cfg->global.metrics_port, err, sizeof(err))))
 		xlog(LOG_ERR, "%s: no metrics endpoint (VRRP and the checks go on)", err);
-	if (write_pidfile(pidfile) < 0)
-		xlog(LOG_WARNING, "cannot write pid file %s: %s", pidfile, strerror(errno));
+	if (pid_fd >= 0)
+		pidfile_write(pid_fd, pidfile);
 	xlog(LOG_NOTICE, "started: %zu instance(s), config %s", d.n_inst, d.cfg_path);
 
 	vrrp_start_all(&d);
 	rc = loop_run(d.loop) < 0 ? 1 : 0;
 
 	vrrp_shutdown_all(&d);
-	unlink(pidfile);
 out:
 	metrics_http_close(d.metrics);
 	d.metrics = NULL;
@@ -475,6 +517,11 @@ out:
 	if (d.svc_cfg && d.svc_cfg != d.cfg)
 		config_free(d.svc_cfg);
 	config_free(d.cfg);
+	/* last, still locked: the next xvipd starts over released pins */
+	if (pid_fd >= 0) {
+		unlink(pidfile);
+		close(pid_fd);
+	}
 	xlog(LOG_NOTICE, "stopped");
 	return rc;
 }

@@ -3,7 +3,9 @@
 # mode), only root and xvipd's own user are served (SO_PEERCRED, checked
 # with the socket widened to 0666 and a client running as nobody), a client
 # that sends nothing is closed after 2 s, and out of file descriptors
-# xvipd pauses accepting instead of spinning, then serves again.
+# xvipd pauses accepting instead of spinning, then serves again. One xvipd
+# per pin root: a second one over the same pins is refused at once (it would
+# fight the first over the VIP and the writer), and the first goes on.
 . "$(dirname "$0")/lib.sh"
 e2e_init ctl "$1"
 need prlimit runuser || summary
@@ -31,6 +33,17 @@ check "node1 becomes MASTER" wait_until 10 is_master
 SOCK=/run/xvip/$(pin_of node1 | tr / _).sock
 check "the control socket is $SOCK" test -S "$SOCK"
 check_eq "created with mode 0600" 600 "$(stat -c %a "$SOCK")"
+
+note "a second xvipd over the same pins is refused"
+out=$(timeout 10 ip netns exec "${P}node1" "$BUILD/xvipd" -n -l -f "$WORK/node1.conf" --pin-root "$(pin_of node1)" 2>&1)
+rc=$?
+note "second xvipd (exit $rc): $(grep -v debug <<<"$out" | tail -2 | tr '\n' ' ')"
+check_eq "it exits 1 (not the timeout's 124)" 1 "$rc"
+check "it names the running one (pid $PID)" grep -q "another xvipd (pid $PID) runs over the same pins" <<<"$out"
+loaded_nothing() { ! grep -q "data plane loaded" <<<"$out"; }
+check "before loading anything" loaded_nothing
+check "the first is still MASTER and answers" is_master
+check "it never left MASTER" sh -c "! grep -q 'MASTER -> ' '$WORK/node1.log'"
 
 note "silent clients are closed after 2 s"
 out=$("$BUILD/xvip-probe" ctl-idle "$SOCK" 10 6000)
