@@ -62,7 +62,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRCS))
 FUZZ_OBJS := $(patsubst user/%.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS))
 
-.PHONY: all test test-build bench demo deps install uninstall clean vmlinux fuzz fuzz-build deb
+.PHONY: all test test-build bench demo deps install uninstall clean vmlinux fuzz fuzz-build deb chaos
 # man pages, made from docs/ (tools/mkman.sh): one source, no drift
 MANS := $(BUILD)/man/xvipd.8 $(BUILD)/man/xvipctl.8 $(BUILD)/man/xvipd.conf.5
 MANDIR ?= $(PREFIX)/share/man
@@ -150,6 +150,15 @@ test:
 	tools/deps.sh
 	$(MAKE) SAN=1 BUILD=build/san test-build fuzz-build
 	tests/run.sh build/san
+
+# Faults survived, the long run (tests/e2e/test_chaos.sh, CHAOS=full: a
+# partition, 60 s of 20% VRRP loss, 40 link flaps, 10 kill -9 of xvipd in
+# a promotion, 300 SIGHUPs, 200 switchovers) on the release build, as
+# deployed; make test runs the short version on the sanitizer build.
+chaos:
+	tools/deps.sh
+	$(MAKE) all
+	CHAOS=full tests/e2e/test_chaos.sh $(abspath $(BUILD))
 
 bench:
 	tools/deps.sh bench

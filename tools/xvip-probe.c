@@ -51,6 +51,8 @@
  *       the sampler's clock, untouched by wall-clock steps, and everything
  *       the sampler records after the signal was sent is later than its mark
  *       (the handler runs before the loop goes on).
+ *   writes and fence end early on SIGUSR2, as if DURATION_MS had run out at
+ *   that moment (the statements in flight are still decided and counted).
  *
  *   xvip-probe arpwatch IFACE VIP DURATION_MS [INTERVAL_MS]
  *       ask "who has VIP" on IFACE every INTERVAL_MS (default 0.5) for
@@ -84,6 +86,24 @@
 #include <sys/time.h>
 
 #include <mysql.h>
+
+/* SIGUSR2 to writes or fence: end now, as if DURATION_MS had run out (the
+ * caller's scenario ended early); what is in flight is still decided. */
+static volatile sig_atomic_t p_end_now;
+
+static void p_on_end(int sig)
+{
+	(void)sig;
+	p_end_now = 1;
+}
+
+static void p_catch_end(void)
+{
+	struct sigaction sa = { .sa_handler = p_on_end };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
+}
 
 static double now_ms(void)
 {
@@ -399,12 +419,15 @@ static int writes(int argc, char **argv)
 		return 2;
 	if (mysql_library_init(0, NULL, NULL))
 		return fprintf(stderr, "xvip-probe: mysql_library_init failed\n"), 2;
+	p_catch_end();
 	gettimeofday(&tv, NULL);
 	w.start = next = now_ms();
 	for (;;) {
 		double now = now_ms(), wake;
 		int n = 0, busy = 0;
 
+		if (p_end_now && now - w.start < duration)
+			duration = now - w.start;
 		if (now - w.start < duration && now >= next) {
 			int k = 0;
 
@@ -714,11 +737,16 @@ static int fence(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* a server gone mid-write: an error, not our end */
 	if (mysql_library_init(0, NULL, NULL))
 		return fprintf(stderr, "xvip-probe: mysql_library_init failed\n"), 2;
+	p_catch_end();
 	gettimeofday(&tv, NULL);
 	f.start = next = now_ms();
 	for (;;) {
 		double now = now_ms(), wake;
-		int n = 0, pending = 0, running = now - f.start < duration;
+		int n = 0, pending = 0, running;
+
+		if (p_end_now && now - f.start < duration)
+			duration = now - f.start;
+		running = now - f.start < duration;
 
 		if (running && now >= next && f.rounds < f.cap) {
 			f.round_at[++f.rounds] = now - f.start;
