@@ -230,21 +230,14 @@ say "read_only=OFF there and ON everywhere else; MYSQL_CHECK every 100 ms, down"
 say "after 3 failures, up after 2 successes."
 # With 10 ms adverts a backup declares the master dead after ~36 ms of
 # silence; on a busy machine an ordinary process can wait that long for a
-# CPU. keepalived has vrrp_rt_priority for this; here: chrt.
-RT=()
-if chrt -f 20 true 2>/dev/null; then
-	RT=(chrt -f 20)
-	say "xvipd runs with real-time scheduling (chrt -f 20): with $ADV_MS ms adverts the backup"
-	say "takes over after ~$DOWN_MS ms of silence, and a busy machine can keep an ordinary"
-	say "process off the CPU that long."
-else
-	say "(real-time scheduling not available here: on a busy machine the backup may"
-	say "briefly take the VIP with $ADV_MS ms adverts)"
-fi
-bg_start db1 "$WORK/xvipd-db1.log" "${RT[@]}" "$BUILD/xvipd" -n -l -f "$WORK/db1.conf" --pin-root "$(pin_of db1)"
+# CPU: the config asks for real-time scheduling, as keepalived's does.
+say "xvipd runs with real-time scheduling (vrrp_rt_priority 50, as /etc/xvip/xvipd.conf"
+say "ships): with $ADV_MS ms adverts the backup takes over after ~$DOWN_MS ms of silence,"
+say "and a busy machine can keep an ordinary process off the CPU that long."
+bg_start db1 "$WORK/xvipd-db1.log" "$BUILD/xvipd" -n -l -f "$WORK/db1.conf" --pin-root "$(pin_of db1)"
 wait_until 15 sh -c "[ \"\$(ip netns exec ${P}db1 '$BUILD/xvipctl' --pin-root '$(pin_of db1)' status --json 2>/dev/null | grep -o '\"state\":\"MASTER\"')\" ]" ||
 	die "xvipd on db1 did not become VRRP master"
-bg_start db2 "$WORK/xvipd-db2.log" "${RT[@]}" "$BUILD/xvipd" -n -l -f "$WORK/db2.conf" --pin-root "$(pin_of db2)"
+bg_start db2 "$WORK/xvipd-db2.log" "$BUILD/xvipd" -n -l -f "$WORK/db2.conf" --pin-root "$(pin_of db2)"
 wait_until 15 writer_is $N1 || die "xvipd did not open db1 as the writer"
 wait_until 10 sh -c "[ \"\$(ip netns exec ${P}db2 '$BUILD/xvipctl' --pin-root '$(pin_of db2)' status --json 2>/dev/null | grep -o '\"state\":\"BACKUP\"')\" ]" ||
 	die "xvipd on db2 did not settle as VRRP backup"
