@@ -12,11 +12,12 @@
 #include "xvipd.h"
 
 /* The peer's MAC from the kernel's neighbour table (the checks talk to it,
- * so the entry is there once they have run). */
-static bool neigh_mac(uint32_t addr, uint8_t mac[6])
+ * so the entry is there once they have run), on DEV: the interface the
+ * data plane sends steered frames out of (NULL: any). */
+static bool neigh_mac(uint32_t addr, const char *dev, uint8_t mac[6])
 {
 	FILE *f = fopen("/proc/net/arp", "r");
-	char line[256], a[INET_ADDRSTRLEN], want[INET_ADDRSTRLEN];
+	char line[256], a[INET_ADDRSTRLEN], want[INET_ADDRSTRLEN], on[IF_NAMESIZE];
 	unsigned m[6], flags;
 	bool ok = false;
 
@@ -24,8 +25,9 @@ static bool neigh_mac(uint32_t addr, uint8_t mac[6])
 		return false;
 	ip4_str(addr, want);
 	while (!ok && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%15s %*s %x %x:%x:%x:%x:%x:%x", a, &flags, &m[0], &m[1], &m[2],
-			   &m[3], &m[4], &m[5]) != 8 || strcmp(a, want) || !(flags & 0x2))
+		if (sscanf(line, "%15s %*s %x %x:%x:%x:%x:%x:%x %*s %15s", a, &flags, &m[0], &m[1],
+			   &m[2], &m[3], &m[4], &m[5], on) != 9 ||
+		    strcmp(a, want) || !(flags & 0x2) || (dev && strcmp(on, dev)))
 			continue;
 		for (int i = 0; i < 6; i++)
 			mac[i] = (uint8_t)m[i];
@@ -33,6 +35,13 @@ static bool neigh_mac(uint32_t addr, uint8_t mac[6])
 	}
 	fclose(f);
 	return ok;
+}
+
+/* The interface a service's steered frames leave by: its VIP's (XDP_TX
+ * sends a frame out where it came in). NULL while no instance holds it. */
+static const struct iface_rt *vs_iface(const struct vs_rt *vs)
+{
+	return vs->inst && vs->inst->ifc ? vs->inst->ifc : NULL;
 }
 
 void svc_program(struct vs_rt *vs)
@@ -52,7 +61,8 @@ void svc_program(struct vs_rt *vs)
 		b[n].weight = r->weight;
 		b[n].local = r->local;
 		if (!r->local && !r->mac_known)
-			r->mac_known = neigh_mac(r->cfg->addr.s_addr, r->mac);
+			r->mac_known = neigh_mac(r->cfg->addr.s_addr,
+						 vs_iface(vs) ? vs_iface(vs)->name : NULL, r->mac);
 		memcpy(b[n].mac, r->mac, 6);
 		/* fo: the data plane's "healthy" means "the writer": one node
 		 * takes the writes, chosen by the writer's state machine, never
@@ -84,13 +94,18 @@ void service_neigh_changed(void *arg, int ifindex, uint32_t addr_be, const uint8
 	struct xvipd *d = arg;
 	struct services *S = d->svc;
 
-	(void)ifindex;
 	if (!S)
 		return;
 	for (size_t v = 0; v < S->n_vs; v++) {
 		struct vs_rt *vs = &S->vs[v];
+		const struct iface_rt *ifc = vs_iface(vs);
 		bool changed = false;
 
+		/* the same address on another interface is another host, or
+		 * one this service cannot reach by XDP_TX; with no instance
+		 * yet, svc_program reads the table when it first steers */
+		if (!ifc || ifc->ifindex != ifindex)
+			continue;
 		for (size_t i = 0; i < vs->n_rs; i++) {
 			struct rs_rt *r = &vs->rs[i];
 			char was[MAC_STRLEN], now[MAC_STRLEN];

@@ -160,6 +160,18 @@ echo 0 >"$WORK/weight"
 check "misc_dynamic exit 0: the configured weight again" wait_until 10 weight_is 1
 check "and connections reach node2 again" wait_until 10 answered_by 8080 node2
 
+note "node2's address on another interface of node1 is not node2"
+# the same address in node1's table on a second interface (another L2,
+# where XDP_TX cannot send): its MAC must never reach the DR maps, from an
+# event (now) or from the overrun's dump (below)
+OTHER=02:79:00:00:0e:ee
+check "node1 gets a second interface (other0, a veth whose peer stays in node1)" \
+	ns node1 ip link add other0 type veth peer name other1
+ns node1 ip link set other0 up
+ns node1 ip link set other1 up
+check "node1's table holds 10.79.0.2 at $OTHER on other0" \
+	ns node1 ip neigh add 10.79.0.2 lladdr $OTHER dev other0 nud permanent
+
 note "node2's MAC changes (a replaced NIC): node1 follows the neighbour table"
 OLD2=$(mac_of node2)
 NEW2=02:79:00:00:02:22
@@ -175,6 +187,8 @@ new_mac_seen() {
 }
 check "node1's xvipd logs node2's new MAC" wait_until 15 new_mac_seen
 check "connections to VIP:8080 reach node2 at its new MAC" wait_until 10 answered_by 8080 node2
+# the other0 entry's event came before eth0's
+check "node1's xvipd ignored node2's address on other0 ($OTHER)" sh -c "! grep -q 'is at $OTHER' '$WORK/node1.log'"
 
 note "node2's MAC changes again while node1's netlink queue overflows: the resync reads the neighbours"
 # node1's xvipd stopped for a moment, 6000 neighbour entries flood its
@@ -202,6 +216,7 @@ resynced() { since_l1 | grep -q "dropped netlink messages .*: links and neighbou
 check "node1's xvipd saw the overrun and read links and neighbours again" wait_until 10 resynced
 new3_seen() { since_l1 | grep -q "real server 10.79.0.2:8080 is at $NEW3 now (was $NEW2)"; }
 check "node1's xvipd logs node2's MAC from the resync" wait_until 10 new3_seen
+check "and ignored other0's entry in the dump" sh -c "! grep -q 'is at $OTHER' '$WORK/node1.log'"
 since_l1 | grep -E "netlink|is at" | cut -c1-200 | sed 's/^/#   /'
 # the flood's entries go again (node2's permanent entry with them: node1
 # resolves it anew); xvipd keeps the MAC it has
