@@ -117,7 +117,7 @@ ns br nft delete table bridge xvloss
 check "$t: adverts were dropped (${dropped:-0})" test "${dropped:-0}" -gt 0
 sleep 1
 fence_stop
-judge $t "20% VRRP loss for $LOSS_S s (${dropped:-0} adverts dropped)"
+judge $t "20% VRRP loss for $LOSS_S s (${dropped:-0} frames dropped in the bridge)"
 
 note "flap: db1's link flaps $FLAPS times"
 t=flap
@@ -192,7 +192,7 @@ for ((k = 1; k <= KILLS; k++)); do
 	fence_stop
 	judge "$t" "kill -9 of the master's xvipd during the promotion of db2 ($how)"
 done
-fig "kill9: $KILLS kills, $mid of them before the promotion had ended"
+fig "kills: $KILLS, $mid of them before the promotion had ended"
 check "kill9: at least one kill came in the middle of a promotion" test "$mid" -gt 0
 
 note "hup: $HUPS SIGHUPs to both daemons, 20 ms apart"
