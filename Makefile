@@ -13,7 +13,7 @@ SYSCONFDIR ?= /etc
 # 0: install the unit without enabling it (tests install into a scratch tree)
 ENABLE ?= 1
 
-PKGS := libbpf libnl-3.0 libnl-route-3.0 libmariadb libmicrohttpd libcurl
+PKGS := libbpf libnl-3.0 libnl-route-3.0 libmariadb libmicrohttpd libcurl libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 MARIADB_LIBS := $(shell pkg-config --libs libmariadb 2>/dev/null)

@@ -14,4 +14,12 @@
 #define VRRP_PRIO_OWNER 255       /* address owner */
 #define VRRP_MAX_LEN (VRRP_HDR_LEN + 4 * VRRP_MAX_ADDRS + VRRP_AUTH_LEN)
 
+/* xvip's authenticated mode between xvipd peers (auth_key_file,
+ * docs/security.md): a trailer after the advert, outside its checksum:
+ * magic "XVA1", a 64-bit sequence number, a 128-bit tag (HMAC-SHA-256 of
+ * the addresses, the advert, the magic and the sequence, truncated). */
+#define XVIP_AUTH_MAGIC 0x58564131u /* "XVA1", network order on the wire */
+#define XVIP_AUTH_TAG_LEN 16
+#define XVIP_AUTH_TRAILER_LEN (4 + 8 + XVIP_AUTH_TAG_LEN)
+
 #endif

@@ -8,7 +8,7 @@ PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 default-libmysqlclient-dev libnl-3-dev libnl-route-3-dev libcmocka-dev
 mariadb-server mariadb-client keepalived iproute2 arping tcpdump nftables procps
 psmisc ethtool libzookeeper-st-dev zookeeper libmicrohttpd-dev jq
-libcurl4-openssl-dev python3-aiosmtpd dpkg-dev debhelper lintian gnuplot-nox openssl"
+libcurl4-openssl-dev libssl-dev python3-aiosmtpd dpkg-dev debhelper lintian gnuplot-nox openssl"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -383,7 +383,7 @@ static void mc_progress(struct mconn *mc, int status)
 static int read_password(struct check *c, char *buf, size_t len, char *why, size_t whylen)
 {
 	const char *path = c->cfg.mysql.password_file;
-	struct stat st;
+	struct stat st = { 0 };
 	ssize_t n;
 	int fd;
 
@@ -394,7 +394,7 @@ static int read_password(struct check *c, char *buf, size_t len, char *why, size
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		snprintf(why, whylen, "password_file %s: %s", path,
-			 errno ? strerror(errno) : "not a regular file");
+			 S_ISREG(st.st_mode) ? strerror(errno) : "not a regular file");
 		close(fd);
 		return -1;
 	}

@@ -236,6 +236,8 @@ void config_free(struct xvip_config *cfg)
 		free_command(inst->notify_fault);
 		free_command(inst->notify_stop);
 		free_command(inst->notify);
+		free(inst->auth_key_file);
+		vrrp_auth_key_wipe(&inst->auth_key);
 	}
 	free(cfg->instances);
 

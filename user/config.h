@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "vrrp_auth.h"
+
 /* ---- diagnostics ------------------------------------------------------ */
 
 enum config_severity {
@@ -233,6 +235,11 @@ struct config_vrrp_instance {
 	/* Fast liveness between xvipd peers (docs/configuration.md): 0 = off */
 	uint32_t liveness_interval_ms;
 	unsigned liveness_multiplier;       /* missed intervals; default 3 */
+
+	/* Authenticated adverts between xvipd peers (docs/security.md):
+	 * NULL = off; the key is read when the file is loaded */
+	char *auth_key_file;
+	struct vrrp_auth_key auth_key;
 };
 
 struct config_sync_group {

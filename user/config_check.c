@@ -223,6 +223,13 @@ static void validate_instance(struct load *ld, struct parse_state *ps, struct se
 				  inst->liveness_interval_ms, 2 * inst->liveness_interval_ms);
 	}
 
+	if (inst->auth_key_file) {
+		char why[512];
+
+		if (vrrp_auth_load_key(inst->auth_key_file, &inst->auth_key, why, sizeof(why)) < 0)
+			report_at(ld, CONFIG_ERROR, src->auth_key_file, "%s", why);
+	}
+
 	if (src->authentication.line) {
 		if (src->auth_pass_set && !src->auth_type_set) {
 			report_at(ld, CONFIG_ERROR, src->authentication,

@@ -319,7 +319,7 @@ struct instance_src {
 	 * rejected, so that a bad value is not also reported as missing */
 	struct config_where state, interface, virtual_router_id, advert_int, nopreempt;
 	struct config_where virtual_ipaddress, version, authentication;
-	struct config_where liveness_interval, liveness_multiplier;
+	struct config_where liveness_interval, liveness_multiplier, auth_key_file;
 	size_t vip_items; /* lines in virtual_ipaddress, valid or not */
 	bool auth_pass_set;
 	bool auth_type_set;

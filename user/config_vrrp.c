@@ -296,6 +296,14 @@ static void kw_liveness_interval(struct parser *p, const struct stmt *st, void *
 		ic->src->liveness_interval = where_of(st);
 }
 
+static void kw_auth_key_file(struct parser *p, const struct stmt *st, void *ctx)
+{
+	struct instance_ctx *ic = ctx;
+
+	if (arg_string(p, st, &ic->inst->auth_key_file))
+		ic->src->auth_key_file = where_of(st);
+}
+
 static void kw_liveness_multiplier(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct instance_ctx *ic = ctx;
@@ -587,6 +595,7 @@ static const struct keyword instance_keywords[] = {
 	KEY("liveness_interval", kw_liveness_interval),
 	KEY("smtp_alert", kw_i_smtp_alert),
 	KEY("liveness_multiplier", kw_liveness_multiplier),
+	KEY("auth_key_file", kw_auth_key_file),
 	KEY_END,
 };
 #undef INST

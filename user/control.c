@@ -77,11 +77,13 @@ char *status_json(struct xvipd *d)
 		sb_printf(&b,
 			  ",\"state\":\"%s\",\"interface\":\"%s\",\"vrid\":%u,\"version\":%u,"
 			  "\"priority\":%u,\"base_priority\":%u,\"advert_int_ms\":%u,"
-			  "\"preempt\":%s,\"vip_mode\":\"%s\",",
+			  "\"preempt\":%s,\"vip_mode\":\"%s\",\"auth\":\"%s\",",
 			  vrrp_state_str(in->fsm.state), c->interface, c->virtual_router_id,
 			  c->version, in->fsm.effective_priority, c->priority, c->advert_int_ms,
 			  c->nopreempt ? "false" : "true",
-			  c->vip_mode == CONFIG_VIP_MODE_LO ? "lo" : "interface");
+			  c->vip_mode == CONFIG_VIP_MODE_LO ? "lo" : "interface",
+			  c->auth_key.len ? "hmac-sha256" :
+			  c->auth_type == CONFIG_AUTH_PASS ? "pass" : "none");
 		if (in->fsm.state == VRRP_STATE_MASTER)
 			sb_printf(&b, "\"master\":\"%s\",\"master_priority\":%u,", ip4_str(in->src_addr, a),
 				  in->fsm.effective_priority);
@@ -332,6 +334,9 @@ char *status_text(struct xvipd *d)
 			  c->name, vrrp_state_str(in->fsm.state), c->interface, c->virtual_router_id,
 			  c->version, in->fsm.effective_priority, c->priority, c->advert_int_ms,
 			  c->nopreempt ? "nopreempt" : "preempt");
+		if (c->auth_key.len)
+			sb_printf(&b, "  adverts authenticated: HMAC-SHA-256, key from %s\n",
+				  c->auth_key_file);
 		if (in->fsm.state == VRRP_STATE_MASTER)
 			sb_printf(&b, "  master: this node (%s)\n", ip4_str(in->src_addr, a));
 		else if (in->fsm.master_addr)

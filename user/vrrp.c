@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alerts.h"
@@ -23,10 +24,20 @@
 #include "log.h"
 #include "netlink.h"
 #include "scripts.h"
+#include "vrrp_auth.h"
 #include "vrrp_int.h"
 #include "xvipd.h"
 
 #define VRRP_GROUP_BE htonl(VRRP_MCAST_GROUP)
+
+/* auth_key_file's sequence numbers: the wall clock, in ns */
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 /* ---- interfaces and sockets ------------------------------------------ */
 
@@ -137,7 +148,7 @@ static struct {
 		struct sockaddr_in to;
 		int ttl;
 		size_t len;
-		uint8_t buf[VRRP_MAX_LEN];
+		uint8_t buf[VRRP_MAX_LEN + XVIP_AUTH_TRAILER_LEN];
 	} msg[TX_BATCH_MAX];
 	uint32_t vip[XVIP_MAX_VIPS];
 	struct vip_entry val[XVIP_MAX_VIPS];
@@ -256,7 +267,8 @@ static ssize_t send_ttl(int fd, const void *buf, size_t len, const struct sockad
 static void send_advert(struct xvipd *d, struct vrrp_rt *in, uint8_t prio)
 {
 	static struct vrrp_advert a; /* large (255 addresses): not on the stack */
-	uint8_t buf[VRRP_MAX_LEN];
+	static uint64_t auth_seq;    /* the last sequence sent (auth_key_file) */
+	uint8_t buf[VRRP_MAX_LEN + XVIP_AUTH_TRAILER_LEN];
 	char s[INET_ADDRSTRLEN];
 	const struct config_vrrp_instance *c = in->cfg;
 	size_t ndst = c->n_unicast_peers ? c->n_unicast_peers : 1;
@@ -280,6 +292,10 @@ static void send_advert(struct xvipd *d, struct vrrp_rt *in, uint8_t prio)
 		to.sin_addr.s_addr = c->n_unicast_peers ? c->unicast_peers[p].s_addr : VRRP_GROUP_BE;
 		a.dst = to.sin_addr.s_addr;
 		len = vrrp_build_advert(buf, sizeof(buf), &a);
+		if (len >= 0 && c->auth_key.len)
+			len = vrrp_auth_sign(buf, (size_t)len, sizeof(buf), a.src, a.dst,
+					     vrrp_auth_next_seq(&auth_seq, realtime_ns()),
+					     &c->auth_key);
 		if (len < 0) {
 			xlog(LOG_ERR, "(%s) cannot build an advert", c->name);
 			return;
@@ -615,7 +631,55 @@ static bool from_unicast_peer(const struct config_vrrp_instance *c, uint32_t src
 	return false;
 }
 
-static void handle_packet(struct xvipd *d, struct iface_rt *ifc, const uint8_t *pkt, size_t len,
+/* An advert refused by auth_key_file (or sent with a trailer we have no key
+ * for): counted always, said at most once per 10 s per reason. */
+static void auth_refused(struct vrrp_rt *in, uint32_t src, int rc, uint64_t seq, uint64_t last,
+			 uint64_t t0)
+{
+	const char *c = in->cfg->name;
+	char a[INET_ADDRSTRLEN];
+
+	in->rx_reject[-rc]++;
+	if (in->auth_logged_us[-rc] && t0 - in->auth_logged_us[-rc] < 10 * VRRP_USEC_PER_SEC) {
+		in->auth_unlogged[-rc]++;
+		return;
+	}
+	ip4_str(src, a);
+	switch (rc) {
+	case VRRP_REJ_AUTH_MISSING:
+		xlog(LOG_WARNING, "(%s) advert from %s carries no xvip authentication: the peer is "
+		     "not xvipd (keepalived?) or has no auth_key_file; refused (every peer of an "
+		     "instance with auth_key_file needs the same key)", c, a);
+		break;
+	case VRRP_REJ_AUTH_BAD_MAC:
+		xlog(LOG_WARNING, "(%s) advert from %s fails authentication (another key in its "
+		     "auth_key_file, or forged): refused", c, a);
+		break;
+	case VRRP_REJ_AUTH_REPLAY:
+		xlog(LOG_WARNING, "(%s) advert from %s has sequence %llu, %.3f s behind the last "
+		     "accepted from it: a replay, or the peer's clock went back; refused", c, a,
+		     (unsigned long long)seq, (double)(last - seq) / 1e9);
+		break;
+	case VRRP_REJ_AUTH_STALE:
+		xlog(LOG_WARNING, "(%s) advert from %s has a sequence %.1f s %s our clock (more than "
+		     "%llu s): an old advert played back, or the clocks disagree (NTP?); refused",
+		     c, a, (double)(seq > last ? seq - last : last - seq) / 1e9,
+		     seq > last ? "ahead of" : "behind",
+		     (unsigned long long)(VRRP_AUTH_WINDOW_NS / 1000000000ull));
+		break;
+	default:
+		xlog(LOG_WARNING, "(%s) advert from %s carries xvip authentication, and this "
+		     "instance has no auth_key_file: refused (give it the peer's key)", c, a);
+		break;
+	}
+	if (in->auth_unlogged[-rc])
+		xlog(LOG_WARNING, "(%s) and %llu more adverts refused as %s since the last such line",
+		     c, (unsigned long long)in->auth_unlogged[-rc], vrrp_reject_str(rc));
+	in->auth_logged_us[-rc] = t0;
+	in->auth_unlogged[-rc] = 0;
+}
+
+static void handle_packet(struct xvipd *d, struct iface_rt *ifc, uint8_t *pkt, size_t len,
 			  uint64_t t0)
 {
 	static struct vrrp_advert adv;
@@ -625,6 +689,7 @@ static void handle_packet(struct xvipd *d, struct iface_rt *ifc, const uint8_t *
 	struct fsm_result r;
 	uint32_t vips[VRRP_MAX_ADDRS];
 	char a[INET_ADDRSTRLEN];
+	uint64_t seq = 0;
 	size_t hl;
 	int rc;
 
@@ -658,6 +723,11 @@ static void handle_packet(struct xvipd *d, struct iface_rt *ifc, const uint8_t *
 	for (size_t i = 0; i < in->cfg->n_vips && i < VRRP_MAX_ADDRS; i++)
 		vips[i] = in->cfg->vips[i].addr.s_addr;
 	o.addrs = vips;
+	rc = vrrp_auth_check(pkt, len, &in->cfg->auth_key, &seq);
+	if (rc < 0) {
+		auth_refused(in, iph->saddr, rc, 0, 0, t0);
+		return;
+	}
 	rc = vrrp_parse_advert(pkt, len, &o, &adv);
 	if (rc < 0) {
 		in->rx_reject[-rc < VRRP_REJ_NR ? -rc : 0]++;
@@ -670,6 +740,15 @@ static void handle_packet(struct xvipd *d, struct iface_rt *ifc, const uint8_t *
 		xlog(LOG_DEBUG, "(%s) advert from %s, not a unicast peer: ignored", in->cfg->name,
 		     ip4_str(iph->saddr, a));
 		return;
+	}
+	if (in->cfg->auth_key.len) {
+		uint64_t now = realtime_ns(), last = 0;
+
+		rc = vrrp_auth_accept(&in->auth_peers, iph->saddr, seq, now, &last);
+		if (rc < 0) {
+			auth_refused(in, iph->saddr, rc, seq, last, t0);
+			return;
+		}
 	}
 	in->rx_adverts++;
 	if (adv.priority)

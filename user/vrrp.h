@@ -80,6 +80,11 @@ struct vrrp_rt {
 	uint64_t conflict_logged_us;  /* the last "claimed by" line: one a second */
 	uint64_t conflicts_unlogged;  /* claims heard since that line */
 
+	/* auth_key_file: the sequences accepted from each peer; one warning
+	 * line per reason per 10 s about adverts refused by it */
+	struct vrrp_auth_peers auth_peers;
+	uint64_t auth_logged_us[VRRP_REJ_NR], auth_unlogged[VRRP_REJ_NR];
+
 	struct transition hist[XVIPD_HISTORY];
 	unsigned nhist; /* total recorded; hist[(nhist - 1) % N] is the newest */
 

@@ -29,6 +29,11 @@ static const char *const reject_names[VRRP_REJ_NR] = {
 	[-VRRP_REJ_AUTH_FAILED] = "auth_failed",
 	[-VRRP_REJ_INTERVAL_MISMATCH] = "interval_mismatch",
 	[-VRRP_REJ_BAD_INTERVAL] = "bad_interval",
+	[-VRRP_REJ_AUTH_MISSING] = "auth_missing",
+	[-VRRP_REJ_AUTH_BAD_MAC] = "auth_bad_mac",
+	[-VRRP_REJ_AUTH_REPLAY] = "auth_replay",
+	[-VRRP_REJ_AUTH_STALE] = "auth_stale",
+	[-VRRP_REJ_AUTH_UNEXPECTED] = "auth_unexpected",
 };
 
 const char *vrrp_reject_str(int reason)

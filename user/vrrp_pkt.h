@@ -80,8 +80,14 @@ enum vrrp_reject {
 	VRRP_REJ_AUTH_FAILED = -13,      /* v2 PASS password differs */
 	VRRP_REJ_INTERVAL_MISMATCH = -14, /* v2 advert_int differs from ours */
 	VRRP_REJ_BAD_INTERVAL = -15,     /* v3 max_adver_int of 0 */
+	/* auth_key_file (vrrp_auth.h) */
+	VRRP_REJ_AUTH_MISSING = -16,     /* no trailer: not xvipd, or no key there */
+	VRRP_REJ_AUTH_BAD_MAC = -17,     /* a trailer with a wrong tag (another key) */
+	VRRP_REJ_AUTH_REPLAY = -18,      /* sequence not above the last accepted */
+	VRRP_REJ_AUTH_STALE = -19,       /* a first sequence far from our clock */
+	VRRP_REJ_AUTH_UNEXPECTED = -20,  /* a trailer, and we have no key */
 };
-#define VRRP_REJ_NR 16 /* counters[-reason], index 0 = accepted */
+#define VRRP_REJ_NR 21 /* counters[-reason], index 0 = accepted */
 
 /* Name of a vrrp_parse_advert() result ("ok", "bad_checksum", ...). */
 const char *vrrp_reject_str(int reason);

@@ -113,7 +113,9 @@ void quiet_after_advert(struct xvipd *d, struct vrrp_rt *in, const uint8_t *pkt,
 	size_t hl = (size_t)iph->ihl * 4;
 	struct vrrp_quiet q;
 
-	if (!in->ifc->quiet || in->quiet_disabled || len <= hl || len - hl > XVIP_QUIET_MAX ||
+	/* an authenticated advert is never the same twice (its sequence):
+	 * each one is checked by the daemon */
+	if (!in->ifc->quiet || in->quiet_disabled || in->cfg->auth_key.len || len <= hl || len - hl > XVIP_QUIET_MAX ||
 	    !fsm_advert_routine(&in->fsm, adv->priority, iph->saddr, adv->adver_int_us) ||
 	    vrid_shared(d, in)) {
 		quiet_off(d, in);

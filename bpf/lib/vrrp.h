@@ -25,9 +25,11 @@ static __always_inline __u32 vrrp_sum(void *vrrp, __u32 len, void *data_end)
 	return sum;
 }
 
-static __always_inline int vrrp_checksum_ok(const struct l3_info *l3, void *data_end)
+/* The checksum of the VRRP message, its first len bytes (an xvip
+ * authentication trailer after it is not covered). */
+static __always_inline int vrrp_checksum_ok(const struct l3_info *l3, __u32 len, void *data_end)
 {
-	__u32 sum = vrrp_sum(l3->l4, l3->l4_len, data_end);
+	__u32 sum = vrrp_sum(l3->l4, len, data_end);
 	__u32 pseudo;
 	__u8 version = *(__u8 *)l3->l4 >> 4;
 
@@ -37,8 +39,22 @@ static __always_inline int vrrp_checksum_ok(const struct l3_info *l3, void *data
 		return 0;
 	pseudo = (l3->iph->saddr & 0xffff) + (l3->iph->saddr >> 16) +
 		 (l3->iph->daddr & 0xffff) + (l3->iph->daddr >> 16) +
-		 bpf_htons(VRRP_IPPROTO) + bpf_htons((__u16)l3->l4_len);
+		 bpf_htons(VRRP_IPPROTO) + bpf_htons((__u16)len);
 	return csum_fold32(sum + pseudo) == 0xffff;
+}
+
+/* Whether the payload is an advert of expected bytes and a trailer. */
+static __always_inline int vrrp_auth_trailer(__u8 *vh, __u32 expected, __u32 l4_len, void *data_end)
+{
+	__u8 *t;
+
+	if (l4_len != expected + XVIP_AUTH_TRAILER_LEN || expected > VRRP_MAX_LEN)
+		return 0;
+	t = vh + expected;
+	if ((void *)(t + 4) > data_end)
+		return 0;
+	return t[0] == (XVIP_AUTH_MAGIC >> 24) && t[1] == ((XVIP_AUTH_MAGIC >> 16) & 0xff) &&
+	       t[2] == ((XVIP_AUTH_MAGIC >> 8) & 0xff) && t[3] == (XVIP_AUTH_MAGIC & 0xff);
 }
 
 static __always_inline int handle_vrrp(const struct l3_info *l3, void *data_end)
@@ -76,7 +92,9 @@ static __always_inline int handle_vrrp(const struct l3_info *l3, void *data_end)
 		return verdict(XVIP_R_VRRP_INVALID, XDP_PASS);
 	}
 	expected = VRRP_HDR_LEN + 4 * (__u32)count + (version == 2 ? VRRP_AUTH_LEN : 0);
-	if (l3->l4_len != expected) {
+	/* an advert of xvipd's authenticated mode carries a trailer (include/
+	 * vrrp_wire.h); its tag is the daemon's to check */
+	if (l3->l4_len != expected && !vrrp_auth_trailer(vh, expected, l3->l4_len, data_end)) {
 		__sync_fetch_and_add(&st->bad_length, 1);
 		return verdict(XVIP_R_VRRP_INVALID, XDP_PASS);
 	}
@@ -84,7 +102,7 @@ static __always_inline int handle_vrrp(const struct l3_info *l3, void *data_end)
 		__sync_fetch_and_add(&st->bad_ttl, 1);
 		return verdict(XVIP_R_VRRP_INVALID, XDP_PASS);
 	}
-	if (!vrrp_checksum_ok(l3, data_end)) {
+	if (!vrrp_checksum_ok(l3, expected, data_end)) {
 		__sync_fetch_and_add(&st->bad_checksum, 1);
 		return verdict(XVIP_R_VRRP_INVALID, XDP_PASS);
 	}

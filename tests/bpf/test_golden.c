@@ -28,6 +28,7 @@
 #include "xvip.h"
 #include "dataplane.h"
 #include "slots.h"
+#include "vrrp_auth.h"
 #include "xvip.skel.h"
 #include "frames.h"
 
@@ -1051,6 +1052,61 @@ static void test_vrrp_v3_valid_pseudo_header(void **state)
 	struct vrrp_stats st = vrrp_stats(VRID);
 	expect_advert(&st, 100, 3, 10);
 	expect_no_advert_event();
+}
+
+/* auth_key_file: an advert and its trailer (magic, sequence, tag) is a
+ * valid advert for the data plane; the tag is the daemon's to check. */
+static size_t v3_auth_advert(uint8_t *vrrp, size_t cap)
+{
+	struct vrrp_auth_key k = { .len = 32 };
+	size_t vlen;
+	int n;
+
+	memset(k.b, 0x5a, k.len);
+	vrrp_addrs[0] = VIP;
+	vlen = fr_vrrp3(vrrp, VRID, 120, 1, vrrp_addrs, 10, PEER_IP, VRRP_GROUP, 1);
+	n = vrrp_auth_sign(vrrp, vlen, cap, htonl(PEER_IP), htonl(VRRP_GROUP), 42, &k);
+	assert_int_equal(n, 12 + XVIP_AUTH_TRAILER_LEN);
+	return (size_t)n;
+}
+
+static void test_vrrp_v3_auth_trailer_valid(void **state)
+{
+	uint8_t vrrp[64], f[128];
+	size_t vlen, len;
+
+	(void)state;
+	vlen = v3_auth_advert(vrrp, sizeof(vrrp));
+	len = vrrp_frame(f, vrrp, vlen, 255, 0, 0);
+	check(f, len, XDP_PASS, XVIP_R_VRRP_VALID, NULL, 0);
+	struct vrrp_stats st = vrrp_stats(VRID);
+	expect_advert(&st, 120, 3, 10);
+	expect_no_advert_event();
+}
+
+static void test_vrrp_v3_auth_trailer_bad_magic_bad_length(void **state)
+{
+	uint8_t vrrp[64], f[128];
+	size_t vlen, len;
+
+	(void)state;
+	vlen = v3_auth_advert(vrrp, sizeof(vrrp));
+	vrrp[12] ^= 0x20; /* "xVA1": 28 bytes of something else after the advert */
+	len = vrrp_frame(f, vrrp, vlen, 255, 0, 0);
+	check(f, len, XDP_PASS, XVIP_R_VRRP_INVALID, NULL, 0);
+	EXPECT_ONLY_REJECT(bad_length);
+}
+
+static void test_vrrp_v3_auth_trailer_truncated_bad_length(void **state)
+{
+	uint8_t vrrp[64], f[128];
+	size_t vlen, len;
+
+	(void)state;
+	vlen = v3_auth_advert(vrrp, sizeof(vrrp));
+	len = vrrp_frame(f, vrrp, vlen - 1, 255, 0, 0); /* one byte of the tag short */
+	check(f, len, XDP_PASS, XVIP_R_VRRP_INVALID, NULL, 0);
+	EXPECT_ONLY_REJECT(bad_length);
 }
 
 static void test_vrrp_v3_valid_12bit_interval_padded(void **state)
@@ -2533,6 +2589,9 @@ int main(void)
 		T(test_vrrp_v2_valid_padded_frame),
 		T(test_vrrp_v2_many_addresses_event_capped),
 		T(test_vrrp_v3_valid_pseudo_header),
+		T(test_vrrp_v3_auth_trailer_valid),
+		T(test_vrrp_v3_auth_trailer_bad_magic_bad_length),
+		T(test_vrrp_v3_auth_trailer_truncated_bad_length),
 		T(test_vrrp_v3_valid_12bit_interval_padded),
 		T(test_vrrp_v3_v2_style_checksum_accepted),
 		T(test_vrrp_v2_priority_zero),

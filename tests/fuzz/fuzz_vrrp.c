@@ -1,11 +1,16 @@
 /* libFuzzer: the VRRP codec. Input: 4 bytes of receiving options, then an
  * IPv4 packet. Invariants: no crash or UB; an advert that parses is built
- * again by vrrp_build_advert and parses to the same fields. */
+ * again by vrrp_build_advert and parses to the same fields; signed
+ * (auth_key_file) it passes vrrp_auth_check with its sequence and parses
+ * the same again. Every input also goes through vrrp_auth_check. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "vrrp_auth.h"
 #include "vrrp_pkt.h"
+
+static const struct vrrp_auth_key fuzz_key = { .b = "fuzz-key-0123456789abcdef", .len = 25 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -17,6 +22,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 4)
 		return 0;
+	if (size - 4 <= sizeof(ip)) {
+		uint64_t seq;
+
+		memcpy(ip, data + 4, size - 4);
+		(void)vrrp_auth_check(ip, size - 4, (data[0] & 32) ? &fuzz_key : NULL, &seq);
+	}
 	memset(&o, 0, sizeof(o));
 	o.version = (data[0] & 1) ? 3 : 2;
 	o.vrid = data[1];
@@ -58,6 +69,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(ip + 20, v, (size_t)n);
 	if (vrrp_parse_advert(ip, 20 + (size_t)n, &o, &b) != VRRP_OK)
 		abort();
+	{
+		uint8_t sig[sizeof(ip)];
+		uint64_t seq = 0;
+		int m;
+
+		memcpy(sig, ip, sizeof(sig));
+		m = vrrp_auth_sign(sig + 20, (size_t)n, sizeof(sig) - 20, a.src, a.dst, 77,
+				   &fuzz_key);
+		if (m != n + XVIP_AUTH_TRAILER_LEN)
+			abort();
+		sig[2] = (uint8_t)((20 + m) >> 8);
+		sig[3] = (uint8_t)(20 + m);
+		if (vrrp_auth_check(sig, 20 + (size_t)m, &fuzz_key, &seq) != 0 || seq != 77)
+			abort();
+		if (vrrp_parse_advert(sig, 20 + (size_t)m, &o, &b) != VRRP_OK)
+			abort();
+	}
 	if (b.version != a.version || b.vrid != a.vrid || b.priority != a.priority ||
 	    b.naddr != a.naddr || b.adver_int_us != a.adver_int_us ||
 	    memcmp(b.addrs, a.addrs, a.naddr * sizeof(a.addrs[0])))

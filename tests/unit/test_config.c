@@ -1216,6 +1216,60 @@ static void test_liveness_keywords(void **state)
 	free(path);
 }
 
+/* auth_key_file: read when the file is loaded (so -t and a reload judge
+ * it), dumped as its path, never as the key. */
+static void test_auth_key_file(void **state)
+{
+	struct config_diag d = CONFIG_DIAG_INIT;
+	char dir[] = "/tmp/xvip-key-test-XXXXXX", key[64], text[512];
+	struct xvip_config *cfg;
+	char *path, *dump;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(key, sizeof(key), "%s/vrrp.key", dir);
+	write_file(key, "0123456789abcdef0123456789abcdef\n");
+	assert_int_equal(chmod(key, 0600), 0);
+	snprintf(text, sizeof(text), LIV_HEAD " auth_key_file %s\n}\n", key);
+	cfg = load_text(text, &d, &path);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->instances[0].auth_key_file, key);
+	assert_int_equal(cfg->instances[0].auth_key.len, 32);
+	assert_memory_equal(cfg->instances[0].auth_key.b, "0123456789abcdef", 16);
+	dump = dump_to_string(cfg);
+	assert_non_null(strstr(dump, "    auth_key_file "));
+	assert_null(strstr(dump, "0123456789abcdef"));
+	free(dump);
+	config_free(cfg);
+	config_diag_free(&d);
+	free(path);
+
+	/* others may read it: refused, with file:line */
+	assert_int_equal(chmod(key, 0644), 0);
+	cfg = load_text(text, &d, &path);
+	assert_null(cfg);
+	expect_diag(&d, CONFIG_ERROR, "t.conf", 11, "accessible by others");
+	config_diag_free(&d);
+	free(path);
+	unlink(key);
+	cfg = load_text(text, &d, &path);
+	assert_null(cfg);
+	expect_diag(&d, CONFIG_ERROR, "t.conf", 11, "No such file");
+	config_diag_free(&d);
+	free(path);
+	cfg = load_text(LIV_HEAD " auth_key_file vrrp.key\n}\n", &d, &path);
+	assert_null(cfg);
+	expect_diag(&d, CONFIG_ERROR, "t.conf", 11, "an absolute path");
+	config_diag_free(&d);
+	free(path);
+	cfg = load_text(LIV_HEAD " auth_key_file\n}\n", &d, &path);
+	assert_null(cfg);
+	expect_diag(&d, CONFIG_ERROR, "t.conf", 11, "auth_key_file");
+	config_diag_free(&d);
+	free(path);
+	rmdir(dir);
+}
+
 /* ---- bad input: a reload must never kill the daemon ------------------ */
 
 /* A scratch directory; scratch_free() removes it with all it holds. */
@@ -1686,6 +1740,7 @@ int main(void)
 		cmocka_unit_test(test_tokenizer),
 		cmocka_unit_test(test_checker_equal),
 		cmocka_unit_test(test_liveness_keywords),
+		cmocka_unit_test(test_auth_key_file),
 		cmocka_unit_test(test_deep_braces),
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_include_fan_out),

@@ -1,0 +1,371 @@
+/*
+ * test_vrrp_auth.c - auth_key_file: the trailer (its layout pinned by an
+ * independent HMAC computation), every refusal, the replay table with
+ * synthetic clocks, and the key file's rules with real files.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "csum.h"
+#include "vrrp_auth.h"
+#include "vrrp_pkt.h"
+
+#define SEC 1000000000ull
+#define NOW (1764720000ull * SEC) /* a wall clock in ns */
+
+static uint32_t ip4(unsigned a, unsigned b, unsigned c, unsigned d)
+{
+	return htonl(a << 24 | b << 16 | c << 8 | d);
+}
+
+static struct vrrp_auth_key key_of(uint8_t fill, size_t len)
+{
+	struct vrrp_auth_key k = { .len = len };
+
+	memset(k.b, fill, len);
+	return k;
+}
+
+/* A v3 advert from 10.0.0.1 to 224.0.0.18, signed with k at seq, in an IP
+ * packet as a raw socket delivers it. Returns the packet's length. */
+static size_t signed_packet(uint8_t *pkt, const struct vrrp_auth_key *k, uint64_t seq,
+			    uint8_t prio)
+{
+	struct vrrp_advert a = { .version = 3, .vrid = 51, .priority = prio,
+				 .adver_int_us = 100000, .naddr = 1 };
+	uint8_t *v = pkt + 20;
+	int n;
+	size_t tot;
+
+	a.src = ip4(10, 0, 0, 1);
+	a.dst = ip4(224, 0, 0, 18);
+	a.addrs[0] = ip4(10, 0, 0, 100);
+	n = vrrp_build_advert(v, 1500, &a);
+	assert_int_equal(n, 12);
+	if (k)
+		n = vrrp_auth_sign(v, (size_t)n, 1500, a.src, a.dst, seq, k);
+	tot = 20 + (size_t)n;
+	memset(pkt, 0, 20);
+	pkt[0] = 0x45;
+	pkt[2] = (uint8_t)(tot >> 8);
+	pkt[3] = (uint8_t)tot;
+	pkt[8] = 255;
+	pkt[9] = VRRP_IPPROTO;
+	memcpy(pkt + 12, &a.src, 4);
+	memcpy(pkt + 16, &a.dst, 4);
+	csum_store_be16(pkt + 10, csum_buf(pkt, 20));
+	return tot;
+}
+
+static struct vrrp_parse_opts opts(void)
+{
+	static uint32_t vip;
+	struct vrrp_parse_opts o = { .version = 3, .vrid = 51, .adver_int_us = 100000 };
+
+	vip = ip4(10, 0, 0, 100);
+	o.naddr = 1;
+	o.addrs = &vip;
+	return o;
+}
+
+/* The wire format, computed here with OpenSSL directly: label, addresses,
+ * the advert, magic, sequence; the first 16 bytes of HMAC-SHA-256. */
+static void test_trailer_layout(void **state)
+{
+	struct vrrp_auth_key k = key_of(0x42, 32);
+	uint8_t pkt[1600], in[256], md[EVP_MAX_MD_SIZE];
+	unsigned mdlen;
+	size_t len, n = 0;
+	const uint8_t *t;
+
+	(void)state;
+	len = signed_packet(pkt, &k, 0x0102030405060708ull, 100);
+	assert_int_equal(len, 20 + 12 + XVIP_AUTH_TRAILER_LEN);
+	t = pkt + 20 + 12;
+	assert_memory_equal(t, "XVA1", 4);
+	assert_memory_equal(t + 4, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	memcpy(in, "xvip-vrrp-auth-1", 16);
+	n = 16;
+	memcpy(in + n, pkt + 12, 8); /* src, dst */
+	n += 8;
+	memcpy(in + n, pkt + 20, 12 + 12); /* the advert, magic, sequence */
+	n += 24;
+	assert_non_null(HMAC(EVP_sha256(), k.b, (int)k.len, in, n, md, &mdlen));
+	assert_memory_equal(t + 12, md, XVIP_AUTH_TAG_LEN);
+}
+
+static void test_check_good_cuts_trailer(void **state)
+{
+	struct vrrp_auth_key k = key_of(0x42, 32);
+	struct vrrp_parse_opts o = opts();
+	struct vrrp_advert out;
+	uint8_t pkt[1600];
+	uint64_t seq = 0;
+	size_t len;
+
+	(void)state;
+	len = signed_packet(pkt, &k, NOW, 100);
+	/* the parser alone refuses it: 28 bytes too many */
+	assert_int_equal(vrrp_parse_advert(pkt, len, &o, &out), VRRP_REJ_BAD_LENGTH);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), 0);
+	assert_int_equal(seq, NOW);
+	assert_int_equal((size_t)pkt[2] << 8 | pkt[3], 32);
+	assert_int_equal(csum_buf(pkt, 20), 0); /* header checksum rewritten */
+	assert_int_equal(vrrp_parse_advert(pkt, len, &o, &out), 0);
+	assert_int_equal(out.priority, 100);
+}
+
+static void test_check_refusals(void **state)
+{
+	struct vrrp_auth_key k = key_of(0x42, 32), other = key_of(0x43, 32);
+	struct vrrp_auth_key longer = key_of(0x42, 33), none = { 0 };
+	uint8_t pkt[1600];
+	uint64_t seq = 0;
+	size_t len;
+
+	(void)state;
+	/* another key */
+	len = signed_packet(pkt, &other, NOW, 100);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), VRRP_REJ_AUTH_BAD_MAC);
+	len = signed_packet(pkt, &longer, NOW, 100);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), VRRP_REJ_AUTH_BAD_MAC);
+	/* a changed priority, sequence, source or destination */
+	len = signed_packet(pkt, &k, NOW, 100);
+	pkt[20 + 2] = 0;
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), VRRP_REJ_AUTH_BAD_MAC);
+	len = signed_packet(pkt, &k, NOW, 100);
+	pkt[20 + 12 + 11] ^= 1;
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), VRRP_REJ_AUTH_BAD_MAC);
+	len = signed_packet(pkt, &k, NOW, 100);
+	pkt[15] ^= 1;
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), VRRP_REJ_AUTH_BAD_MAC);
+	len = signed_packet(pkt, &k, NOW, 100);
+	pkt[19] ^= 1;
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), VRRP_REJ_AUTH_BAD_MAC);
+	/* the tag itself */
+	len = signed_packet(pkt, &k, NOW, 100);
+	pkt[len - 1] ^= 0x80;
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), VRRP_REJ_AUTH_BAD_MAC);
+	/* no trailer: keepalived, or an xvipd without the key */
+	len = signed_packet(pkt, NULL, 0, 100);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), VRRP_REJ_AUTH_MISSING);
+	assert_int_equal(vrrp_auth_check(pkt, len, &none, &seq), 0);
+	assert_int_equal(vrrp_auth_check(pkt, len, NULL, &seq), 0);
+	/* a trailer and no key here */
+	len = signed_packet(pkt, &k, NOW, 100);
+	assert_int_equal(vrrp_auth_check(pkt, len, &none, &seq), VRRP_REJ_AUTH_UNEXPECTED);
+	assert_int_equal((size_t)pkt[2] << 8 | pkt[3], len); /* untouched */
+}
+
+/* Malformed: anything not shaped like advert + trailer is left to the
+ * parser (bad_length, truncated ...), never read beyond the packet. */
+static void test_check_malformed_left_to_parser(void **state)
+{
+	struct vrrp_auth_key k = key_of(0x42, 32);
+	struct vrrp_parse_opts o = opts();
+	struct vrrp_advert out;
+	uint8_t pkt[1600];
+	uint64_t seq = 0;
+	size_t len;
+
+	(void)state;
+	len = signed_packet(pkt, &k, NOW, 100);
+	/* one byte short of a trailer */
+	pkt[3]--;
+	assert_int_equal(vrrp_auth_check(pkt, len - 1, &k, &seq), 0);
+	assert_int_equal(vrrp_parse_advert(pkt, len - 1, &o, &out), VRRP_REJ_BAD_LENGTH);
+	/* the IP header claims more than was received */
+	len = signed_packet(pkt, &k, NOW, 100);
+	assert_int_equal(vrrp_auth_check(pkt, len - 4, &k, &seq), 0);
+	/* the count says more addresses than there are */
+	len = signed_packet(pkt, &k, NOW, 100);
+	pkt[20 + 3] = 200;
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), 0);
+	/* tiny */
+	assert_int_equal(vrrp_auth_check(pkt, 10, &k, &seq), 0);
+	pkt[0] = 0x65;
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), 0);
+}
+
+static void test_sign_needs_room_and_key(void **state)
+{
+	struct vrrp_auth_key k = key_of(0x42, 32), none = { 0 };
+	uint8_t v[64] = { 0x31 };
+
+	(void)state;
+	assert_int_equal(vrrp_auth_sign(v, 12, 12 + XVIP_AUTH_TRAILER_LEN - 1, 1, 2, 3, &k), -1);
+	assert_int_equal(vrrp_auth_sign(v, 12, sizeof(v), 1, 2, 3, &none), -1);
+	assert_int_equal(vrrp_auth_sign(v, 12, sizeof(v), 1, 2, 3, &k), 40);
+}
+
+static void test_next_seq_monotonic(void **state)
+{
+	uint64_t last = 0;
+
+	(void)state;
+	assert_int_equal(vrrp_auth_next_seq(&last, NOW), NOW);
+	assert_int_equal(vrrp_auth_next_seq(&last, NOW), NOW + 1);       /* same ns */
+	assert_int_equal(vrrp_auth_next_seq(&last, NOW - SEC), NOW + 2); /* clock went back */
+	assert_int_equal(vrrp_auth_next_seq(&last, NOW + SEC), NOW + SEC);
+}
+
+static void test_accept_replay_and_window(void **state)
+{
+	struct vrrp_auth_peers t = { 0 };
+	uint32_t a = ip4(10, 0, 0, 1), b = ip4(10, 0, 0, 2);
+	uint64_t last = 0;
+
+	(void)state;
+	/* a first advert: within 30 s of our clock, either way */
+	assert_int_equal(vrrp_auth_accept(&t, a, NOW - 29 * SEC, NOW, NULL), 0);
+	assert_int_equal(vrrp_auth_accept(&t, b, NOW + 31 * SEC, NOW, &last),
+			 VRRP_REJ_AUTH_STALE);
+	assert_int_equal(vrrp_auth_accept(&t, b, NOW - 31 * SEC, NOW, NULL), VRRP_REJ_AUTH_STALE);
+	assert_int_equal(t.n, 1);
+	/* then only forward: the same one again, an older one */
+	assert_int_equal(vrrp_auth_accept(&t, a, NOW - 29 * SEC, NOW, &last),
+			 VRRP_REJ_AUTH_REPLAY);
+	assert_int_equal(last, NOW - 29 * SEC);
+	assert_int_equal(vrrp_auth_accept(&t, a, NOW - 30 * SEC, NOW, NULL), VRRP_REJ_AUTH_REPLAY);
+	assert_int_equal(vrrp_auth_accept(&t, a, NOW - 29 * SEC + 1, NOW, NULL), 0);
+	/* once known, no window: the peer's clock may drift away from ours */
+	assert_int_equal(vrrp_auth_accept(&t, a, NOW + 3600 * SEC, NOW, NULL), 0);
+	/* peers are judged each by its own sequence */
+	assert_int_equal(vrrp_auth_accept(&t, b, NOW, NOW, NULL), 0);
+	assert_int_equal(vrrp_auth_accept(&t, b, NOW + 1, NOW, NULL), 0);
+	assert_int_equal(t.n, 2);
+}
+
+static void test_accept_table_full_replaces_least_recent(void **state)
+{
+	struct vrrp_auth_peers t = { 0 };
+
+	(void)state;
+	for (unsigned i = 0; i < VRRP_AUTH_PEERS; i++)
+		assert_int_equal(vrrp_auth_accept(&t, ip4(10, 0, 1, i), NOW + i, NOW, NULL), 0);
+	/* peer 0 speaks again: peer 1 is now the least recent */
+	assert_int_equal(vrrp_auth_accept(&t, ip4(10, 0, 1, 0), NOW + 100, NOW, NULL), 0);
+	assert_int_equal(vrrp_auth_accept(&t, ip4(10, 0, 2, 9), NOW, NOW, NULL), 0);
+	assert_int_equal(t.n, VRRP_AUTH_PEERS);
+	/* peer 0 is remembered (its replay refused), peer 1 was forgotten */
+	assert_int_equal(vrrp_auth_accept(&t, ip4(10, 0, 1, 0), NOW + 100, NOW, NULL),
+			 VRRP_REJ_AUTH_REPLAY);
+	assert_int_equal(vrrp_auth_accept(&t, ip4(10, 0, 1, 1), NOW + 1, NOW, NULL), 0);
+}
+
+/* ---- the key file ------------------------------------------------------ */
+
+static char dir[64];
+
+static const char *key_file(const char *name, const char *content, size_t n, mode_t mode)
+{
+	static char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, content, n), (ssize_t)n);
+	close(fd);
+	assert_int_equal(chmod(path, mode), 0);
+	return path;
+}
+
+static int setup_dir(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/xvip-auth-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_key_file_rules(void **state)
+{
+	struct vrrp_auth_key k;
+	char why[512];
+	const char *hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
+	const char *p;
+
+	(void)state;
+	p = key_file("good", hex, strlen(hex), 0600);
+	assert_int_equal(vrrp_auth_load_key(p, &k, why, sizeof(why)), 0);
+	assert_int_equal(k.len, 64); /* the final newline is not part of it */
+	assert_memory_equal(k.b, hex, 64);
+	/* a root group may read it, as with password_file */
+	p = key_file("group", hex, strlen(hex), 0640);
+	if (getegid() == 0)
+		assert_int_equal(vrrp_auth_load_key(p, &k, why, sizeof(why)), 0);
+	p = key_file("world", hex, strlen(hex), 0604);
+	assert_int_equal(vrrp_auth_load_key(p, &k, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "accessible by others"));
+	assert_int_equal(k.len, 0);
+	if (geteuid() == 0) {
+		p = key_file("owner", hex, strlen(hex), 0600);
+		assert_int_equal(chown(p, 65534, 0), 0);
+		assert_int_equal(vrrp_auth_load_key(p, &k, why, sizeof(why)), -1);
+		assert_non_null(strstr(why, "belongs to uid 65534"));
+	}
+	p = key_file("short", "0123456789abcde\n", 16, 0600);
+	assert_int_equal(vrrp_auth_load_key(p, &k, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "the key has 15 bytes; it needs 16 to 256"));
+	{
+		char big[300];
+
+		memset(big, 'x', sizeof(big));
+		p = key_file("long", big, sizeof(big), 0600);
+		assert_int_equal(vrrp_auth_load_key(p, &k, why, sizeof(why)), -1);
+		assert_non_null(strstr(why, "more than 256 bytes"));
+	}
+	/* binary keys are taken byte for byte */
+	p = key_file("binary", "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\xff",
+		     17, 0600);
+	assert_int_equal(vrrp_auth_load_key(p, &k, why, sizeof(why)), 0);
+	assert_int_equal(k.len, 17);
+	assert_int_equal(vrrp_auth_load_key("relative/key", &k, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "an absolute path"));
+	assert_int_equal(vrrp_auth_load_key(dir, &k, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "not a regular file"));
+	assert_int_equal(vrrp_auth_load_key("/nonexistent/key", &k, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "No such file"));
+	vrrp_auth_key_wipe(&k);
+	assert_int_equal(k.len, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_trailer_layout),
+		cmocka_unit_test(test_check_good_cuts_trailer),
+		cmocka_unit_test(test_check_refusals),
+		cmocka_unit_test(test_check_malformed_left_to_parser),
+		cmocka_unit_test(test_sign_needs_room_and_key),
+		cmocka_unit_test(test_next_seq_monotonic),
+		cmocka_unit_test(test_accept_replay_and_window),
+		cmocka_unit_test(test_accept_table_full_replaces_least_recent),
+		cmocka_unit_test_setup_teardown(test_key_file_rules, setup_dir, remove_dir),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
