@@ -305,3 +305,16 @@ bool config_smtp_alert_checker(const struct xvip_config *cfg,
 {
 	return alert_of(vs->smtp_alert, cfg->global.smtp_alert_checker, cfg->global.smtp_alert);
 }
+
+bool config_has_mysql_check(const struct xvip_config *cfg)
+{
+	for (size_t v = 0; v < cfg->n_virtual_servers; v++)
+		for (size_t r = 0; r < cfg->virtual_servers[v].n_real_servers; r++) {
+			const struct config_real_server *rs = &cfg->virtual_servers[v].real_servers[r];
+
+			for (size_t c = 0; c < rs->n_checkers; c++)
+				if (rs->checkers[c].type == CONFIG_CHECK_MYSQL)
+					return true;
+		}
+	return false;
+}

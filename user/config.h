@@ -402,6 +402,9 @@ void config_dump(const struct xvip_config *cfg, FILE *out);
 void config_dump_redacted(const struct xvip_config *cfg, FILE *out);
 /* Two checkers with the same normalized text (what -t prints). */
 bool config_checker_equal(const struct config_checker *a, const struct config_checker *b);
+
+/* Whether any real server has a MYSQL_CHECK. */
+bool config_has_mysql_check(const struct xvip_config *cfg);
 /* The virtual_server blocks of two configs print the same. */
 bool config_services_equal(const struct xvip_config *a, const struct xvip_config *b);
 
