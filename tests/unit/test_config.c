@@ -1244,6 +1244,16 @@ static void test_auth_key_file(void **state)
 	config_diag_free(&d);
 	free(path);
 
+	/* with fast liveness: its echoes are not authenticated, said */
+	snprintf(text, sizeof(text), LIV_HEAD " auth_key_file %s\n liveness_interval 2ms\n}\n", key);
+	cfg = load_text(text, &d, &path);
+	assert_non_null(cfg);
+	expect_diag(&d, CONFIG_WARNING, "t.conf", 12, "echoes are not authenticated");
+	config_free(cfg);
+	config_diag_free(&d);
+	free(path);
+	snprintf(text, sizeof(text), LIV_HEAD " auth_key_file %s\n}\n", key);
+
 	/* others may read it: refused, with file:line */
 	assert_int_equal(chmod(key, 0644), 0);
 	cfg = load_text(text, &d, &path);

@@ -170,6 +170,35 @@ static void test_check_refusals(void **state)
 	assert_int_equal((size_t)pkt[2] << 8 | pkt[3], len); /* untouched */
 }
 
+/* An IP header with options (ihl 6): the trailer is found after them, and
+ * the header checksum rewritten over all 24 bytes. */
+static void test_check_ip_options(void **state)
+{
+	struct vrrp_auth_key k = key_of(0x42, 32);
+	struct vrrp_parse_opts o = opts();
+	struct vrrp_advert out;
+	uint8_t pkt[1600], opt[1600];
+	uint64_t seq = 0;
+	size_t len, tot;
+
+	(void)state;
+	len = signed_packet(pkt, &k, NOW, 100);
+	memcpy(opt, pkt, 20);
+	memcpy(opt + 20, "\x94\x04\x00\x00", 4); /* router alert */
+	memcpy(opt + 24, pkt + 20, len - 20);
+	opt[0] = 0x46;
+	tot = len + 4;
+	opt[2] = (uint8_t)(tot >> 8);
+	opt[3] = (uint8_t)tot;
+	opt[10] = opt[11] = 0;
+	csum_store_be16(opt + 10, csum_buf(opt, 24));
+	assert_int_equal(vrrp_auth_check(opt, tot, &k, &seq), 0);
+	assert_int_equal(seq, NOW);
+	assert_int_equal((size_t)opt[2] << 8 | opt[3], 24 + 12);
+	assert_int_equal(csum_buf(opt, 24), 0);
+	assert_int_equal(vrrp_parse_advert(opt, tot, &o, &out), 0);
+}
+
 /* Malformed: anything not shaped like advert + trailer is left to the
  * parser (bad_length, truncated ...), never read beyond the packet. */
 static void test_check_malformed_left_to_parser(void **state)
@@ -359,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_trailer_layout),
 		cmocka_unit_test(test_check_good_cuts_trailer),
 		cmocka_unit_test(test_check_refusals),
+		cmocka_unit_test(test_check_ip_options),
 		cmocka_unit_test(test_check_malformed_left_to_parser),
 		cmocka_unit_test(test_sign_needs_room_and_key),
 		cmocka_unit_test(test_next_seq_monotonic),
