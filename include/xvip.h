@@ -361,12 +361,24 @@ struct vrrp_quiet_rt {
 	__u32 timer_ready;
 };
 
+/* vrrp_auth_seq: (VRID, peer) -> the last sequence accepted from it
+ * (auth_key_file). Written by the daemon only, pinned so that a restarted
+ * xvipd still refuses adverts played back from before its restart. */
+struct vrrp_auth_seq_key {
+	__u32 peer;   /* IPv4, network order */
+	__u32 vrid;
+};
+struct vrrp_auth_seq {
+	__u64 last_seq; /* the sender's wall clock in ns (docs/security.md) */
+};
+
 #define XVIP_PIN_ROOT_DEFAULT "/sys/fs/bpf/xvip"
 
 /* Names under the pin root, one per map. */
 #define XVIP_MAP_NAMES                                                        \
 	"vips", "vip_stats", "vrrp_stats", "services", "backends", "slots",   \
 	"conns", "persist", "svc_stats", "counters", "events", "liv_cfg",     \
-	"liv_state", "liv_peers", "vip_claims", "vrrp_quiet", "vrrp_quiet_rt"
+	"liv_state", "liv_peers", "vip_claims", "vrrp_quiet", "vrrp_quiet_rt", \
+	"vrrp_auth_seq"
 
 #endif /* XVIP_H */

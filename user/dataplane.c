@@ -56,7 +56,7 @@ static int *maps_slot(struct xvip_maps *m, size_t i)
 	int *slots[] = { &m->vips, &m->vip_stats, &m->vrrp_stats, &m->services, &m->backends,
 			 &m->slots, &m->conns, &m->persist, &m->svc_stats, &m->counters,
 			 &m->events, &m->liv_cfg, &m->liv_state, &m->liv_peers, &m->vip_claims,
-			 &m->vrrp_quiet, &m->vrrp_quiet_rt };
+			 &m->vrrp_quiet, &m->vrrp_quiet_rt, &m->vrrp_auth_seq };
 	_Static_assert(sizeof(slots) / sizeof(slots[0]) == N_MAPS, "a map without its fd");
 	return slots[i];
 }
@@ -258,6 +258,7 @@ static void maps_from_skel(struct xvip_maps *m, struct xvip_bpf *s)
 	m->vip_claims = bpf_map__fd(s->maps.vip_claims);
 	m->vrrp_quiet = bpf_map__fd(s->maps.vrrp_quiet);
 	m->vrrp_quiet_rt = bpf_map__fd(s->maps.vrrp_quiet_rt);
+	m->vrrp_auth_seq = bpf_map__fd(s->maps.vrrp_auth_seq);
 }
 
 int dp_open(struct xvip_dp *dp, const char *pin_root, char *err, size_t errlen)
@@ -673,6 +674,29 @@ void dp_quiet_clear(const struct xvip_maps *m)
 	/* the first key again each time: deleting while walking restarts the walk */
 	for (unsigned n = 0; n < 256 && bpf_map_get_next_key(m->vrrp_quiet, NULL, &k) == 0; n++)
 		bpf_map_delete_elem(m->vrrp_quiet, &k);
+}
+
+int dp_auth_seq_get(const struct xvip_maps *m, uint8_t vrid, uint32_t peer, uint64_t *seq)
+{
+	struct vrrp_auth_seq_key k = { .peer = peer, .vrid = vrid };
+	struct vrrp_auth_seq v;
+
+	if (m->vrrp_auth_seq < 0)
+		return -EBADF;
+	if (bpf_map_lookup_elem(m->vrrp_auth_seq, &k, &v) < 0)
+		return -errno;
+	*seq = v.last_seq;
+	return 0;
+}
+
+int dp_auth_seq_put(const struct xvip_maps *m, uint8_t vrid, uint32_t peer, uint64_t seq)
+{
+	struct vrrp_auth_seq_key k = { .peer = peer, .vrid = vrid };
+	struct vrrp_auth_seq v = { .last_seq = seq };
+
+	if (m->vrrp_auth_seq < 0)
+		return -EBADF;
+	return bpf_map_update_elem(m->vrrp_auth_seq, &k, &v, BPF_ANY) < 0 ? -errno : 0;
 }
 
 int dp_quiet_rt_get(const struct xvip_maps *m, uint8_t vrid, struct vrrp_quiet_rt *rt)

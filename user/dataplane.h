@@ -20,7 +20,7 @@ struct xvip_maps {
 	int vips, vip_stats, vrrp_stats, services, backends, slots;
 	int conns, persist, svc_stats, counters, events;
 	int liv_cfg, liv_state, liv_peers, vip_claims;
-	int vrrp_quiet, vrrp_quiet_rt;
+	int vrrp_quiet, vrrp_quiet_rt, vrrp_auth_seq;
 };
 
 struct xvip_dp {
@@ -121,6 +121,11 @@ int dp_quiet_del(const struct xvip_maps *m, uint8_t vrid);
 /* Every template (at start: what an earlier run left). */
 void dp_quiet_clear(const struct xvip_maps *m);
 int dp_quiet_rt_get(const struct xvip_maps *m, uint8_t vrid, struct vrrp_quiet_rt *rt);
+
+/* auth_key_file: the last sequence accepted from a peer, kept in the pinned
+ * vrrp_auth_seq map across restarts. 0 or -errno (-ENOENT: none). */
+int dp_auth_seq_get(const struct xvip_maps *m, uint8_t vrid, uint32_t peer, uint64_t *seq);
+int dp_auth_seq_put(const struct xvip_maps *m, uint8_t vrid, uint32_t peer, uint64_t seq);
 /* The socket filter's program fd (-1 without a loaded data plane). */
 int dp_quiet_prog_fd(const struct xvip_dp *dp);
 

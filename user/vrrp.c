@@ -742,13 +742,19 @@ static void handle_packet(struct xvipd *d, struct iface_rt *ifc, uint8_t *pkt, s
 		return;
 	}
 	if (in->cfg->auth_key.len) {
-		uint64_t now = realtime_ns(), last = 0;
+		uint64_t now = realtime_ns(), last = 0, remembered = 0;
+		uint8_t vrid = in->cfg->virtual_router_id;
 
-		rc = vrrp_auth_accept(&in->auth_peers, iph->saddr, seq, now, &last);
+		/* a peer this instance has not heard since it started: what an
+		 * earlier xvipd accepted from it still counts */
+		if (!vrrp_auth_knows(&in->auth_peers, iph->saddr))
+			(void)dp_auth_seq_get(&d->dp.maps, vrid, iph->saddr, &remembered);
+		rc = vrrp_auth_accept(&in->auth_peers, iph->saddr, seq, now, remembered, &last);
 		if (rc < 0) {
 			auth_refused(in, iph->saddr, rc, seq, last, t0);
 			return;
 		}
+		(void)dp_auth_seq_put(&d->dp.maps, vrid, iph->saddr, seq);
 	}
 	in->rx_adverts++;
 	if (adv.priority)

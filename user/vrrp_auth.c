@@ -191,8 +191,16 @@ int vrrp_auth_check(uint8_t *ip_pkt, size_t len, const struct vrrp_auth_key *k, 
 	return 0;
 }
 
+bool vrrp_auth_knows(const struct vrrp_auth_peers *t, uint32_t src)
+{
+	for (unsigned i = 0; i < t->n; i++)
+		if (t->p[i].src == src)
+			return true;
+	return false;
+}
+
 int vrrp_auth_accept(struct vrrp_auth_peers *t, uint32_t src, uint64_t seq,
-		     uint64_t now_real_ns, uint64_t *last)
+		     uint64_t now_real_ns, uint64_t remembered, uint64_t *last)
 {
 	struct vrrp_auth_peer *p = NULL;
 	uint64_t off;
@@ -200,16 +208,19 @@ int vrrp_auth_accept(struct vrrp_auth_peers *t, uint32_t src, uint64_t seq,
 	for (unsigned i = 0; i < t->n; i++)
 		if (t->p[i].src == src)
 			p = &t->p[i];
-	if (p) {
+	if (p || remembered) {
+		uint64_t prev = p ? p->last_seq : remembered;
+
 		if (last)
-			*last = p->last_seq;
-		if (seq <= p->last_seq)
+			*last = prev;
+		if (seq <= prev)
 			return VRRP_REJ_AUTH_REPLAY;
-	} else {
-		if (last)
+	}
+	if (!p) {
+		if (last && !remembered)
 			*last = now_real_ns;
 		off = seq > now_real_ns ? seq - now_real_ns : now_real_ns - seq;
-		if (off > VRRP_AUTH_WINDOW_NS)
+		if (!remembered && off > VRRP_AUTH_WINDOW_NS)
 			return VRRP_REJ_AUTH_STALE;
 		if (t->n < VRRP_AUTH_PEERS) {
 			p = &t->p[t->n++];

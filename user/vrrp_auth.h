@@ -73,11 +73,17 @@ struct vrrp_auth_peers {
 	uint64_t tick;
 };
 
+/* Whether src is in the table. */
+bool vrrp_auth_knows(const struct vrrp_auth_peers *t, uint32_t src);
+
 /* After a good tag (and the parser's checks): accept seq from src, or
  * VRRP_REJ_AUTH_REPLAY (not above the last accepted from src) or
  * VRRP_REJ_AUTH_STALE (a first advert further than the window from our
- * clock). *last (may be NULL) gets the sequence the peer was judged by. */
+ * clock). *last (may be NULL) gets the sequence the peer was judged by.
+ * remembered (0: none) is the last sequence accepted from src before the
+ * table knew it (kept in the vrrp_auth_seq map across restarts): with it,
+ * an unknown src is judged as known, without the window. */
 int vrrp_auth_accept(struct vrrp_auth_peers *t, uint32_t src, uint64_t seq,
-		     uint64_t now_real_ns, uint64_t *last);
+		     uint64_t now_real_ns, uint64_t remembered, uint64_t *last);
 
 #endif /* XVIP_VRRP_AUTH_H */

@@ -157,6 +157,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vrrp_quiet_rt SEC(".maps");
 
+/* (VRID, peer) -> the last auth_key_file sequence accepted from it; the
+ * daemon's alone (struct vrrp_auth_seq), kept across its restarts */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct vrrp_auth_seq_key);
+	__type(value, struct vrrp_auth_seq);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrrp_auth_seq SEC(".maps");
+
 static __always_inline int verdict(__u32 reason, int action)
 {
 	__u64 *n = bpf_map_lookup_elem(&counters, &reason);

@@ -5,7 +5,8 @@
 # refused, counted by reason and said in the log:
 #   - keepalived at priority 254 (no trailer: "not xvipd"),
 #   - xvipd at priority 254 with another key (a wrong tag),
-#   - node1's own adverts, captured and played back (a replay; python3).
+#   - node1's own adverts, captured and played back (a replay; python3),
+#     also to a restarted xvipd (the pinned vrrp_auth_seq map remembers).
 # Without the key check, each of the first two makes node1 step down at once.
 # Also: -t shows the key file and never the key; a reload with a key file
 # others may read is refused and the running configuration kept.
@@ -60,6 +61,7 @@ received_above() { [ "$(field "$1" adverts_received)" -gt "$2" ] 2>/dev/null; }
 # NODE is in STATE and never became master more often than N times
 steady() { is_state "$1" "$2" && [ "$(became "$1")" = "$3" ]; }
 
+LOG2=$WORK/node2.log # node2's xvipd's log
 conf node1 150 "$WORK/keys/pair.key"
 conf node2 100 "$WORK/keys/pair.key"
 "$BUILD/xvipd" -t -f "$WORK/node1.conf" >"$WORK/t.out" 2>&1
@@ -131,29 +133,42 @@ if command -v python3 >/dev/null; then
 	note "node1's adverts captured on the rogue host and played back to node2"
 	cat >"$WORK/replay.py" <<'EOF'
 import socket, sys
-# capture 5 of node1's adverts (IP packets, as a raw socket gets them), then
-# send each again, unchanged, 4 times: same source, same tag, old sequence
-rx = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
-rx.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
-              socket.inet_aton("224.0.0.18") + socket.inet_aton(sys.argv[2]))
-rx.settimeout(5)
-got = []
-while len(got) < 5:
-    pkt, addr = rx.recvfrom(2048)
-    if addr[0] == sys.argv[1]:
-        got.append(pkt)
-tx = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-tx.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
-tx.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"eth0")
-tx.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(sys.argv[2]))
-n = 0
-for _ in range(4):
-    for p in got:
-        tx.sendto(p, ("224.0.0.18", 0))
-        n += 1
-print("replayed", n)
+# replay.py capture FROM LOCAL FILE: 5 of FROM's adverts (IP packets, as a
+#   raw socket gets them) into FILE
+# replay.py replay LOCAL FILE: each sent again, unchanged, 4 times: same
+#   source, same tag, old sequence
+mode, local, path = sys.argv[1], sys.argv[-2], sys.argv[-1]
+if mode == "capture":
+    rx = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
+    rx.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                  socket.inet_aton("224.0.0.18") + socket.inet_aton(local))
+    rx.settimeout(5)
+    got = []
+    while len(got) < 5:
+        pkt, addr = rx.recvfrom(2048)
+        if addr[0] == sys.argv[2]:
+            got.append(pkt)
+    open(path, "wb").write(b"".join(len(p).to_bytes(2, "big") + p for p in got))
+    print("captured", len(got))
+else:
+    data, got = open(path, "rb").read(), []
+    while data:
+        n = int.from_bytes(data[:2], "big")
+        got.append(data[2:2 + n])
+        data = data[2 + n:]
+    tx = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    tx.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+    tx.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"eth0")
+    tx.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(local))
+    n = 0
+    for _ in range(4):
+        for p in got:
+            tx.sendto(p, ("224.0.0.18", 0))
+            n += 1
+    print("replayed", n)
 EOF
-	ns rogue python3 "$WORK/replay.py" 10.88.0.1 10.88.0.3 >"$WORK/replay.out" 2>&1
+	ns rogue python3 "$WORK/replay.py" capture 10.88.0.1 10.88.0.3 "$WORK/cap1" >"$WORK/replay.out" 2>&1
+	ns rogue python3 "$WORK/replay.py" replay 10.88.0.3 "$WORK/cap1" >>"$WORK/replay.out" 2>&1
 	check "20 captured adverts played back" grep -q "replayed 20" "$WORK/replay.out"
 	check "node2 refuses them (auth_replay)" wait_until 5 rejected_at_least node2 auth_replay 20
 	check "node2 says so" grep -q "advert from 10.88.0.1 has sequence [0-9]*, [0-9.]* s behind the last accepted from it: a replay" "$WORK/node2.log"
@@ -176,10 +191,33 @@ check "node2 still accepts node1's adverts" wait_until 5 received_above node2 $(
 check "node2 is still BACKUP" is_state node2 BACKUP
 check "no VRRP transition on node1 or node2 the whole time" sh -c "[ '$(became node1)' = '$B1' ] && [ '$(became node2)' = '$B2' ]"
 
+if command -v python3 >/dev/null; then
+	note "node2's xvipd restarts while node1 is frozen (SIGSTOP); node1's adverts from before are played back"
+	ns rogue python3 "$WORK/replay.py" capture 10.88.0.1 10.88.0.3 "$WORK/cap2" >"$WORK/replay2.out" 2>&1
+	check "5 adverts of node1 captured" grep -q "captured 5" "$WORK/replay2.out"
+	kill -STOP "$PID_node1"
+	bg_stop "$PID_node2"
+	bg_start node2 "$WORK/node2-again.log" "$BUILD/xvipd" -n -l -f "$WORK/node2.conf" --pin-root "$(pin_of node2)"
+	PID_node2=$BG_PID
+	LOG2=$WORK/node2-again.log
+	answers() { xctl node2 status --json >/dev/null 2>&1; }
+	check "node2's new xvipd answers" wait_until 10 answers
+	ns rogue python3 "$WORK/replay.py" replay 10.88.0.3 "$WORK/cap2" >>"$WORK/replay2.out" 2>&1
+	check "20 played back" grep -q "replayed 20" "$WORK/replay2.out"
+	# within the 30 s window, so only the pinned vrrp_auth_seq map (what the
+	# first xvipd accepted) tells the new one they are old
+	check "the new xvipd refuses them as replays (what the old one accepted is pinned)" wait_until 5 rejected_at_least node2 auth_replay 20
+	check "  and takes over from the frozen node1" wait_until 10 is_state node2 MASTER
+	check "the map holds node1's last sequence" sh -c "bpftool map dump pinned '$(pin_of node2)/vrrp_auth_seq' | grep -q last_seq"
+	kill -CONT "$PID_node1"
+	check "node1 thawed: node2 goes back to BACKUP" wait_until 10 is_state node2 BACKUP
+	check "  node1 is MASTER" wait_until 10 is_state node1 MASTER
+fi
+
 note "node1 stops: its priority-0 advert is signed too, and node2 takes over at once"
 bg_stop "$PID_node1"
 check "node2 becomes MASTER" wait_until 5 is_state node2 MASTER
-check "  on node1's priority 0, not by VRRP's master-down timer" grep -q "BACKUP -> MASTER: master down timer fired (skew after priority 0)" "$WORK/node2.log"
+check "  on node1's priority 0, not by VRRP's master-down timer" grep -q "BACKUP -> MASTER: master down timer fired (skew after priority 0)" "$LOG2"
 
 sanitizer_check
 stop_all_gently

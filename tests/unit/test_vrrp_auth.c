@@ -259,23 +259,45 @@ static void test_accept_replay_and_window(void **state)
 
 	(void)state;
 	/* a first advert: within 30 s of our clock, either way */
-	assert_int_equal(vrrp_auth_accept(&t, a, NOW - 29 * SEC, NOW, NULL), 0);
-	assert_int_equal(vrrp_auth_accept(&t, b, NOW + 31 * SEC, NOW, &last),
+	assert_int_equal(vrrp_auth_accept(&t, a, NOW - 29 * SEC, NOW, 0, NULL), 0);
+	assert_int_equal(vrrp_auth_accept(&t, b, NOW + 31 * SEC, NOW, 0, &last),
 			 VRRP_REJ_AUTH_STALE);
-	assert_int_equal(vrrp_auth_accept(&t, b, NOW - 31 * SEC, NOW, NULL), VRRP_REJ_AUTH_STALE);
+	assert_int_equal(vrrp_auth_accept(&t, b, NOW - 31 * SEC, NOW, 0, NULL), VRRP_REJ_AUTH_STALE);
 	assert_int_equal(t.n, 1);
 	/* then only forward: the same one again, an older one */
-	assert_int_equal(vrrp_auth_accept(&t, a, NOW - 29 * SEC, NOW, &last),
+	assert_int_equal(vrrp_auth_accept(&t, a, NOW - 29 * SEC, NOW, 0, &last),
 			 VRRP_REJ_AUTH_REPLAY);
 	assert_int_equal(last, NOW - 29 * SEC);
-	assert_int_equal(vrrp_auth_accept(&t, a, NOW - 30 * SEC, NOW, NULL), VRRP_REJ_AUTH_REPLAY);
-	assert_int_equal(vrrp_auth_accept(&t, a, NOW - 29 * SEC + 1, NOW, NULL), 0);
+	assert_int_equal(vrrp_auth_accept(&t, a, NOW - 30 * SEC, NOW, 0, NULL), VRRP_REJ_AUTH_REPLAY);
+	assert_int_equal(vrrp_auth_accept(&t, a, NOW - 29 * SEC + 1, NOW, 0, NULL), 0);
 	/* once known, no window: the peer's clock may drift away from ours */
-	assert_int_equal(vrrp_auth_accept(&t, a, NOW + 3600 * SEC, NOW, NULL), 0);
+	assert_int_equal(vrrp_auth_accept(&t, a, NOW + 3600 * SEC, NOW, 0, NULL), 0);
 	/* peers are judged each by its own sequence */
-	assert_int_equal(vrrp_auth_accept(&t, b, NOW, NOW, NULL), 0);
-	assert_int_equal(vrrp_auth_accept(&t, b, NOW + 1, NOW, NULL), 0);
+	assert_int_equal(vrrp_auth_accept(&t, b, NOW, NOW, 0, NULL), 0);
+	assert_int_equal(vrrp_auth_accept(&t, b, NOW + 1, NOW, 0, NULL), 0);
 	assert_int_equal(t.n, 2);
+}
+
+/* What an earlier xvipd accepted (the vrrp_auth_seq map) counts for a
+ * peer the table does not know yet: no window, and nothing older. */
+static void test_accept_remembered(void **state)
+{
+	struct vrrp_auth_peers t = { 0 };
+	uint32_t a = ip4(10, 0, 0, 1);
+	uint64_t last = 0;
+
+	(void)state;
+	/* played back from before the restart: within the window, refused */
+	assert_int_equal(vrrp_auth_accept(&t, a, NOW - 5 * SEC, NOW, NOW - 2 * SEC, &last),
+			 VRRP_REJ_AUTH_REPLAY);
+	assert_int_equal(last, NOW - 2 * SEC);
+	assert_int_equal(t.n, 0);
+	/* newer than that: accepted, even far from our clock */
+	assert_int_equal(vrrp_auth_accept(&t, a, NOW + 120 * SEC, NOW, NOW - 2 * SEC, NULL), 0);
+	assert_true(vrrp_auth_knows(&t, a));
+	assert_false(vrrp_auth_knows(&t, ip4(10, 0, 0, 2)));
+	/* from now on the table's own record rules */
+	assert_int_equal(vrrp_auth_accept(&t, a, NOW, NOW, 0, NULL), VRRP_REJ_AUTH_REPLAY);
 }
 
 static void test_accept_table_full_replaces_least_recent(void **state)
@@ -284,15 +306,15 @@ static void test_accept_table_full_replaces_least_recent(void **state)
 
 	(void)state;
 	for (unsigned i = 0; i < VRRP_AUTH_PEERS; i++)
-		assert_int_equal(vrrp_auth_accept(&t, ip4(10, 0, 1, i), NOW + i, NOW, NULL), 0);
+		assert_int_equal(vrrp_auth_accept(&t, ip4(10, 0, 1, i), NOW + i, NOW, 0, NULL), 0);
 	/* peer 0 speaks again: peer 1 is now the least recent */
-	assert_int_equal(vrrp_auth_accept(&t, ip4(10, 0, 1, 0), NOW + 100, NOW, NULL), 0);
-	assert_int_equal(vrrp_auth_accept(&t, ip4(10, 0, 2, 9), NOW, NOW, NULL), 0);
+	assert_int_equal(vrrp_auth_accept(&t, ip4(10, 0, 1, 0), NOW + 100, NOW, 0, NULL), 0);
+	assert_int_equal(vrrp_auth_accept(&t, ip4(10, 0, 2, 9), NOW, NOW, 0, NULL), 0);
 	assert_int_equal(t.n, VRRP_AUTH_PEERS);
 	/* peer 0 is remembered (its replay refused), peer 1 was forgotten */
-	assert_int_equal(vrrp_auth_accept(&t, ip4(10, 0, 1, 0), NOW + 100, NOW, NULL),
+	assert_int_equal(vrrp_auth_accept(&t, ip4(10, 0, 1, 0), NOW + 100, NOW, 0, NULL),
 			 VRRP_REJ_AUTH_REPLAY);
-	assert_int_equal(vrrp_auth_accept(&t, ip4(10, 0, 1, 1), NOW + 1, NOW, NULL), 0);
+	assert_int_equal(vrrp_auth_accept(&t, ip4(10, 0, 1, 1), NOW + 1, NOW, 0, NULL), 0);
 }
 
 /* ---- the key file ------------------------------------------------------ */
@@ -393,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_sign_needs_room_and_key),
 		cmocka_unit_test(test_next_seq_monotonic),
 		cmocka_unit_test(test_accept_replay_and_window),
+		cmocka_unit_test(test_accept_remembered),
 		cmocka_unit_test(test_accept_table_full_replaces_least_recent),
 		cmocka_unit_test_setup_teardown(test_key_file_rules, setup_dir, remove_dir),
 	};
