@@ -31,6 +31,7 @@
 
 #include "check.h"
 #include "check_mysql_int.h"
+#include "secret_file.h"
 #include "log.h"
 
 static const char VARS_SQL[] =
@@ -382,46 +383,11 @@ static void mc_progress(struct mconn *mc, int status)
 
 static int read_password(struct check *c, char *buf, size_t len, char *why, size_t whylen)
 {
-	const char *path = c->cfg.mysql.password_file;
-	struct stat st = { 0 };
-	ssize_t n;
-	int fd;
+	ssize_t n = secret_file_read("password_file", c->cfg.mysql.password_file, buf, len - 1,
+				     why, whylen);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		snprintf(why, whylen, "cannot open password_file %s: %s", path, strerror(errno));
+	if (n < 0)
 		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(why, whylen, "password_file %s: %s", path,
-			 S_ISREG(st.st_mode) ? strerror(errno) : "not a regular file");
-		close(fd);
-		return -1;
-	}
-	/* like ssh's keys: xvipd's own file, kept from everyone else (a root
-	 * group may read it) */
-	if (st.st_uid != geteuid()) {
-		snprintf(why, whylen, "password_file %s belongs to uid %u, not to xvipd's (uid %u): "
-			 "refusing it, chown it", path, (unsigned)st.st_uid, (unsigned)geteuid());
-		close(fd);
-		return -1;
-	}
-	if ((st.st_mode & (S_IRWXO | S_IWGRP | S_IXGRP)) ||
-	    ((st.st_mode & S_IRGRP) && st.st_gid != 0)) {
-		snprintf(why, whylen,
-			 "password_file %s is accessible by %s (mode %04o, group %u): refusing it, "
-			 "chmod 0600 it", path, st.st_mode & S_IRWXO ? "others" : "its group",
-			 (unsigned)(st.st_mode & 07777), (unsigned)st.st_gid);
-		close(fd);
-		return -1;
-	}
-	n = read(fd, buf, len - 1);
-	if (n < 0) {
-		snprintf(why, whylen, "cannot read password_file %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	close(fd);
 	buf[n] = '\0';
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';

@@ -5,16 +5,13 @@
 #include "vrrp_auth.h"
 #include "vrrp_pkt.h"
 #include "csum.h"
+#include "secret_file.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* Domain separation: a tag made for this use is never valid elsewhere. */
 static const char auth_label[16] = "xvip-vrrp-auth-1";
@@ -22,49 +19,16 @@ static const char auth_label[16] = "xvip-vrrp-auth-1";
 int vrrp_auth_load_key(const char *path, struct vrrp_auth_key *k, char *why, size_t whylen)
 {
 	uint8_t buf[VRRP_AUTH_KEY_MAX + 2];
-	struct stat st = { 0 };
 	ssize_t n;
-	int fd;
 
 	memset(k, 0, sizeof(*k));
 	if (path[0] != '/') {
 		snprintf(why, whylen, "auth_key_file '%s': an absolute path, please", path);
 		return -1;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		snprintf(why, whylen, "auth_key_file %s: %s", path, strerror(errno));
+	n = secret_file_read("auth_key_file", path, buf, sizeof(buf), why, whylen);
+	if (n < 0)
 		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(why, whylen, "auth_key_file %s: %s", path,
-			 S_ISREG(st.st_mode) ? strerror(errno) : "not a regular file");
-		close(fd);
-		return -1;
-	}
-	/* like password_file: xvipd's own file, kept from everyone else (a
-	 * root group may read it) */
-	if (st.st_uid != geteuid()) {
-		snprintf(why, whylen, "auth_key_file %s belongs to uid %u, not to xvipd's (uid %u): "
-			 "refusing it, chown it", path, (unsigned)st.st_uid, (unsigned)geteuid());
-		close(fd);
-		return -1;
-	}
-	if ((st.st_mode & (S_IRWXO | S_IWGRP | S_IXGRP)) ||
-	    ((st.st_mode & S_IRGRP) && st.st_gid != 0)) {
-		snprintf(why, whylen,
-			 "auth_key_file %s is accessible by %s (mode %04o, group %u): refusing it, "
-			 "chmod 0600 it", path, st.st_mode & S_IRWXO ? "others" : "its group",
-			 (unsigned)(st.st_mode & 07777), (unsigned)st.st_gid);
-		close(fd);
-		return -1;
-	}
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n < 0) {
-		snprintf(why, whylen, "auth_key_file %s: %s", path, strerror(errno));
-		return -1;
-	}
 	if (n > 0 && buf[n - 1] == '\n')
 		n--;
 	if (n < VRRP_AUTH_KEY_MIN || n > VRRP_AUTH_KEY_MAX) {
