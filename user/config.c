@@ -238,6 +238,8 @@ void config_free(struct xvip_config *cfg)
 		free_command(inst->notify);
 		free(inst->auth_key_file);
 		vrrp_auth_key_wipe(&inst->auth_key);
+		free(inst->auth_key_file2);
+		vrrp_auth_key_wipe(&inst->auth_key2);
 	}
 	free(cfg->instances);
 

@@ -240,6 +240,10 @@ struct config_vrrp_instance {
 	 * NULL = off; the key is read when the file is loaded */
 	char *auth_key_file;
 	struct vrrp_auth_key auth_key;
+	/* a second path: its key is accepted too, never used to sign (a key
+	 * rotation, docs/configuration.md); NULL when absent */
+	char *auth_key_file2;
+	struct vrrp_auth_key auth_key2;
 };
 
 struct config_sync_group {

@@ -197,8 +197,15 @@ static void dump_instance(const struct config_vrrp_instance *inst, FILE *out)
 		fprintf(out, "    liveness_interval %ums\n", inst->liveness_interval_ms);
 		put_uint(out, 4, "liveness_multiplier", inst->liveness_multiplier);
 	}
-	if (inst->auth_key_file)
-		put_kv(out, 4, "auth_key_file", inst->auth_key_file);
+	if (inst->auth_key_file) {
+		fputs("    auth_key_file ", out);
+		put_word(out, inst->auth_key_file);
+		if (inst->auth_key_file2) {
+			fputc(' ', out);
+			put_word(out, inst->auth_key_file2);
+		}
+		fputc('\n', out);
+	}
 	fputs("}\n", out);
 }
 

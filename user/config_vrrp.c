@@ -300,7 +300,17 @@ static void kw_auth_key_file(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct instance_ctx *ic = ctx;
 
-	if (arg_string(p, st, &ic->inst->auth_key_file))
+	struct config_vrrp_instance *inst = ic->inst;
+
+	if (!want_args(p, st, 1, 2))
+		return;
+	free(inst->auth_key_file);
+	free(inst->auth_key_file2);
+	inst->auth_key_file2 = NULL;
+	inst->auth_key_file = cfg_strdup(p->ld, st->tok[1].text);
+	if (st->ntok > 2)
+		inst->auth_key_file2 = cfg_strdup(p->ld, st->tok[2].text);
+	if (inst->auth_key_file)
 		ic->src->auth_key_file = where_of(st);
 }
 

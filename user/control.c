@@ -334,9 +334,13 @@ char *status_text(struct xvipd *d)
 			  c->name, vrrp_state_str(in->fsm.state), c->interface, c->virtual_router_id,
 			  c->version, in->fsm.effective_priority, c->priority, c->advert_int_ms,
 			  c->nopreempt ? "nopreempt" : "preempt");
-		if (c->auth_key.len)
-			sb_printf(&b, "  adverts authenticated: HMAC-SHA-256, key from %s\n",
+		if (c->auth_key.len) {
+			sb_printf(&b, "  adverts authenticated: HMAC-SHA-256, key from %s",
 				  c->auth_key_file);
+			if (c->auth_key2.len)
+				sb_printf(&b, " (also accepted: %s)", c->auth_key_file2);
+			sb_printf(&b, "\n");
+		}
 		if (in->fsm.state == VRRP_STATE_MASTER)
 			sb_printf(&b, "  master: this node (%s)\n", ip4_str(in->src_addr, a));
 		else if (in->fsm.master_addr)

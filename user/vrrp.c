@@ -723,7 +723,7 @@ static void handle_packet(struct xvipd *d, struct iface_rt *ifc, uint8_t *pkt, s
 	for (size_t i = 0; i < in->cfg->n_vips && i < VRRP_MAX_ADDRS; i++)
 		vips[i] = in->cfg->vips[i].addr.s_addr;
 	o.addrs = vips;
-	rc = vrrp_auth_check(pkt, len, &in->cfg->auth_key, &seq);
+	rc = vrrp_auth_check(pkt, len, &in->cfg->auth_key, &in->cfg->auth_key2, &seq);
 	if (rc < 0) {
 		auth_refused(in, iph->saddr, rc, 0, 0, t0);
 		return;

@@ -114,9 +114,20 @@ int vrrp_auth_sign(uint8_t *vrrp, size_t len, size_t cap, uint32_t src, uint32_t
 	return (int)(len + XVIP_AUTH_TRAILER_LEN);
 }
 
-int vrrp_auth_check(uint8_t *ip_pkt, size_t len, const struct vrrp_auth_key *k, uint64_t *seq)
+/* Whether the trailer's tag t was made with k. */
+static bool tag_ok(const struct vrrp_auth_key *k, uint32_t src, uint32_t dst, const uint8_t *vrrp,
+		   size_t expected, const uint8_t *t)
 {
-	uint8_t tag[XVIP_AUTH_TAG_LEN], magic[4];
+	uint8_t tag[XVIP_AUTH_TAG_LEN];
+
+	return k && k->len && auth_tag(k, src, dst, vrrp, expected + 12, tag) == 0 &&
+	       CRYPTO_memcmp(tag, t + 12, XVIP_AUTH_TAG_LEN) == 0;
+}
+
+int vrrp_auth_check(uint8_t *ip_pkt, size_t len, const struct vrrp_auth_key *k,
+		    const struct vrrp_auth_key *k2, uint64_t *seq)
+{
+	uint8_t magic[4];
 	size_t hl, tot, payload, expected;
 	uint8_t *vrrp, *t;
 	uint32_t src, dst;
@@ -142,8 +153,7 @@ int vrrp_auth_check(uint8_t *ip_pkt, size_t len, const struct vrrp_auth_key *k, 
 		return VRRP_REJ_AUTH_UNEXPECTED;
 	memcpy(&src, ip_pkt + 12, 4);
 	memcpy(&dst, ip_pkt + 16, 4);
-	if (auth_tag(k, src, dst, vrrp, expected + 12, tag) < 0 ||
-	    CRYPTO_memcmp(tag, t + 12, XVIP_AUTH_TAG_LEN) != 0)
+	if (!tag_ok(k, src, dst, vrrp, expected, t) && !tag_ok(k2, src, dst, vrrp, expected, t))
 		return VRRP_REJ_AUTH_BAD_MAC;
 	*seq = get_be64(t + 4);
 	/* the parser sees the advert as a peer without the mode sends it */

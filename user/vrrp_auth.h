@@ -53,13 +53,15 @@ int vrrp_auth_sign(uint8_t *vrrp, size_t len, size_t cap, uint32_t src, uint32_t
 /*
  * Look at the trailer of a received IPv4 packet (as a raw socket delivers
  * it) before vrrp_parse_advert() judges the rest. With a key (k->len > 0):
- * a packet without a trailer is VRRP_REJ_AUTH_MISSING, one with a wrong tag
- * VRRP_REJ_AUTH_BAD_MAC; a good one has its trailer cut off (the IP total
+ * a packet without a trailer is VRRP_REJ_AUTH_MISSING, one with a tag made
+ * by neither k nor k2 (may be NULL: none) VRRP_REJ_AUTH_BAD_MAC; a good one
+ * has its trailer cut off (the IP total
  * length and header checksum are rewritten in place) and *seq set. Without
  * a key, a packet with a trailer is VRRP_REJ_AUTH_UNEXPECTED. Anything that
  * is not shaped like an advert returns 0 untouched: the parser says why.
  */
-int vrrp_auth_check(uint8_t *ip_pkt, size_t len, const struct vrrp_auth_key *k, uint64_t *seq);
+int vrrp_auth_check(uint8_t *ip_pkt, size_t len, const struct vrrp_auth_key *k,
+		    const struct vrrp_auth_key *k2, uint64_t *seq);
 
 /* Sequence numbers accepted from each peer of an instance. */
 struct vrrp_auth_peer {

@@ -7,6 +7,7 @@
 #   - xvipd at priority 254 with another key (a wrong tag),
 #   - node1's own adverts, captured and played back (a replay; python3),
 #     also to a restarted xvipd (the pinned vrrp_auth_seq map remembers).
+# Also: a key rotation with a second key file, no transition, nothing refused.
 # Without the key check, each of the first two makes node1 step down at once.
 # Also: -t shows the key file and never the key; a reload with a key file
 # others may read is refused and the running configuration kept.
@@ -190,6 +191,34 @@ rx0=$(field node2 adverts_received)
 check "node2 still accepts node1's adverts" wait_until 5 received_above node2 $((rx0 + 10))
 check "node2 is still BACKUP" is_state node2 BACKUP
 check "no VRRP transition on node1 or node2 the whole time" sh -c "[ '$(became node1)' = '$B1' ] && [ '$(became node2)' = '$B2' ]"
+
+note "key rotation, one node at a time: sign old + accept new, then sign new + accept old, then new alone"
+reloads() { field "$1" reloads; }
+reloads_above() { [ "$(reloads "$1")" -gt "$2" ] 2>/dev/null; }
+reload_to() { # NODE KEYS...: reload NODE with auth_key_file KEYS, wait until applied
+	local n=$1 r
+	shift
+	r=$(reloads "$n")
+	sed -i "s|^    auth_key_file .*|    auth_key_file $*|" "$WORK/$n.conf"
+	kill -HUP "$(eval echo "\$PID_$n")"
+	wait_until 10 reloads_above "$n" "$r"
+}
+signs_with_next() { xctl node1 status 2>/dev/null | grep -q "key from $WORK/keys/next.key$"; }
+cp "$WORK/keys/other.key" "$WORK/keys/next.key"
+B1=$(became node1)
+B2=$(became node2)
+M1=$(rejected node1 auth_bad_mac)
+M2=$(rejected node2 auth_bad_mac)
+for step in "pair.key next.key" "next.key pair.key" "next.key"; do
+	set -- $step
+	keys="$WORK/keys/$1${2:+ $WORK/keys/$2}"
+	check "node1 reloaded to: $step" reload_to node1 "$keys"
+	check "node2 reloaded to: $step" reload_to node2 "$keys"
+	check "  node2 still accepts node1's adverts" wait_until 5 received_above node2 $(($(field node2 adverts_received) + 10))
+done
+check "node1 signs with the new key alone: its status names it" signs_with_next
+check "no VRRP transition during the rotation" sh -c "[ '$(became node1)' = '$B1' ] && [ '$(became node2)' = '$B2' ]"
+check_eq "no advert refused for its tag during the rotation" "$M1 $M2" "$(rejected node1 auth_bad_mac) $(rejected node2 auth_bad_mac)"
 
 if command -v python3 >/dev/null; then
 	note "node2's xvipd restarts while node1 is frozen (SIGSTOP); node1's adverts from before are played back"

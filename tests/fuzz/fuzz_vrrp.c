@@ -26,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t seq;
 
 		memcpy(ip, data + 4, size - 4);
-		(void)vrrp_auth_check(ip, size - 4, (data[0] & 32) ? &fuzz_key : NULL, &seq);
+		(void)vrrp_auth_check(ip, size - 4, (data[0] & 32) ? &fuzz_key : NULL,
+				      (data[0] & 64) ? &fuzz_key : NULL, &seq);
 	}
 	memset(&o, 0, sizeof(o));
 	o.version = (data[0] & 1) ? 3 : 2;
@@ -81,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		sig[2] = (uint8_t)((20 + m) >> 8);
 		sig[3] = (uint8_t)(20 + m);
-		if (vrrp_auth_check(sig, 20 + (size_t)m, &fuzz_key, &seq) != 0 || seq != 77)
+		if (vrrp_auth_check(sig, 20 + (size_t)m, &fuzz_key, NULL, &seq) != 0 || seq != 77)
 			abort();
 		if (vrrp_parse_advert(sig, 20 + (size_t)m, &o, &b) != VRRP_OK)
 			abort();

@@ -1244,6 +1244,33 @@ static void test_auth_key_file(void **state)
 	config_diag_free(&d);
 	free(path);
 
+	/* a second key file (a rotation): accepted, dumped, judged the same */
+	{
+		char key2[64];
+
+		snprintf(key2, sizeof(key2), "%s/next.key", dir);
+		write_file(key2, "fedcba9876543210fedcba9876543210\n");
+		assert_int_equal(chmod(key2, 0600), 0);
+		snprintf(text, sizeof(text), LIV_HEAD " auth_key_file %s %s\n}\n", key, key2);
+		cfg = load_text(text, &d, &path);
+		assert_non_null(cfg);
+		assert_string_equal(cfg->instances[0].auth_key_file2, key2);
+		assert_int_equal(cfg->instances[0].auth_key2.len, 32);
+		dump = dump_to_string(cfg);
+		assert_non_null(strstr(dump, "next.key\n"));
+		free(dump);
+		config_free(cfg);
+		config_diag_free(&d);
+		free(path);
+		assert_int_equal(chmod(key2, 0666), 0);
+		cfg = load_text(text, &d, &path);
+		assert_null(cfg);
+		expect_diag(&d, CONFIG_ERROR, "t.conf", 11, "(the second key)");
+		config_diag_free(&d);
+		free(path);
+		unlink(key2);
+	}
+
 	/* with fast liveness: its echoes are not authenticated, said */
 	snprintf(text, sizeof(text), LIV_HEAD " auth_key_file %s\n liveness_interval 2ms\n}\n", key);
 	cfg = load_text(text, &d, &path);

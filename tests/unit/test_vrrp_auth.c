@@ -120,7 +120,7 @@ static void test_check_good_cuts_trailer(void **state)
 	len = signed_packet(pkt, &k, NOW, 100);
 	/* the parser alone refuses it: 28 bytes too many */
 	assert_int_equal(vrrp_parse_advert(pkt, len, &o, &out), VRRP_REJ_BAD_LENGTH);
-	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), 0);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, NULL, &seq), 0);
 	assert_int_equal(seq, NOW);
 	assert_int_equal((size_t)pkt[2] << 8 | pkt[3], 32);
 	assert_int_equal(csum_buf(pkt, 20), 0); /* header checksum rewritten */
@@ -139,35 +139,56 @@ static void test_check_refusals(void **state)
 	(void)state;
 	/* another key */
 	len = signed_packet(pkt, &other, NOW, 100);
-	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), VRRP_REJ_AUTH_BAD_MAC);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, NULL, &seq), VRRP_REJ_AUTH_BAD_MAC);
 	len = signed_packet(pkt, &longer, NOW, 100);
-	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), VRRP_REJ_AUTH_BAD_MAC);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, NULL, &seq), VRRP_REJ_AUTH_BAD_MAC);
 	/* a changed priority, sequence, source or destination */
 	len = signed_packet(pkt, &k, NOW, 100);
 	pkt[20 + 2] = 0;
-	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), VRRP_REJ_AUTH_BAD_MAC);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, NULL, &seq), VRRP_REJ_AUTH_BAD_MAC);
 	len = signed_packet(pkt, &k, NOW, 100);
 	pkt[20 + 12 + 11] ^= 1;
-	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), VRRP_REJ_AUTH_BAD_MAC);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, NULL, &seq), VRRP_REJ_AUTH_BAD_MAC);
 	len = signed_packet(pkt, &k, NOW, 100);
 	pkt[15] ^= 1;
-	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), VRRP_REJ_AUTH_BAD_MAC);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, NULL, &seq), VRRP_REJ_AUTH_BAD_MAC);
 	len = signed_packet(pkt, &k, NOW, 100);
 	pkt[19] ^= 1;
-	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), VRRP_REJ_AUTH_BAD_MAC);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, NULL, &seq), VRRP_REJ_AUTH_BAD_MAC);
 	/* the tag itself */
 	len = signed_packet(pkt, &k, NOW, 100);
 	pkt[len - 1] ^= 0x80;
-	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), VRRP_REJ_AUTH_BAD_MAC);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, NULL, &seq), VRRP_REJ_AUTH_BAD_MAC);
 	/* no trailer: keepalived, or an xvipd without the key */
 	len = signed_packet(pkt, NULL, 0, 100);
-	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), VRRP_REJ_AUTH_MISSING);
-	assert_int_equal(vrrp_auth_check(pkt, len, &none, &seq), 0);
-	assert_int_equal(vrrp_auth_check(pkt, len, NULL, &seq), 0);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, NULL, &seq), VRRP_REJ_AUTH_MISSING);
+	assert_int_equal(vrrp_auth_check(pkt, len, &none, NULL, &seq), 0);
+	assert_int_equal(vrrp_auth_check(pkt, len, NULL, NULL, &seq), 0);
 	/* a trailer and no key here */
 	len = signed_packet(pkt, &k, NOW, 100);
-	assert_int_equal(vrrp_auth_check(pkt, len, &none, &seq), VRRP_REJ_AUTH_UNEXPECTED);
+	assert_int_equal(vrrp_auth_check(pkt, len, &none, NULL, &seq), VRRP_REJ_AUTH_UNEXPECTED);
 	assert_int_equal((size_t)pkt[2] << 8 | pkt[3], len); /* untouched */
+}
+
+/* A second key (a rotation) is accepted as well as the first, and only
+ * those two. */
+static void test_check_second_key(void **state)
+{
+	struct vrrp_auth_key k = key_of(0x42, 32), next = key_of(0x43, 32), third = key_of(0x44, 32);
+	uint8_t pkt[1600];
+	uint64_t seq = 0;
+	size_t len;
+
+	(void)state;
+	len = signed_packet(pkt, &next, NOW, 100);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, NULL, &seq), VRRP_REJ_AUTH_BAD_MAC);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, &next, &seq), 0);
+	assert_int_equal(seq, NOW);
+	len = signed_packet(pkt, &k, NOW + 1, 100);
+	assert_int_equal(vrrp_auth_check(pkt, len, &next, &k, &seq), 0);
+	assert_int_equal(seq, NOW + 1);
+	len = signed_packet(pkt, &third, NOW, 100);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, &next, &seq), VRRP_REJ_AUTH_BAD_MAC);
 }
 
 /* An IP header with options (ihl 6): the trailer is found after them, and
@@ -192,7 +213,7 @@ static void test_check_ip_options(void **state)
 	opt[3] = (uint8_t)tot;
 	opt[10] = opt[11] = 0;
 	csum_store_be16(opt + 10, csum_buf(opt, 24));
-	assert_int_equal(vrrp_auth_check(opt, tot, &k, &seq), 0);
+	assert_int_equal(vrrp_auth_check(opt, tot, &k, NULL, &seq), 0);
 	assert_int_equal(seq, NOW);
 	assert_int_equal((size_t)opt[2] << 8 | opt[3], 24 + 12);
 	assert_int_equal(csum_buf(opt, 24), 0);
@@ -214,19 +235,19 @@ static void test_check_malformed_left_to_parser(void **state)
 	len = signed_packet(pkt, &k, NOW, 100);
 	/* one byte short of a trailer */
 	pkt[3]--;
-	assert_int_equal(vrrp_auth_check(pkt, len - 1, &k, &seq), 0);
+	assert_int_equal(vrrp_auth_check(pkt, len - 1, &k, NULL, &seq), 0);
 	assert_int_equal(vrrp_parse_advert(pkt, len - 1, &o, &out), VRRP_REJ_BAD_LENGTH);
 	/* the IP header claims more than was received */
 	len = signed_packet(pkt, &k, NOW, 100);
-	assert_int_equal(vrrp_auth_check(pkt, len - 4, &k, &seq), 0);
+	assert_int_equal(vrrp_auth_check(pkt, len - 4, &k, NULL, &seq), 0);
 	/* the count says more addresses than there are */
 	len = signed_packet(pkt, &k, NOW, 100);
 	pkt[20 + 3] = 200;
-	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), 0);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, NULL, &seq), 0);
 	/* tiny */
-	assert_int_equal(vrrp_auth_check(pkt, 10, &k, &seq), 0);
+	assert_int_equal(vrrp_auth_check(pkt, 10, &k, NULL, &seq), 0);
 	pkt[0] = 0x65;
-	assert_int_equal(vrrp_auth_check(pkt, len, &k, &seq), 0);
+	assert_int_equal(vrrp_auth_check(pkt, len, &k, NULL, &seq), 0);
 }
 
 static void test_sign_needs_room_and_key(void **state)
@@ -410,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_trailer_layout),
 		cmocka_unit_test(test_check_good_cuts_trailer),
 		cmocka_unit_test(test_check_refusals),
+		cmocka_unit_test(test_check_second_key),
 		cmocka_unit_test(test_check_ip_options),
 		cmocka_unit_test(test_check_malformed_left_to_parser),
 		cmocka_unit_test(test_sign_needs_room_and_key),
