@@ -365,8 +365,9 @@ struct vrrp_quiet_rt {
  * (auth_key_file). Written by the daemon only, pinned so that a restarted
  * xvipd still refuses adverts played back from before its restart. */
 struct vrrp_auth_seq_key {
-	__u32 peer;   /* IPv4, network order */
+	__u32 peer;    /* IPv4, network order */
 	__u32 vrid;
+	__u32 ifindex; /* the instance's interface: one VRID may serve two */
 };
 struct vrrp_auth_seq {
 	__u64 last_seq; /* the sender's wall clock in ns (docs/security.md) */

@@ -513,6 +513,10 @@ int maps_open_pinned(struct xvip_maps *m, const char *pin_root, char *err, size_
 
 		snprintf(path, sizeof(path), "%s/%s", pin_root, map_names[i]);
 		fd = bpf_obj_get(path);
+		/* vrrp_auth_seq is the daemon's own; an older xvipd's pins,
+		 * still running after an upgrade, have none */
+		if (fd < 0 && errno == ENOENT && maps_slot(m, i) == &m->vrrp_auth_seq)
+			continue;
 		if (fd < 0) {
 			int rc = -errno;
 
@@ -676,9 +680,10 @@ void dp_quiet_clear(const struct xvip_maps *m)
 		bpf_map_delete_elem(m->vrrp_quiet, &k);
 }
 
-int dp_auth_seq_get(const struct xvip_maps *m, uint8_t vrid, uint32_t peer, uint64_t *seq)
+int dp_auth_seq_get(const struct xvip_maps *m, int ifindex, uint8_t vrid, uint32_t peer,
+		    uint64_t *seq)
 {
-	struct vrrp_auth_seq_key k = { .peer = peer, .vrid = vrid };
+	struct vrrp_auth_seq_key k = { .peer = peer, .vrid = vrid, .ifindex = (uint32_t)ifindex };
 	struct vrrp_auth_seq v;
 
 	if (m->vrrp_auth_seq < 0)
@@ -689,9 +694,10 @@ int dp_auth_seq_get(const struct xvip_maps *m, uint8_t vrid, uint32_t peer, uint
 	return 0;
 }
 
-int dp_auth_seq_put(const struct xvip_maps *m, uint8_t vrid, uint32_t peer, uint64_t seq)
+int dp_auth_seq_put(const struct xvip_maps *m, int ifindex, uint8_t vrid, uint32_t peer,
+		    uint64_t seq)
 {
-	struct vrrp_auth_seq_key k = { .peer = peer, .vrid = vrid };
+	struct vrrp_auth_seq_key k = { .peer = peer, .vrid = vrid, .ifindex = (uint32_t)ifindex };
 	struct vrrp_auth_seq v = { .last_seq = seq };
 
 	if (m->vrrp_auth_seq < 0)

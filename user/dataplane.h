@@ -124,8 +124,10 @@ int dp_quiet_rt_get(const struct xvip_maps *m, uint8_t vrid, struct vrrp_quiet_r
 
 /* auth_key_file: the last sequence accepted from a peer, kept in the pinned
  * vrrp_auth_seq map across restarts. 0 or -errno (-ENOENT: none). */
-int dp_auth_seq_get(const struct xvip_maps *m, uint8_t vrid, uint32_t peer, uint64_t *seq);
-int dp_auth_seq_put(const struct xvip_maps *m, uint8_t vrid, uint32_t peer, uint64_t seq);
+int dp_auth_seq_get(const struct xvip_maps *m, int ifindex, uint8_t vrid, uint32_t peer,
+		    uint64_t *seq);
+int dp_auth_seq_put(const struct xvip_maps *m, int ifindex, uint8_t vrid, uint32_t peer,
+		    uint64_t seq);
 /* The socket filter's program fd (-1 without a loaded data plane). */
 int dp_quiet_prog_fd(const struct xvip_dp *dp);
 

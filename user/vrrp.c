@@ -748,13 +748,23 @@ static void handle_packet(struct xvipd *d, struct iface_rt *ifc, uint8_t *pkt, s
 		/* a peer this instance has not heard since it started: what an
 		 * earlier xvipd accepted from it still counts */
 		if (!vrrp_auth_knows(&in->auth_peers, iph->saddr))
-			(void)dp_auth_seq_get(&d->dp.maps, vrid, iph->saddr, &remembered);
+			(void)dp_auth_seq_get(&d->dp.maps, in->ifc->ifindex, vrid, iph->saddr,
+					      &remembered);
 		rc = vrrp_auth_accept(&in->auth_peers, iph->saddr, seq, now, remembered, &last);
 		if (rc < 0) {
 			auth_refused(in, iph->saddr, rc, seq, last, t0);
 			return;
 		}
-		(void)dp_auth_seq_put(&d->dp.maps, vrid, iph->saddr, seq);
+		/* never a floor beyond the window: a peer whose clock ran ahead
+		 * is not refused for long once it is set right */
+		rc = dp_auth_seq_put(&d->dp.maps, in->ifc->ifindex, vrid, iph->saddr,
+				     vrrp_auth_floor(seq, now));
+		if (rc < 0 && !in->auth_seq_warned) {
+			in->auth_seq_warned = true;
+			xlog(LOG_WARNING, "(%s) cannot keep %s's sequence in vrrp_auth_seq: %s (a "
+			     "restarted xvipd judges it by the 30 s window)", in->cfg->name,
+			     ip4_str(iph->saddr, a), strerror(-rc));
+		}
 	}
 	in->rx_adverts++;
 	if (adv.priority)

@@ -84,6 +84,7 @@ struct vrrp_rt {
 	 * line per reason per 10 s about adverts refused by it */
 	struct vrrp_auth_peers auth_peers;
 	uint64_t auth_logged_us[VRRP_REJ_NR], auth_unlogged[VRRP_REJ_NR];
+	bool auth_seq_warned; /* vrrp_auth_seq could not be written (said once) */
 
 	struct transition hist[XVIPD_HISTORY];
 	unsigned nhist; /* total recorded; hist[(nhist - 1) % N] is the newest */

@@ -165,6 +165,13 @@ int vrrp_auth_check(uint8_t *ip_pkt, size_t len, const struct vrrp_auth_key *k,
 	return 0;
 }
 
+uint64_t vrrp_auth_floor(uint64_t seq, uint64_t now_real_ns)
+{
+	uint64_t cap = now_real_ns + VRRP_AUTH_WINDOW_NS;
+
+	return seq < cap ? seq : cap;
+}
+
 bool vrrp_auth_knows(const struct vrrp_auth_peers *t, uint32_t src)
 {
 	for (unsigned i = 0; i < t->n; i++)
@@ -194,7 +201,7 @@ int vrrp_auth_accept(struct vrrp_auth_peers *t, uint32_t src, uint64_t seq,
 		if (last && !remembered)
 			*last = now_real_ns;
 		off = seq > now_real_ns ? seq - now_real_ns : now_real_ns - seq;
-		if (!remembered && off > VRRP_AUTH_WINDOW_NS)
+		if (off > VRRP_AUTH_WINDOW_NS)
 			return VRRP_REJ_AUTH_STALE;
 		if (t->n < VRRP_AUTH_PEERS) {
 			p = &t->p[t->n++];

@@ -75,6 +75,10 @@ struct vrrp_auth_peers {
 	uint64_t tick;
 };
 
+/* What to keep of an accepted seq across restarts (vrrp_auth_seq): seq, but
+ * never more than the window ahead of our clock. */
+uint64_t vrrp_auth_floor(uint64_t seq, uint64_t now_real_ns);
+
 /* Whether src is in the table. */
 bool vrrp_auth_knows(const struct vrrp_auth_peers *t, uint32_t src);
 
@@ -83,8 +87,8 @@ bool vrrp_auth_knows(const struct vrrp_auth_peers *t, uint32_t src);
  * VRRP_REJ_AUTH_STALE (a first advert further than the window from our
  * clock). *last (may be NULL) gets the sequence the peer was judged by.
  * remembered (0: none) is the last sequence accepted from src before the
- * table knew it (kept in the vrrp_auth_seq map across restarts): with it,
- * an unknown src is judged as known, without the window. */
+ * table knew it (kept in the vrrp_auth_seq map across restarts): an
+ * unknown src must be above it as well as within the window. */
 int vrrp_auth_accept(struct vrrp_auth_peers *t, uint32_t src, uint64_t seq,
 		     uint64_t now_real_ns, uint64_t remembered, uint64_t *last);
 

@@ -248,6 +248,11 @@ bg_stop "$PID_node1"
 check "node2 becomes MASTER" wait_until 5 is_state node2 MASTER
 check "  on node1's priority 0, not by VRRP's master-down timer" grep -q "BACKUP -> MASTER: master down timer fired (skew after priority 0)" "$LOG2"
 
+# the pins of an older xvipd (still running after an upgrade) have no
+# vrrp_auth_seq: xvipctl does without it
+rm -f "$(pin_of node2)/vrrp_auth_seq"
+check "xvipctl status works without the vrrp_auth_seq pin" xctl node2 status
+
 sanitizer_check
 stop_all_gently
 summary

@@ -300,7 +300,8 @@ static void test_accept_replay_and_window(void **state)
 }
 
 /* What an earlier xvipd accepted (the vrrp_auth_seq map) counts for a
- * peer the table does not know yet: no window, and nothing older. */
+ * peer the table does not know yet: nothing at or below it, and the window
+ * as for any first advert. */
 static void test_accept_remembered(void **state)
 {
 	struct vrrp_auth_peers t = { 0 };
@@ -313,12 +314,27 @@ static void test_accept_remembered(void **state)
 			 VRRP_REJ_AUTH_REPLAY);
 	assert_int_equal(last, NOW - 2 * SEC);
 	assert_int_equal(t.n, 0);
-	/* newer than that: accepted, even far from our clock */
-	assert_int_equal(vrrp_auth_accept(&t, a, NOW + 120 * SEC, NOW, NOW - 2 * SEC, NULL), 0);
+	/* newer, but far from our clock: a recording made while we were
+	 * down is held to the window all the same */
+	assert_int_equal(vrrp_auth_accept(&t, a, NOW + 120 * SEC, NOW, NOW - 2 * SEC, NULL),
+			 VRRP_REJ_AUTH_STALE);
+	assert_int_equal(vrrp_auth_accept(&t, a, NOW - 40 * SEC, NOW, NOW - 50 * SEC, NULL),
+			 VRRP_REJ_AUTH_STALE);
+	/* newer and within it: accepted */
+	assert_int_equal(vrrp_auth_accept(&t, a, NOW - SEC, NOW, NOW - 2 * SEC, NULL), 0);
 	assert_true(vrrp_auth_knows(&t, a));
 	assert_false(vrrp_auth_knows(&t, ip4(10, 0, 0, 2)));
 	/* from now on the table's own record rules */
-	assert_int_equal(vrrp_auth_accept(&t, a, NOW, NOW, 0, NULL), VRRP_REJ_AUTH_REPLAY);
+	assert_int_equal(vrrp_auth_accept(&t, a, NOW - SEC, NOW, 0, NULL), VRRP_REJ_AUTH_REPLAY);
+}
+
+/* What is kept across restarts is never beyond the window ahead: a peer
+ * whose clock ran ahead is not refused for long once it is set right. */
+static void test_floor(void **state)
+{
+	(void)state;
+	assert_int_equal(vrrp_auth_floor(NOW - SEC, NOW), NOW - SEC);
+	assert_int_equal(vrrp_auth_floor(NOW + 3600 * SEC, NOW), NOW + VRRP_AUTH_WINDOW_NS);
 }
 
 static void test_accept_table_full_replaces_least_recent(void **state)
@@ -438,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_next_seq_monotonic),
 		cmocka_unit_test(test_accept_replay_and_window),
 		cmocka_unit_test(test_accept_remembered),
+		cmocka_unit_test(test_floor),
 		cmocka_unit_test(test_accept_table_full_replaces_least_recent),
 		cmocka_unit_test_setup_teardown(test_key_file_rules, setup_dir, remove_dir),
 	};
