@@ -14,5 +14,7 @@ int64_t realtime_ms(void);
 /* CLOCK_REALTIME in microseconds: for lining events up with other
  * processes' clocks (make bench's failover timeline). */
 int64_t realtime_us(void);
+/* CLOCK_REALTIME in nanoseconds: auth_key_file's sequence numbers. */
+uint64_t realtime_ns(void);
 
 #endif

@@ -299,7 +299,6 @@ static void kw_liveness_interval(struct parser *p, const struct stmt *st, void *
 static void kw_auth_key_file(struct parser *p, const struct stmt *st, void *ctx)
 {
 	struct instance_ctx *ic = ctx;
-
 	struct config_vrrp_instance *inst = ic->inst;
 
 	if (!want_args(p, st, 1, 2))

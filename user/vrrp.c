@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "alerts.h"
@@ -29,15 +28,6 @@
 #include "xvipd.h"
 
 #define VRRP_GROUP_BE htonl(VRRP_MCAST_GROUP)
-
-/* auth_key_file's sequence numbers: the wall clock, in ns */
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- interfaces and sockets ------------------------------------------ */
 
