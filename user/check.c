@@ -252,6 +252,14 @@ void check_probe_now(struct check *c)
 	check_schedule(c, 0);
 }
 
+void check_probe_next_now(struct check *c)
+{
+	if (c->probing)
+		c->probe_again = true;
+	else
+		check_schedule(c, 0);
+}
+
 static uint64_t interval_us(const struct check *c)
 {
 	uint32_t ms;
@@ -292,8 +300,10 @@ static void report(struct check *c, bool up, const char *why)
 void check_probe_done(struct check *c, bool ok, const char *why)
 {
 	uint64_t now = now_us();
+	bool again = c->probe_again;
 
 	c->probing = false;
+	c->probe_again = false;
 	c->st.probes++;
 	c->st.last_probe_us = now - c->probe_start_us;
 	c->st.last_end_us = now;
@@ -314,7 +324,8 @@ void check_probe_done(struct check *c, bool ok, const char *why)
 	 * once, not an interval later: a hung server is DOWN after at most
 	 * interval + read_timeout + (fall - 1) x connect_timeout, not fall
 	 * intervals more (docs/configuration.md) */
-	if (!ok && c->type == CONFIG_CHECK_MYSQL && c->up && c->decided && c->st.bad_run < c->fall)
+	if ((!ok && c->type == CONFIG_CHECK_MYSQL && c->up && c->decided && c->st.bad_run < c->fall) ||
+	    again)
 		check_schedule(c, 0);
 	else
 		check_schedule(c, interval_us(c));

@@ -111,6 +111,10 @@ void check_rebind(struct check *c, check_change_cb on_change, void *arg);
 void check_start(struct check *c);
 /* Runs a probe now unless one is running (then it is a no-op). */
 void check_probe_now(struct check *c);
+/* Runs a probe now, or, when one is running, the next one as soon as it
+ * ends (not an interval later): the server was seen to stop, the next
+ * probe's deadline runs from here. */
+void check_probe_next_now(struct check *c);
 void check_free(struct check *c);
 
 bool check_is_up(const struct check *c);
@@ -295,6 +299,7 @@ struct check {
 	bool up;
 	bool decided;
 	bool probing;
+	bool probe_again; /* check_probe_next_now during a probe */
 	unsigned rise, fall;
 	uint64_t timer;          /* next probe */
 	uint64_t probe_start_us;

@@ -485,8 +485,19 @@ static void on_death(void *arg, const struct xvip_mysqld_event *ev)
 
 	dw_describe(ev, what, sizeof(what));
 	if (ev->type == XVIP_MYSQLD_STOPPED) {
+		/* Not a death: a SIGCONT may follow. The deadlines decide, but
+		 * they run from the stop, not from the next scheduled probe
+		 * (up to an interval later): read_timeout + (fall - 1) x
+		 * connect_timeout after the signal (docs/configuration.md). */
+		bool ours = w->pid == ev->tgid && !c->st.dead;
+
 		xlog(LOG_NOTICE, "%s: mysqld pid %u %s: it hangs until SIGCONT (the probes' deadlines "
-		     "decide)", c->name, ev->tgid, what);
+		     "decide%s)", c->name, ev->tgid, what, ours ? ", from now: probing at once" : "");
+		if (ours) {
+			check_hold(c);
+			check_probe_next_now(c);
+			check_release(c);
+		}
 		return;
 	}
 	if (ev->type == XVIP_MYSQLD_DEAD) {

@@ -47,6 +47,7 @@ check "a client of db1 runs SELECT SLEEP(50) before xvipd starts" wait_until 10 
 bg_start db1 "$L1" "$BUILD/xvipd" -n -l -f "$WORK/db1.conf" --pin-root "$(pin_of db1)"
 check "db1 becomes VRRP master" wait_until 15 sh -c "'$BUILD/xvipctl' --pin-root '$(pin_of db1)' status --json | grep -q '\"state\":\"MASTER\"'"
 bg_start db2 "$L2" "$BUILD/xvipd" -n -l -f "$WORK/db2.conf" --pin-root "$(pin_of db2)"
+XV2=$BG_PID
 OWNER="$BUILD/xvipctl --pin-root $(pin_of db1)"
 writer_is() { [ "$($OWNER status --json 2>/dev/null | json_get writer)" = "$1:3306" ]; }
 ro() { db_var "$1" read_only 2>/dev/null; }
@@ -184,6 +185,33 @@ wait $SAMPLER
 both=$(awk '/^STOP/ { held = 1; next } /^FENCED/ { held = 0; next } !held && /^0 0 0 / { n++ } END { print n + 0 }' "$WORK/ro.samples")
 [ "$both" = 0 ] || grep -B2 -A2 '^0 0 0 ' "$WORK/ro.samples" | head -20 | sed 's/^/#   sample: /'
 check_eq "read_only sampled $(grep -c '^[01]' "$WORK/ro.samples") times: never both writable (but while db1 is stopped or not yet fenced after it woke, held by semi-sync)" 0 "$both"
+
+note "e. a SIGSTOP starts the probes' deadline at once (db2's xvipd, checks every 20 s)"
+# db2's own check of db2 with a 20 s interval: without the stop signal
+# acted on, the first failing probe would start up to 20 s after the stop
+# (here 19-20 s: the checks restart with the reload); with it, DOWN comes
+# read_timeout + (fall - 1) x connect_timeout (300 ms) after the stop
+XC_CHECK_EXTRA=$'interval 20s\nrise 1' xvipd_mysql_conf "$WORK/db2.conf" db2 90 $VIP 63 $N1 $N2
+P2c=$(db_pid db2)
+m2=$(nlines "$L2")
+kill -HUP "$XV2"
+check "db2's xvipd reloads with 20 s checks" wait_until 10 sh -c "tail -n +$((m2 + 1)) '$L2' | grep -q 'reload done'"
+check "and watches db2's mariadbd again (pid $P2c)" wait_until 10 sh -c "tail -n +$((m2 + 1)) '$L2' | grep -q 'MYSQL_CHECK $N2:3306: watching the local mysqld, pid $P2c '"
+up2() { tail -n +$((m2 + 1)) "$L2" | grep -q "MYSQL_CHECK $N2:3306.*: UP"; }
+check "db2's restarted check says UP" wait_until 10 up2
+sleep 0.5 # past the first probe's end: the next one is 19.5 s away
+m2=$(nlines "$L2")
+check_here "SIGSTOP db2's mariadbd" db_pause db2
+t_stop=${EPOCHREALTIME/./}
+down2() { tail -n +$((m2 + 1)) "$L2" | grep -q "MYSQL_CHECK $N2:3306.*: DOWN"; }
+check "db2's xvipd probes at once on the stop" wait_until 5 sh -c "tail -n +$((m2 + 1)) '$L2' | grep -q 'stopped by signal 19 (SIGSTOP).*probing at once'"
+check "db2's xvipd has db2 DOWN within 5 s of the stop (its interval is 20 s)" wait_until 5 down2
+t_down=${EPOCHREALTIME/./}
+note "db2 DOWN in db2's xvipd $(((t_down - t_stop) / 1000)) ms or less after the SIGSTOP: $(tail -n +$((m2 + 1)) "$L2" | grep "MYSQL_CHECK $N2:3306.*: DOWN" | head -1 | cut -c1-220)"
+# the writer db2 hung: db1's xvipd (100 ms checks) moves the writer
+check "the writer moves to db1" wait_until 10 writer_is $N1
+check_here "SIGCONT db2's mariadbd" db_resume db2
+check "the woken db2 is fenced: read_only=ON" wait_until 10 ro_is db2 1
 
 note "known connections: $(grep -ho '[0-9]* of its [0-9]* known client connection(s) reset [0-9]* us.*spared)' "$L1" "$L2" | tr '\n' ';')"
 note "releases: $(grep -ho 'released [0-9]* connection(s) of the [a-z]* mysqld.* in [0-9]* us' "$L1" "$L2" | sed 's/ (reset[^)]*)//' | tr '\n' ';')"

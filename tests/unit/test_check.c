@@ -370,6 +370,36 @@ static struct check *misc_run(struct rec *r, const char *cmd, uint32_t timeout_m
 	return c;
 }
 
+/* check_probe_next_now (the watched mysqld was stopped by a signal): during
+ * a probe, the next one follows it at once instead of an interval later;
+ * between probes, one runs at once */
+static void test_probe_next_now(void **state)
+{
+	struct loop *l = loop_new();
+	struct rec r = { .l = l };
+	struct config_checker cfg = misc_cfg("/bin/sleep 0.3", 5000, false);
+	struct check *c;
+
+	(void)state;
+	cfg.u.misc.delay_loop_ms = 20000;
+	c = check_new(l, &cfg, lo(), 3306, on_change, &r);
+	script_cmd_free(cfg.u.misc.misc_path.run);
+	assert_non_null(c);
+	check_start(c);
+	run_for(l, 100); /* the first probe runs */
+	assert_int_equal(check_get_stats(c)->probes, 0);
+	check_probe_next_now(c);
+	run_for(l, 1000); /* it ends at ~0.3 s, the second at ~0.6 s */
+	assert_int_equal(check_get_stats(c)->probes, 2);
+	run_for(l, 500); /* then the interval (20 s) holds */
+	assert_int_equal(check_get_stats(c)->probes, 2);
+	check_probe_next_now(c); /* idle: at once */
+	run_for(l, 1000);
+	assert_int_equal(check_get_stats(c)->probes, 3);
+	check_free(c);
+	loop_free(l);
+}
+
 static void test_misc_exit0(void **state)
 {
 	struct loop *l = loop_new();
@@ -547,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_misc_dynamic_weight_change),
 		cmocka_unit_test(test_misc_free_while_running),
 		cmocka_unit_test(test_misc_loop_not_blocked),
+		cmocka_unit_test(test_probe_next_now),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
