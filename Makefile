@@ -42,7 +42,7 @@ LIB_SRCS := $(filter-out $(MAIN_SRCS),$(wildcard user/*.c))
 LIB_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 LIB := $(BUILD)/libxvip.a
 HDRS := $(wildcard user/*.h) include/xvip.h include/xvip_watch.h $(BUILD)/xvip.skel.h \
-	$(BUILD)/mysqld_watch.skel.h
+	$(BUILD)/mysqld_watch.skel.h $(BUILD)/xvipd_life.skel.h
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -97,6 +97,9 @@ $(BUILD)/xvip.skel.h: $(BUILD)/xvip.bpf.o
 
 $(BUILD)/mysqld_watch.skel.h: $(BUILD)/mysqld_watch.bpf.o
 	$(BPFTOOL) gen skeleton $< name mysqld_watch_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/xvipd_life.skel.h: $(BUILD)/xvipd_life.bpf.o
+	$(BPFTOOL) gen skeleton $< name xvipd_life_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/%.o: user/%.c $(HDRS) | $(BUILD)/obj
 	$(CC) $(CFLAGS) -c $< -o $@

@@ -46,7 +46,20 @@ struct vip_entry {
 	__u8 vrid;              /* VRRP instance that owns this VIP */
 	__u8 owner;             /* 1: this node holds the VIP */
 	__u32 ifindex;          /* service interface; 0 = any */
-	__u32 pad;
+	__u32 life;             /* tgid of the xvipd that wrote it: the entry counts only
+				 * while xvipd_life says that daemon lives; 0 = the lease alone */
+};
+
+/* xvipd_life (one entry): the daemon whose death the kernel watches. Its
+ * fast-liveness VIPs carry its tgid (vip_entry.life); when the kernel dooms
+ * it (SIGKILL generated, or its group exit begun: a crash, exit()), a
+ * tracepoint (bpf/xvipd_life.bpf.c, its links pinned so that they outlive
+ * the daemon) sets dead_ns, and ARP, steering and liveness answers stop at
+ * once, without waiting for the lease. */
+struct xvipd_life {
+	__u32 tgid;    /* the living xvipd (written at its start) */
+	__u32 cause;   /* 9: SIGKILL; 0: its exit began */
+	__u64 dead_ns; /* 0 while it lives; when the kernel doomed it (monotonic ns) */
 };
 
 /* vip_stats: per-CPU counters per VIP (kept apart from vip_entry so that
@@ -375,11 +388,15 @@ struct vrrp_auth_seq {
 
 #define XVIP_PIN_ROOT_DEFAULT "/sys/fs/bpf/xvip"
 
+/* Links pinned under the pin root (bpf/xvipd_life.bpf.c's tracepoints):
+ * they outlive the daemon, so that its death silences its VIPs. */
+#define XVIP_LIFE_LINKS "xvipd_life_signal", "xvipd_life_exit"
+
 /* Names under the pin root, one per map. */
 #define XVIP_MAP_NAMES                                                        \
 	"vips", "vip_stats", "vrrp_stats", "services", "backends", "slots",   \
 	"conns", "persist", "svc_stats", "counters", "events", "liv_cfg",     \
 	"liv_state", "liv_peers", "vip_claims", "vrrp_quiet", "vrrp_quiet_rt", \
-	"vrrp_auth_seq"
+	"vrrp_auth_seq", "xvipd_life"
 
 #endif /* XVIP_H */

@@ -56,7 +56,7 @@ static int *maps_slot(struct xvip_maps *m, size_t i)
 	int *slots[] = { &m->vips, &m->vip_stats, &m->vrrp_stats, &m->services, &m->backends,
 			 &m->slots, &m->conns, &m->persist, &m->svc_stats, &m->counters,
 			 &m->events, &m->liv_cfg, &m->liv_state, &m->liv_peers, &m->vip_claims,
-			 &m->vrrp_quiet, &m->vrrp_quiet_rt, &m->vrrp_auth_seq };
+			 &m->vrrp_quiet, &m->vrrp_quiet_rt, &m->vrrp_auth_seq, &m->xvipd_life };
 	_Static_assert(sizeof(slots) / sizeof(slots[0]) == N_MAPS, "a map without its fd");
 	return slots[i];
 }
@@ -259,6 +259,7 @@ static void maps_from_skel(struct xvip_maps *m, struct xvip_bpf *s)
 	m->vrrp_quiet = bpf_map__fd(s->maps.vrrp_quiet);
 	m->vrrp_quiet_rt = bpf_map__fd(s->maps.vrrp_quiet_rt);
 	m->vrrp_auth_seq = bpf_map__fd(s->maps.vrrp_auth_seq);
+	m->xvipd_life = bpf_map__fd(s->maps.xvipd_life);
 }
 
 int dp_open(struct xvip_dp *dp, const char *pin_root, char *err, size_t errlen)
@@ -513,9 +514,10 @@ int maps_open_pinned(struct xvip_maps *m, const char *pin_root, char *err, size_
 
 		snprintf(path, sizeof(path), "%s/%s", pin_root, map_names[i]);
 		fd = bpf_obj_get(path);
-		/* vrrp_auth_seq is the daemon's own; an older xvipd's pins,
-		 * still running after an upgrade, have none */
-		if (fd < 0 && errno == ENOENT && maps_slot(m, i) == &m->vrrp_auth_seq)
+		/* vrrp_auth_seq and xvipd_life are the daemon's own; an
+		 * older xvipd's pins, still running after an upgrade, lack them */
+		if (fd < 0 && errno == ENOENT &&
+		    (maps_slot(m, i) == &m->vrrp_auth_seq || maps_slot(m, i) == &m->xvipd_life))
 			continue;
 		if (fd < 0) {
 			int rc = -errno;
@@ -547,8 +549,16 @@ int maps_unpin(const char *pin_root, char *err, size_t errlen)
 	char path[PATH_MAX];
 	int rc = 0;
 
+	static const char *const links[] = { XVIP_LIFE_LINKS };
+
 	for (size_t i = 0; i < N_MAPS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_root, map_names[i]);
+		if (unlink(path) < 0 && errno != ENOENT)
+			rc = fail(err, errlen, errno, "cannot remove %s: %s", path,
+				  strerror(errno));
+	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_root, links[i]);
 		if (unlink(path) < 0 && errno != ENOENT)
 			rc = fail(err, errlen, errno, "cannot remove %s: %s", path,
 				  strerror(errno));

@@ -20,7 +20,7 @@ struct xvip_maps {
 	int vips, vip_stats, vrrp_stats, services, backends, slots;
 	int conns, persist, svc_stats, counters, events;
 	int liv_cfg, liv_state, liv_peers, vip_claims;
-	int vrrp_quiet, vrrp_quiet_rt, vrrp_auth_seq;
+	int vrrp_quiet, vrrp_quiet_rt, vrrp_auth_seq, xvipd_life;
 };
 
 struct xvip_dp {

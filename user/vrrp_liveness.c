@@ -224,7 +224,9 @@ void liv_sync(struct xvipd *d, struct vrrp_rt *in)
 	/* also when a reload cancelled the timer of a watch that goes on */
 	if (changed || (in->liv.phase != LIV_IDLE && !in->liv_timer))
 		arm_echo(d, in);
-	if (in->fsm.state == VRRP_STATE_MASTER) {
+	/* with the kernel watching the daemon's death the adverts' lease is
+	 * the fence of a hung daemon, and no renewal is needed in between */
+	if (in->fsm.state == VRRP_STATE_MASTER && !d->life_tgid) {
 		if (!in->renew_timer) {
 			in->renew_planned_us = t0 + liv_interval_us(in);
 			in->renew_timer = loop_add_timer(d->loop, in->renew_planned_us, renew_fire, in);

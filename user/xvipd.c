@@ -33,6 +33,7 @@
 #include "metrics_http.h"
 #include "script_sec.h"
 #include "scripts.h"
+#include "selflife.h"
 #include "service.h"
 #include "control_client.h"
 #include "witness.h"
@@ -433,6 +434,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	xlog(LOG_INFO, "data plane loaded, maps pinned under %s", d.pin_root);
+	d.life_tgid = life_open(d.pin_root, err, sizeof(err));
+	if (d.life_tgid)
+		xlog(LOG_INFO, "the kernel watches this daemon's death (xvipd_life, pid %u): a "
+		     "fast-liveness VIP falls silent the moment it dies", d.life_tgid);
+	else
+		xlog(LOG_INFO, "the kernel cannot watch this daemon's death (%s): fast liveness "
+		     "renews a two-interval lease every interval instead", err);
 	/* The death watch's load (the verifier, ~20 ms of CPU) comes now,
 	 * before any timer runs, not in the first check's callback. */
 	if (config_has_mysql_check(d.cfg))
@@ -513,6 +521,7 @@ out:
 	check_mysql_drain();
 	dw_shutdown();
 	vrrp_teardown(&d);
+	life_close();
 	dp_close(&d.dp);
 	if (sfd >= 0)
 		close(sfd);

@@ -9,7 +9,16 @@
  * if the daemon dies, the data plane falls silent on its own. */
 static __always_inline int vip_lease_fresh(const struct vip_entry *v, __u64 now)
 {
-	return v->owner && now < v->lease_expires_ns;
+	struct xvipd_life *life;
+	__u32 zero = 0;
+
+	if (!v->owner || now >= v->lease_expires_ns)
+		return 0;
+	if (!v->life)
+		return 1;
+	/* fenced by its daemon's life too: written by a daemon that lives */
+	life = bpf_map_lookup_elem(&xvipd_life, &zero);
+	return life && life->tgid == v->life && !life->dead_ns;
 }
 
 static __always_inline struct vip_counters *vip_counters_get(__be32 addr)

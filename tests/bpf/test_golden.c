@@ -697,7 +697,60 @@ static void test_arp_reply_for_unknown_ip_passes(void **state)
 	expect_events(0);
 }
 
-/* ---- VRRP ------------------------------------------------------------- */
+/* ---- the daemon's life (xvipd_life, vip_entry.life) ---------------------- */
+
+#define LIFE_TGID 4242u
+
+static void life_put(uint32_t tgid, uint64_t dead_ns)
+{
+	struct xvipd_life l = { .tgid = tgid, .dead_ns = dead_ns, .cause = dead_ns ? 9 : 0 };
+	uint32_t zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.xvipd_life), &zero, &l, BPF_ANY),
+			 0);
+}
+
+static void put_vip_life(uint32_t addr, uint32_t life)
+{
+	struct vip_entry v = { .lease_expires_ns = fresh(), .vrid = VRID, .owner = 1,
+			       .life = life };
+
+	memcpy(v.mac, VIP_MAC, 6);
+	assert_int_equal(dp_vip_put(&maps, htonl(addr), &v), 0);
+}
+
+/* written by the daemon that lives: answered as with the lease alone */
+static void test_arp_life_alive_replies(void **state)
+{
+	(void)state;
+	life_put(LIFE_TGID, 0);
+	put_vip_life(VIP, LIFE_TGID);
+	check(golden_arp_request, 42, XDP_TX, XVIP_R_ARP_REPLY, golden_arp_reply, 42);
+	life_put(0, 0);
+}
+
+/* its daemon doomed by the kernel: silent at once, the lease still fresh */
+static void test_arp_life_dead_drops_expired(void **state)
+{
+	(void)state;
+	life_put(LIFE_TGID, mono_ns());
+	put_vip_life(VIP, LIFE_TGID);
+	check(golden_arp_request, 42, XDP_DROP, XVIP_R_ARP_DROP_EXPIRED, NULL, 0);
+	expect_vip_counters(VIP, 0, 0, 1, 0);
+	life_put(0, 0);
+}
+
+/* written by a daemon that is gone (another xvipd lives now): silent */
+static void test_arp_life_other_daemon_drops_expired(void **state)
+{
+	(void)state;
+	life_put(LIFE_TGID + 1, 0);
+	put_vip_life(VIP, LIFE_TGID);
+	check(golden_arp_request, 42, XDP_DROP, XVIP_R_ARP_DROP_EXPIRED, NULL, 0);
+	life_put(0, 0);
+}
+
+/* ---- VRRP (XDP_PASS to the daemon, counted) ---------------------------- */
 
 static uint32_t vrrp_addrs[255];
 
@@ -2175,6 +2228,24 @@ static void test_liv_echo_lease_expired_unanswered(void **state)
 	assert_int_equal(liv_peer_get().answered, 0);
 }
 
+/* a dead daemon's master answers no echo, though its lease is fresh */
+static void test_liv_echo_daemon_dead_unanswered(void **state)
+{
+	struct liv_frame_opts o = { .seq = 2 };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_on(NULL, 0, 1000, 10);
+	liv_peer();
+	life_put(LIFE_TGID, mono_ns());
+	put_vip_life(VIP, LIFE_TGID);
+	len = liv_frame(f, &o, 0);
+	check(f, len, XDP_DROP, XVIP_R_LIV_NO_LEASE, NULL, 0);
+	assert_int_equal(liv_peer_get().answered, 0);
+	life_put(0, 0);
+}
+
 static void test_liv_echo_not_owner_unanswered(void **state)
 {
 	struct liv_frame_opts o = { .seq = 1 };
@@ -2567,6 +2638,9 @@ int main(void)
 		T(test_arp_request_group_sender_drops),
 		T(test_arp_lease_just_expired_drops),
 		T(test_arp_lease_zero_drops_expired),
+		T(test_arp_life_alive_replies),
+		T(test_arp_life_dead_drops_expired),
+		T(test_arp_life_other_daemon_drops_expired),
 		T(test_arp_not_owner_drops),
 		T(test_arp_request_unknown_ip_passes),
 		T(test_arp_request_no_vips_passes),
@@ -2644,6 +2718,7 @@ int main(void)
 		T(test_liv_echo_fresh_lease_reflected),
 		T(test_liv_echo_udp_checksum_cleared),
 		T(test_liv_echo_lease_expired_unanswered),
+		T(test_liv_echo_daemon_dead_unanswered),
 		T(test_liv_echo_not_owner_unanswered),
 		T(test_liv_echo_no_vip_unanswered),
 		T(test_liv_echo_wrong_vrid_off),

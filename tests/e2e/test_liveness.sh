@@ -131,7 +131,28 @@ arpwatch_check() {
 		awk -v a="${l1:-x}" -v b="${f2:-x}" 'BEGIN { exit !(a != "x" && b != "x" && a + 0 < b + 0) }'
 }
 
-note "kill -9 of node1's daemon alone: its XDP program stays, its lease runs out"
+note "node1's daemon held 80 ms (SIGSTOP): longer than two intervals, shorter than the adverts' lease"
+# The kernel watches the daemon's death (xvipd_life), so a daemon that is
+# merely held off the CPU keeps its VIP for the adverts' lease (2.5 x 50 ms):
+# no takeover. With the two-interval lease (10 ms) its echoes would go
+# unanswered after 10 ms and node2 would take over 50 ms later.
+check "node1's xvipd has the kernel watch its death" grep -q "the kernel watches this daemon's death" "$WORK/node1.1.log"
+k2=$(wc -l <"$WORK/node2.1.log")
+t_hold=${EPOCHREALTIME/./}
+kill -STOP "$PID_node1"
+sleep 0.08
+kill -CONT "$PID_node1"
+held_ms=$(((${EPOCHREALTIME/./} - t_hold) / 1000))
+sleep 0.5 # past detection (50 ms) and VRRP's master down interval (~150 ms)
+if [ "$held_ms" -lt 115 ]; then
+	check "no takeover while node1's daemon was held $held_ms ms" \
+		sh -c "! tail -n +$((k2 + 1)) '$WORK/node2.1.log' | grep -q 'presumed dead'"
+	check "node2 is still BACKUP" is_state node2 BACKUP
+else
+	note "node1's daemon was held $held_ms ms (the machine is loaded): beyond the lease, not judged"
+fi
+
+note "kill -9 of node1's daemon alone: its XDP program stays, the kernel silences it at once"
 arpwatch_start
 kill -9 "$PID_node1"
 check "node2 becomes MASTER" wait_until 10 is_state node2 MASTER
