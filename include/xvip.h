@@ -46,8 +46,9 @@ struct vip_entry {
 	__u8 vrid;              /* VRRP instance that owns this VIP */
 	__u8 owner;             /* 1: this node holds the VIP */
 	__u32 ifindex;          /* service interface; 0 = any */
-	__u32 life;             /* tgid of the xvipd that wrote it: the entry counts only
-				 * while xvipd_life says that daemon lives; 0 = the lease alone */
+	__u32 life;             /* the token of the xvipd that wrote it (xvipd_life.token):
+				 * the entry counts only while that daemon lives; 0 = the lease
+				 * alone (was pad: older pins are reused) */
 };
 
 /* xvipd_life (one entry): the daemon whose death the kernel watches. Its
@@ -58,8 +59,12 @@ struct vip_entry {
  * once, without waiting for the lease. */
 struct xvipd_life {
 	__u32 tgid;    /* the living xvipd (written at its start) */
-	__u32 cause;   /* 9: SIGKILL; 0: its exit began */
+	__u32 token;   /* random, non-zero, new at every start: what its VIPs carry
+			* (a restarted xvipd that got the dead one's pid back does not
+			* revive the dead one's entries) */
 	__u64 dead_ns; /* 0 while it lives; when the kernel doomed it (monotonic ns) */
+	__u32 cause;   /* 9: SIGKILL; another signal: its fatal default action; 0: exit */
+	__u32 pad;
 };
 
 /* vip_stats: per-CPU counters per VIP (kept apart from vip_entry so that
@@ -390,7 +395,8 @@ struct vrrp_auth_seq {
 
 /* Links pinned under the pin root (bpf/xvipd_life.bpf.c's tracepoints):
  * they outlive the daemon, so that its death silences its VIPs. */
-#define XVIP_LIFE_LINKS "xvipd_life_signal", "xvipd_life_exit"
+#define XVIP_LIFE_LINKS "xvipd_life_signal", "xvipd_life_exit", "xvipd_life_deliver"
+#define XVIP_LIFE_NLINKS 3
 
 /* Names under the pin root, one per map. */
 #define XVIP_MAP_NAMES                                                        \

@@ -167,7 +167,11 @@ static int btf_same(const struct btf *a, __u32 ida, const struct btf *b, __u32 i
 			const char *na = btf__name_by_offset(a, ma[i].name_off);
 			const char *nb = btf__name_by_offset(b, mb[i].name_off);
 
-			if (strcmp(na, nb) || ma[i].offset != mb[i].offset) {
+			/* vip_entry.life was pad (zero) before 2026-12-03: an older
+			 * xvipd's pinned vips map is the same map */
+			bool renamed = !strcmp(na, "life") && !strcmp(nb, "pad");
+
+			if ((strcmp(na, nb) && !renamed) || ma[i].offset != mb[i].offset) {
 				snprintf(why, whylen, "field %s (pinned: %s) differs", na, nb);
 				return 0;
 			}
@@ -601,6 +605,19 @@ int dp_vip_get(const struct xvip_maps *m, uint32_t addr_be, struct vip_entry *v)
 	struct vip_key k = { .addr = addr_be };
 
 	return bpf_map_lookup_elem(m->vips, &k, v) < 0 ? -errno : 0;
+}
+
+bool dp_vip_fresh(const struct xvip_maps *m, const struct vip_entry *v, uint64_t now)
+{
+	struct xvipd_life l;
+	__u32 zero = 0;
+
+	if (!v->owner || now >= v->lease_expires_ns)
+		return false;
+	if (!v->life)
+		return true;
+	return m->xvipd_life >= 0 && bpf_map_lookup_elem(m->xvipd_life, &zero, &l) == 0 &&
+	       l.token == v->life && !l.dead_ns;
 }
 
 int dp_vip_del(const struct xvip_maps *m, uint32_t addr_be)

@@ -93,6 +93,10 @@ int dp_vip_put(const struct xvip_maps *m, uint32_t addr_be, const struct vip_ent
 int dp_vip_put_many(const struct xvip_maps *m, const uint32_t *addr_be,
 		    const struct vip_entry *v, unsigned n);
 int dp_vip_get(const struct xvip_maps *m, uint32_t addr_be, struct vip_entry *v);
+/* What the data plane's vip_lease_fresh() decides for v at now (monotonic
+ * ns): owner, lease fresh, and, for an entry fenced by its daemon's life,
+ * that daemon alive (xvipd_life; without the map, such an entry is not). */
+bool dp_vip_fresh(const struct xvip_maps *m, const struct vip_entry *v, uint64_t now);
 int dp_vip_del(const struct xvip_maps *m, uint32_t addr_be);
 /* Sum a VIP's per-CPU counters. */
 int dp_vip_counters(const struct xvip_maps *m, uint32_t addr_be, struct vip_counters *out);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -14,6 +15,7 @@
 
 static struct {
 	struct xvipd_life_bpf *skel;
+	uint32_t token;
 	char root[256];
 } g_life;
 
@@ -35,11 +37,11 @@ static bool initial_pid_ns(void)
 
 /* Pin the new links where the old ones were: unpinning a dead daemon's
  * link detaches it (nobody else holds it). */
-static int pin_links(struct bpf_link *const links[2], char *err, size_t errlen)
+static int pin_links(struct bpf_link *const links[XVIP_LIFE_NLINKS], char *err, size_t errlen)
 {
 	char path[512];
 
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < XVIP_LIFE_NLINKS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", g_life.root, link_pins[i]);
 		if (unlink(path) < 0 && errno != ENOENT) {
 			snprintf(err, errlen, "cannot remove the old pin %s: %s", path,
@@ -58,12 +60,17 @@ uint32_t life_open(const char *pin_root, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
 	struct xvipd_life life = { .tgid = (uint32_t)getpid() };
-	struct bpf_link *links[2];
+	struct bpf_link *links[XVIP_LIFE_NLINKS];
 	__u32 zero = 0;
 	int rc;
 
 	if (g_life.skel)
-		return life.tgid;
+		return g_life.token;
+	while (!life.token)
+		if (getrandom(&life.token, sizeof(life.token), 0) != sizeof(life.token)) {
+			snprintf(err, errlen, "getrandom: %s", strerror(errno));
+			return 0;
+		}
 	if (!initial_pid_ns()) {
 		snprintf(err, errlen, "xvipd runs in a pid namespace of its own: the kernel's pids "
 			 "and the ones it reads differ");
@@ -88,15 +95,17 @@ uint32_t life_open(const char *pin_root, char *err, size_t errlen)
 	}
 	rc = xvipd_life_bpf__attach(g_life.skel);
 	if (rc) {
-		snprintf(err, errlen, "cannot attach to signal_generate and sched_process_exit: %s",
+		snprintf(err, errlen, "cannot attach to signal_generate, signal_deliver and sched_process_exit: %s",
 			 strerror(-rc));
 		goto fail;
 	}
 	links[0] = g_life.skel->links.xvipd_signal;
 	links[1] = g_life.skel->links.xvipd_exit;
+	links[2] = g_life.skel->links.xvipd_deliver;
 	if (pin_links(links, err, errlen) < 0)
 		goto fail;
-	return life.tgid;
+	g_life.token = life.token;
+	return life.token;
 fail:
 	life_close();
 	return 0;
@@ -108,7 +117,7 @@ void life_close(void)
 
 	if (!g_life.skel)
 		return;
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < XVIP_LIFE_NLINKS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", g_life.root, link_pins[i]);
 		(void)unlink(path);
 	}

@@ -230,7 +230,7 @@ static enum selftest_verdict test_one(const struct xvip_maps *m, uint32_t vip,
 	struct arp_info ai;
 	struct xdp_md md = { .data_end = sizeof(req), .ingress_ifindex = (__u32)ifindex };
 	uint64_t now = mono_ns(), replies0;
-	bool owned = v->owner && now < v->lease_expires_ns, generic = false, other_ns = false;
+	bool owned = dp_vip_fresh(m, v, now), generic = false, other_ns = false;
 	int prog, rc, peer = 0;
 
 	if_indextoname((unsigned)ifindex, ifname);

@@ -29,7 +29,8 @@ void status_walk(struct xvip_maps *m, const struct status_printer *p)
 		if (dp_vip_get(m, vk.addr, &r.v) < 0)
 			continue;
 		dp_vip_counters(m, vk.addr, &r.c);
-		r.left_ms = r.v.lease_expires_ns > now
+		/* an entry whose daemon died has no lease left, whatever its time */
+		r.left_ms = r.v.lease_expires_ns > now && (!r.v.owner || dp_vip_fresh(m, &r.v, now))
 				    ? (long long)((r.v.lease_expires_ns - now) / 1000000) : 0;
 		p->vip(&r, first);
 		first = false;

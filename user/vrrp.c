@@ -122,7 +122,7 @@ static uint64_t lease_ns(const struct vrrp_rt *in)
 	 * Without that watch the lease is renewed every interval and lasts
 	 * two: a dead daemon's data plane stops answering echoes and ARP
 	 * within two intervals (vrrp_liveness.c). */
-	if (liv_active(in) && !in->d->life_tgid)
+	if (liv_active(in) && !in->d->life_token)
 		return liv_lease_us(liv_interval_us(in)) * 1000;
 	return (uint64_t)in->cfg->advert_int_ms * 1000000ull * XVIPD_LEASE_NUM / XVIPD_LEASE_DEN;
 }
@@ -157,7 +157,7 @@ static void vip_entry_of(const struct vrrp_rt *in, bool owner, uint64_t expires,
 	v->ifindex = (uint32_t)in->ifc->ifindex;
 	memcpy(v->mac, in->ifc->mac, 6);
 	/* fast liveness: also fenced by the daemon's life (selflife.h) */
-	v->life = liv_active(in) ? in->d->life_tgid : 0;
+	v->life = liv_active(in) ? in->d->life_token : 0;
 }
 
 /* Write every VIP of the instance: owner with a fresh lease, or not owner.

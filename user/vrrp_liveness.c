@@ -226,7 +226,7 @@ void liv_sync(struct xvipd *d, struct vrrp_rt *in)
 		arm_echo(d, in);
 	/* with the kernel watching the daemon's death the adverts' lease is
 	 * the fence of a hung daemon, and no renewal is needed in between */
-	if (in->fsm.state == VRRP_STATE_MASTER && !d->life_tgid) {
+	if (in->fsm.state == VRRP_STATE_MASTER && !d->life_token) {
 		if (!in->renew_timer) {
 			in->renew_planned_us = t0 + liv_interval_us(in);
 			in->renew_timer = loop_add_timer(d->loop, in->renew_planned_us, renew_fire, in);

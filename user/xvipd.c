@@ -434,10 +434,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	xlog(LOG_INFO, "data plane loaded, maps pinned under %s", d.pin_root);
-	d.life_tgid = life_open(d.pin_root, err, sizeof(err));
-	if (d.life_tgid)
-		xlog(LOG_INFO, "the kernel watches this daemon's death (xvipd_life, pid %u): a "
-		     "fast-liveness VIP falls silent the moment it dies", d.life_tgid);
+	d.life_token = life_open(d.pin_root, err, sizeof(err));
+	if (d.life_token)
+		xlog(LOG_INFO, "the kernel watches this daemon's death (xvipd_life, pid %d): a "
+		     "fast-liveness VIP falls silent the moment it dies", (int)getpid());
 	else
 		xlog(LOG_INFO, "the kernel cannot watch this daemon's death (%s): fast liveness "
 		     "renews a two-interval lease every interval instead", err);

@@ -48,9 +48,9 @@ struct xvipd {
 	uint64_t svc_retry_timer;
 	unsigned svc_retries;
 	struct xvip_dp dp;
-	/* this daemon's tgid in xvipd_life once the kernel watches its death
+	/* this daemon's token in xvipd_life once the kernel watches its death
 	 * (selflife.h), 0 without: fast liveness then needs the short lease */
-	uint32_t life_tgid;
+	uint32_t life_token;
 	enum xdp_pref xdp_pref; /* --native, --generic, or auto */
 	bool stopping;
 

@@ -18,7 +18,7 @@ static __always_inline int vip_lease_fresh(const struct vip_entry *v, __u64 now)
 		return 1;
 	/* fenced by its daemon's life too: written by a daemon that lives */
 	life = bpf_map_lookup_elem(&xvipd_life, &zero);
-	return life && life->tgid == v->life && !life->dead_ns;
+	return life && life->token == v->life && !life->dead_ns;
 }
 
 static __always_inline struct vip_counters *vip_counters_get(__be32 addr)

@@ -699,11 +699,11 @@ static void test_arp_reply_for_unknown_ip_passes(void **state)
 
 /* ---- the daemon's life (xvipd_life, vip_entry.life) ---------------------- */
 
-#define LIFE_TGID 4242u
+#define LIFE_TGID 4242u /* also the token, in these tests */
 
 static void life_put(uint32_t tgid, uint64_t dead_ns)
 {
-	struct xvipd_life l = { .tgid = tgid, .dead_ns = dead_ns, .cause = dead_ns ? 9 : 0 };
+	struct xvipd_life l = { .tgid = tgid, .token = tgid, .dead_ns = dead_ns, .cause = dead_ns ? 9 : 0 };
 	uint32_t zero = 0;
 
 	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.xvipd_life), &zero, &l, BPF_ANY),

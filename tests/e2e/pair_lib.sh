@@ -328,14 +328,15 @@ after_heal() {
 	# where db1 was held before and after it).
 	if [ -n "$e" ] && [ "$w" = db2 ]; then
 		SETTLE_TOK=settle-db2-$(date +%s%N)
-		db_sql db2 "INSERT INTO app.probe (v, node) VALUES ('$SETTLE_TOK', @@report_host)" ||
+		timeout 10 env MYSQL_PWD="$DB_PASS" mariadb --no-defaults -S "$(db_sock db2)" -uroot -N -B \
+			-e "INSERT INTO app.probe (v, node) VALUES ('$SETTLE_TOK', @@report_host)" ||
 			note "$t: cannot write the settle row on db2"
 		check "$t: replication from the writer (db2) to db1 settled, or db1 is held" \
 			settle_wait
-		if held db1 && ! db__row_on db1 probe "$SETTLE_TOK" 2>/dev/null; then
-			note "$t: db1 is held: $(held_why db1)"
-		else
+		if db__row_on db1 probe "$SETTLE_TOK" 2>/dev/null; then
 			note "$t: db2's row reached db1"
+		elif held db1; then
+			note "$t: db1 is held: $(held_why db1)"
 		fi
 	else
 		check "$t: replication from the writer ($w) to $o settled" db_repl_reaches "$w" "$o"
