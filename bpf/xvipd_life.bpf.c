@@ -22,13 +22,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xvipd_life);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xvipd_life SEC(".maps");
+#include "lib/life_map.h"
 
 static __always_inline struct xvipd_life *life_of(__u32 tgid)
 {

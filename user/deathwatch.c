@@ -246,21 +246,27 @@ static void clear_map(int fd)
 	} while (rc == 0);
 }
 
-struct deathwatch *dw_open(struct loop *l, const char *pin_root, char *err, size_t errlen)
+bool dw_self_in_initial_pidns(void)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
-	struct deathwatch *dw;
 	char status[4096];
 	ssize_t n;
-	int fd, rc;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 
-	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	n = fd >= 0 ? read(fd, status + 1, sizeof(status) - 2) : -1;
 	if (fd >= 0)
 		close(fd);
 	status[0] = '\n';
 	status[n > 0 ? n + 1 : 1] = '\0';
-	if (!dw_nspid_initial(status)) {
+	return dw_nspid_initial(status);
+}
+
+struct deathwatch *dw_open(struct loop *l, const char *pin_root, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
+	struct deathwatch *dw;
+	int rc;
+
+	if (!dw_self_in_initial_pidns()) {
 		snprintf(err, errlen, "xvipd runs in a pid namespace of its own: the kernel's pids "
 			 "and the ones it reads differ");
 		errno = EPERM;

@@ -83,5 +83,7 @@ long dw_parse_pidfile(const char *text);
  * initial pid namespace (one pid on the line), false otherwise or when
  * the line is missing. */
 bool dw_nspid_initial(const char *status_text);
+/* The same for this process, from /proc/self/status. */
+bool dw_self_in_initial_pidns(void);
 
 #endif

@@ -1,6 +1,5 @@
 /* selflife.c - xvipd's own death watched by the kernel (selflife.h) */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,20 +19,6 @@ static struct {
 } g_life;
 
 static const char *const link_pins[] = { XVIP_LIFE_LINKS };
-
-static bool initial_pid_ns(void)
-{
-	char status[4096];
-	ssize_t n;
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-
-	n = fd >= 0 ? read(fd, status + 1, sizeof(status) - 2) : -1;
-	if (fd >= 0)
-		close(fd);
-	status[0] = '\n';
-	status[n > 0 ? n + 1 : 1] = '\0';
-	return dw_nspid_initial(status);
-}
 
 /* Pin the new links where the old ones were: unpinning a dead daemon's
  * link detaches it (nobody else holds it). */
@@ -71,7 +56,7 @@ uint32_t life_open(const char *pin_root, char *err, size_t errlen)
 			snprintf(err, errlen, "getrandom: %s", strerror(errno));
 			return 0;
 		}
-	if (!initial_pid_ns()) {
+	if (!dw_self_in_initial_pidns()) {
 		snprintf(err, errlen, "xvipd runs in a pid namespace of its own: the kernel's pids "
 			 "and the ones it reads differ");
 		return 0;

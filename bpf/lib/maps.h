@@ -13,15 +13,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vips SEC(".maps");
 
-/* the daemon whose death silences its fast-liveness VIPs at once (one entry,
- * written by xvipd at start and by bpf/xvipd_life.bpf.c when it dies) */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xvipd_life);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xvipd_life SEC(".maps");
+#include "lib/life_map.h"
 
 /* VIP -> per-CPU ARP counters */
 struct {
