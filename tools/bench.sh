@@ -37,6 +37,8 @@
 #   BENCH_SCENARIOS="v2 v3 l1"   subset of scenarios
 #   BENCH_SOAK_S=S        seconds of each soak (spurious takeovers, CPU, RSS
 #                         of a healthy pair; default 60, 0: none)
+#   BENCH_SOAK_CONDS="idle busy loss"  conditions of the l1/l8 soaks
+#   BENCH_REPEAT=0        soaks only, no failure runs
 #   BENCH_PLOT_DIR=DIR    where the outage PNG goes (default build/bench)
 #   BENCH_VARIANTS="kill down" subset of variants
 #   BENCH_DAEMONS="keepalived xvipd" subset of daemons
@@ -69,8 +71,16 @@ SOAK_S=${BENCH_SOAK_S:-60}
 VARIANTS=${BENCH_VARIANTS:-kill down}
 TIMELINE=${BENCH_TIMELINE:-v3 l1 l8}
 DAEMONS=${BENCH_DAEMONS:-keepalived xvipd}
-case $REPEAT in '' | *[!0-9]* | 0)
-	echo "bench: BENCH_REPEAT must be a positive integer" >&2
+SOAK_CONDS=${BENCH_SOAK_CONDS:-idle busy loss}
+for c in $SOAK_CONDS; do
+	case $c in idle | busy | loss) ;; *)
+		echo "bench: BENCH_SOAK_CONDS: '$c' is not one of idle, busy, loss" >&2
+		exit 1
+		;;
+	esac
+done
+case $REPEAT in '' | *[!0-9]*)
+	echo "bench: BENCH_REPEAT must be a number (0: soaks only)" >&2
 	exit 1
 	;;
 esac
@@ -641,7 +651,7 @@ declare -A SOAK
 # nodes dropped both ways); spurious takeovers, CPU of master and backup,
 # RSS, and for fast liveness what the daemons saw
 soak() {
-	local d=$1 s=$2 c=$3 key="$1|$2|$3" m0 m1 t0 t1 a0 a1 b0 b1 busy=() i js1 js2 extra=""
+	local d=$1 s=$2 c=$3 key="$1|$2|$3" m0 m1 t0 t1 a0 a1 b0 b1 busy=() i js1 js2 extra="" load
 	reset_lab
 	conf node1 MASTER 100 "$s"
 	conf node2 BACKUP 90 "$s"
@@ -682,6 +692,7 @@ soak() {
 	t0=$(date +%s%N)
 	sleep "$SOAK_S"
 	t1=$(date +%s%N)
+	load=$(cut -d' ' -f1 /proc/loadavg)
 	# shellcheck disable=SC2086
 	a1=$(cpu_ns ${DPIDS[node1]})
 	# shellcheck disable=SC2086
@@ -704,9 +715,9 @@ soak() {
 	for pid in ${DPIDS[node1]}; do r=$(rss_kb "$pid"); rss1=$((rss1 + ${r:-0})); done
 	for pid in ${DPIDS[node2]}; do r=$(rss_kb "$pid"); rss2=$((rss2 + ${r:-0})); done
 	SOAK[$key]=$(awk -v m=$((m1 - m0)) -v a=$((a1 - a0)) -v b=$((b1 - b0)) -v s="$secs" \
-		-v r1="$rss1" -v r2="$rss2" -v x="$extra" 'BEGIN {
-		printf "%d spurious takeover(s) in %.0f s; CPU master %.2f%%, backup %.2f%%; VmRSS master %.1f MB, backup %.1f MB%s",
-			m, s, 100 * a / 1e9 / s, 100 * b / 1e9 / s, r1 / 1024, r2 / 1024, x }')
+		-v r1="$rss1" -v r2="$rss2" -v x="$extra" -v l="$load" 'BEGIN {
+		printf "%d spurious takeover(s) in %.0f s (load %s); CPU master %.2f%%, backup %.2f%%; VmRSS master %.1f MB, backup %.1f MB%s",
+			m, s, l, 100 * a / 1e9 / s, 100 * b / 1e9 / s, r1 / 1024, r2 / 1024, x }')
 	printf '# soak %-10s %-10s %-7s %s\n' "$d" "$(scen_label "$s")" "$c" "${SOAK[$key]}"
 }
 
@@ -776,8 +787,8 @@ if [ "$SOAK_S" -gt 0 ]; then
 		case " $DAEMONS " in *" xvipd "*) soak xvipd m50 generic ;; esac ;;
 	esac
 	for s in l1 l8; do
-		case " $SCENARIOS $DAEMONS " in *" $s "*" xvipd "*)
-			for c in idle busy loss; do soak xvipd "$s" "$c"; done ;;
+		case " $SCENARIOS | $DAEMONS " in *" $s "*" xvipd "*)
+			for c in $SOAK_CONDS; do soak xvipd "$s" "$c"; done ;;
 		esac
 	done
 	reset_lab
@@ -800,6 +811,7 @@ cell() { # KEY
 	fi
 	echo "$(stats_p95 "$g") ms  $(pairs_summary "${PAIRS[$1]}" | sed 's/node\([12]\)/n\1/g')${EARLY[$1]:+ (${EARLY[$1]} before failure)}$(flaps "$1")${FAILS[$1]:+ (${FAILS[$1]} failed)}"
 }
+if [ "$REPEAT" -gt 0 ]; then
 echo
 echo "Longest gap between two successful TCP connections to the VIP (client view),"
 echo "min / median / p95 / max over $REPEAT run(s), and who answered before>after the gap:"
@@ -847,6 +859,7 @@ case " $VARIANTS " in *" kill "*)
 	esac
 	;;
 esac
+fi # REPEAT > 0
 if [ "$SOAK_S" -gt 0 ]; then
 	echo
 	echo "A healthy pair for $SOAK_S s (idle; busy: two busy loops; loss: 1% of the frames"
@@ -856,8 +869,10 @@ if [ "$SOAK_S" -gt 0 ]; then
 		printf '  %-10s %-11s %-7s %s\n' "$d" "$(scen_label "$s")" "$c" "${SOAK[$k]}"
 	done | sort
 fi
-timeline_report
-bench_plot
-timeline_plot
+if [ "$REPEAT" -gt 0 ]; then
+	timeline_report
+	bench_plot
+	timeline_plot
+fi
 echo
 echo "bench took $(($(date +%s) - BENCH_T0)) s; load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
