@@ -228,7 +228,7 @@ struct svc_counters {
 	X(XVIP_R_LIV_MALFORMED, "liveness_malformed") /* liveness magic, wrong length/type/fragment: dropped */ \
 	X(XVIP_R_LIV_OFF, "liveness_off") /* echo for a VRID without fast liveness here: dropped */ \
 	X(XVIP_R_LIV_NOT_PEER, "liveness_not_peer") /* echo from an address not admitted as a peer: dropped */ \
-	X(XVIP_R_LIV_BAD_AUTH, "liveness_bad_auth") /* echo without the instance's auth_pass: dropped */ \
+	X(XVIP_R_LIV_BAD_AUTH, "liveness_bad_auth") /* echo or answer without the instance's auth_pass, or keyed: a wrong tag, a replayed or stale nonce: dropped */ \
 	X(XVIP_R_LIV_NO_LEASE, "liveness_no_lease") /* echo while our VIP lease is not fresh: dropped, unanswered */ \
 	X(XVIP_R_LIV_RATE, "liveness_rate_limited") /* echo over the peer's rate bound: dropped */ \
 	X(XVIP_R_LIV_UNEXPECTED, "liveness_reply_unexpected") /* answer from no watched master (late, or stray): dropped */ \
@@ -339,6 +339,37 @@ struct liv_peer {
 	__u64 limited;       /* dropped by the rate bound */
 };
 
+/* With auth_key_file, echoes and answers are keyed: the payload is struct
+ * liv_wire then struct liv_wire_key (XVIP_LIV_KEYED_LEN bytes), and
+ * liv_wire.auth holds a tag, SipHash-2-4 (include/siphash.h, xvip_liv_tag)
+ * under a key derived from the instance's key file, of five words: the
+ * liv_wire's first 24 bytes (its auth left out), the nonce, and the IP
+ * source and destination as on the wire. The master answers an echo whose
+ * tag is right, from an admitted peer, with a nonce above the last it
+ * answered from that peer, and retags the answer (its type and addresses
+ * changed): an echo cannot be replayed to spend a backup's answers, and an
+ * answer cannot be forged without the key (docs/security.md). */
+struct liv_wire_key {
+	__u64 nonce;         /* the backup's wall clock in ns, increasing */
+};
+#define XVIP_LIV_KEYED_LEN (sizeof(struct liv_wire) + sizeof(struct liv_wire_key))
+
+/* liv_auth: index = VRID; written by the daemon of a keyed instance. */
+struct liv_auth {
+	__u64 key[2][2];     /* SipHash keys (k0, k1): [0] signs, [0] and [1] are accepted */
+	__u32 nkeys;         /* 0: echoes not keyed (auth_pass, or nothing) */
+	__u32 pad;
+	__u64 min_nonce;     /* backup: answers to echoes older than this are refused */
+};
+
+/* liv_nonce: (VRID, peer) -> the master's memory of a keyed peer's echoes;
+ * made by the reflector at the first echo it answers. */
+struct liv_nonce {
+	__u64 last;          /* the highest nonce answered */
+	__u64 replayed;      /* echoes refused: nonce not above last */
+	__u64 bad_tag;       /* echoes refused: wrong tag (counted once the peer is known) */
+};
+
 /* ---- backups that sleep (docs/architecture.md, "Backups that sleep") --
  * A backup's daemon need not wake for an advert that is, byte for byte, the
  * one it last accepted from its master: it would only re-arm its master
@@ -403,6 +434,6 @@ struct vrrp_auth_seq {
 	"vips", "vip_stats", "vrrp_stats", "services", "backends", "slots",   \
 	"conns", "persist", "svc_stats", "counters", "events", "liv_cfg",     \
 	"liv_state", "liv_peers", "vip_claims", "vrrp_quiet", "vrrp_quiet_rt", \
-	"vrrp_auth_seq", "xvipd_life"
+	"vrrp_auth_seq", "xvipd_life", "liv_auth", "liv_nonce"
 
 #endif /* XVIP_H */

@@ -54,6 +54,13 @@
  *   writes and fence end early on SIGUSR2, as if DURATION_MS had run out at
  *   that moment (the statements in flight are still decided and counted).
  *
+ *   xvip-probe liv-forge SRC DST VRID DURATION_MS RATE [keyed]
+ *       forged fast liveness echoes: RATE a second for DURATION_MS from
+ *       SRC (any address: IP_TRANSPARENT, root) to DST, UDP 30112 both ways, for
+ *       VRID; unkeyed (no auth) or, with "keyed", in the keyed format with
+ *       a made-up tag and a nonce of now (the wall clock). Prints how many
+ *       went out: a host on the segment flooding a master in a backup's
+ *       name (tests/e2e/test_liveness.sh).
  *   xvip-probe arpwatch IFACE VIP DURATION_MS [INTERVAL_MS]
  *       ask "who has VIP" on IFACE every INTERVAL_MS (default 0.5) for
  *       DURATION_MS and record every answer (ARP replies, and gratuitous ARPs
@@ -86,6 +93,8 @@
 #include <sys/time.h>
 
 #include <mysql.h>
+
+#include "xvip.h"
 
 /* SIGUSR2 to writes or fence: end now, as if DURATION_MS had run out (the
  * caller's scenario ended early); what is in flight is still decided. */
@@ -929,6 +938,55 @@ static int arpwatch(int argc, char **argv)
 /* ctl-idle PATH N MAX_MS: N silent connections to a unix socket; prints
  * how many were accepted and closed by the other end within MAX_MS, and
  * the slowest close (ms). */
+static int liv_forge(char **argv, int keyed)
+{
+	struct sockaddr_in src = { .sin_family = AF_INET, .sin_port = htons(XVIP_LIV_PORT) };
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(XVIP_LIV_PORT) };
+	double duration = atof(argv[5]), rate = atof(argv[6]), start, gap;
+	int fd, one = 1, vrid = atoi(argv[4]);
+	uint8_t p[XVIP_LIV_KEYED_LEN];
+	struct liv_wire *w = (void *)p;
+	long sent = 0, failed = 0;
+	uint32_t seq = 1;
+
+	if (inet_pton(AF_INET, argv[2], &src.sin_addr) != 1 ||
+	    inet_pton(AF_INET, argv[3], &dst.sin_addr) != 1 || vrid < 1 || vrid > 255 ||
+	    duration <= 0 || rate <= 0 || rate > 1e6)
+		return fprintf(stderr, "xvip-probe liv-forge: bad arguments\n"), 2;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	/* IP_TRANSPARENT: bind to, and send from, an address not ours */
+	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0)
+		return fprintf(stderr, "xvip-probe liv-forge: %s\n", strerror(errno)), 2;
+	gap = 1000.0 / rate;
+	start = now_ms();
+	while (now_ms() - start < duration) {
+		double next = now_ms() + gap;
+		uint64_t nonce = (uint64_t)realtime_us() * 1000;
+
+		memset(p, 0, sizeof(p));
+		w->magic = htonl(XVIP_LIV_MAGIC);
+		w->type = XVIP_LIV_ECHO;
+		w->vrid = (uint8_t)vrid;
+		w->seq = htonl(seq++);
+		memset(w->auth, 0x5a, sizeof(w->auth)); /* a tag nobody computed */
+		memcpy(p + sizeof(*w), &nonce, sizeof(nonce));
+		if (sendto(fd, p, keyed ? sizeof(p) : sizeof(*w), 0, (struct sockaddr *)&dst,
+			   sizeof(dst)) < 0) {
+			if (!failed++)
+				fprintf(stderr, "xvip-probe liv-forge: %s\n", strerror(errno));
+		} else {
+			sent++;
+		}
+		while (now_ms() < next)
+			;
+	}
+	printf("sent %ld failed %ld\n", sent, failed);
+	close(fd);
+	return 0;
+}
+
 static int ctl_idle(int argc, char **argv)
 {
 	int n = atoi(argv[3]), max_ms = atoi(argv[4]), opened = 0, closed = 0;
@@ -1091,6 +1149,8 @@ int main(int argc, char **argv)
 		       attempts, ok, gap, gap_start, before, after, prev);
 		return ok ? 0 : 1;
 	}
+	if (argc >= 7 && strcmp(argv[1], "liv-forge") == 0)
+		return liv_forge(argv, argc > 7 && !strcmp(argv[7], "keyed"));
 	if (argc >= 5 && strcmp(argv[1], "arpwatch") == 0)
 		return arpwatch(argc, argv);
 	if (argc >= 5 && strcmp(argv[1], "ctl-idle") == 0)
@@ -1109,6 +1169,7 @@ int main(int argc, char **argv)
 		"       xvip-probe outage ADDR PORT DURATION_MS [INTERVAL_MS [TIMEOUT_MS [TRACE]]]\n"
 		"       xvip-probe writes ADDR PORT USER PASS DURATION_MS OUT [INTERVAL_MS [TIMEOUT_MS]]\n"
 		"       xvip-probe arpwatch IFACE VIP DURATION_MS [INTERVAL_MS]\n"
+		"       xvip-probe liv-forge SRC DST VRID DURATION_MS RATE [keyed]\n"
 		"       xvip-probe fence ADDR1 ADDR2 USER PASS DURATION_MS OUT [INTERVAL_MS [TIMEOUT_MS "
 		"[MAXCONN]]]\n");
 	return 2;

@@ -231,9 +231,8 @@ static void validate_instance(struct load *ld, struct parse_state *ps, struct se
 		if (inst->auth_key_file2 &&
 		    vrrp_auth_load_key(inst->auth_key_file2, &inst->auth_key2, why, sizeof(why)) < 0)
 			report_at(ld, CONFIG_ERROR, src->auth_key_file, "%s (the second key)", why);
-		if (inst->liveness_interval_ms)
-			report_at(ld, CONFIG_WARNING, src->liveness_interval,
-				  "liveness_interval with auth_key_file: the liveness echoes are not authenticated (the master's XDP program answers them); a host on the segment can forge echoes and cause a false fast takeover, undone at the master's next advert (docs/security.md)");
+		/* with liveness_interval too, the echoes are keyed by it
+		 * (include/xvip.h, struct liv_wire_key) */
 	}
 
 	if (src->authentication.line) {

@@ -56,7 +56,8 @@ static int *maps_slot(struct xvip_maps *m, size_t i)
 	int *slots[] = { &m->vips, &m->vip_stats, &m->vrrp_stats, &m->services, &m->backends,
 			 &m->slots, &m->conns, &m->persist, &m->svc_stats, &m->counters,
 			 &m->events, &m->liv_cfg, &m->liv_state, &m->liv_peers, &m->vip_claims,
-			 &m->vrrp_quiet, &m->vrrp_quiet_rt, &m->vrrp_auth_seq, &m->xvipd_life };
+			 &m->vrrp_quiet, &m->vrrp_quiet_rt, &m->vrrp_auth_seq, &m->xvipd_life,
+			 &m->liv_auth, &m->liv_nonce };
 	_Static_assert(sizeof(slots) / sizeof(slots[0]) == N_MAPS, "a map without its fd");
 	return slots[i];
 }
@@ -264,6 +265,8 @@ static void maps_from_skel(struct xvip_maps *m, struct xvip_bpf *s)
 	m->vrrp_quiet_rt = bpf_map__fd(s->maps.vrrp_quiet_rt);
 	m->vrrp_auth_seq = bpf_map__fd(s->maps.vrrp_auth_seq);
 	m->xvipd_life = bpf_map__fd(s->maps.xvipd_life);
+	m->liv_auth = bpf_map__fd(s->maps.liv_auth);
+	m->liv_nonce = bpf_map__fd(s->maps.liv_nonce);
 }
 
 int dp_open(struct xvip_dp *dp, const char *pin_root, char *err, size_t errlen)
@@ -518,10 +521,11 @@ int maps_open_pinned(struct xvip_maps *m, const char *pin_root, char *err, size_
 
 		snprintf(path, sizeof(path), "%s/%s", pin_root, map_names[i]);
 		fd = bpf_obj_get(path);
-		/* vrrp_auth_seq and xvipd_life are the daemon's own; an
-		 * older xvipd's pins, still running after an upgrade, lack them */
+		/* maps added since the first release: an older xvipd's pins,
+		 * still running after an upgrade, lack them */
 		if (fd < 0 && errno == ENOENT &&
-		    (maps_slot(m, i) == &m->vrrp_auth_seq || maps_slot(m, i) == &m->xvipd_life))
+		    (maps_slot(m, i) == &m->vrrp_auth_seq || maps_slot(m, i) == &m->xvipd_life ||
+		     maps_slot(m, i) == &m->liv_auth || maps_slot(m, i) == &m->liv_nonce))
 			continue;
 		if (fd < 0) {
 			int rc = -errno;
@@ -768,6 +772,25 @@ int dp_liv_peer_add(const struct xvip_maps *m, uint8_t vrid, uint32_t addr_be, b
 	if (bpf_map_update_elem(m->liv_peers, &k, &p, BPF_NOEXIST) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+int dp_liv_auth_put(const struct xvip_maps *m, uint8_t vrid, const struct liv_auth *a)
+{
+	uint32_t k = vrid;
+
+	if (m->liv_auth < 0)
+		return -ENOENT;
+	return bpf_map_update_elem(m->liv_auth, &k, a, BPF_ANY) < 0 ? -errno : 0;
+}
+
+int dp_liv_nonce_get(const struct xvip_maps *m, uint8_t vrid, uint32_t addr_be,
+		     struct liv_nonce *n)
+{
+	struct liv_peer_key k = { .addr = addr_be, .vrid = vrid };
+
+	if (m->liv_nonce < 0)
+		return -ENOENT;
+	return bpf_map_lookup_elem(m->liv_nonce, &k, n) < 0 ? -errno : 0;
 }
 
 int dp_liv_peer_get(const struct xvip_maps *m, uint8_t vrid, uint32_t addr_be,

@@ -20,7 +20,7 @@ struct xvip_maps {
 	int vips, vip_stats, vrrp_stats, services, backends, slots;
 	int conns, persist, svc_stats, counters, events;
 	int liv_cfg, liv_state, liv_peers, vip_claims;
-	int vrrp_quiet, vrrp_quiet_rt, vrrp_auth_seq, xvipd_life;
+	int vrrp_quiet, vrrp_quiet_rt, vrrp_auth_seq, xvipd_life, liv_auth, liv_nonce;
 };
 
 struct xvip_dp {
@@ -117,6 +117,12 @@ int dp_liv_peer_get(const struct xvip_maps *m, uint8_t vrid, uint32_t addr_be,
 		    struct liv_peer *p);
 /* Remove every peer of vrid (all VRIDs when vrid is 0). */
 void dp_liv_peers_clear(const struct xvip_maps *m, uint8_t vrid);
+/* Keyed fast liveness (auth_key_file): the instance's keys (liv_auth; all
+ * zeros: not keyed), and what the reflector remembers of a keyed peer
+ * (liv_nonce). -ENOENT: no such entry, or an older xvipd's pins. */
+int dp_liv_auth_put(const struct xvip_maps *m, uint8_t vrid, const struct liv_auth *a);
+int dp_liv_nonce_get(const struct xvip_maps *m, uint8_t vrid, uint32_t addr_be,
+		     struct liv_nonce *n);
 
 /* Backups that sleep (include/xvip.h): a VRID's template, written whole
  * (replacing the old one) or removed; the kernel's record of it. */

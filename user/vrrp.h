@@ -38,6 +38,7 @@ struct iface_rt {
 	int vrrp_fd;       /* raw IPPROTO_VRRP socket bound to the interface */
 	int garp_fd;       /* AF_PACKET socket for gratuitous ARP */
 	int liv_fd;        /* UDP socket for fast-liveness echoes, -1 if none */
+	uint32_t liv_src;  /* the address liv_fd is bound to: the echoes' source */
 	struct xvip_attach att; /* the XDP program here: mode and why */
 	bool quiet;        /* the socket filter is on vrrp_fd (vrrp_quiet.c) */
 	uint64_t rx_unknown_vrid;
@@ -103,6 +104,9 @@ struct vrrp_rt {
 	uint64_t liv_renew_late_max_us; /* the latest renewal, for status */
 	uint64_t liv_lease_lapses;     /* renewals that came after the lease ran out */
 	uint64_t liv_lapse_logged_us;
+	uint64_t liv_nonce_last; /* keyed echoes (auth_key_file): the last nonce sent */
+	__u64 liv_key[2];        /* and the key they are tagged with (liv_keys_write) */
+	bool liv_keyed;
 
 	/* backups that sleep (vrrp_quiet.c): the template in vrrp_quiet */
 	bool quiet_on;              /* written, the kernel absorbs its copies */

@@ -51,6 +51,24 @@ void vrrp_auth_key_wipe(struct vrrp_auth_key *k)
 	explicit_bzero(k, sizeof(*k));
 }
 
+int vrrp_auth_liv_key(const struct vrrp_auth_key *k, __u64 out[2])
+{
+	static const char label[] = "xvip-liveness-1";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (!k->len || !HMAC(EVP_sha256(), k->b, (int)k->len, (const unsigned char *)label,
+			     sizeof(label) - 1, md, &mdlen) || mdlen < 16)
+		return -1;
+	out[0] = out[1] = 0;
+	for (int i = 7; i >= 0; i--) {
+		out[0] = out[0] << 8 | md[i];
+		out[1] = out[1] << 8 | md[8 + i];
+	}
+	explicit_bzero(md, sizeof(md));
+	return 0;
+}
+
 uint64_t vrrp_auth_next_seq(uint64_t *last, uint64_t now_real_ns)
 {
 	uint64_t s = now_real_ns > *last ? now_real_ns : *last + 1;

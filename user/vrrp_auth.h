@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
 
 #include "vrrp_wire.h"
 
@@ -40,6 +41,11 @@ int vrrp_auth_load_key(const char *path, struct vrrp_auth_key *k, char *why, siz
 
 /* Wipe a key (explicit_bzero). */
 void vrrp_auth_key_wipe(struct vrrp_auth_key *k);
+
+/* The fast liveness key of an auth_key_file key (include/xvip.h, struct
+ * liv_auth): the first 16 bytes of HMAC-SHA-256(key, "xvip-liveness-1")
+ * as SipHash's (k0, k1), little-endian. 0, or -1 if there is no key. */
+int vrrp_auth_liv_key(const struct vrrp_auth_key *k, __u64 out[2]);
 
 /* The next sequence number to send: now, or one more than the last. */
 uint64_t vrrp_auth_next_seq(uint64_t *last, uint64_t now_real_ns);

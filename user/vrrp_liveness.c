@@ -10,8 +10,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fmt.h"
 #include "log.h"
+#include "siphash.h"
+#include "vrrp_auth.h"
 #include "vrrp_int.h"
 #include "xvipd.h"
 
@@ -60,6 +63,7 @@ static int liv_socket(struct iface_rt *ifc, uint32_t src, char *err, size_t errl
 		goto fail;
 	}
 	ifc->liv_fd = fd;
+	ifc->liv_src = src;
 	return 0;
 fail:
 	snprintf(err, errlen, "cannot open the liveness socket (UDP %u) on %s: %s", XVIP_LIV_PORT,
@@ -108,6 +112,33 @@ static void peer_admit(struct xvipd *d, struct vrrp_rt *in, uint32_t addr, bool 
  * Peers already admitted stay admitted across a reload (a backup whose
  * echoes went unanswered while it was learned again could take over); a
  * unicast list is the only source of peers, so there the map follows it. */
+/* Keyed echoes (auth_key_file): the keys, and the oldest nonce an answer
+ * may carry, this daemon's start: answers recorded from an earlier run are
+ * refused. Written before liv_cfg, so the reflector never answers an
+ * instance's echoes unkeyed once it is keyed; all zeros when not keyed. */
+static void liv_keys_write(struct xvipd *d, struct vrrp_rt *in)
+{
+	static uint64_t floor_ns;
+	const struct config_vrrp_instance *c = in->cfg;
+	struct liv_auth la = { 0 };
+	int rc;
+
+	if (!floor_ns)
+		floor_ns = realtime_ns();
+	if (liv_enabled(in) && vrrp_auth_liv_key(&c->auth_key, la.key[0]) == 0) {
+		la.nkeys = 1;
+		if (vrrp_auth_liv_key(&c->auth_key2, la.key[1]) == 0)
+			la.nkeys = 2;
+		la.min_nonce = floor_ns;
+	}
+	in->liv_keyed = la.nkeys > 0;
+	memcpy(in->liv_key, la.key[0], sizeof(in->liv_key));
+	rc = dp_liv_auth_put(&d->dp.maps, c->virtual_router_id, &la);
+	explicit_bzero(&la, sizeof(la));
+	if (rc < 0)
+		xlog(LOG_ERR, "(%s) liveness: cannot write liv_auth: %s", c->name, strerror(-rc));
+}
+
 static void reflector_write(struct xvipd *d, struct vrrp_rt *in)
 {
 	const struct config_vrrp_instance *c = in->cfg;
@@ -115,12 +146,14 @@ static void reflector_write(struct xvipd *d, struct vrrp_rt *in)
 	uint8_t vrid = c->virtual_router_id;
 	int rc;
 
+	liv_keys_write(d, in);
 	if (liv_enabled(in) && c->n_vips) {
 		uint64_t per_s = 1000000ull * LIV_COPIES / liv_interval_us(in);
 
 		lc.vip = c->vips[0].addr.s_addr;
 		lc.on = 1;
-		lc.auth_type = c->auth_type == CONFIG_AUTH_PASS;
+		/* keyed: the tag replaces auth_pass (liv_auth) */
+		lc.auth_type = c->auth_type == CONFIG_AUTH_PASS && !c->auth_key.len;
 		memcpy(lc.auth, in->auth, sizeof(lc.auth));
 		lc.learn = c->n_unicast_peers == 0;
 		lc.rate_per_s = (uint32_t)(4 * per_s);
@@ -270,6 +303,10 @@ static void renew_fire(struct loop *l, uint64_t id, void *arg)
 static unsigned send_echoes(struct vrrp_rt *in, uint32_t first, unsigned n)
 {
 	struct liv_wire w[LIV_COPIES];
+	struct {
+		struct liv_wire w;
+		struct liv_wire_key k;
+	} __attribute__((packed)) kw[LIV_COPIES];
 	struct iovec iov[LIV_COPIES];
 	struct mmsghdr msg[LIV_COPIES];
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(XVIP_LIV_PORT),
@@ -277,6 +314,7 @@ static unsigned send_echoes(struct vrrp_rt *in, uint32_t first, unsigned n)
 	uint64_t sent_ns = mono_ns();
 	int rc;
 
+	_Static_assert(sizeof(kw[0]) == XVIP_LIV_KEYED_LEN, "keyed echo layout");
 	if (n > LIV_COPIES)
 		n = LIV_COPIES;
 	memset(msg, 0, sizeof(msg));
@@ -288,10 +326,23 @@ static unsigned send_echoes(struct vrrp_rt *in, uint32_t first, unsigned n)
 		w[i].copy = (uint8_t)i;
 		w[i].seq = htonl(first + i);
 		w[i].sent_ns = sent_ns;
-		if (in->cfg->auth_type == CONFIG_AUTH_PASS)
-			memcpy(w[i].auth, in->auth, sizeof(w[i].auth));
 		iov[i].iov_base = &w[i];
 		iov[i].iov_len = sizeof(w[i]);
+		if (in->liv_keyed) {
+			/* the IP source and destination as on the wire, one word */
+			uint32_t ad[2] = { in->ifc->liv_src, in->liv.master };
+			uint64_t addrs, tag;
+
+			memcpy(&addrs, ad, sizeof(addrs));
+			kw[i].w = w[i];
+			kw[i].k.nonce = vrrp_auth_next_seq(&in->liv_nonce_last, realtime_ns());
+			tag = xvip_liv_tag(in->liv_key, &kw[i].w, kw[i].k.nonce, addrs);
+			memcpy(kw[i].w.auth, &tag, sizeof(tag));
+			iov[i].iov_base = &kw[i];
+			iov[i].iov_len = sizeof(kw[i]);
+		} else if (in->cfg->auth_type == CONFIG_AUTH_PASS) {
+			memcpy(w[i].auth, in->auth, sizeof(w[i].auth));
+		}
 		msg[i].msg_hdr.msg_name = &to;
 		msg[i].msg_hdr.msg_namelen = sizeof(to);
 		msg[i].msg_hdr.msg_iov = &iov[i];

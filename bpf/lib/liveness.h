@@ -7,6 +7,8 @@
 #ifndef XVIP_BPF_LIVENESS_H
 #define XVIP_BPF_LIVENESS_H
 
+#include "siphash.h"
+
 #define LIV_LEARN_EVENT_GAP_NS 100000000ull /* one admission event per VRID per 100 ms */
 #define LIV_NOT_OURS (-1)
 
@@ -76,9 +78,50 @@ static __always_inline int liv_take_token(struct liv_peer *p, const struct liv_c
 	return 1;
 }
 
+/* Keyed (auth_key_file): which key's tag the frame carries, 0 or 1, or -1
+ * for none. `w` and the nonce after it are within the packet. */
+static __always_inline int liv_tag_key(const struct liv_auth *k, const struct l3_info *l3,
+				       const struct liv_wire *w, __u64 nonce)
+{
+	__u64 tag, addrs;
+
+	__builtin_memcpy(&tag, w->auth, 8);
+	__builtin_memcpy(&addrs, &l3->iph->saddr, 8);
+	if (xvip_liv_tag(k->key[0], w, nonce, addrs) == tag)
+		return 0;
+	if (k->nkeys > 1 && xvip_liv_tag(k->key[1], w, nonce, addrs) == tag)
+		return 1;
+	return -1;
+}
+
+/* A keyed peer's nonce must be above the last one answered; 1 when it is
+ * (and then it is the last one). */
+static __always_inline int liv_nonce_fresh(const struct liv_peer_key *pk, __u64 nonce)
+{
+	struct liv_nonce *n = bpf_map_lookup_elem(&liv_nonce, pk);
+	struct liv_nonce fresh = { .last = nonce };
+
+	if (!n)
+		return bpf_map_update_elem(&liv_nonce, pk, &fresh, BPF_NOEXIST) == 0;
+	if (nonce <= n->last) {
+		__sync_fetch_and_add(&n->replayed, 1);
+		return 0;
+	}
+	n->last = nonce;
+	return 1;
+}
+
+static __always_inline void liv_bad_tag(const struct liv_peer_key *pk)
+{
+	struct liv_nonce *n = bpf_map_lookup_elem(&liv_nonce, pk);
+
+	if (n)
+		__sync_fetch_and_add(&n->bad_tag, 1);
+}
+
 static __always_inline int liv_echo(struct xdp_md *ctx, struct ethhdr *eth,
 				    const struct l3_info *l3, struct udp_hdr *udp,
-				    struct liv_wire *w)
+				    struct liv_wire *w, const struct liv_auth *ka, __u64 nonce)
 {
 	__u32 vrid = w->vrid;
 	struct liv_cfg *c = bpf_map_lookup_elem(&liv_cfg, &vrid);
@@ -90,11 +133,19 @@ static __always_inline int liv_echo(struct xdp_md *ctx, struct ethhdr *eth,
 	__u8 mac[6];
 	__be32 a;
 	__be16 port;
+	int key = 0;
 
 	if (!c || !c->on)
 		return verdict(XVIP_R_LIV_OFF, XDP_DROP);
-	if (c->auth_type && !liv_auth_equal(w->auth, c->auth))
+	if (ka) {
+		key = liv_tag_key(ka, l3, w, nonce);
+		if (key < 0) {
+			liv_bad_tag(&pk);
+			return verdict(XVIP_R_LIV_BAD_AUTH, XDP_DROP);
+		}
+	} else if (c->auth_type && !liv_auth_equal(w->auth, c->auth)) {
 		return verdict(XVIP_R_LIV_BAD_AUTH, XDP_DROP);
+	}
 	p = bpf_map_lookup_elem(&liv_peers, &pk);
 	if (!p) {
 		if (c->learn)
@@ -106,6 +157,10 @@ static __always_inline int liv_echo(struct xdp_md *ctx, struct ethhdr *eth,
 	if (!v || !vip_lease_fresh(v, now) || v->vrid != w->vrid ||
 	    (v->ifindex && v->ifindex != ctx->ingress_ifindex))
 		return verdict(XVIP_R_LIV_NO_LEASE, XDP_DROP);
+	/* keyed: each echo is answered once, so a replayed one cannot spend
+	 * the peer's answers (before the bucket) */
+	if (ka && !liv_nonce_fresh(&pk, nonce))
+		return verdict(XVIP_R_LIV_BAD_AUTH, XDP_DROP);
 	if (!liv_take_token(p, c, now)) {
 		__sync_fetch_and_add(&p->limited, 1);
 		return verdict(XVIP_R_LIV_RATE, XDP_DROP);
@@ -126,10 +181,20 @@ static __always_inline int liv_echo(struct xdp_md *ctx, struct ethhdr *eth,
 	udp->dest = port;
 	udp->check = 0;
 	w->type = XVIP_LIV_REPLY;
+	if (ka) {
+		/* retagged: the answer's type and addresses are in its tag,
+		 * so only a key holder can make one */
+		__u64 tag, addrs;
+
+		__builtin_memcpy(&addrs, &l3->iph->saddr, 8);
+		tag = xvip_liv_tag(key ? ka->key[1] : ka->key[0], w, nonce, addrs);
+		__builtin_memcpy(w->auth, &tag, 8);
+	}
 	return verdict(XVIP_R_LIV_REFLECTED, XDP_TX);
 }
 
-static __always_inline int liv_reply(const struct l3_info *l3, struct liv_wire *w)
+static __always_inline int liv_reply(const struct l3_info *l3, struct liv_wire *w,
+				     const struct liv_auth *ka, __u64 nonce)
 {
 	__u32 vrid = w->vrid;
 	struct liv_state *st = bpf_map_lookup_elem(&liv_state, &vrid);
@@ -143,8 +208,14 @@ static __always_inline int liv_reply(const struct l3_info *l3, struct liv_wire *
 		__sync_fetch_and_add(&st->unexpected, 1);
 		return verdict(XVIP_R_LIV_UNEXPECTED, XDP_DROP);
 	}
-	if (c->auth_type && !liv_auth_equal(w->auth, c->auth))
+	if (ka) {
+		/* an answer to an echo of this daemon's: tagged by a key
+		 * holder, and not older than the daemon's watch */
+		if (liv_tag_key(ka, l3, w, nonce) < 0 || nonce < ka->min_nonce)
+			return verdict(XVIP_R_LIV_BAD_AUTH, XDP_DROP);
+	} else if (c->auth_type && !liv_auth_equal(w->auth, c->auth)) {
 		return verdict(XVIP_R_LIV_BAD_AUTH, XDP_DROP);
+	}
 	seq = bpf_ntohl(w->seq);
 	if ((__s32)(seq - st->last_seq) > 0 || !st->replies) {
 		st->last_seq = seq;
@@ -161,8 +232,10 @@ static __always_inline int handle_liveness(struct xdp_md *ctx, struct ethhdr *et
 					   const struct l3_info *l3, void *data_end)
 {
 	struct udp_hdr *udp = l3->l4;
+	struct liv_auth *ka;
 	struct liv_wire *w;
-	__u32 ulen;
+	__u64 nonce = 0;
+	__u32 ulen, vrid;
 
 	if (l3->is_fragment || (void *)(udp + 1) > data_end || l3->l4_len < sizeof(*udp))
 		return LIV_NOT_OURS; /* fragments: the service path counts them */
@@ -175,10 +248,24 @@ static __always_inline int handle_liveness(struct xdp_md *ctx, struct ethhdr *et
 	if ((void *)(w + 1) > data_end || l3->l4_len < sizeof(*udp) + sizeof(*w) || ulen < sizeof(*udp) + sizeof(*w) ||
 	    ulen > l3->l4_len)
 		return verdict(XVIP_R_LIV_MALFORMED, XDP_DROP);
+	if (w->type != XVIP_LIV_ECHO && w->type != XVIP_LIV_REPLY)
+		return verdict(XVIP_R_LIV_MALFORMED, XDP_DROP);
+	vrid = w->vrid;
+	ka = bpf_map_lookup_elem(&liv_auth, &vrid);
+	if (ka && !ka->nkeys)
+		ka = NULL;
+	if (ka) {
+		/* keyed: the nonce follows; without it, not authenticated */
+		struct liv_wire_key *wk = (void *)(w + 1);
+
+		if ((void *)(wk + 1) > data_end || ulen < sizeof(*udp) + XVIP_LIV_KEYED_LEN)
+			return verdict(XVIP_R_LIV_BAD_AUTH, XDP_DROP);
+		nonce = wk->nonce;
+	}
 	if (w->type == XVIP_LIV_ECHO && udp->dest == bpf_htons(XVIP_LIV_PORT))
-		return liv_echo(ctx, eth, l3, udp, w);
+		return liv_echo(ctx, eth, l3, udp, w, ka, nonce);
 	if (w->type == XVIP_LIV_REPLY && udp->source == bpf_htons(XVIP_LIV_PORT))
-		return liv_reply(l3, w);
+		return liv_reply(l3, w, ka, nonce);
 	return verdict(XVIP_R_LIV_MALFORMED, XDP_DROP);
 }
 

@@ -140,6 +140,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } liv_peers SEC(".maps");
 
+/* VRID -> keys of a keyed instance (auth_key_file), struct liv_auth */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct liv_auth);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} liv_auth SEC(".maps");
+
+/* (VRID, address) -> the highest nonce answered to a keyed peer */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVIP_LIV_PEERS_ENTRIES);
+	__type(key, struct liv_peer_key);
+	__type(value, struct liv_nonce);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} liv_nonce SEC(".maps");
+
 /* VRID -> a sleeping backup's template (struct vrrp_quiet): replaced whole
  * by the daemon, so the socket filter never sees half of one */
 struct {

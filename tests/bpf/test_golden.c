@@ -27,6 +27,7 @@
 
 #include "xvip.h"
 #include "dataplane.h"
+#include "siphash.h"
 #include "slots.h"
 #include "vrrp_auth.h"
 #include "xvip.skel.h"
@@ -153,6 +154,8 @@ static int group_setup(void **state)
 	maps.liv_cfg = bpf_map__fd(skel->maps.liv_cfg);
 	maps.liv_state = bpf_map__fd(skel->maps.liv_state);
 	maps.liv_peers = bpf_map__fd(skel->maps.liv_peers);
+	maps.liv_auth = bpf_map__fd(skel->maps.liv_auth);
+	maps.liv_nonce = bpf_map__fd(skel->maps.liv_nonce);
 	maps.vip_claims = bpf_map__fd(skel->maps.vip_claims);
 	rb = ring_buffer__new(maps.events, on_event, NULL, NULL);
 	if (!rb) {
@@ -182,7 +185,9 @@ static int reset(void **state)
 	map_clear(maps.conns);
 	map_clear(maps.persist);
 	map_clear(maps.liv_peers);
+	map_clear(maps.liv_nonce);
 	map_clear(maps.vip_claims);
+	array_zero(maps.liv_auth, 256, sizeof(struct liv_auth), 0);
 	array_zero(maps.liv_cfg, 256, sizeof(struct liv_cfg), 0);
 	array_zero(maps.liv_state, 256, sizeof(struct liv_state), 0);
 	array_zero(maps.counters, XVIP_R_MAX, sizeof(uint64_t), 1);
@@ -2108,6 +2113,9 @@ struct liv_frame_opts {
 	int udp_len_delta;   /* added to the UDP length field */
 	uint16_t sport, dport; /* 0 -> LIV_PORT */
 	uint16_t udp_csum;
+	const __u64 *key;    /* keyed (auth_key_file): the nonce follows, auth is the tag */
+	__u64 nonce;
+	int tag_flip;        /* a wrong tag: one bit off */
 };
 
 /* An echo from the peer (10.0.0.2) to the master (10.0.0.1), or with
@@ -2115,7 +2123,7 @@ struct liv_frame_opts {
 static size_t liv_frame(uint8_t *buf, const struct liv_frame_opts *o, int reply)
 {
 	uint8_t l4[64], *w = l4 + 8;
-	size_t plen = sizeof(struct liv_wire) - o->cut;
+	size_t plen = (o->key ? XVIP_LIV_KEYED_LEN : sizeof(struct liv_wire)) - o->cut;
 	struct fr_ip ip = { .saddr = reply ? MASTER_IP : PEER_IP,
 			    .daddr = reply ? PEER_IP : MASTER_IP, .proto = IPPROTO_UDP };
 
@@ -2132,6 +2140,17 @@ static size_t liv_frame(uint8_t *buf, const struct liv_frame_opts *o, int reply)
 	memset(w + 16, 0, 8); /* sent_ns: 0, no round trip recorded */
 	if (o->auth)
 		memcpy(w + 24, o->auth, strnlen(o->auth, 8));
+	if (o->key) {
+		/* the tag as include/xvip.h says, from the frame's own bytes
+		 * (SipHash itself is checked against OpenSSL in test_vrrp_auth) */
+		uint32_t ad[2] = { htonl(ip.saddr), htonl(ip.daddr) };
+		__u64 addrs, tag;
+
+		memcpy(&addrs, ad, 8);
+		memcpy(w + 32, &o->nonce, 8);
+		tag = xvip_liv_tag(o->key, w, o->nonce, addrs) ^ (o->tag_flip ? 1 : 0);
+		memcpy(w + 24, &tag, 8);
+	}
 	return fr_ipv4_frame(buf, reply ? PEER_MAC : VIP_MAC, reply ? VIP_MAC : PEER_MAC, &ip, l4,
 			     8 + plen, 0);
 }
@@ -2520,6 +2539,194 @@ static void test_liv_reply_wrong_auth(void **state)
 	check(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
 }
 
+/* ---- keyed fast liveness (auth_key_file) ---- */
+
+static const __u64 LIV_K0[2] = { 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull };
+static const __u64 LIV_K1[2] = { 0x1111111122222222ull, 0x3333333344444444ull };
+static const __u64 LIV_KX[2] = { 1, 2 }; /* a key nobody configured */
+
+/* check(), for a test's later frames: the counters zeroed first */
+static void recheck(const uint8_t *in, size_t len, uint32_t action, enum xvip_reason reason,
+		    const uint8_t *want, size_t want_len)
+{
+	array_zero(maps.counters, XVIP_R_MAX, sizeof(uint64_t), 1);
+	check(in, len, action, reason, want, want_len);
+}
+
+static void liv_keyed(unsigned nkeys, __u64 min_nonce)
+{
+	struct liv_auth a = { .nkeys = nkeys, .min_nonce = min_nonce };
+
+	memcpy(a.key[0], LIV_K0, sizeof(LIV_K0));
+	memcpy(a.key[1], LIV_K1, sizeof(LIV_K1));
+	assert_int_equal(dp_liv_auth_put(&maps, VRID, &a), 0);
+}
+
+static struct liv_nonce liv_nonce_of_peer(void)
+{
+	struct liv_nonce n;
+
+	assert_int_equal(dp_liv_nonce_get(&maps, VRID, htonl(PEER_IP), &n), 0);
+	return n;
+}
+
+/* answered, and retagged: type and addresses are in the tag */
+static void test_liv_keyed_echo_reflected_retagged(void **state)
+{
+	struct liv_frame_opts o = { .seq = 7, .key = LIV_K0, .nonce = 1000 };
+	uint8_t f[128], want[128];
+	size_t len, wlen;
+
+	(void)state;
+	liv_master(NULL);
+	liv_keyed(1, 0);
+	len = liv_frame(f, &o, 0);
+	wlen = liv_answer(want, &o);
+	assert_int_equal(len, wlen);
+	assert_int_equal(len, FR_ETH_LEN + 20 + 8 + XVIP_LIV_KEYED_LEN);
+	/* the answer's tag is not the echo's */
+	assert_memory_not_equal(f + FR_ETH_LEN + 28 + 24, want + FR_ETH_LEN + 28 + 24, 8);
+	recheck(f, len, XDP_TX, XVIP_R_LIV_REFLECTED, want, wlen);
+	assert_int_equal(liv_peer_get().answered, 1);
+	assert_int_equal(liv_nonce_of_peer().last, 1000);
+}
+
+/* a rotation: the second key is accepted, and the answer tagged with it */
+static void test_liv_keyed_echo_second_key(void **state)
+{
+	struct liv_frame_opts o = { .seq = 8, .key = LIV_K1, .nonce = 1000 };
+	uint8_t f[128], want[128];
+	size_t len, wlen;
+
+	(void)state;
+	liv_master(NULL);
+	liv_keyed(2, 0);
+	len = liv_frame(f, &o, 0);
+	wlen = liv_answer(want, &o);
+	recheck(f, len, XDP_TX, XVIP_R_LIV_REFLECTED, want, wlen);
+	/* with one key only, the same echo (a new nonce) is refused */
+	liv_keyed(1, 0);
+	o.nonce = 1001;
+	len = liv_frame(f, &o, 0);
+	recheck(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+	assert_int_equal(liv_peer_get().answered, 1);
+}
+
+static void test_liv_keyed_echo_bad_tag_or_key_unanswered(void **state)
+{
+	struct liv_frame_opts bad = { .seq = 1, .key = LIV_K0, .nonce = 1000, .tag_flip = 1 };
+	struct liv_frame_opts other = { .seq = 2, .key = LIV_KX, .nonce = 1001 };
+	struct liv_frame_opts good = { .seq = 3, .key = LIV_K0, .nonce = 1002 };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_master(NULL);
+	liv_keyed(2, 0);
+	len = liv_frame(f, &bad, 0);
+	recheck(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+	len = liv_frame(f, &other, 0);
+	recheck(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+	assert_int_equal(liv_peer_get().answered, 0);
+	/* the peer known (one good echo), bad tags are counted for it */
+	len = liv_frame(f, &good, 0);
+	run(f, len);
+	expect_action(XDP_TX);
+	len = liv_frame(f, &bad, 0);
+	recheck(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+	assert_int_equal(liv_nonce_of_peer().bad_tag, 1);
+}
+
+/* keyed, an echo without the nonce and tag (an older xvipd, or a forger)
+ * is not answered, auth_pass or not */
+static void test_liv_keyed_echo_unkeyed_unanswered(void **state)
+{
+	struct liv_frame_opts o = { .seq = 1, .auth = "secret" };
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_master("secret");
+	liv_keyed(1, 0);
+	len = liv_frame(f, &o, 0);
+	recheck(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+	assert_int_equal(liv_peer_get().answered, 0);
+}
+
+/* each echo is answered once: a replay (or an older one) does not spend the
+ * peer's answers */
+static void test_liv_keyed_echo_replay_unanswered(void **state)
+{
+	struct liv_frame_opts o = { .seq = 5, .key = LIV_K0, .nonce = 5000 };
+	struct liv_nonce n;
+	uint8_t f[128], want[128];
+	size_t len, wlen;
+
+	(void)state;
+	liv_on(NULL, 0, 1, 2); /* two answers in a burst */
+	liv_peer();
+	put_vip(VIP, 1, fresh());
+	liv_keyed(1, 0);
+	len = liv_frame(f, &o, 0);
+	run(f, len);
+	expect_action(XDP_TX);
+	len = liv_frame(f, &o, 0);
+	recheck(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+	o.nonce = 4999;
+	len = liv_frame(f, &o, 0);
+	recheck(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+	n = liv_nonce_of_peer();
+	assert_int_equal(n.replayed, 2);
+	assert_int_equal(n.last, 5000);
+	/* the bucket is untouched: the next fresh echo is answered */
+	o.nonce = 5001;
+	len = liv_frame(f, &o, 0);
+	wlen = liv_answer(want, &o);
+	recheck(f, len, XDP_TX, XVIP_R_LIV_REFLECTED, want, wlen);
+	assert_int_equal(liv_peer_get().answered, 2);
+	assert_int_equal(liv_peer_get().limited, 0);
+}
+
+/* the backup: an answer counts only with a key holder's tag, as an answer
+ * (an echo's tag with its type changed is not one), and not older than its
+ * daemon's start */
+static void test_liv_keyed_reply(void **state)
+{
+	struct liv_frame_opts o = { .seq = 41, .type = XVIP_LIV_REPLY, .key = LIV_K0,
+				    .nonce = 900 };
+	struct liv_frame_opts echo = { .seq = 42, .key = LIV_K0, .nonce = 901 };
+	struct liv_state st;
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	liv_on(NULL, 0, 1000, 10);
+	liv_keyed(1, 500);
+	assert_int_equal(dp_liv_watch(&maps, VRID, htonl(MASTER_IP)), 0);
+	len = liv_frame(f, &o, 1);
+	recheck(f, len, XDP_DROP, XVIP_R_LIV_REPLY, NULL, 0);
+	assert_int_equal(dp_liv_state_get(&maps, VRID, &st), 0);
+	assert_int_equal(st.last_seq, 41);
+	assert_int_equal(st.replies, 1);
+	/* a forged one: a wrong tag */
+	o.seq = 100;
+	o.tag_flip = 1;
+	len = liv_frame(f, &o, 1);
+	recheck(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+	/* an echo of ours, turned round without the key: its tag is an echo's */
+	len = liv_frame(f, &echo, 1);
+	f[FR_ETH_LEN + 28 + 4] = XVIP_LIV_REPLY;
+	recheck(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+	/* an answer recorded before this daemon started */
+	o.tag_flip = 0;
+	o.nonce = 499;
+	len = liv_frame(f, &o, 1);
+	recheck(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+	assert_int_equal(dp_liv_state_get(&maps, VRID, &st), 0);
+	assert_int_equal(st.last_seq, 41);
+	assert_int_equal(st.replies, 1);
+}
+
 /* ---- other frames ----------------------------------------------------- */
 
 static void test_ipv6_pass_other(void **state)
@@ -2738,6 +2945,12 @@ int main(void)
 		T(test_liv_reply_from_other_unexpected),
 		T(test_liv_reply_not_watching_unexpected),
 		T(test_liv_reply_wrong_auth),
+		T(test_liv_keyed_echo_reflected_retagged),
+		T(test_liv_keyed_echo_second_key),
+		T(test_liv_keyed_echo_bad_tag_or_key_unanswered),
+		T(test_liv_keyed_echo_unkeyed_unanswered),
+		T(test_liv_keyed_echo_replay_unanswered),
+		T(test_liv_keyed_reply),
 		/* other frames */
 		T(test_ipv6_pass_other),
 		T(test_vlan_tagged_arp_pass_vlan),

@@ -249,6 +249,57 @@ more_echoes() { [ "$(echoes)" -gt $((e0 + 1000)) ]; }
 check "node2 goes on sending echoes after the reload (a watch that goes on)" wait_until 10 more_echoes
 check_eq "and presumed nobody dead (node1 kept its learned peer)" 1 \
 	"$(grep -c 'presumed dead: its liveness echoes' "$WORK/node2.3.log")"
+
+note "the LAN is not trusted: the client floods node1 with echoes in node2's name"
+# Unkeyed, 50000 forged echoes a second from node2's address spend node2's
+# answers at node1 (a bucket of 4 x what node2 sends): node2 presumes node1
+# dead (undone at node1's next advert). With auth_key_file the echoes are
+# keyed: the forged ones are refused before the bucket, and nothing happens.
+presumed() { grep -c 'presumed dead: its liveness echoes' "$1"; }
+bg_stop "$PID_node2"
+bg_stop "$PID_node1"
+conf node1 150
+conf node2 100
+start_node node1 5
+check "unkeyed: node1 becomes MASTER" wait_until 10 is_state node1 MASTER
+start_node node2 5
+check "unkeyed: node2 is BACKUP" wait_until 10 is_state node2 BACKUP
+check "unkeyed: node2 sees node1 answer its echoes" wait_log "$WORK/node2.5.log" "liveness: master 10.79.0.1 answers" 10
+some_presumed() { [ "$(presumed "$WORK/node2.5.log")" -gt 0 ]; }
+# floods of 1 s, up to 5 (a loaded machine sends fewer a second)
+for i in 1 2 3 4 5; do
+	ns client "$BUILD/xvip-probe" liv-forge 10.79.0.2 10.79.0.1 61 1000 50000 >>"$WORK/forge1.out" 2>&1
+	wait_until 1 some_presumed && break
+done
+check "unkeyed: the flood ($(tr '\n' ' ' <"$WORK/forge1.out")) spends node2's answers: node1 presumed dead" \
+	some_presumed
+check "unkeyed: node2 is BACKUP again (node1's advert, priority 150)" wait_until 10 is_state node2 BACKUP
+bg_stop "$PID_node2"
+bg_stop "$PID_node1"
+printf '%s' "$(head -c 24 /dev/urandom | base64)" >"$WORK/liv.key"
+chmod 600 "$WORK/liv.key"
+conf node1 150 "auth_key_file $WORK/liv.key"
+conf node2 100 "auth_key_file $WORK/liv.key"
+check "liveness with auth_key_file passes -t" "$BUILD/xvipd" -t -f "$WORK/node1.conf"
+start_node node1 6
+check "keyed: node1 becomes MASTER" wait_until 10 is_state node1 MASTER
+start_node node2 6
+check "keyed: node2 is BACKUP" wait_until 10 is_state node2 BACKUP
+check "keyed: node2 sees node1 answer its echoes" wait_log "$WORK/node2.6.log" "liveness: master 10.79.0.1 answers" 10
+nonce_seen() { [ "$(map_sum node1 liv_nonce last)" -gt 0 ]; }
+check "keyed: node1 answers node2's keyed echoes (liv_nonce: last, bpftool)" wait_until 10 nonce_seen
+r0=$(map_sum node2 liv_state replies)
+ns client "$BUILD/xvip-probe" liv-forge 10.79.0.2 10.79.0.1 61 2000 50000 keyed >"$WORK/forge2.out" 2>&1
+ns client "$BUILD/xvip-probe" liv-forge 10.79.0.2 10.79.0.1 61 500 50000 >>"$WORK/forge2.out" 2>&1
+sleep 0.2
+check_eq "keyed: the floods ($(tr '\n' ' ' <"$WORK/forge2.out")) presumed nobody dead" 0 "$(presumed "$WORK/node2.6.log")"
+check "keyed: node2 stayed BACKUP" is_state node2 BACKUP
+check "keyed: node2 kept recording node1's answers" test "$(map_sum node2 liv_state replies)" -gt $((r0 + 100))
+bad_tags() { [ "$(map_sum node1 liv_nonce bad_tag)" -gt 1000 ]; }
+check "keyed: node1 counted the forged ones ($(map_sum node1 liv_nonce bad_tag) bad tags in liv_nonce)" bad_tags
+bad_auth_counted() { xctl node1 status | grep -Eq 'liveness_bad_auth[^0-9]*[1-9]'; }
+check "keyed: and refused them as liveness_bad_auth" bad_auth_counted
+bg_stop "$PID_node2"
 bg_stop "$PID_node1"
 
 note "a keepalived master: node2's liveness stays off for it, VRRP works"

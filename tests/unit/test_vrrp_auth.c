@@ -1,7 +1,9 @@
 /*
  * test_vrrp_auth.c - auth_key_file: the trailer (its layout pinned by an
  * independent HMAC computation), every refusal, the replay table with
- * synthetic clocks, and the key file's rules with real files.
+ * synthetic clocks, and the key file's rules with real files; the keyed
+ * fast liveness echoes' SipHash-2-4 (include/siphash.h) against OpenSSL's
+ * and the paper's vector, and their key derivation.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +21,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+
 #include "csum.h"
+#include "siphash.h"
 #include "vrrp_auth.h"
 #include "vrrp_pkt.h"
 
@@ -441,6 +447,116 @@ static void test_key_file_rules(void **state)
 	assert_int_equal(k.len, 0);
 }
 
+
+/* ---- keyed fast liveness: SipHash-2-4 and the key ---- */
+
+static __u64 sip_words(const __u64 key[2], const __u64 *m, unsigned n)
+{
+	struct xvip_sip s;
+
+	xvip_sip_init(&s, key[0], key[1]);
+	for (unsigned i = 0; i < n; i++)
+		xvip_sip_word(&s, m[i]);
+	return xvip_sip_final(&s, n);
+}
+
+/* OpenSSL's SipHash-2-4, 64-bit output: an implementation of its own */
+static __u64 sip_openssl(const uint8_t key[16], const void *msg, size_t len)
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "SIPHASH", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	unsigned int size = 8;
+	OSSL_PARAM params[] = { OSSL_PARAM_construct_uint(OSSL_MAC_PARAM_SIZE, &size),
+				OSSL_PARAM_construct_end() };
+	uint8_t out[8];
+	size_t outl = 0;
+	__u64 v = 0;
+
+	assert_non_null(ctx);
+	assert_int_equal(EVP_MAC_init(ctx, key, 16, params), 1);
+	assert_int_equal(EVP_MAC_update(ctx, msg, len), 1);
+	assert_int_equal(EVP_MAC_final(ctx, out, &outl, sizeof(out)), 1);
+	assert_int_equal(outl, 8);
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | out[i];
+	return v;
+}
+
+static void test_siphash_matches_openssl(void **state)
+{
+	uint8_t key[16], msg[64];
+	__u64 k[2], m[8];
+
+	(void)state;
+	for (int i = 0; i < 16; i++)
+		key[i] = (uint8_t)i;
+	for (int i = 0; i < 64; i++)
+		msg[i] = (uint8_t)i;
+	memcpy(k, key, 16); /* little-endian words, as the XDP program reads them */
+	memcpy(m, msg, 64);
+	/* the paper's vector: key 00..0f, the 15-byte... is not whole words;
+	 * its 8- and 16-byte entries are (vectors.h of the reference code) */
+	assert_true(sip_words(k, m, 1) == 0x93f5f5799a932462ull);
+	assert_true(sip_words(k, m, 2) == 0x3f2acc7f57c29bdbull);
+	for (unsigned n = 0; n <= 8; n++)
+		assert_true(sip_words(k, m, n) == sip_openssl(key, msg, n * 8));
+	/* another key, the bytes not in order: still OpenSSL's */
+	for (int i = 0; i < 16; i++)
+		key[i] = (uint8_t)(0xa5 ^ (i * 37));
+	memcpy(k, key, 16);
+	for (unsigned n = 1; n <= 5; n++)
+		assert_true(sip_words(k, m, n) == sip_openssl(key, msg, n * 8));
+}
+
+/* the tag: 24 bytes of the wire, the nonce, the addresses, in that order */
+static void test_liv_tag_layout(void **state)
+{
+	uint8_t key[16], msg[40], wire[32];
+	__u64 k[2], nonce = 0x1122334455667788ull, addrs, tag;
+	uint32_t src = ip4(10, 0, 0, 2), dst = ip4(10, 0, 0, 1);
+
+	(void)state;
+	for (int i = 0; i < 16; i++)
+		key[i] = (uint8_t)(i * 3);
+	memcpy(k, key, 16);
+	for (int i = 0; i < 32; i++)
+		wire[i] = (uint8_t)(0x40 + i);
+	memcpy(msg, wire, 24);
+	memcpy(msg + 24, &nonce, 8);
+	memcpy(msg + 32, &src, 4);
+	memcpy(msg + 36, &dst, 4);
+	memcpy(&addrs, msg + 32, 8);
+	tag = xvip_liv_tag(k, wire, nonce, addrs);
+	assert_true(tag == sip_openssl(key, msg, sizeof(msg)));
+	/* the auth bytes (24..31) are not in it: they hold the tag */
+	wire[24] ^= 0xff;
+	assert_true(xvip_liv_tag(k, wire, nonce, addrs) == tag);
+	wire[5] ^= 1; /* the VRID */
+	assert_true(xvip_liv_tag(k, wire, nonce, addrs) != tag);
+}
+
+static void test_liv_key_derived(void **state)
+{
+	struct vrrp_auth_key k = key_of(0x5a, 32), none = { .len = 0 };
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	__u64 out[2], want[2];
+
+	(void)state;
+	assert_non_null(HMAC(EVP_sha256(), k.b, (int)k.len, (const unsigned char *)"xvip-liveness-1",
+			     15, md, &mdlen));
+	memcpy(want, md, 16);
+	assert_int_equal(vrrp_auth_liv_key(&k, out), 0);
+	assert_true(out[0] == want[0] && out[1] == want[1]);
+	/* another key, another liveness key; no key, none */
+	k.b[0] ^= 1;
+	assert_int_equal(vrrp_auth_liv_key(&k, out), 0);
+	assert_false(out[0] == want[0] && out[1] == want[1]);
+	assert_int_equal(vrrp_auth_liv_key(&none, out), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -457,6 +573,9 @@ int main(void)
 		cmocka_unit_test(test_floor),
 		cmocka_unit_test(test_accept_table_full_replaces_least_recent),
 		cmocka_unit_test_setup_teardown(test_key_file_rules, setup_dir, remove_dir),
+		cmocka_unit_test(test_siphash_matches_openssl),
+		cmocka_unit_test(test_liv_tag_layout),
+		cmocka_unit_test(test_liv_key_derived),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
