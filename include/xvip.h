@@ -354,20 +354,28 @@ struct liv_wire_key {
 };
 #define XVIP_LIV_KEYED_LEN (sizeof(struct liv_wire) + sizeof(struct liv_wire_key))
 
-/* liv_auth: index = VRID; written by the daemon of a keyed instance. */
+/* liv_auth: index = VRID; written by the daemon of a keyed instance (all
+ * but last_answer, which it carries over when it rewrites the entry). */
 struct liv_auth {
 	__u64 key[2][2];     /* SipHash keys (k0, k1): [0] signs, [0] and [1] are accepted */
 	__u32 nkeys;         /* 0: echoes not keyed (auth_pass, or nothing) */
 	__u32 pad;
 	__u64 min_nonce;     /* backup: answers to echoes older than this are refused */
+	__u64 last_answer;   /* backup (XDP): the newest answer's nonce; older ones are refused */
+	__s64 real_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC when written: the
+			       * master refuses nonces more than XVIP_LIV_NONCE_AHEAD_NS
+			       * ahead of its wall clock */
 };
+#define XVIP_LIV_NONCE_AHEAD_NS (30ull * 1000000000ull)
 
 /* liv_nonce: (VRID, peer) -> the master's memory of a keyed peer's echoes;
- * made by the reflector at the first echo it answers. */
+ * made by the reflector at the first echo it answers (an LRU table: a
+ * peer forgotten is remembered again at its next echo). */
 struct liv_nonce {
 	__u64 last;          /* the highest nonce answered */
 	__u64 replayed;      /* echoes refused: nonce not above last */
 	__u64 bad_tag;       /* echoes refused: wrong tag (counted once the peer is known) */
+	__u64 ahead;         /* echoes refused: nonce too far ahead of our wall clock */
 };
 
 /* ---- backups that sleep (docs/architecture.md, "Backups that sleep") --

@@ -783,6 +783,15 @@ int dp_liv_auth_put(const struct xvip_maps *m, uint8_t vrid, const struct liv_au
 	return bpf_map_update_elem(m->liv_auth, &k, a, BPF_ANY) < 0 ? -errno : 0;
 }
 
+int dp_liv_auth_get(const struct xvip_maps *m, uint8_t vrid, struct liv_auth *a)
+{
+	uint32_t k = vrid;
+
+	if (m->liv_auth < 0)
+		return -ENOENT;
+	return bpf_map_lookup_elem(m->liv_auth, &k, a) < 0 ? -errno : 0;
+}
+
 int dp_liv_nonce_get(const struct xvip_maps *m, uint8_t vrid, uint32_t addr_be,
 		     struct liv_nonce *n)
 {

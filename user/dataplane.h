@@ -121,6 +121,7 @@ void dp_liv_peers_clear(const struct xvip_maps *m, uint8_t vrid);
  * zeros: not keyed), and what the reflector remembers of a keyed peer
  * (liv_nonce). -ENOENT: no such entry, or an older xvipd's pins. */
 int dp_liv_auth_put(const struct xvip_maps *m, uint8_t vrid, const struct liv_auth *a);
+int dp_liv_auth_get(const struct xvip_maps *m, uint8_t vrid, struct liv_auth *a);
 int dp_liv_nonce_get(const struct xvip_maps *m, uint8_t vrid, uint32_t addr_be,
 		     struct liv_nonce *n);
 

@@ -112,15 +112,16 @@ static void peer_admit(struct xvipd *d, struct vrrp_rt *in, uint32_t addr, bool 
  * Peers already admitted stay admitted across a reload (a backup whose
  * echoes went unanswered while it was learned again could take over); a
  * unicast list is the only source of peers, so there the map follows it. */
-/* Keyed echoes (auth_key_file): the keys, and the oldest nonce an answer
- * may carry, this daemon's start: answers recorded from an earlier run are
- * refused. Written before liv_cfg, so the reflector never answers an
- * instance's echoes unkeyed once it is keyed; all zeros when not keyed. */
-static void liv_keys_write(struct xvipd *d, struct vrrp_rt *in)
+/* Keyed echoes (auth_key_file): the keys, the oldest nonce an answer may
+ * carry (this daemon's start: answers recorded from an earlier run are
+ * refused; the newest answer taken, kept by the data plane, is carried
+ * over), and the wall clock's offset, against which the master refuses
+ * nonces from the future. All zeros when not keyed. 0, or -errno. */
+static int liv_keys_write(struct xvipd *d, struct vrrp_rt *in)
 {
 	static uint64_t floor_ns;
 	const struct config_vrrp_instance *c = in->cfg;
-	struct liv_auth la = { 0 };
+	struct liv_auth la = { 0 }, old = { 0 };
 	int rc;
 
 	if (!floor_ns)
@@ -130,13 +131,21 @@ static void liv_keys_write(struct xvipd *d, struct vrrp_rt *in)
 		if (vrrp_auth_liv_key(&c->auth_key2, la.key[1]) == 0)
 			la.nkeys = 2;
 		la.min_nonce = floor_ns;
+		la.real_offset_ns = (int64_t)(realtime_ns() - mono_ns());
+		if (dp_liv_auth_get(&d->dp.maps, c->virtual_router_id, &old) == 0)
+			la.last_answer = old.last_answer;
+		/* our nonces never below the floor, a clock stepped back or not */
+		if (in->liv_nonce_last < floor_ns)
+			in->liv_nonce_last = floor_ns;
 	}
 	in->liv_keyed = la.nkeys > 0;
 	memcpy(in->liv_key, la.key[0], sizeof(in->liv_key));
 	rc = dp_liv_auth_put(&d->dp.maps, c->virtual_router_id, &la);
 	explicit_bzero(&la, sizeof(la));
+	explicit_bzero(&old, sizeof(old));
 	if (rc < 0)
 		xlog(LOG_ERR, "(%s) liveness: cannot write liv_auth: %s", c->name, strerror(-rc));
+	return rc;
 }
 
 static void reflector_write(struct xvipd *d, struct vrrp_rt *in)
@@ -144,10 +153,14 @@ static void reflector_write(struct xvipd *d, struct vrrp_rt *in)
 	const struct config_vrrp_instance *c = in->cfg;
 	struct liv_cfg lc = { 0 };
 	uint8_t vrid = c->virtual_router_id;
+	bool keyed = c->auth_key.len > 0;
 	int rc;
 
-	liv_keys_write(d, in);
-	if (liv_enabled(in) && c->n_vips) {
+	/* keys before the reflector's settings when keyed, after them when
+	 * not: the reflector never answers this instance's echoes unkeyed
+	 * while it is keyed, nor without auth_pass while it has one; keys
+	 * that could not be written: no answers at all (lc stays off) */
+	if ((!keyed || liv_keys_write(d, in) == 0) && liv_enabled(in) && c->n_vips) {
 		uint64_t per_s = 1000000ull * LIV_COPIES / liv_interval_us(in);
 
 		lc.vip = c->vips[0].addr.s_addr;
@@ -162,6 +175,8 @@ static void reflector_write(struct xvipd *d, struct vrrp_rt *in)
 	rc = dp_liv_cfg_put(&d->dp.maps, vrid, &lc);
 	if (rc < 0)
 		xlog(LOG_ERR, "(%s) liveness: cannot write liv_cfg: %s", c->name, strerror(-rc));
+	if (!c->auth_key.len)
+		liv_keys_write(d, in);
 	if (!lc.on || c->n_unicast_peers) {
 		dp_liv_peers_clear(&d->dp.maps, vrid);
 		in->n_liv_peers = 0;
@@ -188,11 +203,13 @@ void liv_stop(struct xvipd *d, struct vrrp_rt *in)
 void liv_retire(struct xvipd *d, struct vrrp_rt *in)
 {
 	struct liv_cfg off = { 0 };
+	struct liv_auth no_keys = { 0 };
 
 	liv_stop(d, in);
 	if (!liv_enabled(in))
 		return;
 	dp_liv_cfg_put(&d->dp.maps, in->cfg->virtual_router_id, &off);
+	dp_liv_auth_put(&d->dp.maps, in->cfg->virtual_router_id, &no_keys);
 	dp_liv_peers_clear(&d->dp.maps, in->cfg->virtual_router_id);
 	in->n_liv_peers = 0;
 }

@@ -94,13 +94,22 @@ static __always_inline int liv_tag_key(const struct liv_auth *k, const struct l3
 	return -1;
 }
 
-/* A keyed peer's nonce must be above the last one answered; 1 when it is
- * (and then it is the last one). */
-static __always_inline int liv_nonce_fresh(const struct liv_peer_key *pk, __u64 nonce)
+/* A keyed peer's nonce must be above the last one answered, and not more
+ * than XVIP_LIV_NONCE_AHEAD_NS ahead of our wall clock (a peer whose clock
+ * ran ahead would otherwise leave its echoes refused until ours caught up,
+ * once its clock is set right); 1 when it is (and then it is the last). */
+static __always_inline int liv_nonce_fresh(const struct liv_peer_key *pk,
+					   const struct liv_auth *ka, __u64 nonce, __u64 now)
 {
 	struct liv_nonce *n = bpf_map_lookup_elem(&liv_nonce, pk);
 	struct liv_nonce fresh = { .last = nonce };
+	__u64 real = now + (__u64)ka->real_offset_ns;
 
+	if (ka->real_offset_ns && nonce > real + XVIP_LIV_NONCE_AHEAD_NS) {
+		if (n)
+			__sync_fetch_and_add(&n->ahead, 1);
+		return 0;
+	}
 	if (!n)
 		return bpf_map_update_elem(&liv_nonce, pk, &fresh, BPF_NOEXIST) == 0;
 	if (nonce <= n->last) {
@@ -159,7 +168,7 @@ static __always_inline int liv_echo(struct xdp_md *ctx, struct ethhdr *eth,
 		return verdict(XVIP_R_LIV_NO_LEASE, XDP_DROP);
 	/* keyed: each echo is answered once, so a replayed one cannot spend
 	 * the peer's answers (before the bucket) */
-	if (ka && !liv_nonce_fresh(&pk, nonce))
+	if (ka && !liv_nonce_fresh(&pk, ka, nonce, now))
 		return verdict(XVIP_R_LIV_BAD_AUTH, XDP_DROP);
 	if (!liv_take_token(p, c, now)) {
 		__sync_fetch_and_add(&p->limited, 1);
@@ -194,7 +203,7 @@ static __always_inline int liv_echo(struct xdp_md *ctx, struct ethhdr *eth,
 }
 
 static __always_inline int liv_reply(const struct l3_info *l3, struct liv_wire *w,
-				     const struct liv_auth *ka, __u64 nonce)
+				     struct liv_auth *ka, __u64 nonce)
 {
 	__u32 vrid = w->vrid;
 	struct liv_state *st = bpf_map_lookup_elem(&liv_state, &vrid);
@@ -210,9 +219,14 @@ static __always_inline int liv_reply(const struct l3_info *l3, struct liv_wire *
 	}
 	if (ka) {
 		/* an answer to an echo of this daemon's: tagged by a key
-		 * holder, and not older than the daemon's watch */
-		if (liv_tag_key(ka, l3, w, nonce) < 0 || nonce < ka->min_nonce)
+		 * holder, not older than the daemon's start */
+		if (liv_tag_key(ka, l3, w, nonce) < 0 || nonce < ka->min_nonce ||
+		    nonce <= ka->last_answer)
 			return verdict(XVIP_R_LIV_BAD_AUTH, XDP_DROP);
+		/* newer than any answer taken: a recorded one is never taken
+		 * again, whatever its echo number (numbers start again at a
+		 * reload with other settings, and wrap) */
+		ka->last_answer = nonce;
 	} else if (c->auth_type && !liv_auth_equal(w->auth, c->auth)) {
 		return verdict(XVIP_R_LIV_BAD_AUTH, XDP_DROP);
 	}

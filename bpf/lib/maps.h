@@ -151,7 +151,7 @@ struct {
 
 /* (VRID, address) -> the highest nonce answered to a keyed peer */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, XVIP_LIV_PEERS_ENTRIES);
 	__type(key, struct liv_peer_key);
 	__type(value, struct liv_nonce);

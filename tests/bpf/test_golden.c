@@ -2722,9 +2722,60 @@ static void test_liv_keyed_reply(void **state)
 	o.nonce = 499;
 	len = liv_frame(f, &o, 1);
 	recheck(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+	/* one recorded in this run, older than the newest taken, whatever its
+	 * echo number (numbers start again, and wrap) */
+	o.nonce = 800;
+	o.seq = 1000;
+	len = liv_frame(f, &o, 1);
+	recheck(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+	/* without the nonce and tag (an older xvipd's answer) */
+	{
+		struct liv_frame_opts old = { .seq = 1001, .type = XVIP_LIV_REPLY };
+
+		len = liv_frame(f, &old, 1);
+		recheck(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+	}
 	assert_int_equal(dp_liv_state_get(&maps, VRID, &st), 0);
 	assert_int_equal(st.last_seq, 41);
 	assert_int_equal(st.replies, 1);
+	/* the next real one is taken */
+	o.nonce = 901;
+	o.seq = 43;
+	len = liv_frame(f, &o, 1);
+	recheck(f, len, XDP_DROP, XVIP_R_LIV_REPLY, NULL, 0);
+	assert_int_equal(dp_liv_state_get(&maps, VRID, &st), 0);
+	assert_int_equal(st.last_seq, 43);
+}
+
+/* the master refuses a nonce far ahead of its wall clock: a peer whose
+ * clock ran ahead would leave its later echoes refused for that long */
+static void test_liv_keyed_echo_nonce_ahead_unanswered(void **state)
+{
+	struct liv_auth a = { .nkeys = 1 };
+	struct timespec rt;
+	__u64 real;
+	struct liv_frame_opts o = { .seq = 1, .key = LIV_K0 };
+	uint8_t f[128], want[128];
+	size_t len, wlen;
+
+	(void)state;
+	liv_master(NULL);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	real = (__u64)rt.tv_sec * NS_PER_SEC + (__u64)rt.tv_nsec;
+	memcpy(a.key[0], LIV_K0, sizeof(LIV_K0));
+	a.real_offset_ns = (__s64)(real - mono_ns());
+	assert_int_equal(dp_liv_auth_put(&maps, VRID, &a), 0);
+	o.nonce = real + 60 * NS_PER_SEC;
+	len = liv_frame(f, &o, 0);
+	recheck(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+	o.nonce = real + 10 * NS_PER_SEC; /* within the 30 s allowed */
+	len = liv_frame(f, &o, 0);
+	wlen = liv_answer(want, &o);
+	recheck(f, len, XDP_TX, XVIP_R_LIV_REFLECTED, want, wlen);
+	o.nonce = real + 60 * NS_PER_SEC;
+	len = liv_frame(f, &o, 0);
+	recheck(f, len, XDP_DROP, XVIP_R_LIV_BAD_AUTH, NULL, 0);
+	assert_int_equal(liv_nonce_of_peer().ahead, 1);
 }
 
 /* ---- other frames ----------------------------------------------------- */
@@ -2951,6 +3002,7 @@ int main(void)
 		T(test_liv_keyed_echo_unkeyed_unanswered),
 		T(test_liv_keyed_echo_replay_unanswered),
 		T(test_liv_keyed_reply),
+		T(test_liv_keyed_echo_nonce_ahead_unanswered),
 		/* other frames */
 		T(test_ipv6_pass_other),
 		T(test_vlan_tagged_arp_pass_vlan),

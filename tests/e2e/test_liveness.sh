@@ -299,6 +299,17 @@ bad_tags() { [ "$(map_sum node1 liv_nonce bad_tag)" -gt 1000 ]; }
 check "keyed: node1 counted the forged ones ($(map_sum node1 liv_nonce bad_tag) bad tags in liv_nonce)" bad_tags
 bad_auth_counted() { xctl node1 status | grep -Eq 'liveness_bad_auth[^0-9]*[1-9]'; }
 check "keyed: and refused them as liveness_bad_auth" bad_auth_counted
+# the keys rewritten by a reload keep the newest answer taken; a restarted
+# backup's new nonces are above what the master answered before
+r1=$(map_sum node2 liv_state replies)
+kill -HUP "$PID_node1" "$PID_node2"
+check "keyed: both reload" wait_log "$WORK/node2.6.log" "reload done" 10
+more_replies() { [ "$(map_sum node2 liv_state replies)" -gt $((r1 + 100)) ]; }
+check "keyed: node2 records node1's answers after the reload" wait_until 10 more_replies
+bg_stop "$PID_node2"
+start_node node2 7
+check "keyed: a restarted node2 is answered at once" wait_log "$WORK/node2.7.log" "liveness: master 10.79.0.1 answers" 10
+check_eq "keyed: and presumed nobody dead" 0 "$(presumed "$WORK/node2.7.log")"
 bg_stop "$PID_node2"
 bg_stop "$PID_node1"
 
