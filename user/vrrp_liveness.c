@@ -105,13 +105,6 @@ static void peer_admit(struct xvipd *d, struct vrrp_rt *in, uint32_t addr, bool 
 	     in->cfg->name, ip4_str(addr, a), how);
 }
 
-/* The reflector's settings for this instance's VRID: answers gated by the
- * lease of the first VIP, auth_pass when configured, learning of peers
- * for multicast instances (a VRRP backup is silent: its first echo is the
- * first we hear of it), and a rate bound of four times what a backup sends.
- * Peers already admitted stay admitted across a reload (a backup whose
- * echoes went unanswered while it was learned again could take over); a
- * unicast list is the only source of peers, so there the map follows it. */
 /* Keyed echoes (auth_key_file): the keys, the oldest nonce an answer may
  * carry (this daemon's start: answers recorded from an earlier run are
  * refused; the newest answer taken, kept by the data plane, is carried
@@ -148,6 +141,13 @@ static int liv_keys_write(struct xvipd *d, struct vrrp_rt *in)
 	return rc;
 }
 
+/* The reflector's settings for this instance's VRID: answers gated by the
+ * lease of the first VIP, auth_pass when configured, learning of peers
+ * for multicast instances (a VRRP backup is silent: its first echo is the
+ * first we hear of it), and a rate bound of four times what a backup sends.
+ * Peers already admitted stay admitted across a reload (a backup whose
+ * echoes went unanswered while it was learned again could take over); a
+ * unicast list is the only source of peers, so there the map follows it. */
 static void reflector_write(struct xvipd *d, struct vrrp_rt *in)
 {
 	const struct config_vrrp_instance *c = in->cfg;
@@ -166,7 +166,7 @@ static void reflector_write(struct xvipd *d, struct vrrp_rt *in)
 		lc.vip = c->vips[0].addr.s_addr;
 		lc.on = 1;
 		/* keyed: the tag replaces auth_pass (liv_auth) */
-		lc.auth_type = c->auth_type == CONFIG_AUTH_PASS && !c->auth_key.len;
+		lc.auth_type = c->auth_type == CONFIG_AUTH_PASS && !keyed;
 		memcpy(lc.auth, in->auth, sizeof(lc.auth));
 		lc.learn = c->n_unicast_peers == 0;
 		lc.rate_per_s = (uint32_t)(4 * per_s);
@@ -175,7 +175,7 @@ static void reflector_write(struct xvipd *d, struct vrrp_rt *in)
 	rc = dp_liv_cfg_put(&d->dp.maps, vrid, &lc);
 	if (rc < 0)
 		xlog(LOG_ERR, "(%s) liveness: cannot write liv_cfg: %s", c->name, strerror(-rc));
-	if (!c->auth_key.len)
+	if (!keyed)
 		liv_keys_write(d, in);
 	if (!lc.on || c->n_unicast_peers) {
 		dp_liv_peers_clear(&d->dp.maps, vrid);

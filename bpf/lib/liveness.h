@@ -78,18 +78,27 @@ static __always_inline int liv_take_token(struct liv_peer *p, const struct liv_c
 	return 1;
 }
 
-/* Keyed (auth_key_file): which key's tag the frame carries, 0 or 1, or -1
- * for none. `w` and the nonce after it are within the packet. */
+/* Keyed (auth_key_file): the tag of the frame as it is now, its IP
+ * addresses included. `w` and the nonce after it are within the packet. */
+static __always_inline __u64 liv_frame_tag(const __u64 key[2], const struct l3_info *l3,
+					   const struct liv_wire *w, __u64 nonce)
+{
+	__u64 addrs;
+
+	__builtin_memcpy(&addrs, &l3->iph->saddr, 8);
+	return xvip_liv_tag(key, w, nonce, addrs);
+}
+
+/* Which key's tag the frame carries, 0 or 1, or -1 for none. */
 static __always_inline int liv_tag_key(const struct liv_auth *k, const struct l3_info *l3,
 				       const struct liv_wire *w, __u64 nonce)
 {
-	__u64 tag, addrs;
+	__u64 tag;
 
 	__builtin_memcpy(&tag, w->auth, 8);
-	__builtin_memcpy(&addrs, &l3->iph->saddr, 8);
-	if (xvip_liv_tag(k->key[0], w, nonce, addrs) == tag)
+	if (liv_frame_tag(k->key[0], l3, w, nonce) == tag)
 		return 0;
-	if (k->nkeys > 1 && xvip_liv_tag(k->key[1], w, nonce, addrs) == tag)
+	if (k->nkeys > 1 && liv_frame_tag(k->key[1], l3, w, nonce) == tag)
 		return 1;
 	return -1;
 }
@@ -193,10 +202,8 @@ static __always_inline int liv_echo(struct xdp_md *ctx, struct ethhdr *eth,
 	if (ka) {
 		/* retagged: the answer's type and addresses are in its tag,
 		 * so only a key holder can make one */
-		__u64 tag, addrs;
+		__u64 tag = liv_frame_tag(key ? ka->key[1] : ka->key[0], l3, w, nonce);
 
-		__builtin_memcpy(&addrs, &l3->iph->saddr, 8);
-		tag = xvip_liv_tag(key ? ka->key[1] : ka->key[0], w, nonce, addrs);
 		__builtin_memcpy(w->auth, &tag, 8);
 	}
 	return verdict(XVIP_R_LIV_REFLECTED, XDP_TX);
