@@ -131,12 +131,15 @@ char *status_json(struct xvipd *d)
 			else
 				sb_printf(&b, "null");
 			sb_printf(&b, ",\"echoes_sent\":%llu,\"intervals_missed\":%llu,"
-				  "\"longest_miss_run\":%u,\"presumed_dead\":%llu,\"rtt_us\":%llu,"
-				  "\"send_errors\":%llu,\"peers\":%zu,\"renewals\":%llu,"
+				  "\"longest_miss_run\":%u,\"presumed_dead\":%llu,"
+				  "\"presumed_dead_then_answered\":%llu,\"late_rtt_max_us\":%llu,"
+				  "\"rtt_us\":%llu,\"send_errors\":%llu,\"peers\":%zu,\"renewals\":%llu,"
 				  "\"renewal_late_max_us\":%llu,\"lease_lapses\":%llu}",
 				  (unsigned long long)l->echoes_sent,
 				  (unsigned long long)l->intervals_missed, l->max_missed,
 				  (unsigned long long)l->presumed_dead,
+				  (unsigned long long)l->late_verdicts,
+				  (unsigned long long)l->late_rtt_max_us,
 				  (unsigned long long)(in->liv_rtt_ns / 1000),
 				  (unsigned long long)in->liv_send_errors, in->n_liv_peers,
 				  (unsigned long long)in->liv_renewals,
@@ -224,6 +227,9 @@ static const struct {
 	{ "xvip_instance_liveness_presumed_dead_total",
 	  "Masters presumed dead by fast liveness (takeovers).",
 	  offsetof(struct vrrp_rt, liv.presumed_dead) },
+	{ "xvip_instance_liveness_presumed_dead_then_answered_total",
+	  "Masters presumed dead that then answered echoes sent before (spurious takeovers).",
+	  offsetof(struct vrrp_rt, liv.late_verdicts) },
 	{ "xvip_instance_liveness_lease_lapses_total",
 	  "Lease renewals (fast liveness, as master) that came after the lease ran out.",
 	  offsetof(struct vrrp_rt, liv_lease_lapses) },
@@ -371,11 +377,13 @@ char *status_text(struct xvipd *d)
 				sb_printf(&b, " (master %s, round trip %llu us)", ip4_str(l->master, a),
 					  (unsigned long long)(in->liv_rtt_ns / 1000));
 			sb_printf(&b, ", echoes %llu, intervals missed %llu (longest run %u), "
-				  "presumed dead %llu, peers %zu; lease renewals %llu, latest %llu us "
-				  "late, lapses %llu\n",
+				  "presumed dead %llu (then answered %llu, round trip up to %llu us), "
+				  "peers %zu; lease renewals %llu, latest %llu us late, lapses %llu\n",
 				  (unsigned long long)l->echoes_sent,
 				  (unsigned long long)l->intervals_missed, l->max_missed,
-				  (unsigned long long)l->presumed_dead, in->n_liv_peers,
+				  (unsigned long long)l->presumed_dead,
+				  (unsigned long long)l->late_verdicts,
+				  (unsigned long long)l->late_rtt_max_us, in->n_liv_peers,
 				  (unsigned long long)in->liv_renewals,
 				  (unsigned long long)in->liv_renew_late_max_us,
 				  (unsigned long long)in->liv_lease_lapses);

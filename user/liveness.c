@@ -71,6 +71,11 @@ void liv_tick(struct liveness *l, uint64_t now, bool answered, uint32_t last_seq
 				out->verdict = LIV_DEAD;
 				out->missed = l->missed;
 				l->presumed_dead++;
+				l->pm.master = l->master;
+				l->pm.at = now;
+				l->pm.answered = answered;
+				l->pm.last_seq = last_seq;
+				l->pm.last_sent = l->next_seq - 1 ? l->next_seq - 1 : UINT32_MAX;
 				liv_watch(l, 0, now);
 				return;
 			}
@@ -102,4 +107,33 @@ void liv_sent(struct liveness *l, uint64_t now, uint32_t first, unsigned sent)
 uint64_t liv_next_deadline(const struct liveness *l)
 {
 	return l->phase == LIV_IDLE ? LIV_NO_DEADLINE : l->next_at;
+}
+
+void liv_postmortem(struct liveness *l, bool answered, uint32_t last_seq, uint64_t rtt_us,
+		    struct liv_pm_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!l->pm.master)
+		return;
+	out->master = l->pm.master;
+	out->verdict = LIV_PM_SILENT;
+	/* an answer newer than the verdict's, to an echo sent before it (no
+	 * echo goes to that master after it, and a new watch resets the
+	 * record) */
+	if (answered && (!l->pm.answered || (int32_t)(last_seq - l->pm.last_seq) > 0) &&
+	    (int32_t)(l->pm.last_sent - last_seq) >= 0) {
+		out->verdict = LIV_PM_LATE;
+		out->seq = last_seq;
+		out->late = l->pm.answered ? last_seq - l->pm.last_seq : 1;
+		out->rtt_us = rtt_us;
+		l->late_verdicts++;
+		if (rtt_us > l->late_rtt_max_us)
+			l->late_rtt_max_us = rtt_us;
+	}
+	l->pm.master = 0;
+}
+
+uint64_t liv_postmortem_due(const struct liveness *l)
+{
+	return l->pm.master ? l->pm.at + LIV_PM_WINDOW_US : LIV_NO_DEADLINE;
 }

@@ -54,9 +54,20 @@ struct liveness {
 	uint64_t watch_since;
 	uint64_t next_at;       /* next tick */
 
+	/* after a LIV_DEAD verdict, until liv_postmortem() (see there) */
+	struct {
+		uint32_t master;      /* the master presumed dead; 0: none pending */
+		uint64_t at;          /* the verdict */
+		bool answered;        /* it had answered an echo of that watch */
+		uint32_t last_seq;    /* the highest it had answered */
+		uint32_t last_sent;   /* the highest echo number sent to it */
+	} pm;
+
 	/* for status */
 	uint64_t echoes_sent, intervals_judged, intervals_missed, presumed_dead;
 	unsigned max_missed;    /* the longest run of misses that did not kill */
+	uint64_t late_verdicts; /* presumed dead, then answered: spurious */
+	uint64_t late_rtt_max_us; /* the longest round trip of those answers */
 };
 
 struct liv_step {
@@ -80,6 +91,43 @@ void liv_tick(struct liveness *l, uint64_t now, bool answered, uint32_t last_seq
 /* After LIV_SEND: sent of the n echoes went out. */
 void liv_sent(struct liveness *l, uint64_t now, uint32_t first, unsigned sent);
 uint64_t liv_next_deadline(const struct liveness *l);
+
+/*
+ * The verdict's post-mortem. A master presumed dead that was alive after
+ * all shows it by answering, late, the echoes sent before the verdict: the
+ * answer path (softirq work deferred behind busy tasks, the host's
+ * scheduling) held them longer than multiplier intervals. The shell keeps
+ * the data plane's record of that master for LIV_PM_WINDOW_US after the
+ * verdict (or until the watch changes) and then asks: with the record's
+ * state (answered, last_seq: the highest echo answered; rtt_us: that
+ * answer's round trip), did an answer come after the verdict? Each
+ * verdict is judged once; the late ones are counted (late_verdicts,
+ * late_rtt_max_us), for the operator to see that a takeover was spurious
+ * and why (docs/configuration.md, liveness_multiplier).
+ */
+#define LIV_PM_WINDOW_US 1000000ull /* a second: held answers drain; the old
+					    * master's adverts usually settle it first */
+
+enum liv_pm_verdict {
+	LIV_PM_NONE = 0,  /* no verdict pending */
+	LIV_PM_SILENT,    /* no answer after the verdict: dead, or cut off */
+	LIV_PM_LATE,      /* answered after the verdict: a spurious takeover */
+};
+
+struct liv_pm_result {
+	enum liv_pm_verdict verdict;
+	uint32_t master;  /* the master of the verdict */
+	uint32_t seq;     /* LIV_PM_LATE: the highest echo answered */
+	unsigned late;    /* LIV_PM_LATE: echoes answered after the verdict */
+	uint64_t rtt_us;  /* LIV_PM_LATE: the round trip of echo seq */
+};
+
+/* the record (answered, last_seq, rtt_us) is the data plane's for the
+ * verdict's master (the shell passes answered false for another one's) */
+void liv_postmortem(struct liveness *l, bool answered, uint32_t last_seq, uint64_t rtt_us,
+		    struct liv_pm_result *out);
+/* when the shell must judge the pending verdict: LIV_NO_DEADLINE if none */
+uint64_t liv_postmortem_due(const struct liveness *l);
 const char *liv_phase_str(enum liv_phase p);
 
 /* The master's lease on its VIPs in this mode: renewed every interval, it

@@ -93,7 +93,7 @@ struct vrrp_rt {
 	/* fast liveness (vrrp_liveness.c) */
 	struct liveness liv;
 	bool liv_configured;
-	uint64_t liv_timer, renew_timer;
+	uint64_t liv_timer, renew_timer, liv_pm_timer;
 	uint32_t liv_peers[XVIP_LIV_MAX_PEERS];
 	size_t n_liv_peers;
 	bool liv_peers_full_warned;

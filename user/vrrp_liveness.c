@@ -191,8 +191,60 @@ static void reflector_write(struct xvipd *d, struct vrrp_rt *in)
 static void echo_fire(struct loop *l, uint64_t id, void *arg);
 static void renew_fire(struct loop *l, uint64_t id, void *arg);
 
+/* The pending verdict's post-mortem (liveness.h): did the master presumed
+ * dead answer after all? Then the data plane's record is the current
+ * watch's again (reset: true), or the caller resets it. */
+static void postmortem(struct xvipd *d, struct vrrp_rt *in, bool reset)
+{
+	struct liv_state st = { 0 };
+	struct liv_pm_result r;
+	char a[INET_ADDRSTRLEN];
+
+	if (in->liv_pm_timer)
+		loop_cancel_timer(d->loop, in->liv_pm_timer);
+	in->liv_pm_timer = 0;
+	if (liv_postmortem_due(&in->liv) == LIV_NO_DEADLINE)
+		return;
+	if (dp_liv_state_get(&d->dp.maps, in->cfg->virtual_router_id, &st) < 0 ||
+	    st.master != in->liv.pm.master)
+		st.replies = 0;
+	liv_postmortem(&in->liv, st.replies > 0, st.last_seq, st.last_rtt_ns / 1000, &r);
+	if (r.verdict == LIV_PM_LATE)
+		xlog(LOG_WARNING, "(%s) liveness: master %s was alive: it answered %u echo(es) "
+		     "sent before it was presumed dead (the newest in %llu us): the takeover was "
+		     "spurious, its answers were late, not lost (%llu so far; a loaded host? "
+		     "liveness_multiplier sets how late they may be)",
+		     in->cfg->name, ip4_str(r.master, a), r.late, (unsigned long long)r.rtt_us,
+		     (unsigned long long)in->liv.late_verdicts);
+	else if (r.verdict == LIV_PM_SILENT)
+		xlog(LOG_INFO, "(%s) liveness: master %s sent no answer after it was presumed dead",
+		     in->cfg->name, ip4_str(r.master, a));
+	if (reset) {
+		int rc = dp_liv_watch(&d->dp.maps, in->cfg->virtual_router_id, in->liv.master);
+
+		if (rc < 0)
+			xlog(LOG_ERR, "(%s) liveness: cannot reset liv_state: %s", in->cfg->name,
+			     strerror(-rc));
+	}
+}
+
+static void postmortem_fire(struct loop *l, uint64_t id, void *arg)
+{
+	struct vrrp_rt *in = arg;
+
+	(void)l;
+	if (id != in->liv_pm_timer)
+		return;
+	in->liv_pm_timer = 0;
+	postmortem(in->d, in, true);
+}
+
+/* (a pending post-mortem stays pending: liv_sync arms its timer again) */
 void liv_stop(struct xvipd *d, struct vrrp_rt *in)
 {
+	if (in->liv_pm_timer)
+		loop_cancel_timer(d->loop, in->liv_pm_timer);
+	in->liv_pm_timer = 0;
 	if (in->liv_timer)
 		loop_cancel_timer(d->loop, in->liv_timer);
 	if (in->renew_timer)
@@ -262,7 +314,10 @@ void liv_sync(struct xvipd *d, struct vrrp_rt *in)
 		target = in->fsm.master_addr;
 	changed = liv_watch(&in->liv, target, t0);
 	if (changed) {
-		int rc = dp_liv_watch(&d->dp.maps, in->cfg->virtual_router_id, target);
+		int rc;
+
+		postmortem(d, in, false); /* before its record is reset */
+		rc = dp_liv_watch(&d->dp.maps, in->cfg->virtual_router_id, target);
 
 		if (rc < 0)
 			xlog(LOG_ERR, "(%s) liveness: cannot reset liv_state: %s", in->cfg->name,
@@ -274,6 +329,12 @@ void liv_sync(struct xvipd *d, struct vrrp_rt *in)
 	/* also when a reload cancelled the timer of a watch that goes on */
 	if (changed || (in->liv.phase != LIV_IDLE && !in->liv_timer))
 		arm_echo(d, in);
+	if (liv_postmortem_due(&in->liv) != LIV_NO_DEADLINE && !in->liv_pm_timer) {
+		in->liv_pm_timer = loop_add_timer(d->loop, liv_postmortem_due(&in->liv),
+						  postmortem_fire, in);
+		if (!in->liv_pm_timer)
+			postmortem(d, in, true);
+	}
 	/* with the kernel watching the daemon's death the adverts' lease is
 	 * the fence of a hung daemon, and no renewal is needed in between */
 	if (in->fsm.state == VRRP_STATE_MASTER && !d->life_token) {
@@ -413,7 +474,8 @@ static void echo_fire(struct loop *l, uint64_t id, void *arg)
 
 		xlog(LOG_NOTICE, "(%s) liveness: master %s did not answer %u intervals of %u ms",
 		     in->cfg->name, ip4_str(master, a), s.missed, in->cfg->liveness_interval_ms);
-		dp_liv_watch(&d->dp.maps, in->cfg->virtual_router_id, 0); /* late answers: unexpected */
+		/* the record stays the old master's for the post-mortem,
+		 * whose timer liv_sync arms */
 		fsm_master_presumed_dead(&in->fsm, t0, master, &r);
 		apply(d, in, &r, t0); /* liv_sync from apply() */
 		return;

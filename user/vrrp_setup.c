@@ -361,7 +361,7 @@ int vrrp_reconfigure(struct xvipd *d, struct xvip_config *next, char *err, size_
 			fresh[i].cfg = c;
 			fresh[i].timer_id = fresh[i].garp_delay_timer = fresh[i].garp_refresh_timer = 0;
 			fresh[i].reannounce_timer = 0;
-			fresh[i].liv_timer = fresh[i].renew_timer = 0;
+			fresh[i].liv_timer = fresh[i].renew_timer = fresh[i].liv_pm_timer = 0;
 			kept[old - d->inst] = true;
 			continue;
 		}

@@ -324,6 +324,89 @@ static void test_false_takeover_rate_matches_formula(void **state)
 	assert_int_equal(deaths, 0);
 }
 
+/* The post-mortem of a verdict: the master was only slow. Its answers to
+ * the echoes sent before the verdict come in after it: a spurious
+ * takeover, counted with the round trip of the last one. */
+static void test_postmortem_late_answers(void **state)
+{
+	struct world w;
+	struct liv_pm_result r;
+	uint32_t seq_at;
+
+	(void)state;
+	world_init(&w, 1 * MS, 3);
+	run_until(&w, 20 * MS);
+	assert_int_equal(liv_postmortem_due(&w.l), LIV_NO_DEADLINE);
+	seq_at = w.last_seq;
+	w.alive = false; /* held, not lost */
+	run_until(&w, 40 * MS);
+	assert_int_equal(w.dead, 1);
+	assert_int_equal(liv_postmortem_due(&w.l), w.dead_at + LIV_PM_WINDOW_US);
+	/* the 3 intervals' echoes (2 copies each) come back 3.5 ms late */
+	liv_postmortem(&w.l, true, seq_at + 6, 3500, &r);
+	assert_int_equal(r.verdict, LIV_PM_LATE);
+	assert_int_equal(r.master, MASTER);
+	assert_int_equal(r.seq, seq_at + 6);
+	assert_int_equal(r.late, 6);
+	assert_int_equal(r.rtt_us, 3500);
+	assert_int_equal(w.l.late_verdicts, 1);
+	assert_int_equal(w.l.late_rtt_max_us, 3500);
+	/* judged once */
+	assert_int_equal(liv_postmortem_due(&w.l), LIV_NO_DEADLINE);
+	liv_postmortem(&w.l, true, seq_at + 6, 3500, &r);
+	assert_int_equal(r.verdict, LIV_PM_NONE);
+	assert_int_equal(w.l.late_verdicts, 1);
+}
+
+/* A dead master: nothing after the verdict (the record as it was). */
+static void test_postmortem_silent(void **state)
+{
+	struct world w;
+	struct liv_pm_result r;
+
+	(void)state;
+	world_init(&w, 1 * MS, 3);
+	run_until(&w, 20 * MS);
+	w.alive = false;
+	run_until(&w, 40 * MS);
+	assert_int_equal(w.dead, 1);
+	liv_postmortem(&w.l, w.answered, w.last_seq, 80, &r);
+	assert_int_equal(r.verdict, LIV_PM_SILENT);
+	assert_int_equal(r.master, MASTER);
+	assert_int_equal(w.l.late_verdicts, 0);
+	assert_int_equal(w.l.late_rtt_max_us, 0);
+	/* no record of that master at all (the shell's "not ours") */
+	w.alive = true;
+	world_init(&w, 1 * MS, 3);
+	run_until(&w, 20 * MS);
+	w.alive = false;
+	run_until(&w, 40 * MS);
+	liv_postmortem(&w.l, false, 0, 0, &r);
+	assert_int_equal(r.verdict, LIV_PM_SILENT);
+}
+
+/* Only echoes sent before the verdict count: a higher number is not an
+ * answer to them, and a new watch of the same master does not settle the
+ * verdict before it is judged. */
+static void test_postmortem_only_echoes_before_verdict(void **state)
+{
+	struct world w;
+	struct liv_pm_result r;
+	uint32_t sent_last;
+
+	(void)state;
+	world_init(&w, 1 * MS, 3);
+	run_until(&w, 20 * MS);
+	w.alive = false;
+	run_until(&w, 40 * MS);
+	sent_last = w.l.next_seq - 1;
+	assert_true(liv_watch(&w.l, MASTER, w.now)); /* stepped down: watched again */
+	assert_int_equal(liv_postmortem_due(&w.l), w.dead_at + LIV_PM_WINDOW_US);
+	liv_postmortem(&w.l, true, sent_last + 1, 100, &r);
+	assert_int_equal(r.verdict, LIV_PM_SILENT);
+	assert_int_equal(w.l.late_verdicts, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +420,9 @@ int main(void)
 		cmocka_unit_test(test_new_master_starts_afresh),
 		cmocka_unit_test(test_echo_numbers_skip_zero),
 		cmocka_unit_test(test_false_takeover_rate_matches_formula),
+		cmocka_unit_test(test_postmortem_late_answers),
+		cmocka_unit_test(test_postmortem_silent),
+		cmocka_unit_test(test_postmortem_only_echoes_before_verdict),
 	};
 
 	return cmocka_run_group_tests_name("liveness", tests, NULL, NULL);
