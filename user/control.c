@@ -104,12 +104,15 @@ char *status_json(struct xvipd *d)
 		sb_printf(&b,
 			  "],\"adverts_sent\":%llu,\"adverts_received\":%llu,"
 			  "\"adverts_absorbed\":%llu,\"kernel_master_down\":%llu,\"conflicts\":%llu,"
-			  "\"garp_sent\":%llu,\"became_master\":%llu,\"rejected\":{",
+			  "\"garp_sent\":%llu,\"became_master\":%llu,\"lease_lapses\":%llu,"
+			  "\"lease_lapse_max_us\":%llu,\"rejected\":{",
 			  (unsigned long long)in->tx_adverts, (unsigned long long)in->rx_adverts,
 			  (unsigned long long)in->quiet_absorbed,
 			  (unsigned long long)in->quiet_wakeups,
 			  (unsigned long long)in->conflicts, (unsigned long long)in->garp_sent,
-			  (unsigned long long)in->became_master);
+			  (unsigned long long)in->became_master,
+			  (unsigned long long)in->liv_lease_lapses,
+			  (unsigned long long)in->lease_lapse_max_us);
 		/* rx_reject[0] counts adverts from outside the unicast peer list */
 		for (int r = 0, first = 1; r < VRRP_REJ_NR; r++) {
 			if (!in->rx_reject[r])
@@ -231,7 +234,7 @@ static const struct {
 	  "Masters presumed dead that then answered echoes sent before (spurious takeovers).",
 	  offsetof(struct vrrp_rt, liv.late_verdicts) },
 	{ "xvip_instance_liveness_lease_lapses_total",
-	  "Lease renewals (fast liveness, as master) that came after the lease ran out.",
+	  "Lease renewals (as master) that came after the lease on the VIPs ran out.",
 	  offsetof(struct vrrp_rt, liv_lease_lapses) },
 };
 

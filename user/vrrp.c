@@ -165,8 +165,25 @@ static void vip_entry_of(const struct vrrp_rt *in, bool owner, uint64_t expires,
  * renewal inside a batch waits for the batch's single update. */
 void vips_write(struct xvipd *d, struct vrrp_rt *in, bool owner)
 {
-	uint64_t expires = owner ? mono_ns() + lease_ns(in) : 0;
+	uint64_t now = mono_ns(), expires = owner ? now + lease_ns(in) : 0;
 
+	/* a renewal after the lease ran out: the VIPs were silent meanwhile
+	 * (ARP, echoes), and a fast-liveness backup may have taken over */
+	if (owner && in->lease_expires_ns && now >= in->lease_expires_ns) {
+		uint64_t us = (now - in->lease_expires_ns) / 1000;
+
+		in->liv_lease_lapses++;
+		if (us > in->lease_lapse_max_us)
+			in->lease_lapse_max_us = us;
+		if (now / 1000 - in->liv_lapse_logged_us > 10000000) {
+			in->liv_lapse_logged_us = now / 1000;
+			xlog(LOG_WARNING, "(%s) the lease on its VIPs ran out %llu us before this "
+			     "renewal (%llu times so far): ARP%s went unanswered meanwhile; the daemon "
+			     "was held off the CPU (vrrp_rt_priority)", in->cfg->name,
+			     (unsigned long long)us, (unsigned long long)in->liv_lease_lapses,
+			     liv_active(in) ? " and liveness echoes" : "");
+		}
+	}
 	in->lease_expires_ns = expires;
 	for (size_t i = 0; i < in->cfg->n_vips; i++) {
 		struct vip_entry v;

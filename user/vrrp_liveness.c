@@ -361,17 +361,7 @@ static void renew_fire(struct loop *l, uint64_t id, void *arg)
 	late = t0 > in->renew_planned_us ? t0 - in->renew_planned_us : 0;
 	if (late > in->liv_renew_late_max_us)
 		in->liv_renew_late_max_us = late;
-	if (in->lease_expires_ns && mono_ns() >= in->lease_expires_ns) {
-		in->liv_lease_lapses++;
-		if (t0 - in->liv_lapse_logged_us > 10000000) {
-			in->liv_lapse_logged_us = t0;
-			xlog(LOG_WARNING, "(%s) liveness: lease renewed %llu us late, after it ran "
-			     "out (%llu times so far): echoes and ARP went unanswered meanwhile; "
-			     "vrrp_rt_priority, or a longer liveness_interval", in->cfg->name,
-			     (unsigned long long)late, (unsigned long long)in->liv_lease_lapses);
-		}
-	}
-	vips_write(in->d, in, true);
+	vips_write(in->d, in, true); /* counts and logs a lapse */
 	in->liv_renewals++;
 	in->renew_planned_us = t0 + liv_interval_us(in);
 	in->renew_timer = loop_add_timer(l, in->renew_planned_us, renew_fire, in);
