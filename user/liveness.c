@@ -75,6 +75,7 @@ void liv_tick(struct liveness *l, uint64_t now, bool answered, uint32_t last_seq
 				l->pm.at = now;
 				l->pm.answered = answered;
 				l->pm.last_seq = last_seq;
+				l->pm.missed = l->missed;
 				l->pm.last_sent = l->next_seq - 1 ? l->next_seq - 1 : UINT32_MAX;
 				liv_watch(l, 0, now);
 				return;
@@ -126,6 +127,10 @@ void liv_postmortem(struct liveness *l, bool answered, uint32_t last_seq, uint64
 		out->seq = last_seq;
 		out->late = l->pm.answered ? last_seq - l->pm.last_seq : 1;
 		out->rtt_us = rtt_us;
+		/* answers held together: the first missed interval's echo
+		 * waited missed - 1 intervals more than the newest */
+		out->hold_us = rtt_us + (uint64_t)(l->pm.missed ? l->pm.missed - 1 : 0) * l->interval_us;
+		out->cover = l->interval_us ? (unsigned)(out->hold_us / l->interval_us) + 1 : 0;
 		l->late_verdicts++;
 		if (rtt_us > l->late_rtt_max_us)
 			l->late_rtt_max_us = rtt_us;

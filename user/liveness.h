@@ -61,6 +61,7 @@ struct liveness {
 		bool answered;        /* it had answered an echo of that watch */
 		uint32_t last_seq;    /* the highest it had answered */
 		uint32_t last_sent;   /* the highest echo number sent to it */
+		unsigned missed;      /* intervals missed at the verdict */
 	} pm;
 
 	/* for status */
@@ -120,6 +121,9 @@ struct liv_pm_result {
 	uint32_t seq;     /* LIV_PM_LATE: the highest echo answered */
 	unsigned late;    /* LIV_PM_LATE: echoes answered after the verdict */
 	uint64_t rtt_us;  /* LIV_PM_LATE: the round trip of echo seq */
+	uint64_t hold_us; /* and how long the answers were held, about:
+			   * the first missed interval's round trip */
+	unsigned cover;   /* the multiplier that would have waited it out */
 };
 
 /* the record (answered, last_seq, rtt_us) is the data plane's for the

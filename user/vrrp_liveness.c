@@ -212,10 +212,11 @@ static void postmortem(struct xvipd *d, struct vrrp_rt *in, bool reset)
 	if (r.verdict == LIV_PM_LATE)
 		xlog(LOG_WARNING, "(%s) liveness: master %s was alive: it answered %u echo(es) "
 		     "sent before it was presumed dead (the newest in %llu us): the takeover was "
-		     "spurious, its answers were late, not lost (%llu so far; a loaded host? "
-		     "liveness_multiplier sets how late they may be)",
+		     "spurious, its answers were late, not lost (%llu so far). They were held "
+		     "about %llu us (a loaded host?): liveness_multiplier %u%s would have waited",
 		     in->cfg->name, ip4_str(r.master, a), r.late, (unsigned long long)r.rtt_us,
-		     (unsigned long long)in->liv.late_verdicts);
+		     (unsigned long long)in->liv.late_verdicts, (unsigned long long)r.hold_us,
+		     r.cover, r.cover > 50 ? " (above its maximum, 50: a longer liveness_interval)" : "");
 	else if (r.verdict == LIV_PM_SILENT)
 		xlog(LOG_INFO, "(%s) liveness: master %s sent no answer after it was presumed dead",
 		     in->cfg->name, ip4_str(r.master, a));

@@ -349,6 +349,10 @@ static void test_postmortem_late_answers(void **state)
 	assert_int_equal(r.seq, seq_at + 6);
 	assert_int_equal(r.late, 6);
 	assert_int_equal(r.rtt_us, 3500);
+	/* the first missed interval's echoes waited 2 intervals more: 5.5
+	 * ms, which a multiplier of 6 would have waited out */
+	assert_int_equal(r.hold_us, 5500);
+	assert_int_equal(r.cover, 6);
 	assert_int_equal(w.l.late_verdicts, 1);
 	assert_int_equal(w.l.late_rtt_max_us, 3500);
 	/* judged once */
