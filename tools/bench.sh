@@ -707,7 +707,7 @@ soak() {
 	if [[ $s = l* ]]; then
 		js1=$(xctl node1 status --json 2>/dev/null)
 		js2=$(xctl node2 status --json 2>/dev/null)
-		extra+=", backup: $(echo "$js2" | json_get intervals_missed) intervals missed (longest run $(echo "$js2" | json_get longest_miss_run)), $(echo "$js2" | json_get presumed_dead_then_answered) of $(echo "$js2" | json_get presumed_dead) presumed dead answered later (round trip up to $(echo "$js2" | json_get late_rtt_max_us) us), master: renewals up to $(echo "$js1" | json_get renewal_late_max_us) us late, $(echo "$js1" | json_get lease_lapses) lease lapses (up to $(echo "$js1" | json_get lease_lapse_max_us) us)"
+		extra+=", backup: $(echo "$js2" | json_get intervals_missed) intervals missed (longest run $(echo "$js2" | json_get longest_miss_run)), $(echo "$js2" | json_get presumed_dead_then_answered) of $(echo "$js2" | json_get presumed_dead) presumed dead answered later (held up to $(echo "$js2" | json_get late_hold_max_us) us), master: renewals up to $(echo "$js1" | json_get renewal_late_max_us) us late, $(echo "$js1" | json_get lease_lapses) lease lapses (up to $(echo "$js1" | json_get lease_lapse_max_us) us)"
 	fi
 	local secs rss1=0 rss2=0 pid
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) / 1e9 }')

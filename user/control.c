@@ -135,14 +135,14 @@ char *status_json(struct xvipd *d)
 				sb_printf(&b, "null");
 			sb_printf(&b, ",\"echoes_sent\":%llu,\"intervals_missed\":%llu,"
 				  "\"longest_miss_run\":%u,\"presumed_dead\":%llu,"
-				  "\"presumed_dead_then_answered\":%llu,\"late_rtt_max_us\":%llu,"
+				  "\"presumed_dead_then_answered\":%llu,\"late_hold_max_us\":%llu,"
 				  "\"rtt_us\":%llu,\"send_errors\":%llu,\"peers\":%zu,\"renewals\":%llu,"
 				  "\"renewal_late_max_us\":%llu,\"lease_lapses\":%llu}",
 				  (unsigned long long)l->echoes_sent,
 				  (unsigned long long)l->intervals_missed, l->max_missed,
 				  (unsigned long long)l->presumed_dead,
 				  (unsigned long long)l->late_verdicts,
-				  (unsigned long long)l->late_rtt_max_us,
+				  (unsigned long long)l->late_hold_max_us,
 				  (unsigned long long)(in->liv_rtt_ns / 1000),
 				  (unsigned long long)in->liv_send_errors, in->n_liv_peers,
 				  (unsigned long long)in->liv_renewals,
@@ -365,6 +365,10 @@ char *status_text(struct xvipd *d)
 			sb_printf(&b, "  VIP %s: %s, lease left %lld ms\n", ip4_str(addr, a),
 				  v.owner ? "owned" : "not owned", left);
 		}
+		if (in->liv_lease_lapses)
+			sb_printf(&b, "  lease lapses %llu (renewed up to %llu us after it ran out)\n",
+				  (unsigned long long)in->liv_lease_lapses,
+				  (unsigned long long)in->lease_lapse_max_us);
 		sb_printf(&b, "  adverts sent %llu, received %llu (%llu while asleep%s), conflicts "
 			  "%llu, GARPs %llu\n",
 			  (unsigned long long)in->tx_adverts, (unsigned long long)in->rx_adverts,
@@ -380,13 +384,13 @@ char *status_text(struct xvipd *d)
 				sb_printf(&b, " (master %s, round trip %llu us)", ip4_str(l->master, a),
 					  (unsigned long long)(in->liv_rtt_ns / 1000));
 			sb_printf(&b, ", echoes %llu, intervals missed %llu (longest run %u), "
-				  "presumed dead %llu (then answered %llu, round trip up to %llu us), "
+				  "presumed dead %llu (then answered %llu, held up to %llu us), "
 				  "peers %zu; lease renewals %llu, latest %llu us late, lapses %llu\n",
 				  (unsigned long long)l->echoes_sent,
 				  (unsigned long long)l->intervals_missed, l->max_missed,
 				  (unsigned long long)l->presumed_dead,
 				  (unsigned long long)l->late_verdicts,
-				  (unsigned long long)l->late_rtt_max_us, in->n_liv_peers,
+				  (unsigned long long)l->late_hold_max_us, in->n_liv_peers,
 				  (unsigned long long)in->liv_renewals,
 				  (unsigned long long)in->liv_renew_late_max_us,
 				  (unsigned long long)in->liv_lease_lapses);

@@ -132,8 +132,8 @@ void liv_postmortem(struct liveness *l, bool answered, uint32_t last_seq, uint64
 		out->hold_us = rtt_us + (uint64_t)(l->pm.missed ? l->pm.missed - 1 : 0) * l->interval_us;
 		out->cover = l->interval_us ? (unsigned)(out->hold_us / l->interval_us) + 1 : 0;
 		l->late_verdicts++;
-		if (rtt_us > l->late_rtt_max_us)
-			l->late_rtt_max_us = rtt_us;
+		if (out->hold_us > l->late_hold_max_us)
+			l->late_hold_max_us = out->hold_us;
 	}
 	l->pm.master = 0;
 }

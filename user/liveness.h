@@ -68,7 +68,7 @@ struct liveness {
 	uint64_t echoes_sent, intervals_judged, intervals_missed, presumed_dead;
 	unsigned max_missed;    /* the longest run of misses that did not kill */
 	uint64_t late_verdicts; /* presumed dead, then answered: spurious */
-	uint64_t late_rtt_max_us; /* the longest round trip of those answers */
+	uint64_t late_hold_max_us; /* the longest hold of those answers (hold_us) */
 };
 
 struct liv_step {
@@ -103,7 +103,7 @@ uint64_t liv_next_deadline(const struct liveness *l);
  * state (answered, last_seq: the highest echo answered; rtt_us: that
  * answer's round trip), did an answer come after the verdict? Each
  * verdict is judged once; the late ones are counted (late_verdicts,
- * late_rtt_max_us), for the operator to see that a takeover was spurious
+ * late_hold_max_us), for the operator to see that a takeover was spurious
  * and why (docs/configuration.md, liveness_multiplier).
  */
 #define LIV_PM_WINDOW_US 1000000ull /* a second: held answers drain; the old

@@ -179,7 +179,7 @@ void vips_write(struct xvipd *d, struct vrrp_rt *in, bool owner)
 			in->liv_lapse_logged_us = now / 1000;
 			xlog(LOG_WARNING, "(%s) the lease on its VIPs ran out %llu us before this "
 			     "renewal (%llu times so far): ARP%s went unanswered meanwhile; the daemon "
-			     "was held off the CPU (vrrp_rt_priority)", in->cfg->name,
+			     "was late (held off the CPU: vrrp_rt_priority; or a slow reload)", in->cfg->name,
 			     (unsigned long long)us, (unsigned long long)in->liv_lease_lapses,
 			     liv_active(in) ? " and liveness echoes" : "");
 		}

@@ -210,7 +210,7 @@ static void postmortem(struct xvipd *d, struct vrrp_rt *in, bool reset)
 		st.replies = 0;
 	liv_postmortem(&in->liv, st.replies > 0, st.last_seq, st.last_rtt_ns / 1000, &r);
 	if (r.verdict == LIV_PM_LATE)
-		xlog(LOG_WARNING, "(%s) liveness: master %s was alive: it answered %u echo(es) "
+		xlog(LOG_WARNING, "(%s) liveness: master %s was alive: it answered up to %u echo(es) "
 		     "sent before it was presumed dead (the newest in %llu us): the takeover was "
 		     "spurious, its answers were late, not lost (%llu so far). They were held "
 		     "about %llu us (a loaded host?): liveness_multiplier %u%s would have waited",
@@ -275,6 +275,7 @@ void liv_configure(struct xvipd *d, struct vrrp_rt *in)
 	liv_stop(d, in);
 	if (!in->liv_configured || in->liv.interval_us != liv_interval_us(in) ||
 	    in->liv.multiplier != c->liveness_multiplier) {
+		postmortem(d, in, true); /* a pending verdict's, before the reset */
 		if (in->liv_configured && liv_enabled(in))
 			xlog(LOG_NOTICE, "(%s) liveness: interval %u ms, multiplier %u",
 			     c->name, c->liveness_interval_ms, c->liveness_multiplier);

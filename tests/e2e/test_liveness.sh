@@ -116,25 +116,29 @@ note "node1's answers held, not lost: the bridge port to node2 rate-limited (tbf
 # over. Then the port runs at full speed again, the held answers to the
 # echoes sent before the verdict arrive, and node2 says the takeover was
 # spurious (the post-mortem of its verdict), before node1's next advert,
-# queued behind them, makes it step back.
-if ns br tc qdisc add dev node2p root tbf rate 16kbit burst 1600 latency 2s; then
+# queued behind them, makes it step back. The queue is short (600 bytes, 8
+# frames, 300 ms at that rate), so that what it holds drains soon whenever
+# the shell gets to lift the limit, and a second takeover (node2 watching
+# node1 again through the slow port, on a loaded machine) is not ruled out:
+# the counts below are "at least".
+EH=$(answers_seen)
+if ns br tc qdisc add dev node2p root tbf rate 16kbit burst 1600 limit 600; then
 	check "node2 presumes node1 dead (its answers are late)" \
 		wait_log "$WORK/node2.1.log" "presumed dead: its liveness echoes went unanswered" 10
-	ns br tc qdisc change dev node2p root tbf rate 1gbit burst 100000 latency 2s
+	ns br tc qdisc change dev node2p root tbf rate 1gbit burst 100000 limit 100000
 	check "node2 then sees that node1 was alive: it answered echoes sent before the verdict" \
 		wait_log "$WORK/node2.1.log" "liveness: master 10.79.0.1 was alive: it answered" 10
 	late() { xctl node2 status --json | json_get presumed_dead_then_answered; }
-	check_eq "status counts the spurious takeover (presumed_dead_then_answered)" 1 "$(late)"
+	check "status counts the spurious takeover (presumed_dead_then_answered $(late))" test "$(late)" -ge 1
 	note "node2: $(grep 'was alive: it answered' "$WORK/node2.1.log" | head -1)"
 	ns br tc qdisc del dev node2p root
 	check "node1 is MASTER" wait_until 10 is_state node1 MASTER
 	check "node2 is BACKUP again" wait_until 10 is_state node2 BACKUP
-	check "node2 sees node1 answer again" wait_until 10 answered_again 1
-	HELD=1
+	check "node2 sees node1 answer again" wait_until 10 answered_again "$EH"
 else
 	note "no tbf qdisc on this kernel: the held answers are not tested"
-	HELD=0
 fi
+S0=$(xctl node2 status --json | json_get presumed_dead_then_answered)
 
 # arpwatch_start: the client asks for the VIP every 0.5 ms for 3 s;
 # arpwatch_check WHAT: once it has ended, one clean switch from node1 to node2
@@ -189,11 +193,10 @@ kill -STOP "$PID_node1"
 check "node2 becomes MASTER" wait_until 5 is_state node2 MASTER
 sleep 0.4
 kill -CONT "$PID_node1"
-check "node1, running again, says its lease ran out" \
-	wait_log "$WORK/node1.1.log" "the lease on its VIPs ran out" 10
 lapses() { xctl node1 status --json | json_get lease_lapses; }
-check "node1 counts it (lease_lapses $(lapses), lease_lapse_max_us $(xctl node1 status --json | json_get lease_lapse_max_us))" \
-	test "$(lapses)" -gt "$L0"
+lapsed() { [ "$(lapses)" -gt "$L0" ]; }
+check "node1, running again, counts the lapse of its lease (lease_lapses was $L0)" wait_until 10 lapsed
+note "node1: lease_lapses $(lapses), lease_lapse_max_us $(xctl node1 status --json | json_get lease_lapse_max_us); $(grep 'the lease on its VIPs ran out' "$WORK/node1.1.log" | tail -1 | cut -d' ' -f5-)"
 check "node1 is MASTER" wait_until 10 is_state node1 MASTER
 check "node2 is BACKUP again" wait_until 10 is_state node2 BACKUP
 check "node2 sees node1 answer again" wait_until 10 answered_again "$E0"
@@ -237,14 +240,17 @@ check "node2 sees node1 answer again" wait_until 10 answered_again "$E0"
 
 note "host death: node1's link goes down and its daemon is killed"
 D0=$(deaths)
+silent() { grep -c "liveness: master 10.79.0.1 sent no answer after it was presumed dead" "$WORK/node2.1.log"; }
+N0=$(silent)
 arpwatch_start
 ns node1 ip link set eth0 down
 kill -9 "$PID_node1"
 check "node2 becomes MASTER" wait_until 10 is_state node2 MASTER
 check_eq "node2 took over on fast liveness again" $((D0 + 1)) "$(deaths)"
+silent_more() { [ "$(silent)" -gt "$N0" ]; }
 check "node2: node1's host sent no answer after it was presumed dead (the post-mortem, at most 1 s)" \
-	wait_log "$WORK/node2.1.log" "liveness: master 10.79.0.1 sent no answer after it was presumed dead" 5
-check_eq "no spurious takeover counted but the held answers' ($HELD)" "$HELD" "$(xctl node2 status --json | json_get presumed_dead_then_answered)"
+	wait_until 5 silent_more
+check_eq "no spurious takeover counted since the held answers ($S0)" "$S0" "$(xctl node2 status --json | json_get presumed_dead_then_answered)"
 arpwatch_check "host death"
 check_eq "only node2 answers ARP" "$M2" "$(arp_macs 2)"
 wait_gone "$PID_node1" 5

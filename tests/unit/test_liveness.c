@@ -354,7 +354,7 @@ static void test_postmortem_late_answers(void **state)
 	assert_int_equal(r.hold_us, 5500);
 	assert_int_equal(r.cover, 6);
 	assert_int_equal(w.l.late_verdicts, 1);
-	assert_int_equal(w.l.late_rtt_max_us, 3500);
+	assert_int_equal(w.l.late_hold_max_us, 5500);
 	/* judged once */
 	assert_int_equal(liv_postmortem_due(&w.l), LIV_NO_DEADLINE);
 	liv_postmortem(&w.l, true, seq_at + 6, 3500, &r);
@@ -378,7 +378,7 @@ static void test_postmortem_silent(void **state)
 	assert_int_equal(r.verdict, LIV_PM_SILENT);
 	assert_int_equal(r.master, MASTER);
 	assert_int_equal(w.l.late_verdicts, 0);
-	assert_int_equal(w.l.late_rtt_max_us, 0);
+	assert_int_equal(w.l.late_hold_max_us, 0);
 	/* no record of that master at all (the shell's "not ours") */
 	w.alive = true;
 	world_init(&w, 1 * MS, 3);
