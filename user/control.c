@@ -111,7 +111,7 @@ char *status_json(struct xvipd *d)
 			  (unsigned long long)in->quiet_wakeups,
 			  (unsigned long long)in->conflicts, (unsigned long long)in->garp_sent,
 			  (unsigned long long)in->became_master,
-			  (unsigned long long)in->liv_lease_lapses,
+			  (unsigned long long)in->lease_lapses,
 			  (unsigned long long)in->lease_lapse_max_us);
 		/* rx_reject[0] counts adverts from outside the unicast peer list */
 		for (int r = 0, first = 1; r < VRRP_REJ_NR; r++) {
@@ -147,7 +147,7 @@ char *status_json(struct xvipd *d)
 				  (unsigned long long)in->liv_send_errors, in->n_liv_peers,
 				  (unsigned long long)in->liv_renewals,
 				  (unsigned long long)in->liv_renew_late_max_us,
-				  (unsigned long long)in->liv_lease_lapses);
+				  (unsigned long long)in->lease_lapses);
 		} else {
 			sb_printf(&b, "null");
 		}
@@ -235,7 +235,7 @@ static const struct {
 	  offsetof(struct vrrp_rt, liv.late_verdicts) },
 	{ "xvip_instance_liveness_lease_lapses_total",
 	  "Lease renewals (as master) that came after the lease on the VIPs ran out.",
-	  offsetof(struct vrrp_rt, liv_lease_lapses) },
+	  offsetof(struct vrrp_rt, lease_lapses) },
 };
 
 char *status_metrics(struct xvipd *d)
@@ -365,9 +365,9 @@ char *status_text(struct xvipd *d)
 			sb_printf(&b, "  VIP %s: %s, lease left %lld ms\n", ip4_str(addr, a),
 				  v.owner ? "owned" : "not owned", left);
 		}
-		if (in->liv_lease_lapses)
+		if (in->lease_lapses)
 			sb_printf(&b, "  lease lapses %llu (renewed up to %llu us after it ran out)\n",
-				  (unsigned long long)in->liv_lease_lapses,
+				  (unsigned long long)in->lease_lapses,
 				  (unsigned long long)in->lease_lapse_max_us);
 		sb_printf(&b, "  adverts sent %llu, received %llu (%llu while asleep%s), conflicts "
 			  "%llu, GARPs %llu\n",
@@ -393,7 +393,7 @@ char *status_text(struct xvipd *d)
 				  (unsigned long long)l->late_hold_max_us, in->n_liv_peers,
 				  (unsigned long long)in->liv_renewals,
 				  (unsigned long long)in->liv_renew_late_max_us,
-				  (unsigned long long)in->liv_lease_lapses);
+				  (unsigned long long)in->lease_lapses);
 		}
 		for (int r = 1; r < VRRP_REJ_NR; r++)
 			if (in->rx_reject[r])

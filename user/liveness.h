@@ -119,7 +119,8 @@ struct liv_pm_result {
 	enum liv_pm_verdict verdict;
 	uint32_t master;  /* the master of the verdict */
 	uint32_t seq;     /* LIV_PM_LATE: the highest echo answered */
-	unsigned late;    /* LIV_PM_LATE: echoes answered after the verdict */
+	unsigned late;    /* LIV_PM_LATE: echo numbers answered after the
+			   * verdict (a span: up to that many echoes) */
 	uint64_t rtt_us;  /* LIV_PM_LATE: the round trip of echo seq */
 	uint64_t hold_us; /* and how long the answers were held, about:
 			   * the first missed interval's round trip */

@@ -172,15 +172,15 @@ void vips_write(struct xvipd *d, struct vrrp_rt *in, bool owner)
 	if (owner && in->lease_expires_ns && now >= in->lease_expires_ns) {
 		uint64_t us = (now - in->lease_expires_ns) / 1000;
 
-		in->liv_lease_lapses++;
+		in->lease_lapses++;
 		if (us > in->lease_lapse_max_us)
 			in->lease_lapse_max_us = us;
-		if (now / 1000 - in->liv_lapse_logged_us > 10000000) {
-			in->liv_lapse_logged_us = now / 1000;
+		if (now / 1000 - in->lease_lapse_logged_us > 10000000) {
+			in->lease_lapse_logged_us = now / 1000;
 			xlog(LOG_WARNING, "(%s) the lease on its VIPs ran out %llu us before this "
 			     "renewal (%llu times so far): ARP%s went unanswered meanwhile; the daemon "
 			     "was late (held off the CPU: vrrp_rt_priority; or a slow reload)", in->cfg->name,
-			     (unsigned long long)us, (unsigned long long)in->liv_lease_lapses,
+			     (unsigned long long)us, (unsigned long long)in->lease_lapses,
 			     liv_active(in) ? " and liveness echoes" : "");
 		}
 	}

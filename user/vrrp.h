@@ -102,9 +102,9 @@ struct vrrp_rt {
 	uint64_t renew_planned_us;     /* when the renewal timer was due */
 	uint64_t lease_expires_ns;     /* the lease last written (owner) */
 	uint64_t liv_renew_late_max_us; /* the latest renewal, for status */
-	uint64_t liv_lease_lapses;     /* renewals that came after the lease ran out */
+	uint64_t lease_lapses;         /* renewals that came after the lease ran out */
 	uint64_t lease_lapse_max_us;   /* by how much, at most */
-	uint64_t liv_lapse_logged_us;
+	uint64_t lease_lapse_logged_us;
 	uint64_t liv_nonce_last; /* keyed echoes (auth_key_file): the last nonce sent */
 	__u64 liv_key[2];        /* and the key they are tagged with (liv_keys_write) */
 	bool liv_keyed;

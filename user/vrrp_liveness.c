@@ -191,10 +191,20 @@ static void reflector_write(struct xvipd *d, struct vrrp_rt *in)
 static void echo_fire(struct loop *l, uint64_t id, void *arg);
 static void renew_fire(struct loop *l, uint64_t id, void *arg);
 
+/* The data plane's record of answers: the current watch's (0: none). */
+static void record_reset(struct xvipd *d, struct vrrp_rt *in)
+{
+	int rc = dp_liv_watch(&d->dp.maps, in->cfg->virtual_router_id, in->liv.master);
+
+	if (rc < 0)
+		xlog(LOG_ERR, "(%s) liveness: cannot reset liv_state: %s", in->cfg->name,
+		     strerror(-rc));
+}
+
 /* The pending verdict's post-mortem (liveness.h): did the master presumed
- * dead answer after all? Then the data plane's record is the current
- * watch's again (reset: true), or the caller resets it. */
-static void postmortem(struct xvipd *d, struct vrrp_rt *in, bool reset)
+ * dead answer after all? false if none was pending; else the caller resets
+ * the record it read. */
+static bool postmortem(struct xvipd *d, struct vrrp_rt *in)
 {
 	struct liv_state st = { 0 };
 	struct liv_pm_result r;
@@ -204,7 +214,7 @@ static void postmortem(struct xvipd *d, struct vrrp_rt *in, bool reset)
 		loop_cancel_timer(d->loop, in->liv_pm_timer);
 	in->liv_pm_timer = 0;
 	if (liv_postmortem_due(&in->liv) == LIV_NO_DEADLINE)
-		return;
+		return false;
 	if (dp_liv_state_get(&d->dp.maps, in->cfg->virtual_router_id, &st) < 0 ||
 	    st.master != in->liv.pm.master)
 		st.replies = 0;
@@ -220,13 +230,7 @@ static void postmortem(struct xvipd *d, struct vrrp_rt *in, bool reset)
 	else if (r.verdict == LIV_PM_SILENT)
 		xlog(LOG_INFO, "(%s) liveness: master %s sent no answer after it was presumed dead",
 		     in->cfg->name, ip4_str(r.master, a));
-	if (reset) {
-		int rc = dp_liv_watch(&d->dp.maps, in->cfg->virtual_router_id, in->liv.master);
-
-		if (rc < 0)
-			xlog(LOG_ERR, "(%s) liveness: cannot reset liv_state: %s", in->cfg->name,
-			     strerror(-rc));
-	}
+	return true;
 }
 
 static void postmortem_fire(struct loop *l, uint64_t id, void *arg)
@@ -237,7 +241,8 @@ static void postmortem_fire(struct loop *l, uint64_t id, void *arg)
 	if (id != in->liv_pm_timer)
 		return;
 	in->liv_pm_timer = 0;
-	postmortem(in->d, in, true);
+	if (postmortem(in->d, in))
+		record_reset(in->d, in);
 }
 
 /* (a pending post-mortem stays pending: liv_sync arms its timer again) */
@@ -275,7 +280,8 @@ void liv_configure(struct xvipd *d, struct vrrp_rt *in)
 	liv_stop(d, in);
 	if (!in->liv_configured || in->liv.interval_us != liv_interval_us(in) ||
 	    in->liv.multiplier != c->liveness_multiplier) {
-		postmortem(d, in, true); /* a pending verdict's, before the reset */
+		if (postmortem(d, in)) /* a pending verdict's, before liv_init */
+			record_reset(d, in);
 		if (in->liv_configured && liv_enabled(in))
 			xlog(LOG_NOTICE, "(%s) liveness: interval %u ms, multiplier %u",
 			     c->name, c->liveness_interval_ms, c->liveness_multiplier);
@@ -303,7 +309,7 @@ static void arm_echo(struct xvipd *d, struct vrrp_rt *in)
 void liv_sync(struct xvipd *d, struct vrrp_rt *in)
 {
 	uint32_t target = 0;
-	uint64_t t0 = now_us();
+	uint64_t t0 = now_us(), pm_due;
 	char a[INET_ADDRSTRLEN];
 	bool changed;
 
@@ -316,14 +322,8 @@ void liv_sync(struct xvipd *d, struct vrrp_rt *in)
 		target = in->fsm.master_addr;
 	changed = liv_watch(&in->liv, target, t0);
 	if (changed) {
-		int rc;
-
-		postmortem(d, in, false); /* before its record is reset */
-		rc = dp_liv_watch(&d->dp.maps, in->cfg->virtual_router_id, target);
-
-		if (rc < 0)
-			xlog(LOG_ERR, "(%s) liveness: cannot reset liv_state: %s", in->cfg->name,
-			     strerror(-rc));
+		postmortem(d, in); /* before its record is reset */
+		record_reset(d, in);
 		if (target)
 			xlog(LOG_DEBUG, "(%s) liveness: watching master %s", in->cfg->name,
 			     ip4_str(target, a));
@@ -331,11 +331,11 @@ void liv_sync(struct xvipd *d, struct vrrp_rt *in)
 	/* also when a reload cancelled the timer of a watch that goes on */
 	if (changed || (in->liv.phase != LIV_IDLE && !in->liv_timer))
 		arm_echo(d, in);
-	if (liv_postmortem_due(&in->liv) != LIV_NO_DEADLINE && !in->liv_pm_timer) {
-		in->liv_pm_timer = loop_add_timer(d->loop, liv_postmortem_due(&in->liv),
-						  postmortem_fire, in);
-		if (!in->liv_pm_timer)
-			postmortem(d, in, true);
+	pm_due = liv_postmortem_due(&in->liv);
+	if (pm_due != LIV_NO_DEADLINE && !in->liv_pm_timer) {
+		in->liv_pm_timer = loop_add_timer(d->loop, pm_due, postmortem_fire, in);
+		if (!in->liv_pm_timer && postmortem(d, in))
+			record_reset(d, in);
 	}
 	/* with the kernel watching the daemon's death the adverts' lease is
 	 * the fence of a hung daemon, and no renewal is needed in between */

@@ -324,6 +324,22 @@ static void test_false_takeover_rate_matches_formula(void **state)
 	assert_int_equal(deaths, 0);
 }
 
+/* A master that answers for 20 ms and then no more (dead, or its answers
+ * held): presumed dead by 40 ms. The highest echo it answered before. */
+static uint32_t presumed_dead(struct world *w)
+{
+	uint32_t seq;
+
+	world_init(w, 1 * MS, 3);
+	run_until(w, 20 * MS);
+	assert_int_equal(liv_postmortem_due(&w->l), LIV_NO_DEADLINE);
+	seq = w->last_seq;
+	w->alive = false;
+	run_until(w, 40 * MS);
+	assert_int_equal(w->dead, 1);
+	return seq;
+}
+
 /* The post-mortem of a verdict: the master was only slow. Its answers to
  * the echoes sent before the verdict come in after it: a spurious
  * takeover, counted with the round trip of the last one. */
@@ -334,13 +350,7 @@ static void test_postmortem_late_answers(void **state)
 	uint32_t seq_at;
 
 	(void)state;
-	world_init(&w, 1 * MS, 3);
-	run_until(&w, 20 * MS);
-	assert_int_equal(liv_postmortem_due(&w.l), LIV_NO_DEADLINE);
-	seq_at = w.last_seq;
-	w.alive = false; /* held, not lost */
-	run_until(&w, 40 * MS);
-	assert_int_equal(w.dead, 1);
+	seq_at = presumed_dead(&w); /* held, not lost */
 	assert_int_equal(liv_postmortem_due(&w.l), w.dead_at + LIV_PM_WINDOW_US);
 	/* the 3 intervals' echoes (2 copies each) come back 3.5 ms late */
 	liv_postmortem(&w.l, true, seq_at + 6, 3500, &r);
@@ -369,22 +379,14 @@ static void test_postmortem_silent(void **state)
 	struct liv_pm_result r;
 
 	(void)state;
-	world_init(&w, 1 * MS, 3);
-	run_until(&w, 20 * MS);
-	w.alive = false;
-	run_until(&w, 40 * MS);
-	assert_int_equal(w.dead, 1);
+	presumed_dead(&w);
 	liv_postmortem(&w.l, w.answered, w.last_seq, 80, &r);
 	assert_int_equal(r.verdict, LIV_PM_SILENT);
 	assert_int_equal(r.master, MASTER);
 	assert_int_equal(w.l.late_verdicts, 0);
 	assert_int_equal(w.l.late_hold_max_us, 0);
 	/* no record of that master at all (the shell's "not ours") */
-	w.alive = true;
-	world_init(&w, 1 * MS, 3);
-	run_until(&w, 20 * MS);
-	w.alive = false;
-	run_until(&w, 40 * MS);
+	presumed_dead(&w);
 	liv_postmortem(&w.l, false, 0, 0, &r);
 	assert_int_equal(r.verdict, LIV_PM_SILENT);
 }
@@ -399,10 +401,7 @@ static void test_postmortem_only_echoes_before_verdict(void **state)
 	uint32_t sent_last;
 
 	(void)state;
-	world_init(&w, 1 * MS, 3);
-	run_until(&w, 20 * MS);
-	w.alive = false;
-	run_until(&w, 40 * MS);
+	presumed_dead(&w);
 	sent_last = w.l.next_seq - 1;
 	assert_true(liv_watch(&w.l, MASTER, w.now)); /* stepped down: watched again */
 	assert_int_equal(liv_postmortem_due(&w.l), w.dead_at + LIV_PM_WINDOW_US);
